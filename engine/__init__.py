@@ -1,0 +1,14 @@
+"""engine: PyTorch-exact RNN / LSTM / GRU models, their training, and a recording of everything inside them.
+
+Imports torch and numpy only (never streamlit or plotly). Public API: RecurrentNet, record, Trace, cliff_loss,
+train, TrainConfig, tasks.
+"""
+from .errors import ConfigError, EngineError, ShapeError, StateDictError, TextError, VocabularyError
+from .model import RecurrentNet, ModelConfig, build, generate
+from .record import Trace, record
+from .cliff import cliff_loss
+from .train import History, TrainConfig, train
+
+__all__ = ["RecurrentNet", "ModelConfig", "build", "generate", "Trace", "record", "cliff_loss", "History",
+           "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
+           "VocabularyError"]

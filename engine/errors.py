@@ -1,0 +1,31 @@
+"""Typed exceptions raised by the engine: one class per kind of bad input."""
+
+
+class EngineError(ValueError):
+    """Base class: every error the engine raises on purpose is one of these."""
+
+
+class ConfigError(EngineError):
+    """A model, task or training setting is outside what the engine supports."""
+
+
+class VocabularyError(EngineError):
+    """Text contains characters outside the model's vocabulary."""
+
+    def __init__(self, unknown: list[str], vocab: str):
+        self.unknown = unknown
+        self.vocab = vocab
+        shown = ", ".join(repr(c) for c in unknown[:10])
+        super().__init__(f"characters not in the vocabulary: {shown} (vocabulary: {vocab!r})")
+
+
+class TextError(EngineError):
+    """Text is empty, too short to form an (input, next character) pair, or too long."""
+
+
+class StateDictError(EngineError):
+    """A loaded state_dict is not one of torch.nn.RNN/LSTM/GRU or RecurrentNet."""
+
+
+class ShapeError(EngineError):
+    """Input or target tensors do not have the shapes the model expects."""

@@ -1,0 +1,131 @@
+r"""Jacobians through time: the map ||dh_t / dh_k|| for all k <= t, and the sensitivity ||dh_t / dx_0||.
+
+The state is s_t = h_t (RNN, GRU) or s_t = (h_t, c_t) (LSTM). One step's Jacobian J_t = ds_t / ds_{t-1} is taken with
+``torch.func.jacrev`` of the very step function the recording uses (vmapped over t); for a vanilla RNN it is
+diag(f'(a_t)) W_hh. The chain rule gives
+
+.. math::
+    \frac{\partial s_t}{\partial s_k} = J_t J_{t-1} \cdots J_{k+1}, \qquad \frac{\partial s_k}{\partial s_k} = I.
+
+All rows of the map are built left to right with one batched product per step (row t = J_t @ row t-1). Each matrix is
+kept divided by its Frobenius norm with the log of the scale aside, so exploding (1e300) and vanishing (1e-300) chains
+neither overflow nor underflow. Spectral norms are exact (top eigenvalue of each block's Gram matrix), computed in
+batches on a thread pool while the products go on.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.func import jacrev, vmap
+
+from . import cells
+
+_POOL = ThreadPoolExecutor(max_workers=2)
+
+
+def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi: Tensor, h_prev: Tensor,
+                   c_prev: Tensor | None) -> tuple[Tensor, Tensor]:
+    """For one sequence: J_t = ds_t/ds_{t-1} [T, S, S] and K_t = ds_t/dgi_t [T, S, G] (gi_t = W_xh x_t + b_ih)."""
+    hidden = h_prev.shape[-1]
+
+    def f(s, g):  # s (S,), g (G,)
+        h = s[:hidden]
+        c = s[hidden:] if cell == "lstm" else None
+        gh = w_hh @ h + b_hh  # (G,)
+        h_new, c_new, _ = cells.step(cell, nonlinearity, g, gh, h, c)
+        return torch.cat([h_new, c_new]) if cell == "lstm" else h_new
+
+    s_prev = torch.cat([h_prev, c_prev], -1) if cell == "lstm" else h_prev  # (T, S)
+    with torch.no_grad():
+        js, ks = vmap(jacrev(f, argnums=(0, 1)))(s_prev.detach(), gi.detach())
+    return js, ks  # (T, S, S), (T, S, G)
+
+
+class _TopEigen:
+    """Largest eigenvalue of many small symmetric matrices, batched and computed on a 2-thread pool while the
+    caller goes on multiplying (torch releases the GIL inside eigvalsh)."""
+
+    def __init__(self, batch: int = 1024):
+        self.batch, self.pending, self.keys, self.jobs = batch, [], [], []
+
+    def add(self, key, gram: Tensor) -> None:
+        self.pending.append(gram)
+        self.keys.append((key, gram.shape[0]))
+        if sum(g.shape[0] for g in self.pending) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            grams, keys = torch.cat(self.pending), self.keys
+            self.jobs.append((keys, _POOL.submit(lambda g: torch.linalg.eigvalsh(g)[..., -1], grams)))
+            self.pending, self.keys = [], []
+
+    def results(self):
+        """Yields (key, top eigenvalues) in the order added."""
+        self._flush()
+        for keys, job in self.jobs:
+            top, at = job.result(), 0
+            for key, n in keys:
+                yield key, top[at:at + n]
+                at += n
+
+
+def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarray]:
+    """Norm maps of ds_t/ds_k for k <= t (NaN above the diagonal): 'spectral' and 'frobenius' of the h-block, and
+    'cell_spectral' (||dc_t/dc_k||_2, LSTM only). js: [T, S, S]. Spectral norms are exact: sqrt of the top
+    eigenvalue of each (Frobenius-normalised) block's Gram matrix."""
+    steps, size = js.shape[0], js.shape[1]
+    blocks = {"spectral": slice(0, hidden)} | ({"cell_spectral": slice(hidden, size)} if with_cell else {})
+    out = {k: np.full((steps, steps), np.nan) for k in (*blocks, "frobenius")}
+    logs = {k: np.full((steps, steps), np.nan) for k in blocks}  # log(scale * ||block||_F)
+    eye = torch.eye(size, dtype=js.dtype).unsqueeze(0)  # (1, S, S)
+    rows, log_scale = eye, torch.zeros(1, dtype=torch.float64)  # ds_t/ds_k = exp(log_scale[k]) * rows[k]
+    top = _TopEigen()
+    for t in range(steps):
+        if t > 0:
+            rows = torch.cat([js[t] @ rows, eye])  # (t+1, S, S): row k is ds_t/ds_k, up to its scale
+            scale = torch.linalg.matrix_norm(rows[:-1])  # (t,)
+            rows[:-1] /= scale.clamp_min(1e-300)[:, None, None]
+            log_scale = torch.cat([log_scale + scale.double().log(), torch.zeros(1, dtype=torch.float64)])
+        for name, sl in blocks.items():
+            blk = rows[:, sl, sl]  # (t+1, H, H)
+            fro = torch.linalg.matrix_norm(blk)  # (t+1,)
+            log_fro = log_scale + fro.double().log()  # -inf where the block is 0, NaN/inf where non-finite
+            logs[name][t, : t + 1] = log_fro.numpy()
+            if name == "spectral":
+                out["frobenius"][t, : t + 1] = np.exp(log_fro.numpy())
+            unit = torch.nan_to_num(blk / fro.clamp_min(1e-300)[:, None, None])
+            top.add((name, t), unit.mT @ unit)  # Gram of the unit-Frobenius block
+    for (name, t), lam in top.results():
+        # ||A||_2 = ||A||_F * sqrt(lambda_max(U^T U)),  U = A / ||A||_F
+        sigma = np.exp(logs[name][t, : t + 1]) * np.sqrt(lam.double().clamp_min(0).numpy())
+        out[name][t, : t + 1] = np.where(np.isfinite(logs[name][t, : t + 1]) | (sigma == 0), sigma, np.nan)
+    return out
+
+
+def input_sensitivity(layers: list[tuple[Tensor, Tensor, Tensor]], hidden: int) -> np.ndarray:
+    """||dh^L_t / dx_0||_2 for every t (top layer). ``layers`` holds per layer (J [T,S,S], K [T,S,G], W_ih [G,I]).
+
+    Layer 1: N_0 = K_0 W_ih, N_t = J_t N_{t-1}. Layer l+1 sees x through h^l_t: N_t = J_t N_{t-1} + K_t W_ih M_t,
+    with M_t the lower layer's dh_t/dx_0.
+    """
+    lower = None  # (T, H, I): dh^l_t / dx_0 of the layer below
+    for js, ks, w_ih in layers:
+        steps = js.shape[0]
+        n_prev, rows = None, []
+        for t in range(steps):
+            # input-side term: layer 1 only at t = 0; higher layers at every t through h^l_t
+            drive = ks[t] @ w_ih if lower is None else ks[t] @ w_ih @ lower[t]  # (S, I)
+            if lower is None and t > 0:
+                drive = torch.zeros_like(drive)
+            n_t = drive if n_prev is None else js[t] @ n_prev + drive  # (S, I)
+            rows.append(n_t)
+            n_prev = n_t
+        lower = torch.stack(rows)[:, :hidden]  # (T, H, I)
+    finite = torch.isfinite(lower).flatten(1).all(1)
+    norms = torch.full((lower.shape[0],), float("nan"), dtype=torch.float64)
+    norms[finite] = torch.linalg.matrix_norm(lower[finite].double(), ord=2)
+    return norms.numpy()

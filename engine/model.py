@@ -1,0 +1,120 @@
+r"""RecurrentNet: an input side, torch's own nn.RNN / nn.LSTM / nn.GRU as the recurrent core, and a linear readout.
+
+In the lecture notes' notation (one layer, tanh):
+
+.. math::
+    h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b), \qquad y_t = W_{hy} h_t + b_y
+
+with W_xh = ``recurrent.weight_ih_l0``, W_hh = ``recurrent.weight_hh_l0``, b = ``bias_ih_l0 + bias_hh_l0``,
+W_hy = ``readout.weight``. Because ``.recurrent`` *is* the torch module, a state_dict saved from a user's
+``torch.nn.RNN/LSTM/GRU(input_size, hidden_size, num_layers)`` loads into it unchanged, and training runs on torch's
+fused kernels. ``engine.record`` recomputes the same numbers step by step (engine/cells.py) to see inside.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .errors import ConfigError, ShapeError
+
+CELLS = ("rnn", "lstm", "gru")
+NONLINEARITIES = ("tanh", "relu")
+MAX_HIDDEN = 1024
+MAX_LAYERS = 8
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What defines a RecurrentNet besides the task's sizes (hashable: a cache key)."""
+
+    cell: str = "rnn"
+    hidden_size: int = 35
+    num_layers: int = 1
+    nonlinearity: str = "tanh"
+
+
+def check_model_args(cell: str, hidden_size: int, num_layers: int, nonlinearity: str) -> None:
+    """Raise ConfigError with a readable message for any unsupported setting."""
+    if cell not in CELLS:
+        raise ConfigError(f"cell must be one of {CELLS}, got {cell!r}")
+    if nonlinearity not in NONLINEARITIES:
+        raise ConfigError(f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
+    if not 1 <= int(hidden_size) <= MAX_HIDDEN:
+        raise ConfigError(f"hidden_size must be between 1 and {MAX_HIDDEN}, got {hidden_size}")
+    if not 1 <= int(num_layers) <= MAX_LAYERS:
+        raise ConfigError(f"num_layers must be between 1 and {MAX_LAYERS}, got {num_layers}")
+
+
+class RecurrentNet(nn.Module):
+    """x [T, B, I] (or token ids [T, B] with ``vocab_size``) -> recurrent core -> readout -> y [T, B, O]."""
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", vocab_size: int | None = None):
+        super().__init__()
+        check_model_args(cell, hidden_size, num_layers, nonlinearity)
+        if input_size < 1 or output_size < 1:
+            raise ConfigError(f"input_size and output_size must be >= 1, got {input_size}, {output_size}")
+        self.cell, self.nonlinearity = cell, nonlinearity if cell == "rnn" else "tanh"
+        self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
+        self.num_layers = num_layers
+        # optional nn.Embedding encoder (token ids -> dense vectors of size input_size), as in the notes' chapter 13
+        self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size else None
+        if cell == "rnn":
+            self.recurrent = nn.RNN(input_size, hidden_size, num_layers, nonlinearity=nonlinearity)
+        elif cell == "lstm":
+            self.recurrent = nn.LSTM(input_size, hidden_size, num_layers)
+        else:
+            self.recurrent = nn.GRU(input_size, hidden_size, num_layers)
+        # y_t = W_hy h_t + b_y
+        self.readout = nn.Linear(hidden_size, output_size)
+
+    def encode(self, x: Tensor) -> Tensor:
+        """Input side: token ids through the embedding, or float features unchanged; checks the shape."""
+        if self.embedding is not None:
+            if x.dim() != 2 or x.dtype not in (torch.int64, torch.int32):
+                raise ShapeError(f"expected token ids [T, B], got {tuple(x.shape)} {x.dtype}")
+            return self.embedding(x)  # (T, B, I)
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ShapeError(f"expected x of shape [T, B, {self.input_size}], got {tuple(x.shape)}")
+        if x.shape[0] < 1 or x.shape[1] < 1:
+            raise ShapeError(f"need at least one step and one sequence, got {tuple(x.shape)}")
+        return x
+
+    def forward(self, x: Tensor, state=None, return_state: bool = False):
+        """Many-to-many outputs for every step; many-to-one reads the last row, one-to-many is ``generate``."""
+        hs, state = self.recurrent(self.encode(x), state)  # (T, B, H)
+        y = self.readout(hs)  # (T, B, O)
+        return (y, state) if return_state else y
+
+    def config(self) -> ModelConfig:
+        return ModelConfig(self.cell, self.hidden_size, self.num_layers, self.nonlinearity)
+
+
+def build(config: ModelConfig, input_size: int, output_size: int, vocab_size: int | None = None) -> RecurrentNet:
+    """RecurrentNet from a ModelConfig and the task's sizes."""
+    return RecurrentNet(config.cell, input_size, config.hidden_size, output_size, config.num_layers,
+                        config.nonlinearity, vocab_size)
+
+
+@torch.no_grad()
+def generate(net: RecurrentNet, first: Tensor, steps: int, *, one_hot: bool = True,
+             sample: bool = False, generator: torch.Generator | None = None) -> Tensor:
+    """One-to-many: feed each prediction back as the next input. ``first`` is x_0 of shape [B, I].
+
+    For a char-LM (``one_hot``) the next input is the one-hot of the argmax (or a sample) of y_t; for a regression
+    model the next input is y_t itself. Returns the chosen outputs, shape [steps, B] (ids) or [steps, B, O].
+    """
+    x, state, outs = first.unsqueeze(0), None, []  # (1, B, I)
+    for _ in range(steps):
+        y, state = net(x, state, return_state=True)  # (1, B, O)
+        if one_hot:
+            probs = torch.softmax(y[0], dim=-1)
+            nxt = torch.multinomial(probs, 1, generator=generator)[:, 0] if sample else probs.argmax(-1)  # (B,)
+            outs.append(nxt)
+            x = nn.functional.one_hot(nxt, net.input_size).to(first.dtype).unsqueeze(0)
+        else:
+            outs.append(y[0])
+            x = y
+    return torch.stack(outs)

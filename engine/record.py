@@ -1,0 +1,175 @@
+r"""``record``: one call that returns everything inside a RecurrentNet for a batch, as a frozen Trace of numpy arrays.
+
+Shapes use fixed letters: L layers, T time, B batch, H hidden, G = gates * H, I input, O output.
+Notation of the lecture notes mapped to torch: W_xh = weight_ih_l{k}, W_hh = weight_hh_l{k}, W_hy = readout.weight.
+The BPTT decomposition recorded term by term is
+
+.. math::
+    \frac{\partial L}{\partial W_{hh}} = \sum_k \left(\frac{\partial L}{\partial gh_k}\right)^{\top} h_{k-1},
+    \qquad gh_k = W_{hh} h_{k-1} + b_{hh},
+
+where dL/dgh_k already holds every path from every later loss back to step k (the sum over t of
+(dL/dy_t)(dy_t/dh_t)(dh_t/dh_k)(dh_k/dW_hh)|immediate in the notes' form).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from . import cells, jacobian, losses, spectrum, unroll
+from .model import RecurrentNet
+
+TERM_MATRIX_MAX_HIDDEN = 64
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything recorded for one batch. Arrays are numpy; ``cell`` is the LSTM cell state (None otherwise)."""
+
+    cell_kind: str  # "rnn" | "lstm" | "gru"
+    nonlinearity: str
+    loss_kind: str
+    mode: str
+    inputs: np.ndarray  # (T, B, I) what the recurrent core saw (embedded ids for an embedding net)
+    targets: np.ndarray  # (T, B) | (T, B, O) | (B,) | (B, O)
+    outputs: np.ndarray  # (T, B, O) readout y_t
+    losses: np.ndarray  # (T,) L_t averaged over the batch (0 where no target)
+    loss_mask: np.ndarray  # (T,) steps with a target
+    loss: float  # L, the mean of L_t over steps with a finite loss and a target
+    hidden: np.ndarray  # (L, T, B, H) h_t
+    cell: np.ndarray | None  # (L, T, B, H) c_t
+    gates: dict[str, np.ndarray]  # i, f, g, o / r, z, n: (L, T, B, H) post-activation
+    preactivations: dict[str, np.ndarray]  # a_pre / i_pre ... : (L, T, B, H)
+    derivatives: dict[str, np.ndarray]  # f'(a_t) per gate (and tanh'(c_t) as "c"): (L, T, B, H)
+    grad_hidden: np.ndarray  # (L, T, B, H) total dL/dh_t
+    grad_hidden_direct: np.ndarray  # (L, T, B, H) the part arriving at step t from the readout / layer above
+    grad_cell: np.ndarray | None  # (L, T, B, H) total dL/dc_t (LSTM)
+    grad_hidden_truncated: np.ndarray | None  # (L, T, B, H) with truncated BPTT of window ``tbptt_window``
+    tbptt_window: int | None
+    weight_grad_term_norms: dict[str, np.ndarray]  # "weight_hh_l0" ... -> (T,) ||step t's term in dL/dW||_F
+    weight_grad_terms: dict[str, np.ndarray] | None  # name -> (T, *W.shape), kept when H <= 64
+    param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
+    jacobian_batch: int  # batch element of the Jacobian maps
+    jacobian_norms: np.ndarray | None  # (T, T) ||dh_t/dh_k||_2, top layer, NaN above the diagonal
+    jacobian_norms_fro: np.ndarray | None  # (T, T) Frobenius norm
+    cell_jacobian_norms: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
+    jacobian_by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer
+    input_sensitivity: np.ndarray | None  # (T,) ||dh^L_t / dx_0||_2
+    spectra: tuple  # per layer: tuple of spectrum.BlockSpectrum
+    eigenvalues: np.ndarray  # (H,) complex, top layer's W_hh (candidate block g / n for LSTM / GRU)
+    singular_values: np.ndarray  # (H,) same block
+    nonfinite: dict[str, int | None] = field(default_factory=dict)  # quantity -> first step that is non-finite
+
+    @property
+    def steps(self) -> int:
+        return self.hidden.shape[1]
+
+    @property
+    def regime(self) -> str:
+        blk = next(b for b in self.spectra[-1] if b.name == spectrum.main_block(self.cell_kind))
+        return blk.regime
+
+
+def _np(t: Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+def first_nonfinite(a: np.ndarray, time_axis: int) -> int | None:
+    """First index along ``time_axis`` where ``a`` has a NaN or Inf, else None."""
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return None
+    other = tuple(i for i in range(a.ndim) if i != time_axis)
+    return int(np.argmax(bad.any(axis=other)))
+
+
+def _run(net: RecurrentNet, xin: Tensor, y: Tensor, loss: str, mode: str, window: int | None):
+    runs = unroll.forward(net, xin, window)
+    outputs = net.readout(runs[-1].out)  # (T, B, O)
+    per_step, mask = losses.step_losses(outputs, y, loss, mode)
+    finite = torch.isfinite(per_step.detach()) & mask
+    # an exploding run: the loss is taken over the finite steps so the gradients of the finite part stay usable
+    total = losses.total_loss(per_step, finite) if finite.any() else per_step[mask].sum()
+    params = [p for _, p in net.named_parameters()]
+    d_gi, d_out, d_params = unroll.backward(total, runs, params)
+    layers = [unroll.recover(net, k, r, d_gi[k], d_out[k]) for k, r in enumerate(runs)]
+    return runs, outputs, per_step, mask, total, layers, d_params
+
+
+def _stack(layers, get) -> np.ndarray:
+    return np.stack([_np(get(g)) for g in layers])
+
+
+def _weight_terms(net: RecurrentNet, runs, layers, keep: bool):
+    norms, mats = {}, {}
+    for k, (run, g) in enumerate(zip(runs, layers)):
+        # step t's term in dL/dW_hh: (dL/dgh_t)^T h_{t-1}, summed over the batch;  in dL/dW_xh: (dL/dgi_t)^T x_t
+        hh = torch.einsum("tbg,tbh->tgh", g.d_gh, g.h_prev)  # (T, G, H)
+        ih = torch.einsum("tbg,tbi->tgi", g.d_pre, run.inp.detach())  # (T, G, I)
+        for name, m in ((f"weight_hh_l{k}", hh), (f"weight_ih_l{k}", ih)):
+            norms[name] = _np(torch.linalg.matrix_norm(m))
+            if keep:
+                mats[name] = _np(m)
+    return norms, (mats if keep else None)
+
+
+def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy", mode: str = "many_to_many", *,
+           tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True) -> Trace:
+    """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes."""
+    net.eval()
+    xin = net.encode(x)
+    runs, outputs, per_step, mask, total, layers, d_params = _run(net, xin, y, loss, mode, None)
+    truncated = None
+    if tbptt_window and tbptt_window < xin.shape[0]:
+        truncated = _stack(_run(net, xin, y, loss, mode, tbptt_window)[5], lambda g: g.total)
+    cell, nl = net.cell, net.nonlinearity
+    names = list(layers[0].parts)
+    derivs = [cells.activation_derivatives(cell, nl, g.parts, g.cell) for g in layers]
+    norms, mats = _weight_terms(net, runs, layers, net.hidden_size <= TERM_MATRIX_MAX_HIDDEN)
+    spectra = tuple(spectrum.layer_spectrum(_np(unroll.layer_params(net, k)[1]), cell, nl)
+                    for k in range(net.num_layers))
+    main = next(b for b in spectra[-1] if b.name == spectrum.main_block(cell))
+    jac = _jacobians(net, runs, layers, jacobian_batch) if jacobians else {}
+    hidden = np.stack([_np(r.out) for r in runs])
+    grad_hidden = _stack(layers, lambda g: g.total)
+    per_np = _np(per_step)
+    return Trace(
+        cell_kind=cell, nonlinearity=nl, loss_kind=loss, mode=mode, inputs=_np(xin), targets=_np(y),
+        outputs=_np(outputs), losses=per_np, loss_mask=_np(mask), loss=float(total.detach()),
+        hidden=hidden, cell=_stack(layers, lambda g: g.cell) if cell == "lstm" else None,
+        gates={n: _stack(layers, lambda g, n=n: g.parts[n]) for n in names if not n.endswith("_pre")},
+        preactivations={n: _stack(layers, lambda g, n=n: g.parts[n]) for n in names if n.endswith("_pre")},
+        derivatives={n: np.stack([_np(d[n]) for d in derivs]) for n in derivs[0]},
+        grad_hidden=grad_hidden, grad_hidden_direct=_stack(layers, lambda g: g.direct),
+        grad_cell=_stack(layers, lambda g: g.d_cell) if cell == "lstm" else None,
+        grad_hidden_truncated=truncated, tbptt_window=tbptt_window if truncated is not None else None,
+        weight_grad_term_norms=norms, weight_grad_terms=mats,
+        param_grads={n: _np(g) for (n, _), g in zip(net.named_parameters(), d_params) if g is not None},
+        jacobian_batch=jacobian_batch, jacobian_norms=jac.get("spectral"), jacobian_norms_fro=jac.get("frobenius"),
+        cell_jacobian_norms=jac.get("cell_spectral"), jacobian_by_layer=jac.get("by_layer"),
+        input_sensitivity=jac.get("input_sensitivity"), spectra=spectra,
+        eigenvalues=main.eigenvalues, singular_values=main.singular_values,
+        nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_np, 0),
+                   "grad_hidden": first_nonfinite(grad_hidden, 1)},
+    )
+
+
+def _jacobians(net: RecurrentNet, runs, layers, b: int) -> dict:
+    """Jacobian-norm maps of every layer for batch element b, and the input sensitivity of the top layer."""
+    maps, sens_layers = [], []
+    for k, (run, g) in enumerate(zip(runs, layers)):
+        w_ih, w_hh, _, b_hh = (p.detach() for p in unroll.layer_params(net, k))
+        c_prev = None
+        if g.cell is not None:
+            c_prev = torch.cat([torch.zeros_like(g.cell[:1]), g.cell[:-1]])[:, b]
+        js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, run.gi.detach()[:, b],
+                                         g.h_prev[:, b], c_prev)
+        maps.append(jacobian.chain_norms(js, net.hidden_size, net.cell == "lstm"))
+        sens_layers.append((js, ks, w_ih))
+    top = maps[-1]
+    return {"spectral": top["spectral"], "frobenius": top["frobenius"], "cell_spectral": top.get("cell_spectral"),
+            "by_layer": np.stack([m["spectral"] for m in maps]),
+            "input_sensitivity": jacobian.input_sensitivity(sens_layers, net.hidden_size)}

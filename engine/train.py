@@ -1,0 +1,158 @@
+r"""Training with SGD / Adam / RMSprop, gradient clipping and truncated BPTT, recording every update.
+
+Clipping by global norm is torch's ``clip_grad_norm_``: with g the concatenation of all gradients,
+
+.. math::
+    g \leftarrow \frac{\text{threshold}}{\lVert g \rVert} g \quad \text{if } \lVert g \rVert > \text{threshold}
+
+(torch divides by ||g|| + 1e-6, so the applied norm is just below the threshold); clipping by value clamps each
+component to [-threshold, threshold]. Truncated BPTT with window k cuts each sequence into chunks of k steps: the
+hidden state is carried from chunk to chunk, its gradient is cut (``detach``), and each chunk is one update.
+A loss or gradient norm that is NaN/Inf stops training with status "diverged" at that update, before the step.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import losses
+from .errors import ConfigError
+from .model import RecurrentNet
+from .tasks import TaskData
+
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
+CLIPS = ("none", "norm", "value")
+MAX_EPOCHS = 20000
+MAX_LR = 100.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run besides the model and the data (hashable: a cache key)."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 300  # char-LM: passes over the text; generated tasks: fresh batches
+    clip: str = "none"  # "none" | "norm" | "value"
+    clip_threshold: float = 1.0
+    tbptt: int = 0  # truncated-BPTT window k; 0 = full BPTT
+    snapshot_every: int = 0  # keep the parameters every N updates (0: first and last only)
+
+    def check(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.clip not in CLIPS:
+            raise ConfigError(f"clip must be one of {CLIPS}, got {self.clip!r}")
+        if not (0 < self.lr <= MAX_LR) or not math.isfinite(self.lr):
+            raise ConfigError(f"learning rate must be in (0, {MAX_LR}], got {self.lr}")
+        if not 0 <= self.epochs <= MAX_EPOCHS:
+            raise ConfigError(f"epochs must be between 0 and {MAX_EPOCHS}, got {self.epochs}")
+        if self.clip != "none" and not self.clip_threshold > 0:
+            raise ConfigError(f"clipping threshold must be > 0, got {self.clip_threshold}")
+        if self.tbptt < 0:
+            raise ConfigError(f"truncated-BPTT window must be >= 0, got {self.tbptt}")
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """Per-update record of a training run (U updates)."""
+
+    loss: np.ndarray  # (U,)
+    grad_norm: np.ndarray  # (U,) ||g|| before clipping
+    grad_norm_clipped: np.ndarray  # (U,) ||g|| of the update actually applied
+    clipped: np.ndarray  # (U,) bool, clipping changed the gradient
+    status: str  # "finished" | "diverged" | "stopped"
+    first_nonfinite: int | None  # update where loss or gradient became NaN/Inf
+    snapshots: tuple = field(default_factory=tuple)  # ((update, {name: ndarray}), ...)
+    seconds: float = 0.0
+
+    @property
+    def updates(self) -> int:
+        return len(self.loss)
+
+
+def _snapshot(net: RecurrentNet) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+
+
+def _chunks(data: TaskData, window: int):
+    """(x, y, has_target) per truncated-BPTT chunk."""
+    steps = data.x.shape[0]
+    win = window if 0 < window < steps else steps
+    for s in range(0, steps, win):
+        last = s + win >= steps
+        if data.mode == "many_to_many":
+            yield data.x[s:s + win], data.y[s:s + win], True
+        else:
+            yield data.x[s:s + win], data.y, last
+
+
+def _clip(params, cfg: TrainConfig) -> tuple[float, float, bool]:
+    """Apply the configured clipping in place: (norm before, norm after, fired)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    before = float(torch.nn.utils.get_total_norm(grads))
+    if cfg.clip == "norm" and math.isfinite(before):
+        torch.nn.utils.clip_grad_norm_(params, cfg.clip_threshold)
+    elif cfg.clip == "value" and math.isfinite(before):
+        torch.nn.utils.clip_grad_value_(params, cfg.clip_threshold)
+    after = float(torch.nn.utils.get_total_norm(grads)) if cfg.clip != "none" else before
+    return before, after, cfg.clip != "none" and after < before
+
+
+def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: TrainConfig,
+          progress: Callable[[int, int, float], bool | None] | None = None) -> History:
+    """Train ``net`` in place. ``data`` is one fixed batch (char-LM) or ``epoch -> TaskData`` (fresh batches).
+
+    ``progress(update, total_updates, loss)`` is called after every update; returning True stops training.
+    """
+    cfg.check()
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr)
+    get = data if callable(data) else (lambda _e: data)
+    first = get(0)
+    per_epoch = sum(1 for *_, has in _chunks(first, cfg.tbptt) if has)
+    total = cfg.epochs * per_epoch
+    rec = {"loss": [], "gn": [], "gc": [], "fired": []}
+    snaps, status, bad, start = [(0, _snapshot(net))], "finished", None, time.perf_counter()
+    net.train()
+    for epoch in range(cfg.epochs):
+        batch = first if epoch == 0 else get(epoch)
+        state = None
+        for xc, yc, has_target in _chunks(batch, cfg.tbptt):
+            if state is not None:  # truncated BPTT: keep the state, cut its gradient
+                state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            if not has_target:
+                with torch.no_grad():
+                    _, state = net(xc, state, return_state=True)
+                continue
+            out, state = net(xc, state, return_state=True)  # (k, B, O)
+            per_step, mask = losses.step_losses(out, yc, batch.loss, batch.mode)
+            loss = losses.total_loss(per_step, mask)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            gn, gc, fired = _clip(params, cfg)
+            u = len(rec["loss"])
+            for k, v in zip(rec, (loss.item(), gn, gc, fired)):
+                rec[k].append(v)
+            if not (math.isfinite(rec["loss"][-1]) and math.isfinite(gn)):
+                status, bad = "diverged", u
+                break
+            opt.step()
+            if cfg.snapshot_every and (u + 1) % cfg.snapshot_every == 0:
+                snaps.append((u + 1, _snapshot(net)))
+            if progress is not None and progress(u + 1, total, rec["loss"][-1]):
+                status = "stopped"
+                break
+        if status != "finished":
+            break
+    if snaps[-1][0] != len(rec["loss"]):
+        snaps.append((len(rec["loss"]), _snapshot(net)))
+    net.eval()
+    return History(np.array(rec["loss"], dtype=float), np.array(rec["gn"], dtype=float),
+                   np.array(rec["gc"], dtype=float), np.array(rec["fired"], dtype=bool), status, bad,
+                   tuple(snaps), time.perf_counter() - start)

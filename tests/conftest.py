@@ -1,0 +1,51 @@
+"""Shared helpers: an independent reference that unrolls torch's own nn.*Cell modules step by step."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+CELL_MODULES = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
+CASES = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
+
+
+def torch_cells(net) -> list[nn.Module]:
+    """One torch nn.*Cell per layer carrying the net's weights (names differ only by the _l{k} suffix)."""
+    rec = net.recurrent
+    out = []
+    for k in range(rec.num_layers):
+        kw = {"nonlinearity": net.nonlinearity} if net.cell == "rnn" else {}
+        in_size = rec.input_size if k == 0 else rec.hidden_size
+        cell = CELL_MODULES[net.cell](in_size, rec.hidden_size, **kw).to(rec.weight_hh_l0.dtype)
+        cell.load_state_dict({n: getattr(rec, f"{n}_l{k}").detach().clone()
+                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+        out.append(cell)
+    return out
+
+
+def unrolled(net, x, keep_grad=True):
+    """Hand-unrolled forward with nn.*Cell; returns (outputs [T,B,O], hs[l][t], cs[l][t] or None)."""
+    cells = torch_cells(net)
+    steps = x.shape[0]
+    hs, cs, layer_in = [], [], [x[t] for t in range(steps)]
+    for cell in cells:
+        state, h_list, c_list = None, [], []
+        for t in range(steps):
+            state = cell(layer_in[t], state)
+            h = state[0] if isinstance(state, tuple) else state
+            if keep_grad:
+                h.retain_grad()
+                if isinstance(state, tuple):
+                    state[1].retain_grad()
+            h_list.append(h)
+            c_list.append(state[1] if isinstance(state, tuple) else None)
+        hs.append(h_list)
+        cs.append(c_list)
+        layer_in = h_list
+    out = net.readout(torch.stack(hs[-1]))
+    return out, hs, cs, cells
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(1234)

@@ -1,0 +1,155 @@
+"""record(): every recorded gradient against autograd through an independent unrolled loop and finite differences."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import engine
+from conftest import CASES, torch_cells, unrolled
+
+
+def _ce(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+
+def _setup(cell, nl, layers=2, steps=8, batch=3):
+    net = engine.RecurrentNet(cell, 4, 6, 5, num_layers=layers, nonlinearity=nl).double()
+    x = torch.randn(steps, batch, 4, dtype=torch.float64)
+    y = torch.randint(0, 5, (steps, batch))
+    return net, x, y
+
+
+@pytest.mark.parametrize("cell,nl", CASES)
+def test_grad_hidden_equals_autograd_retain_grad(cell, nl):
+    net, x, y = _setup(cell, nl)
+    tr = engine.record(net, x, y)
+    out, hs, cs, _ = unrolled(net, x)
+    _ce(out, y).backward()
+    ref = np.stack([[h.grad.numpy() for h in layer] for layer in hs])  # (L, T, B, H)
+    assert np.abs(tr.grad_hidden - ref).max() < 1e-12
+    if cell == "lstm":
+        ref_c = np.stack([[c.grad.numpy() for c in layer] for layer in cs])
+        assert np.abs(tr.grad_cell - ref_c).max() < 1e-12
+    # the direct term of the top layer is what the readout sends back: W_hy^T dL/dy_t
+    out2 = net.readout(torch.tensor(tr.hidden[-1]).requires_grad_())
+    direct_ref = torch.autograd.grad(_ce(out2, y), out2)[0] @ net.readout.weight
+    assert np.abs(tr.grad_hidden_direct[-1] - direct_ref.detach().numpy()).max() < 1e-12
+    # total - direct is exactly what flows back from later steps: zero at the last step
+    assert np.abs(tr.grad_hidden[:, -1] - tr.grad_hidden_direct[:, -1]).max() < 1e-12
+    assert np.abs(tr.grad_hidden[:, 0] - tr.grad_hidden_direct[:, 0]).max() > 1e-6
+
+
+@pytest.mark.parametrize("cell,nl", CASES)
+def test_grad_hidden_finite_differences(cell, nl):
+    net, x, y = _setup(cell, nl, layers=2, steps=6, batch=2)
+    tr = engine.record(net, x, y)
+    cells = torch_cells(net)
+
+    def loss_with(layer, step, unit, b, eps):
+        with torch.no_grad():
+            layer_in = [x[t] for t in range(x.shape[0])]
+            for k, cell_mod in enumerate(cells):
+                state, hs = None, []
+                for t in range(x.shape[0]):
+                    state = cell_mod(layer_in[t], state)
+                    if k == layer and t == step:  # perturb h_t in place
+                        h = state[0] if isinstance(state, tuple) else state
+                        h = h.clone()
+                        h[b, unit] += eps
+                        state = (h, state[1]) if isinstance(state, tuple) else h
+                    hs.append(state[0] if isinstance(state, tuple) else state)
+                layer_in = hs
+            return _ce(net.readout(torch.stack(hs)), y).item()
+
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        layer, step, unit, b = rng.integers(2), rng.integers(6), rng.integers(6), rng.integers(2)
+        fd = (loss_with(layer, step, unit, b, 1e-6) - loss_with(layer, step, unit, b, -1e-6)) / 2e-6
+        assert abs(fd - tr.grad_hidden[layer, step, b, unit]) < 1e-7 * max(1.0, abs(fd))
+
+
+@pytest.mark.parametrize("cell,nl", CASES)
+def test_per_step_terms_sum_to_autograd(cell, nl):
+    net, x, y = _setup(cell, nl)
+    tr = engine.record(net, x, y)
+    params = [net.recurrent.weight_hh_l0, net.recurrent.weight_ih_l1, net.recurrent.weight_hh_l1]
+    loss = _ce(net(x), y)
+    grads = torch.autograd.grad(loss, params)
+    for name, g in zip(["weight_hh_l0", "weight_ih_l1", "weight_hh_l1"], grads):
+        terms = tr.weight_grad_terms[name]  # (T, G, H)
+        assert np.abs(terms.sum(0) - g.numpy()).max() < 1e-12
+        assert np.allclose(tr.weight_grad_term_norms[name], np.linalg.norm(terms, axis=(1, 2)))
+    assert tr.weight_grad_terms["weight_hh_l0"][0].any() == False  # h_{-1} = 0: the first term vanishes  # noqa: E712
+
+
+@pytest.mark.parametrize("cell,nl", CASES)
+def test_truncated_bptt_equals_detached_reference(cell, nl):
+    net, x, y = _setup(cell, nl, layers=1, steps=9)
+    tr = engine.record(net, x, y, tbptt_window=4)
+    (cell_mod,) = torch_cells(net)
+    state, hs = None, []
+    for t in range(9):
+        if t % 4 == 0 and state is not None:
+            state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        state = cell_mod(x[t], state)
+        h = state[0] if isinstance(state, tuple) else state
+        h.retain_grad()
+        hs.append(h)
+    _ce(net.readout(torch.stack(hs)), y).backward()
+    ref = np.stack([h.grad.numpy() for h in hs])
+    assert np.abs(tr.grad_hidden_truncated[0] - ref).max() < 1e-12
+    assert np.abs(tr.grad_hidden_truncated[0] - tr.grad_hidden[0]).max() > 1e-6  # truncation changed something
+
+
+@pytest.mark.parametrize("loss,mode", [("mse", "many_to_many"), ("mse", "many_to_one"),
+                                       ("cross_entropy", "many_to_one")])
+def test_losses_and_modes(loss, mode):
+    net = engine.RecurrentNet("gru", 2, 5, 3).double()
+    x = torch.randn(7, 4, 2, dtype=torch.float64)
+    y = {("mse", "many_to_many"): torch.randn(7, 4, 3, dtype=torch.float64),
+         ("mse", "many_to_one"): torch.randn(4, 3, dtype=torch.float64),
+         ("cross_entropy", "many_to_one"): torch.randint(0, 3, (4,))}[(loss, mode)]
+    tr = engine.record(net, x, y, loss=loss, mode=mode)
+    out = net(x)
+    last = out[-1] if mode == "many_to_one" else out
+    ref = F.mse_loss(last, y) if loss == "mse" else F.cross_entropy(last, y)
+    assert abs(tr.loss - ref.item()) < 1e-12
+    if mode == "many_to_one":
+        assert tr.loss_mask.tolist() == [False] * 6 + [True]
+        assert np.abs(tr.grad_hidden_direct[0, :-1]).max() == 0  # no readout gradient before the last step
+
+
+def test_bad_targets_raise_typed_errors():
+    net = engine.RecurrentNet("rnn", 2, 3, 4)
+    x = torch.randn(5, 2, 2)
+    with pytest.raises(engine.ShapeError):
+        engine.record(net, x, torch.randint(0, 4, (4, 2)))
+    with pytest.raises(engine.ShapeError):
+        engine.record(net, x, torch.full((5, 2), 7))
+    with pytest.raises(engine.ShapeError):
+        engine.record(net, torch.randn(5, 2, 3), torch.randint(0, 4, (5, 2)))
+
+
+def test_exploding_run_is_recorded_not_raised():
+    net = engine.RecurrentNet("rnn", 1, 4, 1, nonlinearity="relu")
+    with torch.no_grad():
+        net.recurrent.weight_hh_l0.copy_(torch.eye(4) * 1e4)
+        net.recurrent.weight_ih_l0.fill_(1.0)
+        net.recurrent.bias_ih_l0.fill_(1.0)
+    x = torch.ones(40, 1, 1)
+    tr = engine.record(net, x, torch.zeros(40, 1, 1), loss="mse")
+    first = tr.nonfinite["hidden"]
+    assert first is not None and 5 < first < 40
+    assert np.isfinite(tr.hidden[:, :first]).all()
+    assert np.isfinite(tr.jacobian_norms[:first, :first][np.tril_indices(first)]).all()
+
+
+def test_same_seed_same_trace():
+    def run():
+        torch.manual_seed(7)
+        net, x, y = _setup("lstm", "tanh")
+        return engine.record(net, x, y)
+    a, b = run(), run()
+    for name in ("hidden", "cell", "grad_hidden", "jacobian_norms", "cell_jacobian_norms", "outputs"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert all(np.array_equal(a.gates[k], b.gates[k]) for k in a.gates)
