@@ -7,7 +7,7 @@ from .errors import ConfigError, EngineError, ShapeError, StateDictError, TextEr
 from .model import RecurrentNet, ModelConfig, build, generate
 from .record import Trace, record
 from .cliff import cliff_loss
-from .train import History, TrainConfig, train
+from .training import History, TrainConfig, train
 
 __all__ = ["RecurrentNet", "ModelConfig", "build", "generate", "Trace", "record", "cliff_loss", "History",
            "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",

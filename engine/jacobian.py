@@ -14,6 +14,7 @@ batches on a thread pool while the products go on.
 """
 from __future__ import annotations
 
+import ctypes
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -24,6 +25,10 @@ from torch.func import jacrev, vmap
 from . import cells
 
 _POOL = ThreadPoolExecutor(max_workers=2)
+try:  # glibc keeps what worker threads freed in per-thread arenas; hand it back after each batch
+    _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc: nothing to trim
+    _TRIM = None
 
 
 def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi: Tensor, h_prev: Tensor,
@@ -45,11 +50,12 @@ def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi:
 
 
 class _TopEigen:
-    """Largest eigenvalue of many small symmetric matrices, batched and computed on a 2-thread pool while the
-    caller goes on multiplying (torch releases the GIL inside eigvalsh)."""
+    """Largest eigenvalue of many small symmetric matrices, in batches on a 2-thread pool while the caller goes on
+    multiplying (torch releases the GIL inside eigvalsh). At most ``backlog`` batches wait, which bounds memory."""
 
-    def __init__(self, batch: int = 1024):
-        self.batch, self.pending, self.keys, self.jobs = batch, [], [], []
+    def __init__(self, batch: int = 1024, backlog: int = 2):
+        self.batch, self.backlog = batch, backlog
+        self.pending, self.keys, self.jobs, self.done = [], [], [], []
 
     def add(self, key, gram: Tensor) -> None:
         self.pending.append(gram)
@@ -60,49 +66,69 @@ class _TopEigen:
     def _flush(self) -> None:
         if self.pending:
             grams, keys = torch.cat(self.pending), self.keys
-            self.jobs.append((keys, _POOL.submit(lambda g: torch.linalg.eigvalsh(g)[..., -1], grams)))
+            self.jobs.append((keys, _POOL.submit(lambda g: torch.linalg.eigvalsh(g)[..., -1].clone(), grams)))
             self.pending, self.keys = [], []
+        while len(self.jobs) > self.backlog:
+            self._collect()
+
+    def _collect(self) -> None:
+        keys, job = self.jobs.pop(0)
+        top, at = job.result(), 0
+        for key, n in keys:
+            self.done.append((key, top[at:at + n]))
+            at += n
+        if _TRIM is not None:
+            _TRIM(0)
 
     def results(self):
-        """Yields (key, top eigenvalues) in the order added."""
-        self._flush()
-        for keys, job in self.jobs:
-            top, at = job.result(), 0
-            for key, n in keys:
-                yield key, top[at:at + n]
-                at += n
+        """(key, top eigenvalues) in the order added."""
+        self.pending and self._flush()
+        while self.jobs:
+            self._collect()
+        return self.done
 
 
 def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarray]:
     """Norm maps of ds_t/ds_k for k <= t (NaN above the diagonal): 'spectral' and 'frobenius' of the h-block, and
-    'cell_spectral' (||dc_t/dc_k||_2, LSTM only). js: [T, S, S]. Spectral norms are exact: sqrt of the top
-    eigenvalue of each (Frobenius-normalised) block's Gram matrix."""
+    'cell_spectral' (||dc_t/dc_k||_2, LSTM only). js: [T, S, S]. Spectral norms are exact: the square root of the
+    top eigenvalue of each (Frobenius-normalised) block's Gram matrix."""
     steps, size = js.shape[0], js.shape[1]
+    whole = size == hidden  # RNN / GRU: the h-block is the whole state Jacobian
     blocks = {"spectral": slice(0, hidden)} | ({"cell_spectral": slice(hidden, size)} if with_cell else {})
     out = {k: np.full((steps, steps), np.nan) for k in (*blocks, "frobenius")}
     logs = {k: np.full((steps, steps), np.nan) for k in blocks}  # log(scale * ||block||_F)
-    eye = torch.eye(size, dtype=js.dtype).unsqueeze(0)  # (1, S, S)
-    rows, log_scale = eye, torch.zeros(1, dtype=torch.float64)  # ds_t/ds_k = exp(log_scale[k]) * rows[k]
+    eye = torch.eye(size, dtype=js.dtype)
+    buf = [torch.empty(steps, size, size, dtype=js.dtype) for _ in range(2)]
+    buf[0][0] = eye
+    log_scale = torch.zeros(steps, dtype=torch.float64)  # ds_t/ds_k = exp(log_scale[k]) * rows[k]
     top = _TopEigen()
     for t in range(steps):
+        rows = buf[t % 2][: t + 1]  # (t+1, S, S): row k is ds_t/ds_k up to its scale; row t = I
         if t > 0:
-            rows = torch.cat([js[t] @ rows, eye])  # (t+1, S, S): row k is ds_t/ds_k, up to its scale
-            scale = torch.linalg.matrix_norm(rows[:-1])  # (t,)
-            rows[:-1] /= scale.clamp_min(1e-300)[:, None, None]
-            log_scale = torch.cat([log_scale + scale.double().log(), torch.zeros(1, dtype=torch.float64)])
+            torch.matmul(js[t], buf[(t - 1) % 2][:t], out=rows[:t])
+            rows[t] = eye
+            scale = torch.linalg.matrix_norm(rows[:t])  # (t,)
+            rows[:t] /= scale.clamp_min(1e-300)[:, None, None]
+            log_scale[:t] += scale.double().log()
         for name, sl in blocks.items():
-            blk = rows[:, sl, sl]  # (t+1, H, H)
-            fro = torch.linalg.matrix_norm(blk)  # (t+1,)
-            log_fro = log_scale + fro.double().log()  # -inf where the block is 0, NaN/inf where non-finite
-            logs[name][t, : t + 1] = log_fro.numpy()
+            blk = rows[:t, sl, sl]  # (t, H, H), k < t; the diagonal k = t is the identity
+            fro = torch.ones(t, dtype=js.dtype) if whole else torch.linalg.matrix_norm(blk)  # rows have unit norm
+            log_fro = log_scale[:t] + fro.double().log()  # -inf where the block is 0, NaN where non-finite
+            logs[name][t, :t] = log_fro.numpy()
             if name == "spectral":
-                out["frobenius"][t, : t + 1] = np.exp(log_fro.numpy())
-            unit = torch.nan_to_num(blk / fro.clamp_min(1e-300)[:, None, None])
-            top.add((name, t), unit.mT @ unit)  # Gram of the unit-Frobenius block
+                out["frobenius"][t, : t + 1] = np.append(np.exp(log_fro.numpy()), hidden ** 0.5)
+            if t:
+                unit = blk if whole else blk / fro.clamp_min(1e-300)[:, None, None]
+                if not torch.isfinite(log_fro).all():  # an exploded chain: keep eigvalsh away from NaN/Inf
+                    unit = torch.nan_to_num(unit, nan=0.0, posinf=0.0, neginf=0.0)
+                top.add((name, t), unit.mT @ unit)  # Gram of the unit-Frobenius block
+    for name in blocks:
+        np.fill_diagonal(out[name], 1.0)  # ds_t/ds_t = I
     for (name, t), lam in top.results():
         # ||A||_2 = ||A||_F * sqrt(lambda_max(U^T U)),  U = A / ||A||_F
-        sigma = np.exp(logs[name][t, : t + 1]) * np.sqrt(lam.double().clamp_min(0).numpy())
-        out[name][t, : t + 1] = np.where(np.isfinite(logs[name][t, : t + 1]) | (sigma == 0), sigma, np.nan)
+        log_fro = logs[name][t, :t]
+        sigma = np.exp(log_fro) * np.sqrt(lam.double().clamp_min(0).numpy())
+        out[name][t, :t] = np.where(np.isfinite(log_fro) | (sigma == 0), sigma, np.nan)
     return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import cells, jacobian, losses, spectrum, unroll
+from . import bptt, cells, jacobian, losses, spectrum
 from .model import RecurrentNet
 
 TERM_MATRIX_MAX_HIDDEN = 64
@@ -86,29 +86,59 @@ def first_nonfinite(a: np.ndarray, time_axis: int) -> int | None:
     return int(np.argmax(bad.any(axis=other)))
 
 
-def _run(net: RecurrentNet, xin: Tensor, y: Tensor, loss: str, mode: str, window: int | None):
-    runs = unroll.forward(net, xin, window)
-    outputs = net.readout(runs[-1].out)  # (T, B, O)
-    per_step, mask = losses.step_losses(outputs, y, loss, mode)
-    finite = torch.isfinite(per_step.detach()) & mask
-    # an exploding run: the loss is taken over the finite steps so the gradients of the finite part stay usable
-    total = losses.total_loss(per_step, finite) if finite.any() else per_step[mask].sum()
-    params = [p for _, p in net.named_parameters()]
-    d_gi, d_out, d_params = unroll.backward(total, runs, params)
-    layers = [unroll.recover(net, k, r, d_gi[k], d_out[k]) for k, r in enumerate(runs)]
-    return runs, outputs, per_step, mask, total, layers, d_params
+def _layer_weights(net: RecurrentNet, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(W_xh, W_hh, b_ih, b_hh) of layer k: torch's weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}."""
+    rec = net.recurrent
+    return tuple(getattr(rec, f"{n}_l{k}").detach() for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+
+def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | None):
+    """BPTT through every layer, top down: what reaches layer l's outputs is (dL/dgi of layer l+1) W_xh^{l+1}."""
+    bws, direct = [None] * len(fws), direct_top
+    for k in range(len(fws) - 1, -1, -1):
+        w_ih, w_hh, _, _ = _layer_weights(net, k)
+        bws[k] = bptt.backward(net.cell, net.nonlinearity, fws[k], direct, w_hh, cuts)
+        direct = bws[k].d_gi @ w_ih  # (T, B, I_k): dL/dx_t of layer k
+    return bws, direct
+
+
+def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str):
+    with torch.enable_grad():
+        xin = net.encode(x)  # (T, B, I), through the embedding's graph if there is one
+    fws, inp = [], xin.detach()
+    zeros = inp.new_zeros(inp.shape[1], net.hidden_size)
+    for k in range(net.num_layers):
+        fws.append(bptt.forward(net.cell, net.nonlinearity, inp, zeros, zeros, *_layer_weights(net, k)))
+        inp = fws[-1].out
+    top = fws[-1].out.clone().requires_grad_(True)
+    with torch.enable_grad():
+        outputs = net.readout(top)  # (T, B, O)
+        per_step, mask = losses.step_losses(outputs, y, loss, mode)
+        finite = torch.isfinite(per_step.detach()) & mask
+        # an exploding run: the loss is taken over the finite steps, so the gradients of the finite part stay usable
+        total = losses.total_loss(per_step, finite) if finite.any() else per_step[mask].sum()
+        readout_params = list(net.readout.parameters())
+        direct_top, *d_readout = torch.autograd.grad(total, [top, *readout_params])
+    bws, d_x = _backward_all(net, fws, direct_top, None)
+    grads = {f"readout.{n}": g for (n, _), g in zip(net.readout.named_parameters(), d_readout)}
+    for k, (fw, bw) in enumerate(zip(fws, bws)):
+        for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), bptt.weight_grads(fw, bw)):
+            grads[f"recurrent.{name}_l{k}"] = g
+    if net.embedding is not None:
+        grads["embedding.weight"] = torch.autograd.grad(xin, net.embedding.weight, d_x)[0]
+    return xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, direct_top, grads
 
 
 def _stack(layers, get) -> np.ndarray:
     return np.stack([_np(get(g)) for g in layers])
 
 
-def _weight_terms(net: RecurrentNet, runs, layers, keep: bool):
+def _weight_terms(fws, bws, keep: bool):
     norms, mats = {}, {}
-    for k, (run, g) in enumerate(zip(runs, layers)):
+    for k, (fw, bw) in enumerate(zip(fws, bws)):
         # step t's term in dL/dW_hh: (dL/dgh_t)^T h_{t-1}, summed over the batch;  in dL/dW_xh: (dL/dgi_t)^T x_t
-        hh = torch.einsum("tbg,tbh->tgh", g.d_gh, g.h_prev)  # (T, G, H)
-        ih = torch.einsum("tbg,tbi->tgi", g.d_pre, run.inp.detach())  # (T, G, I)
+        hh = torch.bmm(bw.d_gh.transpose(1, 2), fw.h_prev)  # (T, G, H)
+        ih = torch.bmm(bw.d_gi.transpose(1, 2), fw.x)  # (T, G, I)
         for name, m in ((f"weight_hh_l{k}", hh), (f"weight_ih_l{k}", ih)):
             norms[name] = _np(torch.linalg.matrix_norm(m))
             if keep:
@@ -120,34 +150,35 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
            tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True) -> Trace:
     """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes."""
     net.eval()
-    xin = net.encode(x)
-    runs, outputs, per_step, mask, total, layers, d_params = _run(net, xin, y, loss, mode, None)
+    xin, outputs, per_step, mask, total, fws, bws, direct_top, grads = _run(net, x, y, loss, mode)
     truncated = None
     if tbptt_window and tbptt_window < xin.shape[0]:
-        truncated = _stack(_run(net, xin, y, loss, mode, tbptt_window)[5], lambda g: g.total)
+        cuts = torch.zeros(xin.shape[0], dtype=torch.bool)
+        cuts[:: int(tbptt_window)] = True
+        truncated = np.stack([_np(b.total) for b in _backward_all(net, fws, direct_top, cuts)[0]])
     cell, nl = net.cell, net.nonlinearity
-    names = list(layers[0].parts)
-    derivs = [cells.activation_derivatives(cell, nl, g.parts, g.cell) for g in layers]
-    norms, mats = _weight_terms(net, runs, layers, net.hidden_size <= TERM_MATRIX_MAX_HIDDEN)
-    spectra = tuple(spectrum.layer_spectrum(_np(unroll.layer_params(net, k)[1]), cell, nl)
+    names = list(fws[0].parts)
+    derivs = [cells.activation_derivatives(cell, nl, fw.parts, fw.cell) for fw in fws]
+    norms, mats = _weight_terms(fws, bws, net.hidden_size <= TERM_MATRIX_MAX_HIDDEN)
+    spectra = tuple(spectrum.layer_spectrum(_np(_layer_weights(net, k)[1]), cell, nl)
                     for k in range(net.num_layers))
     main = next(b for b in spectra[-1] if b.name == spectrum.main_block(cell))
-    jac = _jacobians(net, runs, layers, jacobian_batch) if jacobians else {}
-    hidden = np.stack([_np(r.out) for r in runs])
-    grad_hidden = _stack(layers, lambda g: g.total)
+    jac = _jacobians(net, fws, jacobian_batch) if jacobians else {}
+    hidden = _stack(fws, lambda f: f.out)
+    grad_hidden = _stack(bws, lambda b: b.total)
     per_np = _np(per_step)
     return Trace(
         cell_kind=cell, nonlinearity=nl, loss_kind=loss, mode=mode, inputs=_np(xin), targets=_np(y),
         outputs=_np(outputs), losses=per_np, loss_mask=_np(mask), loss=float(total.detach()),
-        hidden=hidden, cell=_stack(layers, lambda g: g.cell) if cell == "lstm" else None,
-        gates={n: _stack(layers, lambda g, n=n: g.parts[n]) for n in names if not n.endswith("_pre")},
-        preactivations={n: _stack(layers, lambda g, n=n: g.parts[n]) for n in names if n.endswith("_pre")},
+        hidden=hidden, cell=_stack(fws, lambda f: f.cell) if cell == "lstm" else None,
+        gates={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if not n.endswith("_pre")},
+        preactivations={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if n.endswith("_pre")},
         derivatives={n: np.stack([_np(d[n]) for d in derivs]) for n in derivs[0]},
-        grad_hidden=grad_hidden, grad_hidden_direct=_stack(layers, lambda g: g.direct),
-        grad_cell=_stack(layers, lambda g: g.d_cell) if cell == "lstm" else None,
+        grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, direct_top)]),
+        grad_cell=_stack(bws, lambda b: b.d_cell) if cell == "lstm" else None,
         grad_hidden_truncated=truncated, tbptt_window=tbptt_window if truncated is not None else None,
         weight_grad_term_norms=norms, weight_grad_terms=mats,
-        param_grads={n: _np(g) for (n, _), g in zip(net.named_parameters(), d_params) if g is not None},
+        param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
         jacobian_batch=jacobian_batch, jacobian_norms=jac.get("spectral"), jacobian_norms_fro=jac.get("frobenius"),
         cell_jacobian_norms=jac.get("cell_spectral"), jacobian_by_layer=jac.get("by_layer"),
         input_sensitivity=jac.get("input_sensitivity"), spectra=spectra,
@@ -157,16 +188,21 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     )
 
 
-def _jacobians(net: RecurrentNet, runs, layers, b: int) -> dict:
+def _directs(net: RecurrentNet, bws, direct_top: Tensor) -> list[Tensor]:
+    """Per layer, the gradient arriving at h_t from outside the layer at the same step."""
+    out = [direct_top]
+    for k in range(net.num_layers - 1, 0, -1):
+        out.insert(0, bws[k].d_gi @ _layer_weights(net, k)[0])
+    return out
+
+
+def _jacobians(net: RecurrentNet, fws, b: int) -> dict:
     """Jacobian-norm maps of every layer for batch element b, and the input sensitivity of the top layer."""
     maps, sens_layers = [], []
-    for k, (run, g) in enumerate(zip(runs, layers)):
-        w_ih, w_hh, _, b_hh = (p.detach() for p in unroll.layer_params(net, k))
-        c_prev = None
-        if g.cell is not None:
-            c_prev = torch.cat([torch.zeros_like(g.cell[:1]), g.cell[:-1]])[:, b]
-        js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, run.gi.detach()[:, b],
-                                         g.h_prev[:, b], c_prev)
+    for k, fw in enumerate(fws):
+        w_ih, w_hh, _, b_hh = _layer_weights(net, k)
+        c_prev = fw.c_prev[:, b] if fw.c_prev is not None else None
+        js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, fw.gi[:, b], fw.h_prev[:, b], c_prev)
         maps.append(jacobian.chain_norms(js, net.hidden_size, net.cell == "lstm"))
         sens_layers.append((js, ks, w_ih))
     top = maps[-1]

@@ -7,7 +7,7 @@ import torch
 
 import engine
 from engine import tasks
-from engine.train import TrainConfig, train
+from engine.training import TrainConfig, train
 
 
 def _exploding_net():

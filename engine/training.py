@@ -8,6 +8,7 @@ Clipping by global norm is torch's ``clip_grad_norm_``: with g the concatenation
 (torch divides by ||g|| + 1e-6, so the applied norm is just below the threshold); clipping by value clamps each
 component to [-threshold, threshold]. Truncated BPTT with window k cuts each sequence into chunks of k steps: the
 hidden state is carried from chunk to chunk, its gradient is cut (``detach``), and each chunk is one update.
+The forward runs on torch's fused module and the backward is engine.bptt's (tested equal to autograd's).
 A loss or gradient norm that is NaN/Inf stops training with status "diverged" at that update, before the step.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import losses
+from . import bptt, losses
 from .errors import ConfigError
 from .model import RecurrentNet
 from .tasks import TaskData
@@ -112,7 +113,7 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     """
     cfg.check()
     params = [p for p in net.parameters() if p.requires_grad]
-    opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr)
+    opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr, foreach=True)
     get = data if callable(data) else (lambda _e: data)
     first = get(0)
     per_epoch = sum(1 for *_, has in _chunks(first, cfg.tbptt) if has)
@@ -130,7 +131,7 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
                 with torch.no_grad():
                     _, state = net(xc, state, return_state=True)
                 continue
-            out, state = net(xc, state, return_state=True)  # (k, B, O)
+            out, state = bptt.run(net, xc, state)  # (k, B, O), engine.bptt's backward
             per_step, mask = losses.step_losses(out, yc, batch.loss, batch.mode)
             loss = losses.total_loss(per_step, mask)
             opt.zero_grad(set_to_none=True)

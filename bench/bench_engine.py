@@ -1,0 +1,172 @@
+"""Engine benchmarks, measured side by side in one run (medians of interleaved repeats; the machine is shared).
+
+1. Training the default char-LM (tanh RNN, H=35, 1000 full-sequence updates, Adam lr 0.01) with engine.train,
+   against the lecture notes' hand-written RNN: a per-step Python loop over nn.Linear layers (i2h, h2h, i2o).
+   Goal: engine <= 1/4 of the loop's time, to the same final loss.
+2. engine.record for an LSTM, H=64, T=100, B=32 (states, gates, total dL/dh_t; no Jacobian maps) against one plain
+   nn.LSTM forward + backward on the same batch. Goal: <= 2x.
+3. The T x T Jacobian-norm map for H=64, T=100. Goal: < 0.5 s.
+4. Peak memory of record (with maps) for T=500.
+
+Run: .venv/bin/python bench/bench_engine.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import engine  # noqa: E402
+from engine import jacobian, tasks  # noqa: E402
+
+
+def naive_train(data, hidden, updates, seed=0):
+    """The notes' hand-written RNN: h = tanh(i2h(x) + h2h(h)), y = i2o(h), one Python iteration per step."""
+    torch.manual_seed(seed)
+    v = data.input_size
+    i2h, h2h, i2o = nn.Linear(v, hidden), nn.Linear(hidden, hidden), nn.Linear(hidden, data.output_size)
+    params = [*i2h.parameters(), *h2h.parameters(), *i2o.parameters()]
+    opt = torch.optim.Adam(params, lr=0.01)
+    x, y = data.x[:, 0], data.y[:, 0]
+    losses = []
+    for _ in range(updates):
+        h, outs = torch.zeros(1, hidden), []
+        for t in range(x.shape[0]):
+            h = torch.tanh(i2h(x[t:t + 1]) + h2h(h))
+            outs.append(i2o(h))
+        loss = F.cross_entropy(torch.cat(outs), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def engine_train(data, hidden, updates, seed=0):
+    torch.manual_seed(seed)
+    net = engine.RecurrentNet("rnn", data.input_size, hidden, data.output_size)
+    return list(engine.train(net, data, engine.TrainConfig(optimizer="adam", lr=0.01, epochs=updates)).loss)
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - start, out
+
+
+def first_below(losses, level):
+    return next((i for i, v in enumerate(losses) if v < level), None)
+
+
+def bench_training(rounds, updates):
+    data = tasks.char_lm()
+    t_naive, t_eng = [], []
+    for _ in range(rounds):  # interleaved, so both see the same machine load
+        t, naive_losses = timed(naive_train, data, 35, updates)
+        t_naive.append(t)
+        t, eng_losses = timed(engine_train, data, 35, updates)
+        t_eng.append(t)
+    n, e = statistics.median(t_naive), statistics.median(t_eng)
+    print(f"[train] char-LM, tanh RNN H=35, {updates} updates, Adam 0.01 ({rounds} interleaved rounds, median)")
+    print(f"  per-step nn.Linear loop: {n:7.2f} s   final loss {naive_losses[-1]:.2e}   "
+          f"first < 0.01 at update {first_below(naive_losses, 0.01)}")
+    print(f"  engine.train           : {e:7.2f} s   final loss {eng_losses[-1]:.2e}   "
+          f"first < 0.01 at update {first_below(eng_losses, 0.01)}")
+    print(f"  ratio engine / loop = {e / n:.3f}   (goal <= 0.25)")
+
+
+def bench_record(reps):
+    torch.manual_seed(0)
+    steps, batch, hidden = 100, 32, 64
+    net = engine.RecurrentNet("lstm", hidden, hidden, hidden)
+    x, y = torch.randn(steps, batch, hidden), torch.randint(0, hidden, (steps, batch))
+
+    def plain():
+        out = net(x)
+        F.cross_entropy(out.reshape(-1, hidden), y.reshape(-1)).backward()
+
+    def rec():
+        engine.record(net, x, y, jacobians=False)
+
+    plain(), rec()
+    tp, tr = [], []
+    for _ in range(reps):
+        tp.append(timed(plain)[0])
+        tr.append(timed(rec)[0])
+    p, r = statistics.median(tp), statistics.median(tr)
+    print(f"[record] LSTM H=64 T=100 B=32, median of {reps}")
+    print(f"  nn.LSTM forward+backward: {p * 1e3:7.1f} ms")
+    print(f"  engine.record (no maps) : {r * 1e3:7.1f} ms   ratio {r / p:.2f}   (goal <= 2)")
+
+
+def bench_jacobian(reps):
+    print(f"[jacobian map] H=64, T=100, median of {reps}")
+    for cell in ("rnn", "gru", "lstm"):
+        torch.manual_seed(0)
+        net = engine.RecurrentNet(cell, 8, 64, 4)
+        trace = engine.record(net, torch.randn(100, 1, 8), torch.randint(0, 4, (100, 1)), jacobians=False)
+        fw_h = torch.tensor(trace.hidden[0, :, 0])
+        h_prev = torch.cat([torch.zeros(1, 64), fw_h[:-1]])
+        c_prev = None
+        if cell == "lstm":
+            c = torch.tensor(trace.cell[0, :, 0])
+            c_prev = torch.cat([torch.zeros(1, 64), c[:-1]])
+        rec = net.recurrent
+        gi = F.linear(torch.tensor(trace.inputs[:, 0]), rec.weight_ih_l0, rec.bias_ih_l0).detach()
+        w_hh, b_hh = rec.weight_hh_l0.detach(), rec.bias_hh_l0.detach()
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            js, _ = jacobian.step_jacobians(cell, "tanh", w_hh, b_hh, gi, h_prev, c_prev)
+            jacobian.chain_norms(js, 64, cell == "lstm")
+            times.append(time.perf_counter() - start)
+        extra = " (h-block and c-block maps)" if cell == "lstm" else ""
+        print(f"  {cell:4s}: {statistics.median(times):6.3f} s{extra}   (goal < 0.5 s)")
+
+
+MEMORY_CHILD = """
+import resource, sys, torch
+sys.path.insert(0, {root!r})
+import engine
+torch.manual_seed(0)
+net = engine.RecurrentNet("lstm", 64, 64, 64)
+x, y = torch.randn({steps}, 32, 64), torch.randint(0, 64, ({steps}, 32))
+engine.record(net, x[:5], y[:5], jacobians={jac})  # warm up: imports, thread pools
+before = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() // 1024  # current RSS, KiB
+engine.record(net, x, y, jacobians={jac})
+print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def bench_memory(steps):
+    print(f"[memory] engine.record, LSTM H=64 B=32 T={steps} (peak RSS of a fresh process)")
+    root = str(Path(__file__).resolve().parents[1])
+    for jac in (False, True):
+        out = subprocess.run([sys.executable, "-c", MEMORY_CHILD.format(root=root, steps=steps, jac=jac)],
+                             capture_output=True, text=True, check=True).stdout.split()
+        before, after = int(out[0]) / 1024, int(out[1]) / 1024
+        label = "with Jacobian maps" if jac else "without maps     "
+        print(f"  {label}: peak {after:7.0f} MiB   (+{after - before:6.0f} MiB over the loaded process)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and updates (a smoke run)")
+    a = ap.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    bench_training(1 if a.quick else 3, 100 if a.quick else 1000)
+    bench_record(3 if a.quick else 15)
+    bench_jacobian(1 if a.quick else 3)
+    bench_memory(500)
+
+
+if __name__ == "__main__":
+    main()
