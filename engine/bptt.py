@@ -157,9 +157,12 @@ def backward(cell: str, nl: str, fw: LayerForward, direct: Tensor, w_hh: Tensor,
     return LayerBackward(total, d_cell, d_gi, d_gh, back, d_c0)
 
 
-def weight_grads(fw: LayerForward, bw: LayerBackward) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """(dL/dW_xh, dL/dW_hh, dL/db_ih, dL/db_hh): the per-step terms summed over t and the batch."""
+def weight_grads(fw: LayerForward, bw: LayerBackward, weights: bool = True):
+    """(dL/dW_xh, dL/dW_hh, dL/db_ih, dL/db_hh): the per-step terms summed over t and the batch
+    (the two matrices are None with ``weights=False``)."""
     d_gi, d_gh = bw.d_gi.flatten(0, 1), bw.d_gh.flatten(0, 1)  # (T*B, G)
+    if not weights:
+        return None, None, d_gi.sum(0), d_gh.sum(0)
     return (d_gi.T @ fw.x.flatten(0, 1), d_gh.T @ fw.h_prev.flatten(0, 1), d_gi.sum(0), d_gh.sum(0))
 
 

@@ -14,6 +14,7 @@ where dL/dgh_k already holds every path from every later loss back to step k (th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -43,13 +44,12 @@ class Trace:
     cell: np.ndarray | None  # (L, T, B, H) c_t
     gates: dict[str, np.ndarray]  # i, f, g, o / r, z, n: (L, T, B, H) post-activation
     preactivations: dict[str, np.ndarray]  # a_pre / i_pre ... : (L, T, B, H)
-    derivatives: dict[str, np.ndarray]  # f'(a_t) per gate (and tanh'(c_t) as "c"): (L, T, B, H)
     grad_hidden: np.ndarray  # (L, T, B, H) total dL/dh_t
     grad_hidden_direct: np.ndarray  # (L, T, B, H) the part arriving at step t from the readout / layer above
     grad_cell: np.ndarray | None  # (L, T, B, H) total dL/dc_t (LSTM)
     grad_hidden_truncated: np.ndarray | None  # (L, T, B, H) with truncated BPTT of window ``tbptt_window``
     tbptt_window: int | None
-    weight_grad_term_norms: dict[str, np.ndarray]  # "weight_hh_l0" ... -> (T,) ||step t's term in dL/dW||_F
+    weight_grad_term_norms: dict[str, np.ndarray] | None  # "weight_hh_l0" ... -> (T,) ||step t's term||_F
     weight_grad_terms: dict[str, np.ndarray] | None  # name -> (T, *W.shape), kept when H <= 64
     param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
     jacobian_batch: int  # batch element of the Jacobian maps
@@ -58,19 +58,43 @@ class Trace:
     cell_jacobian_norms: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
     jacobian_by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer
     input_sensitivity: np.ndarray | None  # (T,) ||dh^L_t / dx_0||_2
-    spectra: tuple  # per layer: tuple of spectrum.BlockSpectrum
-    eigenvalues: np.ndarray  # (H,) complex, top layer's W_hh (candidate block g / n for LSTM / GRU)
-    singular_values: np.ndarray  # (H,) same block
+    weight_hh: tuple  # per layer: W_hh as recorded, (G, H) numpy
     nonfinite: dict[str, int | None] = field(default_factory=dict)  # quantity -> first step that is non-finite
 
     @property
     def steps(self) -> int:
         return self.hidden.shape[1]
 
+    @cached_property
+    def derivatives(self) -> dict[str, np.ndarray]:
+        """f'(a_t) per gate (tanh' in (0, 1], sigmoid' <= 1/4; and tanh'(c_t) as "c" for LSTM): (L, T, B, H)."""
+        parts = {k: torch.from_numpy(v) for k, v in (self.gates | self.preactivations).items()}
+        c = torch.from_numpy(self.cell) if self.cell is not None else None
+        return {k: v.numpy() for k, v in cells.activation_derivatives(self.cell_kind, self.nonlinearity, parts,
+                                                                        c).items()}
+
+    @cached_property
+    def spectra(self) -> tuple:
+        """Per layer, the spectrum.BlockSpectrum of each H x H block of W_hh (computed on first use)."""
+        return tuple(spectrum.layer_spectrum(w, self.cell_kind, self.nonlinearity) for w in self.weight_hh)
+
+    @property
+    def main_spectrum(self) -> spectrum.BlockSpectrum:
+        """Top layer's W_hh (the candidate block g / n for LSTM / GRU)."""
+        return next(b for b in self.spectra[-1] if b.name == spectrum.main_block(self.cell_kind))
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        """(H,) complex eigenvalues of the top layer's W_hh (candidate block for LSTM / GRU), by modulus."""
+        return self.main_spectrum.eigenvalues
+
+    @property
+    def singular_values(self) -> np.ndarray:
+        return self.main_spectrum.singular_values
+
     @property
     def regime(self) -> str:
-        blk = next(b for b in self.spectra[-1] if b.name == spectrum.main_block(self.cell_kind))
-        return blk.regime
+        return self.main_spectrum.regime
 
 
 def _np(t: Tensor) -> np.ndarray:
@@ -121,34 +145,47 @@ def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str):
         direct_top, *d_readout = torch.autograd.grad(total, [top, *readout_params])
     bws, d_x = _backward_all(net, fws, direct_top, None)
     grads = {f"readout.{n}": g for (n, _), g in zip(net.readout.named_parameters(), d_readout)}
-    for k, (fw, bw) in enumerate(zip(fws, bws)):
-        for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), bptt.weight_grads(fw, bw)):
-            grads[f"recurrent.{name}_l{k}"] = g
     if net.embedding is not None:
         grads["embedding.weight"] = torch.autograd.grad(xin, net.embedding.weight, d_x)[0]
     return xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, direct_top, grads
 
 
+def _recurrent_grads(fws, bws, terms: dict[str, Tensor] | None) -> dict[str, Tensor]:
+    """dL/dtheta of the recurrent core: the per-step terms summed over t (or the same sum taken directly)."""
+    grads = {}
+    for k, (fw, bw) in enumerate(zip(fws, bws)):
+        w_ih, w_hh, b_ih, b_hh = bptt.weight_grads(fw, bw, weights=terms is None)
+        if terms is not None:
+            w_ih, w_hh = terms[f"weight_ih_l{k}"].sum(0), terms[f"weight_hh_l{k}"].sum(0)
+        for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (w_ih, w_hh, b_ih, b_hh)):
+            grads[f"recurrent.{name}_l{k}"] = g
+    return grads
+
+
 def _stack(layers, get) -> np.ndarray:
+    """(L, ...) array of one quantity per layer (no copy for a single layer)."""
+    if len(layers) == 1:
+        return _np(get(layers[0]))[None]
     return np.stack([_np(get(g)) for g in layers])
 
 
-def _weight_terms(fws, bws, keep: bool):
-    norms, mats = {}, {}
+def _weight_terms(fws, bws) -> dict[str, Tensor]:
+    """Step t's term in dL/dW_hh is (dL/dgh_t)^T h_{t-1}, in dL/dW_xh it is (dL/dgi_t)^T x_t (batch summed)."""
+    terms = {}
     for k, (fw, bw) in enumerate(zip(fws, bws)):
-        # step t's term in dL/dW_hh: (dL/dgh_t)^T h_{t-1}, summed over the batch;  in dL/dW_xh: (dL/dgi_t)^T x_t
-        hh = torch.bmm(bw.d_gh.transpose(1, 2), fw.h_prev)  # (T, G, H)
-        ih = torch.bmm(bw.d_gi.transpose(1, 2), fw.x)  # (T, G, I)
-        for name, m in ((f"weight_hh_l{k}", hh), (f"weight_ih_l{k}", ih)):
-            norms[name] = _np(torch.linalg.matrix_norm(m))
-            if keep:
-                mats[name] = _np(m)
-    return norms, (mats if keep else None)
+        terms[f"weight_hh_l{k}"] = torch.bmm(bw.d_gh.transpose(1, 2), fw.h_prev)  # (T, G, H)
+        terms[f"weight_ih_l{k}"] = torch.bmm(bw.d_gi.transpose(1, 2), fw.x)  # (T, G, I)
+    return terms
 
 
 def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy", mode: str = "many_to_many", *,
-           tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True) -> Trace:
-    """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes."""
+           tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True,
+           weight_terms: bool = True) -> Trace:
+    """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes.
+
+    ``jacobians=False`` skips the T x T maps and the input sensitivity; ``weight_terms=False`` skips the per-step
+    dL/dW terms (their norms are then None). Everything else is always recorded.
+    """
     net.eval()
     xin, outputs, per_step, mask, total, fws, bws, direct_top, grads = _run(net, x, y, loss, mode)
     truncated = None
@@ -158,11 +195,9 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         truncated = np.stack([_np(b.total) for b in _backward_all(net, fws, direct_top, cuts)[0]])
     cell, nl = net.cell, net.nonlinearity
     names = list(fws[0].parts)
-    derivs = [cells.activation_derivatives(cell, nl, fw.parts, fw.cell) for fw in fws]
-    norms, mats = _weight_terms(fws, bws, net.hidden_size <= TERM_MATRIX_MAX_HIDDEN)
-    spectra = tuple(spectrum.layer_spectrum(_np(_layer_weights(net, k)[1]), cell, nl)
-                    for k in range(net.num_layers))
-    main = next(b for b in spectra[-1] if b.name == spectrum.main_block(cell))
+    terms = _weight_terms(fws, bws) if weight_terms else None
+    grads |= _recurrent_grads(fws, bws, terms)
+    keep = terms is not None and net.hidden_size <= TERM_MATRIX_MAX_HIDDEN
     jac = _jacobians(net, fws, jacobian_batch) if jacobians else {}
     hidden = _stack(fws, lambda f: f.out)
     grad_hidden = _stack(bws, lambda b: b.total)
@@ -173,16 +208,16 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         hidden=hidden, cell=_stack(fws, lambda f: f.cell) if cell == "lstm" else None,
         gates={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if not n.endswith("_pre")},
         preactivations={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if n.endswith("_pre")},
-        derivatives={n: np.stack([_np(d[n]) for d in derivs]) for n in derivs[0]},
         grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, direct_top)]),
         grad_cell=_stack(bws, lambda b: b.d_cell) if cell == "lstm" else None,
         grad_hidden_truncated=truncated, tbptt_window=tbptt_window if truncated is not None else None,
-        weight_grad_term_norms=norms, weight_grad_terms=mats,
+        weight_grad_term_norms={n: _np(torch.linalg.matrix_norm(m)) for n, m in terms.items()} if terms else None,
+        weight_grad_terms={n: _np(m) for n, m in terms.items()} if keep else None,
         param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
         jacobian_batch=jacobian_batch, jacobian_norms=jac.get("spectral"), jacobian_norms_fro=jac.get("frobenius"),
         cell_jacobian_norms=jac.get("cell_spectral"), jacobian_by_layer=jac.get("by_layer"),
-        input_sensitivity=jac.get("input_sensitivity"), spectra=spectra,
-        eigenvalues=main.eigenvalues, singular_values=main.singular_values,
+        input_sensitivity=jac.get("input_sensitivity"),
+        weight_hh=tuple(_np(_layer_weights(net, k)[1]).copy() for k in range(net.num_layers)),
         nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_np, 0),
                    "grad_hidden": first_nonfinite(grad_hidden, 1)},
     )

@@ -120,6 +120,7 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     total = cfg.epochs * per_epoch
     rec = {"loss": [], "gn": [], "gc": [], "fired": []}
     snaps, status, bad, start = [(0, _snapshot(net))], "finished", None, time.perf_counter()
+    checked = None
     net.train()
     for epoch in range(cfg.epochs):
         batch = first if epoch == 0 else get(epoch)
@@ -132,7 +133,9 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
                     _, state = net(xc, state, return_state=True)
                 continue
             out, state = bptt.run(net, xc, state)  # (k, B, O), engine.bptt's backward
-            per_step, mask = losses.step_losses(out, yc, batch.loss, batch.mode)
+            # targets are validated once per batch, not on every chunk
+            per_step, mask = losses.step_losses(out, yc, batch.loss, batch.mode, check=checked is not batch)
+            checked = batch
             loss = losses.total_loss(per_step, mask)
             opt.zero_grad(set_to_none=True)
             loss.backward()

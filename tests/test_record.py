@@ -153,3 +153,22 @@ def test_same_seed_same_trace():
     for name in ("hidden", "cell", "grad_hidden", "jacobian_norms", "cell_jacobian_norms", "outputs"):
         assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
     assert all(np.array_equal(a.gates[k], b.gates[k]) for k in a.gates)
+
+
+@pytest.mark.parametrize("cell,nl", CASES)
+def test_local_derivatives(cell, nl):
+    """f'(a_t): tanh' = 1 - h^2 in (0, 1], relu' in {0, 1}, sigmoid' = s (1 - s) <= 1/4."""
+    net, x, y = _setup(cell, nl, layers=1)
+    tr = engine.record(net, x, y)
+    d = tr.derivatives
+    if cell == "rnn":
+        ref = 1 - tr.hidden ** 2 if nl == "tanh" else (tr.preactivations["a_pre"] > 0).astype(float)
+        assert np.allclose(d["a"], ref, atol=1e-12)
+    else:
+        sig = ("i", "f", "o") if cell == "lstm" else ("r", "z")
+        for g in sig:
+            assert np.allclose(d[g], tr.gates[g] * (1 - tr.gates[g])) and d[g].max() <= 0.25
+        tanh_gate = "g" if cell == "lstm" else "n"
+        assert np.allclose(d[tanh_gate], 1 - tr.gates[tanh_gate] ** 2)
+    if cell == "lstm":
+        assert np.allclose(d["c"], 1 - np.tanh(tr.cell) ** 2)
