@@ -48,6 +48,7 @@ class CliffSurface:
     b: np.ndarray  # (NB, NW') b per sample (constant along a row)
     loss: np.ndarray  # (NB, NW')
     walls: np.ndarray  # (K, 2) (w*, b) located walls
+    wall_loss: np.ndarray  # (K,) E at each wall
     coarse_w: np.ndarray  # (NW,) the regular w grid
 
 
@@ -88,7 +89,9 @@ def cliff_surface(w_range=(-2.0, 12.0), b_range=(-8.0, 2.0), n_w: int = 60, n_b:
     # pad rows to one width by repeating their last sample (a zero-width segment in the drawing)
     w2 = np.stack([np.pad(r, (0, width - len(r)), mode="edge") for r in rows])
     b2 = np.repeat(bs[:, None], width, axis=1)
-    return CliffSurface(w2, b2, cliff_loss(w2, b2, steps)[0], np.asarray(walls).reshape(-1, 2), ws)
+    walls = np.asarray(walls).reshape(-1, 2)
+    return CliffSurface(w2, b2, cliff_loss(w2, b2, steps)[0], walls, cliff_loss(walls[:, 0], walls[:, 1], steps)[0],
+                        ws)
 
 
 def descent_path(w0: float, b0: float, lr: float = 0.5, iters: int = 60, clip: float | None = None,
@@ -107,3 +110,14 @@ def descent_path(w0: float, b0: float, lr: float = 0.5, iters: int = 60, clip: f
             gw, gb = gw * clip / norm, gb * clip / norm
         w, b = w - lr * gw, b - lr * gb
     return {k: np.asarray(v) for k, v in out.items()}
+
+
+def steep_start(surface: CliffSurface, min_grad: float = 50.0) -> tuple[float, float] | None:
+    """A point just beside one of the located walls where ||grad E|| exceeds ``min_grad``: a start from which plain
+    gradient descent is thrown off the cliff (Pascanu et al.'s picture). None if no wall was found."""
+    for w_star, b_star in surface.walls:
+        for d in np.geomspace(1e-2, 1e-9, 29):
+            for w in (w_star - d, w_star + d):
+                if np.hypot(*cliff_loss(w, b_star)[1:]) > min_grad:
+                    return float(w), float(b_star)
+    return None

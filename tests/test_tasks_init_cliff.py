@@ -8,7 +8,7 @@ import torch
 
 import engine
 from engine import init, spectrum, tasks
-from engine.cliff import cliff_loss, cliff_surface, descent_path
+from engine.cliff import cliff_loss, cliff_surface, descent_path, steep_start
 
 
 def test_hello_pairs():
@@ -101,12 +101,9 @@ def test_cliff_loss_matches_autograd_and_finite_differences():
 
 def _steep_start(s):
     """A point just beside a located wall where the gradient is enormous."""
-    for w_star, b_star in s.walls:
-        for d in np.geomspace(1e-3, 1e-9, 25):
-            for w in (w_star - d, w_star + d):
-                if np.hypot(*cliff_loss(w, b_star)[1:]) > 1e4:
-                    return w, b_star
-    raise AssertionError("no steep point beside the wall")
+    start = steep_start(s, min_grad=1e4)
+    assert start is not None, "no steep point beside the wall"
+    return start
 
 
 def test_cliff_surface_resolves_the_wall():

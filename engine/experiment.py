@@ -1,0 +1,125 @@
+"""One lecture experiment end to end: a frozen RunConfig -> seeded task, model, initialisation, training, recording.
+
+RunConfig is hashable (the app's cache key and the URL's content); the same RunConfig gives the same run bit for bit.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Callable
+
+import torch
+
+from . import init, tasks
+from .errors import ConfigError
+from .model import RecurrentNet, check_model_args
+from .record import Trace, record
+from .training import History, TrainConfig, train
+
+EVAL_BATCH = 8  # sequences recorded for the views (generated tasks)
+TRAIN_SEED_STRIDE = 1_000_003  # epoch e of seed s draws batch seed s * stride + e
+EVAL_SEED = 999_983
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a run. Field names are the URL's parameter names."""
+
+    cell: str = "rnn"
+    nonlinearity: str = "tanh"
+    hidden_size: int = 35
+    num_layers: int = 1
+    init: str = "default"
+    rho: float = 0.0  # spectral radius W_hh is rescaled to; 0 keeps the initialisation's own
+    task: str = "char_lm"
+    text: str = tasks.DEFAULT_TEXT
+    length: int = 30  # sequence length of generated tasks
+    batch: int = 16
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 300
+    clip: str = "none"
+    clip_threshold: float = 1.0
+    tbptt: int = 0
+    seed: int = 0
+
+    def train_config(self) -> TrainConfig:
+        every = max(1, self.epochs // 20) if self.epochs else 0
+        return TrainConfig(self.optimizer, self.lr, self.epochs, self.clip, self.clip_threshold, self.tbptt, every)
+
+    def check(self) -> None:
+        check_model_args(self.cell, self.hidden_size, self.num_layers, self.nonlinearity)
+        if self.init not in init.INITS:
+            raise ConfigError(f"init must be one of {init.INITS}, got {self.init!r}")
+        if not (0.0 <= self.rho <= init.MAX_RHO) or not math.isfinite(self.rho):
+            raise ConfigError(f"rho must be in [0, {init.MAX_RHO}], got {self.rho}")
+        if self.task not in tasks.TASKS:
+            raise ConfigError(f"unknown task {self.task!r}")
+        if not 1 <= self.batch <= 256:
+            raise ConfigError(f"batch must be between 1 and 256, got {self.batch}")
+        self.train_config().check()
+
+    def with_(self, **changes) -> RunConfig:
+        return replace(self, **changes)
+
+
+def config_fields() -> list[str]:
+    return [f.name for f in fields(RunConfig)]
+
+
+def task_batch(cfg: RunConfig, which: int) -> tasks.TaskData:
+    """Training batch of epoch ``which`` (>= 0) or the evaluation batch (which = -1)."""
+    seed = EVAL_SEED + cfg.seed if which < 0 else cfg.seed * TRAIN_SEED_STRIDE + which
+    batch = EVAL_BATCH if which < 0 else cfg.batch
+    return tasks.make(cfg.task, length=cfg.length, batch=batch, text=cfg.text, seed=seed)
+
+
+def build_model(cfg: RunConfig, data: tasks.TaskData) -> RecurrentNet:
+    """Seeded model for the task's sizes, with the chosen W_hh initialisation and spectral radius."""
+    torch.manual_seed(cfg.seed)
+    net = RecurrentNet(cfg.cell, data.input_size, cfg.hidden_size, data.output_size, cfg.num_layers,
+                       cfg.nonlinearity)
+    init.init_recurrent(net.recurrent, cfg.init, torch.Generator().manual_seed(cfg.seed))
+    if cfg.rho > 0:
+        init.scale_spectral_radius(net.recurrent, cfg.rho)
+    return net
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A trained model, its training history and the batch the views record on."""
+
+    config: RunConfig
+    net: RecurrentNet
+    history: History
+    eval_data: tasks.TaskData
+
+    def trace(self, *, tbptt_window: int | None = None, jacobians: bool = True) -> Trace:
+        d = self.eval_data
+        return record(self.net, d.x, d.y, d.loss, d.mode, tbptt_window=tbptt_window or None, jacobians=jacobians)
+
+    def snapshot_net(self, index: int) -> RecurrentNet:
+        """A copy of the model with the parameters of snapshot ``index``."""
+        net = copy.deepcopy(self.net)
+        state = {k: torch.from_numpy(v) for k, v in self.history.snapshots[index][1].items()}
+        net.load_state_dict(state)
+        return net
+
+
+def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None) -> Run:
+    """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings)."""
+    cfg.check()
+    eval_data = task_batch(cfg, -1)
+    net = build_model(cfg, eval_data)
+    torch.manual_seed(cfg.seed)
+    data = eval_data if cfg.task == "char_lm" else (lambda e: task_batch(cfg, e))
+    history = train(net, data, cfg.train_config(), progress)
+    return Run(cfg, net, history, eval_data)
+
+
+def rescaled(net: RecurrentNet, rho: float) -> RecurrentNet:
+    """A copy of ``net`` whose W_hh blocks are rescaled to spectral radius ``rho`` (no retraining)."""
+    out = copy.deepcopy(net)
+    init.scale_spectral_radius(out.recurrent, rho)
+    return out

@@ -1,0 +1,67 @@
+"""Sidebar controls built from the state table: model and training settings in a form (applied by "Train"),
+and the language. View-only controls live on each view and never retrain."""
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import tasks
+
+from . import state as S
+from .i18n import option, t
+
+CELL_CHOICES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
+LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def _cell_choice(state) -> str:
+    return f"rnn_{state.nonlinearity}" if state.cell == "rnn" else state.cell
+
+
+def _range(name):
+    f = S.BY_NAME[name]
+    return int(f.lo), int(f.hi)
+
+
+def sidebar(state) -> tuple[object, bool]:
+    """Draw the sidebar; returns (state with the form's values, whether Train was pressed)."""
+    lang = state.lang
+    with st.sidebar:
+        lang = st.radio(t("app.lang", lang), S.LANGS, index=S.LANGS.index(state.lang), horizontal=True,
+                        format_func=lambda v: {"ko": "한국어", "en": "English"}[v], key="w_lang")
+        with st.form("settings", border=False):
+            st.subheader(t("ctl.model", lang))
+            cell = st.selectbox(t("ctl.cell", lang), CELL_CHOICES, index=CELL_CHOICES.index(_cell_choice(state)),
+                                format_func=lambda v: option(v, lang))
+            hidden = st.slider(t("ctl.hidden_size", lang), *_range("hidden_size"), value=state.hidden_size)
+            layers = st.slider(t("ctl.num_layers", lang), *_range("num_layers"), value=state.num_layers)
+            init = st.selectbox(t("ctl.init", lang), S.BY_NAME["init"].choices,
+                                index=S.BY_NAME["init"].choices.index(state.init),
+                                format_func=lambda v: option(v, lang))
+            rho = st.slider(t("ctl.rho", lang), 0.0, 10.0, value=float(state.rho), step=0.05)
+            st.subheader(t("ctl.task", lang))
+            names = tuple(tasks.TASKS)
+            task = st.selectbox(t("ctl.task", lang), names, index=names.index(state.task),
+                                format_func=lambda v: option(v, lang), label_visibility="collapsed")
+            text = st.text_area(t("ctl.text", lang), value=state.text, max_chars=S.MAX_TEXT_URL, height=80)
+            length = st.slider(t("ctl.length", lang), *_range("length"), value=state.length)
+            st.subheader(t("ctl.training", lang))
+            opt = st.selectbox(t("ctl.optimizer", lang), S.BY_NAME["optimizer"].choices,
+                               index=S.BY_NAME["optimizer"].choices.index(state.optimizer),
+                               format_func=lambda v: option(v, lang))
+            lr_value = min(LR_STEPS, key=lambda v: abs(v - state.lr)) if state.lr not in LR_STEPS else state.lr
+            lr = st.select_slider(t("ctl.lr", lang), options=sorted(set(LR_STEPS) | {lr_value}), value=lr_value)
+            epochs = st.number_input(t("ctl.epochs", lang), *_range("epochs"), value=state.epochs, step=50)
+            clip = st.selectbox(t("ctl.clip", lang), S.BY_NAME["clip"].choices,
+                                index=S.BY_NAME["clip"].choices.index(state.clip),
+                                format_func=lambda v: option(v, lang))
+            thr = st.number_input(t("ctl.clip_threshold", lang), 0.01, 100.0, value=float(state.clip_threshold))
+            tbptt = st.slider(t("ctl.tbptt", lang), *_range("tbptt"), value=state.tbptt)
+            seed = st.number_input(t("ctl.seed", lang), *_range("seed"), value=state.seed, step=1)
+            pressed = st.form_submit_button(t("ctl.train", lang), type="primary")
+    cell_kind, nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
+    new = state.with_(lang=lang)
+    if pressed:
+        new = new.with_(cell=cell_kind, nonlinearity=nl, hidden_size=int(hidden), num_layers=int(layers), init=init,
+                        rho=float(rho), task=task, text=text, length=int(length), optimizer=opt, lr=float(lr),
+                        epochs=int(epochs), clip=clip, clip_threshold=float(thr), tbptt=int(tbptt), seed=int(seed))
+    return new, pressed

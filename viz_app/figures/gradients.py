@@ -1,0 +1,104 @@
+"""BPTT gradient flow: ||dL/dh_t|| over time, the Jacobian-norm map, dL/dW_hh term by term, f'(a_t) per step."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine import analysis
+
+from .. import theme
+from ..i18n import t
+from .common import first_nonfinite, mark_nonfinite, mark_step, positive
+
+
+def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log", step: int | None = None
+                         ) -> go.Figure:
+    """||dL/dh_t|| (total and direct part, summed over the batch as a norm) against t; truncated BPTT overlaid."""
+    def norms(a):  # (T, B, H) -> (T,)
+        return np.sqrt((a.astype(float) ** 2).sum(axis=(1, 2)))
+
+    total = norms(trace.grad_hidden[layer])
+    steps = len(total)
+    x = np.arange(steps)
+    cd = x
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=positive(total) if scale == "log" else total, customdata=cd,
+                             name=t("leg.total", lang), mode="lines+markers", line={"color": theme.BLUE, "width": 3}))
+    direct = norms(trace.grad_hidden_direct[layer])
+    fig.add_trace(go.Scatter(x=x, y=positive(direct) if scale == "log" else direct, customdata=cd,
+                             name=t("leg.direct", lang), mode="lines", line={"color": theme.ORANGE, "dash": "dash"}))
+    if trace.grad_hidden_truncated is not None:
+        k = trace.tbptt_window
+        tr = norms(trace.grad_hidden_truncated[layer])
+        fig.add_trace(go.Scatter(x=x, y=positive(tr) if scale == "log" else tr, customdata=cd,
+                                 name=t("leg.truncated", lang, k=k), mode="lines+markers",
+                                 line={"color": theme.GREEN, "width": 2}, marker={"symbol": "diamond"}))
+        for cut in range(k, steps, k):  # the state crosses, the gradient does not
+            fig.add_vline(x=cut - 0.5, line={"color": theme.GREEN, "dash": "dot", "width": 1})
+    theme.style(fig, title=t("fig.grad_norm_t", lang), height=360)
+    fig.update_xaxes(title=t("axis.t", lang))
+    fig.update_yaxes(title=t("axis.norm", lang), type=scale)
+    mark_step(fig, step)
+    mark_nonfinite(fig, first_nonfinite(total), lang)
+    return fig
+
+
+def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None = None) -> go.Figure:
+    """T x T heatmap of log10 ||dh_t/dh_k||_2 (or ||dc_t/dc_k||_2); NaN above the diagonal stays blank."""
+    m = trace.cell_jacobian_norms if cell_state else trace.jacobian_norms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(positive(m))
+    steps = m.shape[0]
+    x = np.arange(steps)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=x, y=x, customdata=np.tile(x, (steps, 1)).T, colorscale=theme.SEQUENTIAL,
+        colorbar={"title": "log₁₀", "thickness": 12},
+        hovertemplate="t=%{y}, k=%{x}<br>log₁₀ norm=%{z:.2f}<extra></extra>"))
+    theme.style(fig, title=t("fig.cell_jacobian_map" if cell_state else "fig.jacobian_map", lang), height=420)
+    fig.update_xaxes(title=t("axis.k", lang))
+    fig.update_yaxes(title=t("axis.t", lang), autorange="reversed", scaleanchor="x")
+    if step is not None and 0 <= step < steps:
+        fig.add_hline(y=step, line={"color": theme.YELLOW, "width": 2})
+    return fig
+
+
+def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> go.Figure:
+    """dL/dW_hh = sum_k term_k: each step's term projected on the total's direction (the bars add up to ||G||),
+    and each term's own norm as a line."""
+    name = f"weight_hh_l{(trace.hidden.shape[0] + layer) % trace.hidden.shape[0]}"
+    norms = trace.weight_grad_term_norms[name]
+    steps = len(norms)
+    x = np.arange(steps)
+    fig = go.Figure()
+    if trace.weight_grad_terms is not None:
+        proj, total = analysis.term_projections(trace.weight_grad_terms[name])
+        colours = [theme.BLUE if v >= 0 else theme.VERMILLION for v in proj]
+        fig.add_trace(go.Bar(x=x, y=proj, customdata=x, marker_color=colours, name=t("axis.contribution", lang),
+                             hovertemplate="k=%{x}<br>%{y:.3g}<extra></extra>"))
+        fig.add_annotation(text=f"Σ = ‖∂L/∂W_hh‖ = {total:.3g}", xref="paper", yref="paper", x=1, y=1.02,
+                           showarrow=False, xanchor="right")
+    fig.add_trace(go.Scatter(x=x, y=norms, customdata=x, mode="lines+markers", name="‖term_k‖",
+                             line={"color": theme.GREY}))
+    theme.style(fig, title=t("fig.terms", lang), height=360)
+    fig.update_xaxes(title=t("axis.k", lang))
+    fig.update_yaxes(title=t("axis.contribution", lang))
+    mark_step(fig, step)
+    return fig
+
+
+def derivative_distribution(trace, *, lang: str, layer: int = -1, name: str | None = None) -> go.Figure:
+    """Box per step of the local derivatives f'(a_t) over units and sequences, with tanh's bound 1 and
+    sigmoid's bound 1/4 as reference lines."""
+    d = trace.derivatives
+    key = name or ("a" if "a" in d else next(iter(d)))
+    vals = d[key][layer]  # (T, B, H)
+    steps = vals.shape[0]
+    xs = np.repeat(np.arange(steps), vals.shape[1] * vals.shape[2])
+    fig = go.Figure(go.Box(x=xs, y=vals.reshape(-1), marker_color=theme.BLUE, boxpoints=False, name=key))
+    fig.add_hline(y=1.0, line={"dash": "dot", "color": theme.GREY}, annotation_text="tanh′ ≤ 1")
+    fig.add_hline(y=0.25, line={"dash": "dot", "color": theme.ORANGE}, annotation_text="σ′ ≤ 1/4")
+    theme.style(fig, title=t("fig.derivs", lang), height=340)
+    fig.update_xaxes(title=t("axis.t", lang))
+    fig.update_yaxes(title=t("axis.deriv", lang), range=[0, 1.05])
+    fig.update_layout(showlegend=False)
+    return fig

@@ -1,0 +1,67 @@
+"""Entry point: `streamlit run viz_app/main.py`. Reads the URL once, draws the sidebar, trains (cached), shows a view.
+
+One script with a `view` field instead of a multipage app: Streamlit clears query parameters when switching pages,
+and the whole state must stay in the URL so a link reproduces the lecture's figure."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts viz_app/ itself on the path
+
+import streamlit as st  # noqa: E402
+
+from viz_app import controls, runs  # noqa: E402
+from viz_app import state as S  # noqa: E402
+from viz_app.i18n import t  # noqa: E402
+from viz_app.views import bptt, clipping, compare, eigen, states, timeline, unroll  # noqa: E402
+
+VIEWS = {"unroll": unroll, "states": states, "bptt": bptt, "eigen": eigen, "clipping": clipping,
+         "compare": compare, "timeline": timeline}
+
+
+def initial_state():
+    """The URL's state (read once per session); the language from the browser when the link names none."""
+    state, notices = S.read_url(st)
+    if "lang" not in st.query_params:
+        locale = (getattr(st.context, "locale", None) or "ko").lower()
+        state = state.with_(lang="en" if locale.startswith("en") else "ko")
+    return state, notices
+
+
+def main() -> None:
+    st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide")
+    if "app_state" not in st.session_state:
+        st.session_state.app_state, st.session_state.notices = initial_state()
+    state = st.session_state.app_state
+    state, pressed = controls.sidebar(state)
+    lang = state.lang
+    st.title(t("app.title", lang))
+    for name, value, reason in st.session_state.notices:
+        st.warning(t("msg.bad_param", lang, name=name, value=value, reason=reason))
+    view = st.segmented_control(t("app.view", lang), S.VIEWS, default=state.view, key="w_view",
+                                format_func=lambda v: t(f"view.{v}", lang)) or state.view
+    state = state.with_(view=view)
+    cfg = state.run_config()
+    if pressed:
+        st.session_state.pop("halted", None)
+    if runs.cached_run(cfg) is None and st.session_state.get("halted") == cfg:
+        st.info(t("msg.stopped", lang) + " " + t("msg.train_first", lang))
+        run = None
+    else:
+        if runs.cached_run(cfg) is None and st.button(t("ctl.stop", lang), key="w_stop"):
+            st.session_state.halted = cfg  # the click interrupted the training run; don't restart it
+            st.rerun()
+        run = runs.train(cfg, lang)
+    if run is not None:
+        hist = run.history
+        if hist.status == "diverged":
+            st.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
+        elif hist.updates:
+            st.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds, loss=float(hist.loss[-1])))
+        state = VIEWS[view].render(state, run, runs.trace(cfg))
+    st.session_state.app_state = state
+    S.sync_to_url(st, state)
+
+
+main()

@@ -1,0 +1,130 @@
+"""All shareable state in one object built from one table of fields; the only module that touches st.query_params.
+
+Values arrive from the URL as strings: each is parsed and validated, and anything malformed or out of range falls
+back to its default with a notice (never an exception). The seed is part of the state, so a link reproduces a run.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, make_dataclass, replace
+from dataclasses import field as dc_field
+
+from engine import init, tasks
+from engine.experiment import RunConfig
+from engine.model import CELLS, NONLINEARITIES
+from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
+
+VIEWS = ("unroll", "states", "bptt", "eigen", "clipping", "compare", "timeline")
+LANGS = ("ko", "en")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: type  # int, float, str
+    default: object
+    choices: tuple | None = None
+    lo: float | None = None
+    hi: float | None = None
+    log: bool = False  # a slider on a log scale (learning rate)
+
+
+FIELDS = (
+    Field("view", str, "unroll", VIEWS),
+    Field("lang", str, "ko", LANGS),
+    Field("cell", str, "rnn", CELLS),
+    Field("nonlinearity", str, "tanh", NONLINEARITIES),
+    Field("hidden_size", int, 35, lo=1, hi=128),
+    Field("num_layers", int, 1, lo=1, hi=3),
+    Field("init", str, "default", init.INITS),
+    Field("rho", float, 0.0, lo=0.0, hi=10.0),
+    Field("task", str, "char_lm", tuple(tasks.TASKS)),
+    Field("text", str, tasks.DEFAULT_TEXT),
+    Field("length", int, 30, lo=1, hi=200),
+    Field("optimizer", str, "adam", tuple(OPTIMIZERS)),
+    Field("lr", float, 0.01, lo=1e-5, hi=10.0, log=True),
+    Field("epochs", int, 300, lo=0, hi=min(MAX_EPOCHS, 5000)),
+    Field("clip", str, "none", CLIPS),
+    Field("clip_threshold", float, 1.0, lo=0.01, hi=100.0),
+    Field("tbptt", int, 0, lo=0, hi=200),
+    Field("batch", int, 16, lo=1, hi=256),
+    Field("seed", int, 0, lo=0, hi=2 ** 31 - 1),
+    Field("step", int, -1, lo=-1, hi=10_000),  # -1: the last step
+    Field("unit", int, 0, lo=0, hi=1023),
+    Field("layer", int, -1, lo=-1, hi=7),  # -1: the top layer
+    Field("scale", str, "log", ("log", "linear")),
+    Field("rho_view", float, 0.0, lo=0.0, hi=10.0),  # live rescaling on the eigenvalue page; 0 = as trained
+    Field("snapshot", int, -1, lo=-1, hi=10_000),
+)
+BY_NAME = {f.name: f for f in FIELDS}
+RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
+MAX_TEXT_URL = 2000
+
+
+def _run_config(self) -> RunConfig:
+    return RunConfig(**{n: getattr(self, n) for n in RUN_FIELDS if n in BY_NAME})
+
+
+def _with(self, **changes):
+    return replace(self, **changes)
+
+
+# The state object is generated from the table above: one place names each field, its type and its default.
+AppState = make_dataclass("AppState", [(f.name, f.kind, dc_field(default=f.default)) for f in FIELDS], frozen=True,
+                          namespace={"run_config": _run_config, "with_": _with})
+
+
+def parse_value(f: Field, raw: str):
+    """The typed value of ``raw`` for field ``f``, or raise ValueError with the reason."""
+    if f.kind is int:
+        value = int(raw.strip())
+    elif f.kind is float:
+        value = float(raw.strip())
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+    else:
+        value = raw
+        if f.name == "text" and len(value) > MAX_TEXT_URL:
+            raise ValueError(f"longer than {MAX_TEXT_URL} characters")
+    if f.choices is not None and value not in f.choices:
+        raise ValueError(f"not one of {', '.join(map(str, f.choices))}")
+    if f.lo is not None and not (f.lo <= value <= f.hi):
+        raise ValueError(f"outside [{f.lo}, {f.hi}]")
+    return value
+
+
+def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, str]]]:
+    """(state, notices) from query parameters; each notice is (field, raw value, reason)."""
+    values, notices = {}, []
+    for name, raw in params.items():
+        f = BY_NAME.get(name)
+        if f is None:
+            continue  # unknown parameters are ignored, as a shared link may come from a newer version
+        try:
+            values[name] = parse_value(f, raw if isinstance(raw, str) else str(raw))
+        except (ValueError, TypeError) as e:
+            notices.append((name, str(raw)[:60], str(e)))
+    return AppState(**values), notices
+
+
+def to_params(state: AppState) -> dict[str, str]:
+    """Only the values that differ from the defaults: short links."""
+    default = AppState()
+    out = {}
+    for f in FIELDS:
+        v = getattr(state, f.name)
+        if v != getattr(default, f.name):
+            out[f.name] = repr(v) if f.kind is float else str(v)
+    return out
+
+
+def sync_to_url(st, state: AppState) -> None:
+    """Write the state into the address bar (only when it changed, so no needless reruns)."""
+    want = to_params(state)
+    current = {k: st.query_params[k] for k in st.query_params}
+    if current != want:
+        st.query_params.from_dict(want)
+
+
+def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:
+    return from_params({k: st.query_params[k] for k in st.query_params})

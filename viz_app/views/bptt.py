@@ -1,0 +1,41 @@
+"""View 3: BPTT gradient flow."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import runs
+from ..figures import gradients as F
+from ..i18n import option, t
+from .common import chart, explain, nonfinite_notice, step_slider
+
+KEYS = ("c_bptt_norms", "c_bptt_terms")
+
+
+def render(state, run, trace):
+    lang = state.lang
+    explain("bptt", lang)
+    steps = trace.hidden.shape[1]
+    c1, c2 = st.columns(2)
+    window = c1.slider(t("ctl.tbptt", lang), 0, max(1, steps - 1), value=min(state.tbptt, steps - 1) if state.tbptt
+                       else max(1, steps // 4), key="w_bptt_window")
+    scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
+                     format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
+    if window:
+        trace = runs.trace(run.config, tbptt=int(window))
+    nonfinite_notice(trace, lang)
+    state, step = step_slider(state, steps, KEYS)
+    chart(F.grad_norms_over_time(trace, lang=lang, scale=scale, step=step), "c_bptt_norms")
+    left, right = st.columns(2)
+    with left:
+        chart(F.jacobian_map(trace, lang=lang, step=step), "c_bptt_map", selectable=False)
+    with right:
+        if trace.cell_jacobian_norms is not None:
+            chart(F.jacobian_map(trace, lang=lang, cell_state=True, step=step), "c_bptt_cmap", selectable=False)
+        else:
+            chart(F.derivative_distribution(trace, lang=lang), "c_bptt_deriv", selectable=False)
+    if trace.weight_grad_terms is None:
+        st.info(t("msg.no_terms", lang))
+    chart(F.term_bars(trace, lang=lang, step=step), "c_bptt_terms")
+    if trace.cell_jacobian_norms is not None:
+        chart(F.derivative_distribution(trace, lang=lang, name="f"), "c_bptt_deriv", selectable=False)
+    return state.with_(scale=scale)

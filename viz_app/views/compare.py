@@ -1,0 +1,33 @@
+"""View 6: RNN vs LSTM vs GRU on the same task and budget."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import runs
+from ..figures import compare as F
+from ..i18n import t
+from .common import chart, explain
+
+
+def render(state, run, trace):
+    lang = state.lang
+    explain("compare", lang)
+    st.caption(t("msg.compare_note", lang))
+    results, traces = {}, {}
+    for cell in ("rnn", "lstm", "gru"):
+        cfg = run.config.with_(cell=cell, nonlinearity="tanh")
+        r = runs.train(cfg, lang, cell.upper())
+        if r is None:
+            return state
+        results[cell] = r
+        traces[cell] = runs.trace(cfg)
+    cols = st.columns(3)
+    for col, (cell, r) in zip(cols, results.items()):
+        n = sum(p.numel() for p in r.net.recurrent.parameters())
+        col.metric(cell.upper(), f"{n:,}", help=t("msg.params", lang, cell=cell.upper(), n=n,
+                                                    loss=float(r.history.loss[-1]) if r.history.updates else 0.0))
+        col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
+                      loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
+    chart(F.sensitivity_curves(traces, lang=lang), "c_cmp_sens", selectable=False)
+    chart(F.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", selectable=False)
+    return state

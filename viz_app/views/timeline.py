@@ -1,0 +1,32 @@
+"""View 7: scrub through training snapshots."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import runs
+from ..figures import gradients, timeline as F
+from ..i18n import t
+from .common import chart, explain
+
+
+def render(state, run, trace):
+    lang = state.lang
+    explain("timeline", lang)
+    snaps = run.history.snapshots
+    last = len(snaps) - 1
+    index = state.snapshot if 0 <= state.snapshot <= last else last
+    if last > 0:
+        index = st.slider(t("ctl.snapshot", lang), 0, last, value=index, key="w_snapshot",
+                          format="%d", help=", ".join(f"{i}: {u}" for i, (u, _) in enumerate(snaps)))
+    update = snaps[index][0]
+    eigs = runs.snapshot_eigenvalues(run.config)
+    left, right = st.columns(2)
+    with left:
+        chart(F.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", selectable=False)
+    with right:
+        chart(F.loss_with_marker(run.history, update=update, lang=lang), "c_tl_loss", selectable=False)
+    snap_trace = runs.snapshot_trace(run.config, index)
+    fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
+    fig.update_layout(title_text=t("fig.timeline_grad", lang) + f" (update {update})")
+    chart(fig, "c_tl_grad", selectable=False)
+    return state.with_(snapshot=int(index))
