@@ -11,7 +11,8 @@ from .model import RecurrentNet
 
 def pca(states: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Project rows of ``states`` [N, H] on their top-k principal axes: (coords [N, k], explained variance ratio)."""
-    x = states - states.mean(0, keepdims=True)
+    x = states.astype(np.float64)
+    x = x - x.mean(0, keepdims=True)
     k = min(k, *x.shape)
     if not np.isfinite(x).all():
         return np.full((x.shape[0], k), np.nan), np.full(k, np.nan)

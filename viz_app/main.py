@@ -49,10 +49,12 @@ def main() -> None:
         st.info(t("msg.stopped", lang) + " " + t("msg.train_first", lang))
         run = None
     else:
-        if runs.cached_run(cfg) is None and st.button(t("ctl.stop", lang), key="w_stop"):
+        slot = st.empty()
+        if runs.cached_run(cfg) is None and slot.button(t("ctl.stop", lang), key="w_stop"):
             st.session_state.halted = cfg  # the click interrupted the training run; don't restart it
             st.rerun()
         run = runs.train(cfg, lang)
+        slot.empty()
     if run is not None:
         hist = run.history
         if hist.status == "diverged":

@@ -11,7 +11,7 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
-from engine import EngineError, analysis, experiment, record, spectrum
+from engine import EngineError, TextError, VocabularyError, analysis, experiment, record, spectrum, tasks
 from engine.cliff import cliff_surface, descent_path, steep_start
 
 from .i18n import t
@@ -69,11 +69,20 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
         run = experiment.run(cfg, progress)
     except EngineError as e:
         bar.empty()
-        st.error(t("msg.bad_config", lang, reason=str(e)))
+        st.error(error_message(e, lang))
         return None
     bar.empty()
     _store().put(cfg, run)
     return run
+
+
+def error_message(e: EngineError, lang: str) -> str:
+    """One clear sentence in the user's language for an engine error."""
+    if isinstance(e, VocabularyError):
+        return t("msg.vocab", lang, chars=" ".join(e.unknown[:10]))
+    if isinstance(e, TextError):
+        return t("msg.text", lang, max=tasks.MAX_TEXT)
+    return t("msg.bad_config", lang, reason=str(e))
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)

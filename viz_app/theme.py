@@ -29,3 +29,8 @@ def style(fig: go.Figure, *, height: int = 420, title: str | None = None, lectur
         hoverlabel={"font": {"family": FONT}},
     )
     return fig
+
+
+def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
+    """A log axis labelled at whole decades as powers of ten (no 2 / 5 minor labels on a slide)."""
+    getattr(fig, f"update_{axis}axes")(type="log", dtick=1, exponentformat="power", **kw)

@@ -29,7 +29,7 @@ def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
     fig.add_hline(y=threshold, line={"color": theme.BLACK, "dash": "dash"}, annotation_text=t("leg.threshold", lang))
     theme.style(fig, title=t("fig.clip_norms", lang), height=380)
     fig.update_xaxes(title=t("axis.update", lang))
-    fig.update_yaxes(title="‖g‖", type="log", exponentformat="power")
+    theme.log_axis(fig, title="‖g‖")
     return fig
 
 
@@ -44,7 +44,8 @@ def clip_losses(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
             fig.add_vline(x=hist.first_nonfinite, line={"color": theme.NONFINITE, "dash": "dot"}, row=1, col=col,
                           annotation_text=t("leg.nonfinite", lang))
     theme.style(fig, title=t("fig.clip_loss", lang), height=340)
-    fig.update_yaxes(type="log", exponentformat="power", title_text=t("axis.loss", lang), row=1, col=1)
+    theme.log_axis(fig)
+    fig.update_yaxes(title_text=t("axis.loss", lang), row=1, col=1)
     fig.update_xaxes(title_text=t("axis.update", lang))
     return fig
 
@@ -62,6 +63,9 @@ def cliff_figure(surface, paths: dict[str, dict], *, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter3d(x=w, y=b, z=surface.wall_loss, mode="markers", name=t("leg.wall", lang),
                                    marker={"size": 2, "color": theme.BLACK}))
     theme.style(fig, title=t("fig.cliff", lang), height=520)
-    fig.update_layout(scene={"xaxis_title": "w", "yaxis_title": "b", "zaxis_title": "E",
+    w_range = [float(surface.w.min()), float(surface.w.max())]
+    b_range = [float(surface.b.min()), float(surface.b.max())]
+    fig.update_layout(scene={"xaxis": {"title": "w", "range": w_range}, "yaxis": {"title": "b", "range": b_range},
+                             "zaxis_title": "E",
                              "camera": {"eye": {"x": -1.6, "y": -1.4, "z": 0.9}}})
     return fig

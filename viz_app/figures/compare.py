@@ -18,7 +18,7 @@ def sensitivity_curves(traces: dict, *, lang: str) -> go.Figure:
                                  line={"color": theme.CELL_COLOURS[cell], "width": 3}))
     theme.style(fig, title=t("fig.sensitivity", lang), height=400)
     fig.update_xaxes(title=t("axis.t", lang))
-    fig.update_yaxes(title=t("axis.norm", lang), type="log", exponentformat="power")
+    theme.log_axis(fig, title=t("axis.norm", lang))
     return fig
 
 
@@ -30,5 +30,5 @@ def loss_curves(histories: dict, *, lang: str) -> go.Figure:
                                  line={"color": theme.CELL_COLOURS[cell], "width": 2}))
     theme.style(fig, title=t("fig.clip_loss", lang), height=360)
     fig.update_xaxes(title=t("axis.update", lang))
-    fig.update_yaxes(title=t("axis.loss", lang), type="log", exponentformat="power")
+    theme.log_axis(fig, title=t("axis.loss", lang))
     return fig

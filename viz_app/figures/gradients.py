@@ -37,7 +37,10 @@ def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log
             fig.add_vline(x=cut - 0.5, line={"color": theme.GREEN, "dash": "dot", "width": 1})
     theme.style(fig, title=t("fig.grad_norm_t", lang), height=360)
     fig.update_xaxes(title=t("axis.t", lang))
-    fig.update_yaxes(title=t("axis.norm", lang), type=scale)
+    if scale == "log":
+        theme.log_axis(fig, title=t("axis.norm", lang))
+    else:
+        fig.update_yaxes(title=t("axis.norm", lang))
     mark_step(fig, step)
     mark_nonfinite(fig, first_nonfinite(total), lang)
     return fig

@@ -56,5 +56,12 @@ def decay_curve(norms: np.ndarray, *, rho: float, sigma_max: float, gamma: float
                              name=t("leg.pascanu", lang), line={"color": theme.ORANGE, "dash": "dot"}))
     theme.style(fig, title=t("fig.decay", lang), height=440)
     fig.update_xaxes(title=t("axis.lag", lang))
-    fig.update_yaxes(title=t("axis.norm", lang), type=scale, exponentformat="power")
+    ok = measured[np.isfinite(measured) & (measured > 0)]
+    if scale == "log" and len(ok):  # frame the measurement; the reference lines may leave the frame
+        lo, hi = np.log10(ok.min()), np.log10(ok.max())
+        fig.update_yaxes(range=[min(lo, hi - 2) - 1, max(hi, lo + 2) + 1])
+    if scale == "log":
+        theme.log_axis(fig, title=t("axis.norm", lang))
+    else:
+        fig.update_yaxes(title=t("axis.norm", lang))
     return fig

@@ -41,5 +41,5 @@ def loss_with_marker(history, *, update: int, lang: str) -> go.Figure:
                                  marker={"color": theme.VERMILLION, "size": 14}))
     theme.style(fig, title=t("fig.timeline_loss", lang), height=340)
     fig.update_xaxes(title=t("axis.update", lang))
-    fig.update_yaxes(title=t("axis.loss", lang), type="log", exponentformat="power")
+    theme.log_axis(fig, title=t("axis.loss", lang))
     return fig

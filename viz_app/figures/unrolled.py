@@ -40,8 +40,8 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
     for j, s in enumerate(cols):
         alpha = 1.0 if j <= fwd_upto else FADED
         xs = np.linspace(s - 0.35, s + 0.35, units)
-        fig.add_trace(go.Heatmap(z=[h[s]], x=xs, y=[1.0], coloraxis="coloraxis", opacity=alpha,
-                                 customdata=[[s] * units],
+        fig.add_trace(go.Heatmap(z=[h[s], h[s]], x=xs, y=[0.9, 1.1], coloraxis="coloraxis", opacity=alpha,
+                                 customdata=[[s] * units] * 2,
                                  hovertemplate=f"h_{s}" + "[%{pointNumber[1]}] = %{z:.3f}<extra></extra>",
                                  showscale=False, ygap=0, xgap=0))
         shapes.append({"type": "rect", "x0": s - 0.3, "x1": s + 0.3, "y0": -0.15, "y1": 0.15,
@@ -56,17 +56,20 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
         annotations.append({"x": s, "y": 2.1, "text": _prediction_text(trace, s, vocab), "showarrow": False,
                             "opacity": alpha, "font": {"size": 12}})
         arrow = {"showarrow": True, "arrowhead": 3, "arrowwidth": 1.5, "arrowcolor": theme.BLACK, "opacity": alpha,
-                 "axref": "x", "ayref": "y", "font": {"size": 12, "color": theme.BLUE}}
-        annotations.append({**arrow, "x": s, "y": 0.82, "ax": s, "ay": 0.18, "text": "W<sub>xh</sub>",
-                            "xshift": 0})
-        annotations.append({**arrow, "x": s, "y": 1.83, "ax": s, "ay": 1.17, "text": "W<sub>hy</sub>"})
+                 "axref": "x", "ayref": "y", "text": ""}
+        label = {"showarrow": False, "opacity": alpha, "font": {"size": 12, "color": theme.BLUE}, "xanchor": "left"}
+        annotations.append({**arrow, "x": s, "y": 0.78, "ax": s, "ay": 0.17})
+        annotations.append({**label, "x": s + 0.04, "y": 0.48, "text": "W<sub>xh</sub>"})
+        annotations.append({**arrow, "x": s, "y": 1.83, "ax": s, "ay": 1.22})
+        annotations.append({**label, "x": s + 0.04, "y": 1.52, "text": "W<sub>hy</sub>"})
         if j > 0:
-            annotations.append({**arrow, "x": s - 0.38, "y": 1.0, "ax": s - 0.62, "ay": 1.0, "text": "W<sub>hh</sub>"})
+            annotations.append({**arrow, "x": s - 0.37, "y": 1.0, "ax": s - 0.63, "ay": 1.0})
+            annotations.append({**label, "x": s - 0.5, "y": 1.12, "text": "W<sub>hh</sub>", "xanchor": "center"})
         if back_from is not None and j >= back_from:
-            annotations.append({"x": s, "y": 1.32, "text": f"‖∂L/∂h‖={grad[s]:.2g}", "showarrow": False,
+            annotations.append({"x": s, "y": 1.3, "text": f"‖∂L/∂h‖={grad[s]:.2g}", "showarrow": False,
                                 "font": {"color": theme.VERMILLION, "size": 12}})
             if j > 0 and j > back_from - 1:
-                annotations.append({"x": s - 0.62, "y": 0.9, "ax": s - 0.38, "ay": 0.9, "axref": "x", "ayref": "y",
+                annotations.append({"x": s - 0.63, "y": 0.86, "ax": s - 0.37, "ay": 0.86, "axref": "x", "ayref": "y",
                                     "showarrow": True, "arrowhead": 3, "arrowcolor": theme.VERMILLION,
                                     "arrowwidth": 1 + 3 * min(1.0, grad[s] / (np.nanmax(grad[cols]) or 1.0)),
                                     "text": ""})

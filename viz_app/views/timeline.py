@@ -27,6 +27,6 @@ def render(state, run, trace):
         chart(F.loss_with_marker(run.history, update=update, lang=lang), "c_tl_loss", selectable=False)
     snap_trace = runs.snapshot_trace(run.config, index)
     fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
-    fig.update_layout(title_text=t("fig.timeline_grad", lang) + f" (update {update})")
+    fig.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
     chart(fig, "c_tl_grad", selectable=False)
     return state.with_(snapshot=int(index))

@@ -1,0 +1,115 @@
+"""The Streamlit app through AppTest: every view with default settings, and a table of what users really type."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from viz_app import state as S
+
+MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
+QUICK = {"epochs": "30"}  # keep each case's training short
+
+
+def _app(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _specs(at):
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+EXPECTED_CHARTS = {"unroll": 1, "states": 4, "bptt": 4, "eigen": 2, "clipping": 3, "compare": 2, "timeline": 3}
+
+
+@pytest.fixture(scope="module")
+def default_app():
+    return _app({})
+
+
+def test_default_opens_trained_with_a_chart(default_app):
+    at = default_app
+    assert not at.exception and not at.error
+    assert len(_specs(at)) == 1
+    assert any("300" in c.value for c in at.caption)  # "Trained: 300 updates ..."
+
+
+@pytest.mark.parametrize("view", S.VIEWS)
+def test_every_view(default_app, view):
+    at = default_app
+    at.segmented_control(key="w_view").set_value(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    specs = _specs(at)
+    assert len(specs) >= EXPECTED_CHARTS[view] - 1 and specs
+    in_url = at.query_params.get("view", ["unroll"])
+    assert in_url in ([view], view)  # the default view is left out of the URL
+
+
+def test_view_only_change_does_not_retrain(default_app, monkeypatch):
+    from engine import experiment
+    calls = []
+    monkeypatch.setattr(experiment, "run", lambda *a, **k: calls.append(a) or pytest.fail("retrained"))
+    at = default_app
+    at.segmented_control(key="w_view").set_value("states").run()
+    at.selectbox(key="w_gate").set_value("h").run()
+    at.number_input(key="w_unit").set_value(3).run()
+    assert not at.exception and calls == []
+
+
+def test_clicking_a_point_selects_the_step(default_app):
+    at = default_app
+    at.segmented_control(key="w_view").set_value("bptt").run()
+    steps = [s for s in at.slider if s.key and s.key.startswith("w_step")]
+    assert steps and steps[0].value == steps[0].max  # the last step by default
+    steps[0].set_value(5).run()
+    assert '"x0":4.5' in _specs(at)[0].replace(" ", "")  # the highlight moved to step 5
+
+
+def test_language_switch(default_app):
+    at = default_app
+    at.radio(key="w_lang").set_value("ko").run()
+    assert at.title[0].value == "순환 신경망 들여다보기"
+    at.radio(key="w_lang").set_value("en").run()
+    assert at.title[0].value == "Inside recurrent neural networks"
+
+
+# What users really type or click: each gets a working result or one clear message, never a traceback.
+CASES = [
+    ({}, "charts"),
+    ({"hidden_size": "1"}, "charts"),
+    ({"hidden_size": "128", "epochs": "5"}, "charts"),
+    ({"num_layers": "3", "cell": "lstm"}, "charts"),
+    ({"rho": "10", "cell": "rnn", "nonlinearity": "relu"}, "charts"),
+    ({"rho": "0"}, "charts"),
+    ({"lr": "10", "optimizer": "sgd", "rho": "3"}, "charts"),  # explodes: a warning and the finite part
+    ({"epochs": "0"}, "charts"),
+    ({"text": ""}, "error"),
+    ({"text": "a"}, "error"),
+    ({"text": "😀🙂😀🙂 안녕 hello"}, "charts"),
+    ({"text": "x" * 10000}, "notice"),
+    ({"task": "copy", "length": "1"}, "error"),
+    ({"task": "copy", "length": "12", "cell": "gru"}, "charts"),
+    ({"task": "adding", "length": "1"}, "error"),
+    ({"task": "temporal_order", "length": "8", "init": "orthogonal"}, "charts"),
+    ({"task": "sine", "init": "identity", "nonlinearity": "relu"}, "charts"),
+    ({"task": "spike", "init": "np_rnn", "tbptt": "5"}, "charts"),
+    ({"clip": "value", "clip_threshold": "0.01"}, "charts"),
+    ({"lr": "abc", "hidden_size": "-4", "view": "nope"}, "notice"),
+    ({"seed": "2147483647"}, "charts"),
+]
+
+
+@pytest.mark.parametrize("params,expect", CASES, ids=[str(i) for i in range(len(CASES))])
+@pytest.mark.parametrize("view", ["unroll", "bptt"])
+def test_bad_and_extreme_input(params, expect, view):
+    at = _app({**QUICK, **params, "view": params.get("view", view)})
+    assert not at.exception, [e.value for e in at.exception]
+    if expect == "error":
+        assert len(at.error) == 1 and not _specs(at)
+    elif expect == "notice":
+        assert at.warning and _specs(at)
+    else:
+        assert _specs(at), [e.value for e in at.error]

@@ -1,0 +1,106 @@
+"""The app in a real browser: `streamlit run` on a local port, Debian's chromium driven by Playwright.
+
+Opens the app (which trains the default model), presses Train, visits every view, and asserts each shows a Plotly
+chart and no error or traceback. Screenshots are kept in test-artifacts/browser/ for a person to look at."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from viz_app import state as S
+from viz_app.i18n import t
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "viz_app/main.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": ""})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+    assert Path(CHROMIUM).exists(), "chromium is missing: run bash .ci/setup.sh"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1500, "height": 2400}, locale="en-US")
+        yield pg
+        browser.close()
+
+
+def _settle(pg, timeout: float = 180) -> None:
+    """Wait until the script has finished (Streamlit's own e2e suite waits on this attribute) and charts drew."""
+    deadline = time.time() + timeout
+    pg.wait_for_selector("[data-testid=stApp]", timeout=timeout * 1000)
+    while time.time() < deadline:
+        state = pg.get_attribute("[data-testid=stApp]", "data-test-script-state")
+        if state == "notRunning" and pg.locator(".js-plotly-plot").count() > 0:
+            time.sleep(1.0)  # let plotly finish drawing
+            if pg.get_attribute("[data-testid=stApp]", "data-test-script-state") == "notRunning":
+                return
+        time.sleep(0.3)
+    raise AssertionError("the app did not finish within the timeout")
+
+
+def _assert_clean(pg, name: str) -> None:
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert pg.locator("[data-testid=stException]").count() == 0, name
+    assert "Traceback" not in pg.inner_text("body"), name
+    assert pg.locator(".js-plotly-plot").count() >= 1, name
+    assert pg.locator(".js-plotly-plot .main-svg").count() >= 1, name  # plotly really rendered
+
+
+def test_train_and_visit_every_view(server, page):
+    page.goto(server + "/?lang=en")
+    _settle(page)
+    _assert_clean(page, "00_opened")
+    page.get_by_role("button", name=t("ctl.train", "en")).click()
+    _settle(page)
+    for i, view in enumerate(S.VIEWS, start=1):
+        page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
+        _settle(page)
+        _assert_clean(page, f"{i:02d}_{view}")
+        assert f"view={view}" in page.url or view == "unroll"
+
+
+def test_korean_link_reproduces_a_view(server, page):
+    page.goto(server + "/?lang=ko&view=eigen&cell=gru&hidden_size=16&epochs=40")
+    _settle(page)
+    _assert_clean(page, "20_ko_eigen_gru")
+    body = page.inner_text("body")
+    assert t("view.eigen", "ko") in body and t("fig.eigs", "ko") in body

@@ -1,0 +1,130 @@
+"""Figure functions on small Traces: the right traces, axes and titles, in both languages; NaN handled."""
+import numpy as np
+import pytest
+import torch
+
+import engine
+from engine import experiment, spectrum
+from engine.cliff import cliff_surface, descent_path
+from viz_app.figures import clipping, compare, gradients, states, timeline, unrolled
+from viz_app.figures import spectrum as spec_fig
+from viz_app.i18n import t
+
+
+@pytest.fixture(scope="module")
+def hello():
+    run = experiment.run(experiment.RunConfig(text="hello", epochs=60, hidden_size=8))
+    return run, run.trace(tbptt_window=2)
+
+
+@pytest.fixture(scope="module")
+def lstm_trace():
+    torch.manual_seed(0)
+    net = engine.RecurrentNet("lstm", 3, 6, 2)
+    return engine.record(net, torch.randn(9, 2, 3), torch.randint(0, 2, (9, 2)))
+
+
+@pytest.fixture(scope="module")
+def exploded():
+    net = engine.RecurrentNet("rnn", 1, 4, 1, nonlinearity="relu")
+    with torch.no_grad():
+        net.recurrent.weight_hh_l0.copy_(torch.eye(4) * 1e4)
+        net.recurrent.weight_ih_l0.fill_(1.0)
+        net.recurrent.bias_ih_l0.fill_(1.0)
+    return engine.record(net, torch.ones(30, 1, 1), torch.zeros(30, 1, 1), loss="mse")
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_unrolled_hello(hello, lang):
+    run, tr = hello
+    fig = unrolled.unrolled_network(tr, lang=lang, vocab=run.eval_data.vocab, step=2)
+    assert len(fig.data) == 4  # one heat strip per step: h, e, l, l
+    texts = [a.text for a in fig.layout.annotations]
+    assert [x for x in texts if x.startswith("<b>")] == ["<b>h</b>", "<b>e</b>", "<b>l</b>", "<b>l</b>"]
+    # the trained model predicts e after h, l after e, l after l, o after the second l
+    preds = [x.split(" ")[0] for x in texts if " 1.00" in x or "<br>" in x]
+    assert [p[0] for p in preds] == ["e", "l", "l", "o"]
+    assert fig.layout.title.text == t("fig.unrolled", lang)
+    bptt_fig = unrolled.unrolled_network(tr, lang=lang, vocab=run.eval_data.vocab, phase=5)
+    assert bptt_fig.layout.title.text == t("fig.unrolled_bptt", lang, t=2)
+    assert sum("‖∂L/∂h‖" in (a.text or "") for a in bptt_fig.layout.annotations) == 2
+    anim = unrolled.animated(tr, lang=lang, vocab=run.eval_data.vocab)
+    assert len(anim.frames) == 8
+
+
+def test_state_figures(hello, lstm_trace):
+    run, tr = hello
+    heat = states.state_heatmap(tr, name="h", lang="en", vocab=run.eval_data.vocab)
+    assert heat.data[0].z.shape == (8, 4) and list(heat.layout.xaxis.ticktext) == ["h", "e", "l", "l"]
+    gate = states.state_heatmap(lstm_trace, name="f", lang="ko")
+    assert gate.data[0].zmin == 0 and gate.data[0].zmax == 1
+    sat = states.saturation_bars(lstm_trace, lang="en")
+    assert list(sat.data[0].x) == ["i", "f", "g", "o"]
+    assert all(0 <= v <= 1 for v in sat.data[0].y)
+    pca = states.pca_trajectory(lstm_trace, lang="en", dims=3)
+    assert pca.data[0].type == "scatter3d"
+    txt = states.text_activation(tr, vocab=run.eval_data.vocab, unit=1, lang="ko")
+    assert np.allclose(txt.data[0].z[0], tr.hidden[-1, :, 0, 1])
+
+
+def test_gradient_figures(hello, lstm_trace):
+    run, tr = hello
+    fig = gradients.grad_norms_over_time(tr, lang="en", scale="log")
+    names = [d.name for d in fig.data]
+    assert names == [t("leg.total", "en"), t("leg.direct", "en"), t("leg.truncated", "en", k=2)]
+    assert fig.layout.yaxis.type == "log"
+    total = np.sqrt((tr.grad_hidden[-1] ** 2).sum(axis=(1, 2)))
+    assert np.allclose(fig.data[0].y, total)
+    jm = gradients.jacobian_map(lstm_trace, lang="ko", cell_state=True)
+    assert np.isnan(jm.data[0].z[0, 5]) and np.isclose(jm.data[0].z[4, 4], 0.0)  # log10 of ||I|| = 0
+    bars = gradients.term_bars(tr, lang="en")
+    assert np.isclose(sum(bars.data[0].y), np.linalg.norm(tr.weight_grad_terms["weight_hh_l0"].sum(0)))
+    d = gradients.derivative_distribution(lstm_trace, lang="en", name="f")
+    assert max(d.data[0].y) <= 0.25
+
+
+def test_spectrum_figures(lstm_trace):
+    main = lstm_trace.main_spectrum
+    fig = spec_fig.eigenvalue_plane(main.eigenvalues, gamma=0.25, lang="en")
+    assert len(fig.data) == 3  # unit circle, 1/gamma circle, eigenvalues
+    assert np.allclose(np.hypot(fig.data[1].x, fig.data[1].y), 4.0)
+    lags_fig = spec_fig.decay_curve(lstm_trace.jacobian_norms[-1], rho=0.5, sigma_max=0.8, gamma=1.0, lang="ko")
+    assert np.allclose(lags_fig.data[1].y, 0.5 ** lags_fig.data[1].x)
+    assert lags_fig.layout.yaxis.type == "log"
+
+
+def test_nonfinite_traces_draw_the_finite_part(exploded):
+    first = exploded.nonfinite["hidden"]
+    fig = gradients.grad_norms_over_time(exploded, lang="en")
+    assert fig.layout.shapes and any(s.x0 is not None for s in fig.layout.shapes)
+    heat = states.state_heatmap(exploded, name="h", lang="ko")
+    z = np.asarray(heat.data[0].z, dtype=float)
+    assert np.isfinite(z[:, :first]).all() and np.isnan(z[:, first:]).all()
+    assert any(a.text == t("leg.nonfinite", "ko") for a in heat.layout.annotations)
+    gradients.jacobian_map(exploded, lang="en")
+    states.pca_trajectory(exploded, lang="en")
+
+
+def test_clipping_compare_timeline_figures():
+    cfg = experiment.RunConfig(cell="rnn", nonlinearity="relu", task="sine", length=40, init="identity", rho=1.3,
+                               lr=0.05, optimizer="sgd", epochs=25)
+    plain = experiment.run(cfg).history
+    clipped = experiment.run(cfg.with_(clip="norm", clip_threshold=1.0)).history
+    fig = clipping.clip_norms(plain, clipped, threshold=1.0, lang="en")
+    assert fig.layout.yaxis.type == "log"
+    fired = fig.data[2]
+    assert len(fired.x) == int(clipped.clipped.sum())
+    losses = clipping.clip_losses(plain, clipped, threshold=1.0, lang="ko")
+    assert len(losses.data) == 2
+    surf = cliff_surface(n_w=20, n_b=10)
+    cf = clipping.cliff_figure(surf, {"a": descent_path(6.0, -3.0, iters=3)}, lang="en")
+    assert cf.data[0].type == "surface" and cf.data[1].type == "scatter3d"
+    run = experiment.run(experiment.RunConfig(epochs=40))
+    eigs = [spectrum.layer_spectrum(s["recurrent.weight_hh_l0"], "rnn", "tanh")[0].eigenvalues
+            for _, s in run.history.snapshots]
+    tl = timeline.eigen_timeline(eigs, index=1, lang="en")
+    assert np.allclose(tl.data[2].x, eigs[1].real)
+    lm = timeline.loss_with_marker(run.history, update=run.history.snapshots[1][0], lang="ko")
+    assert lm.data[1].x[0] == run.history.snapshots[1][0] - 1
+    sens = compare.sensitivity_curves({"rnn": run.trace()}, lang="en")
+    assert sens.data[0].name == "RNN"

@@ -1,0 +1,84 @@
+"""URL state round trip, fallbacks for malformed links, and the string table's completeness."""
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from engine import init, tasks
+from engine.training import CLIPS, OPTIMIZERS
+from viz_app import state as S
+from viz_app.i18n import S as STRINGS
+from viz_app.i18n import t
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _random_state(rng):
+    values = {}
+    for f in S.FIELDS:
+        if f.choices:
+            values[f.name] = rng.choice(f.choices)
+        elif f.kind is int:
+            values[f.name] = rng.randint(int(f.lo), int(f.hi))
+        elif f.kind is float:
+            values[f.name] = rng.uniform(f.lo, f.hi)
+        else:
+            values[f.name] = "".join(rng.choice("ab c?.한글😀&=%#") for _ in range(rng.randint(2, 40)))
+    return S.AppState(**values)
+
+
+def test_url_round_trip_is_identity():
+    rng = random.Random(0)
+    for _ in range(200):
+        st = _random_state(rng)
+        back, notices = S.from_params(S.to_params(st))
+        assert notices == [] and back == st
+
+
+def test_defaults_give_an_empty_query_and_the_engine_default_run():
+    assert S.to_params(S.AppState()) == {}
+    from engine.experiment import RunConfig
+    assert S.AppState().run_config() == RunConfig()
+
+
+@pytest.mark.parametrize("name,raw", [("lr", "abc"), ("lr", "nan"), ("lr", "inf"), ("hidden_size", "0"),
+                                      ("hidden_size", "1e3"), ("cell", "transformer"), ("rho", "-1"),
+                                      ("epochs", "99999999"), ("view", "<script>"), ("seed", "1.5"),
+                                      ("text", "x" * 3000), ("lang", "fr")])
+def test_malformed_parameter_falls_back_with_a_notice(name, raw):
+    st, notices = S.from_params({name: raw, "cell": "gru"} if name != "cell" else {name: raw})
+    assert getattr(st, name) == getattr(S.AppState(), name)
+    assert [n[0] for n in notices] == [name]
+
+
+def test_unknown_parameters_are_ignored():
+    st, notices = S.from_params({"utm_source": "mail"})
+    assert st == S.AppState() and notices == []
+
+
+def test_every_string_in_both_languages():
+    for key, (ko, en) in STRINGS.items():
+        assert ko.strip() and en.strip(), key
+        assert set(re.findall(r"{(\w+)", ko)) == set(re.findall(r"{(\w+)", en)), key
+    hangul = re.compile("[가-힣]")
+    for key, (_ko, en) in STRINGS.items():
+        assert key == "app.lang" or not hangul.search(en), key  # the language switch names both on purpose
+
+
+def test_every_option_and_view_has_a_label():
+    values = set(init.INITS) | set(tasks.TASKS) | set(OPTIMIZERS) | set(CLIPS) | {"rnn_tanh", "rnn_relu", "lstm",
+                                                                                  "gru", "log", "linear"}
+    for v in values:
+        assert f"opt.{v}" in STRINGS, v
+    for v in S.VIEWS:
+        assert f"view.{v}" in STRINGS and f"exp.{v}" in STRINGS, v
+
+
+def test_every_key_used_in_code_exists():
+    used = set()
+    for path in (ROOT / "viz_app").rglob("*.py"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_0-9]+)["']""", path.read_text()))
+    missing = used - set(STRINGS)
+    assert not missing, missing
+    assert t("msg.training", "en", done=1, total=2, loss=0.5).startswith("Training")
