@@ -62,10 +62,13 @@ def test_view_only_change_does_not_retrain(default_app, monkeypatch):
 def test_clicking_a_point_selects_the_step(default_app):
     at = default_app
     at.segmented_control(key="w_view").set_value("bptt").run()
-    steps = [s for s in at.slider if s.key and s.key.startswith("w_step")]
-    assert steps and steps[0].value == steps[0].max  # the last step by default
-    steps[0].set_value(5).run()
+    slider = at.slider(key="w_step")
+    assert slider.value == slider.max  # the last step by default
+    slider.set_value(5).run()
     assert '"x0":4.5' in _specs(at)[0].replace(" ", "")  # the highlight moved to step 5
+    at.segmented_control(key="w_view").set_value("unroll").run()
+    assert at.slider(key="w_step").value == 5  # and it follows the user to another view
+    assert at.query_params["step"] in (["5"], "5")
 
 
 def test_language_switch(default_app):

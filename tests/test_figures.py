@@ -114,6 +114,7 @@ def test_clipping_compare_timeline_figures():
     assert fig.layout.yaxis.type == "log"
     fired = fig.data[2]
     assert len(fired.x) == int(clipped.clipped.sum())
+    assert list(fig.data[-1].y) == [1.0, 1.0]  # the threshold line
     losses = clipping.clip_losses(plain, clipped, threshold=1.0, lang="ko")
     assert len(losses.data) == 2
     surf = cliff_surface(n_w=20, n_b=10)

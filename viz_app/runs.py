@@ -4,9 +4,7 @@ A run is keyed by its frozen RunConfig, so returning to an earlier setting is in
 retrain. Caches have fixed sizes (memory stays bounded however many students connect)."""
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -14,35 +12,15 @@ import streamlit as st
 from engine import EngineError, TextError, VocabularyError, analysis, experiment, record, spectrum, tasks
 from engine.cliff import cliff_surface, descent_path, steep_start
 
+from .cache import LRU
 from .i18n import t
 
 MAX_RUNS = 24
 
 
-class _LRU:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
 @st.cache_resource
-def _store() -> _LRU:
-    return _LRU(MAX_RUNS)
+def _store() -> LRU:
+    return LRU(MAX_RUNS)
 
 
 def cached_run(cfg: experiment.RunConfig) -> experiment.Run | None:

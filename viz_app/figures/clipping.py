@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 
 from .. import theme
 from ..i18n import t
-from .common import positive
+from .common import positive, vline
 
 
 def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
@@ -18,15 +18,16 @@ def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.grad_norm), mode="lines", name=name,
                                  line={"color": colour}))
         if hist.first_nonfinite is not None:
-            fig.add_vline(x=hist.first_nonfinite, line={"color": colour, "dash": "dot"},
-                          annotation_text=t("leg.nonfinite", lang), annotation_font_color=colour)
+            vline(fig, hist.first_nonfinite, colour=colour, text=t("leg.nonfinite", lang))
     fired = np.nonzero(clipped.clipped)[0]
     fig.add_trace(go.Scatter(x=fired, y=positive(clipped.grad_norm[fired]), mode="markers",
                              name=t("leg.fired", lang), marker={"color": theme.ORANGE, "size": 6, "symbol": "x"}))
     fig.add_trace(go.Scatter(x=np.arange(clipped.updates), y=positive(clipped.grad_norm_clipped), mode="lines",
                              name="‖g‖ → " + t("leg.with_clip", lang, thr=threshold),
                              line={"color": theme.SKY, "dash": "dash"}))
-    fig.add_hline(y=threshold, line={"color": theme.BLACK, "dash": "dash"}, annotation_text=t("leg.threshold", lang))
+    # the threshold as a trace, so it sits at its data value on the log axis
+    fig.add_trace(go.Scatter(x=[0, max(plain.updates, clipped.updates, 1) - 1], y=[threshold, threshold],
+                             mode="lines", name=t("leg.threshold", lang), line={"color": theme.BLACK, "dash": "dash"}))
     theme.style(fig, title=t("fig.clip_norms", lang), height=380)
     fig.update_xaxes(title=t("axis.update", lang))
     theme.log_axis(fig, title="‖g‖")

@@ -26,18 +26,32 @@ def first_nonfinite(a: np.ndarray) -> int | None:
     return int(np.argmax(bad)) if bad.any() else None
 
 
-def mark_nonfinite(fig: go.Figure, at: int | None, lang: str, **where) -> None:
+def vline(fig: go.Figure, x: float, *, colour: str, dash: str = "dot", width: float = 1.5, text: str | None = None
+          ) -> None:
+    """A vertical line across the plot at x (a plain shape: cheaper than plotly's add_vline)."""
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
+                  line={"color": colour, "dash": dash, "width": width})
+    if text:
+        fig.add_annotation(x=x, y=1, xref="x", yref="paper", text=text, showarrow=False, xanchor="left",
+                           yanchor="top", font={"color": colour})
+
+
+def mark_nonfinite(fig: go.Figure, at: int | None, lang: str) -> None:
     """A vertical line where values stop being finite, labelled."""
-    if at is None:
-        return
-    fig.add_vline(x=at, line={"color": theme.NONFINITE, "dash": "dot", "width": 2},
-                  annotation_text=t("leg.nonfinite", lang), annotation_font_color=theme.NONFINITE, **where)
+    if at is not None:
+        vline(fig, at, colour=theme.NONFINITE, width=2, text=t("leg.nonfinite", lang))
 
 
-def mark_step(fig: go.Figure, step: int | None, **where) -> None:
+def step_shape(step: int) -> dict:
+    """The highlight of the selected time step on a time axis."""
+    return {"type": "rect", "x0": step - 0.5, "x1": step + 0.5, "y0": 0, "y1": 1, "xref": "x", "yref": "paper",
+            "fillcolor": theme.YELLOW, "opacity": 0.25, "line": {"width": 0}, "layer": "below"}
+
+
+def mark_step(fig: go.Figure, step: int | None) -> None:
     """Highlight the selected time step."""
     if step is not None and step >= 0:
-        fig.add_vrect(x0=step - 0.5, x1=step + 0.5, fillcolor=theme.YELLOW, opacity=0.25, line_width=0, **where)
+        fig.add_shape(**step_shape(step))
 
 
 def steps_customdata(n: int) -> np.ndarray:

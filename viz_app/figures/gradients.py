@@ -8,7 +8,7 @@ from engine import analysis
 
 from .. import theme
 from ..i18n import t
-from .common import first_nonfinite, mark_nonfinite, mark_step, positive
+from .common import first_nonfinite, mark_nonfinite, mark_step, positive, vline
 
 
 def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log", step: int | None = None
@@ -34,7 +34,7 @@ def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log
                                  name=t("leg.truncated", lang, k=k), mode="lines+markers",
                                  line={"color": theme.GREEN, "width": 2}, marker={"symbol": "diamond"}))
         for cut in range(k, steps, k):  # the state crosses, the gradient does not
-            fig.add_vline(x=cut - 0.5, line={"color": theme.GREEN, "dash": "dot", "width": 1})
+            vline(fig, cut - 0.5, colour=theme.GREEN, width=1)
     theme.style(fig, title=t("fig.grad_norm_t", lang), height=360)
     fig.update_xaxes(title=t("axis.t", lang))
     if scale == "log":
@@ -61,7 +61,7 @@ def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None
     fig.update_xaxes(title=t("axis.k", lang))
     fig.update_yaxes(title=t("axis.t", lang), autorange="reversed", scaleanchor="x")
     if step is not None and 0 <= step < steps:
-        fig.add_hline(y=step, line={"color": theme.YELLOW, "width": 2})
+        fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=step, y1=step, line={"color": theme.YELLOW, "width": 2})
     return fig
 
 
@@ -98,8 +98,9 @@ def derivative_distribution(trace, *, lang: str, layer: int = -1, name: str | No
     steps = vals.shape[0]
     xs = np.repeat(np.arange(steps), vals.shape[1] * vals.shape[2])
     fig = go.Figure(go.Box(x=xs, y=vals.reshape(-1), marker_color=theme.BLUE, boxpoints=False, name=key))
-    fig.add_hline(y=1.0, line={"dash": "dot", "color": theme.GREY}, annotation_text="tanh′ ≤ 1")
-    fig.add_hline(y=0.25, line={"dash": "dot", "color": theme.ORANGE}, annotation_text="σ′ ≤ 1/4")
+    for y, colour, text in ((1.0, theme.GREY, "tanh′ ≤ 1"), (0.25, theme.ORANGE, "σ′ ≤ 1/4")):
+        fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=y, y1=y, line={"dash": "dot", "color": colour})
+        fig.add_annotation(x=1, y=y, xref="paper", text=text, showarrow=False, xanchor="right", yanchor="bottom")
     theme.style(fig, title=t("fig.derivs", lang), height=340)
     fig.update_xaxes(title=t("axis.t", lang))
     fig.update_yaxes(title=t("axis.deriv", lang), range=[0, 1.05])

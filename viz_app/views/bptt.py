@@ -6,7 +6,7 @@ import streamlit as st
 from .. import runs
 from ..figures import gradients as F
 from ..i18n import option, t
-from .common import chart, explain, nonfinite_notice, step_slider
+from .common import chart, explain, figure, nonfinite_notice, step_slider
 
 KEYS = ("c_bptt_norms", "c_bptt_terms")
 
@@ -24,18 +24,19 @@ def render(state, run, trace):
         trace = runs.trace(run.config, tbptt=int(window))
     nonfinite_notice(trace, lang)
     state, step = step_slider(state, steps, KEYS)
-    chart(F.grad_norms_over_time(trace, lang=lang, scale=scale, step=step), "c_bptt_norms")
+    chart(figure(F.grad_norms_over_time, trace, lang=lang, scale=scale, highlight=step), "c_bptt_norms")
     left, right = st.columns(2)
     with left:
-        chart(F.jacobian_map(trace, lang=lang, step=step), "c_bptt_map", selectable=False)
+        chart(figure(F.jacobian_map, trace, lang=lang, step=step), "c_bptt_map", selectable=False)
     with right:
         if trace.cell_jacobian_norms is not None:
-            chart(F.jacobian_map(trace, lang=lang, cell_state=True, step=step), "c_bptt_cmap", selectable=False)
+            chart(figure(F.jacobian_map, trace, lang=lang, cell_state=True, step=step), "c_bptt_cmap",
+                  selectable=False)
         else:
-            chart(F.derivative_distribution(trace, lang=lang), "c_bptt_deriv", selectable=False)
+            chart(figure(F.derivative_distribution, trace, lang=lang), "c_bptt_deriv", selectable=False)
     if trace.weight_grad_terms is None:
         st.info(t("msg.no_terms", lang))
-    chart(F.term_bars(trace, lang=lang, step=step), "c_bptt_terms")
+    chart(figure(F.term_bars, trace, lang=lang, highlight=step), "c_bptt_terms")
     if trace.cell_jacobian_norms is not None:
-        chart(F.derivative_distribution(trace, lang=lang, name="f"), "c_bptt_deriv", selectable=False)
+        chart(figure(F.derivative_distribution, trace, lang=lang, name="f"), "c_bptt_deriv", selectable=False)
     return state.with_(scale=scale)

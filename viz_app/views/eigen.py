@@ -8,7 +8,7 @@ from engine import spectrum
 from .. import runs
 from ..figures import spectrum as F
 from ..i18n import option, t
-from .common import chart, explain
+from .common import chart, explain, figure
 
 
 def render(state, run, trace):
@@ -31,6 +31,6 @@ def render(state, run, trace):
         chart(F.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang,
                                  rescaled=blk.eigenvalues if live else None), "c_eig_plane", selectable=False)
     with right:
-        chart(F.decay_curve(norms, rho=blk.spectral_radius, sigma_max=blk.sigma_max, gamma=blk.gamma, lang=lang,
-                            scale=scale), "c_eig_decay", selectable=False)
+        chart(figure(F.decay_curve, norms, rho=blk.spectral_radius, sigma_max=blk.sigma_max, gamma=blk.gamma,
+                     lang=lang, scale=scale), "c_eig_decay", selectable=False)
     return state.with_(rho_view=float(rho) if live else 0.0, scale=scale)

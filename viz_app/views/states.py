@@ -5,7 +5,7 @@ import streamlit as st
 
 from ..figures import states as F
 from ..i18n import t
-from .common import chart, explain, nonfinite_notice, step_slider
+from .common import chart, explain, figure, nonfinite_notice, step_slider
 
 KEYS = ("c_states_heat", "c_states_text", "c_states_pca")
 
@@ -25,16 +25,17 @@ def render(state, run, trace):
                                                                                       trace.hidden.shape[0] - 1),
                          key="w_layer")
     vocab = run.eval_data.vocab
-    chart(F.state_heatmap(trace, name=name, lang=lang, layer=layer, step=step, vocab=vocab), "c_states_heat")
+    chart(figure(F.state_heatmap, trace, name=name, lang=lang, layer=layer, vocab=vocab, highlight=step),
+          "c_states_heat")
     if vocab is not None:
-        chart(F.text_activation(trace, vocab=vocab, unit=int(unit), lang=lang, layer=layer, step=step),
+        chart(figure(F.text_activation, trace, vocab=vocab, unit=int(unit), lang=lang, layer=layer, highlight=step),
               "c_states_text")
     left, right = st.columns(2)
     with left:
         dims = 3 if st.toggle(t("ctl.pca3d", lang), key="w_pca3d") else 2
-        chart(F.pca_trajectory(trace, lang=lang, layer=layer, dims=dims, vocab=vocab, step=step), "c_states_pca",
-              selectable=dims == 2)
+        chart(figure(F.pca_trajectory, trace, lang=lang, layer=layer, dims=dims, vocab=vocab, step=step),
+              "c_states_pca", selectable=dims == 2)
     with right:
         if trace.gates:
-            chart(F.saturation_bars(trace, lang=lang, layer=layer), "c_states_sat", selectable=False)
+            chart(figure(F.saturation_bars, trace, lang=lang, layer=layer), "c_states_sat", selectable=False)
     return state.with_(unit=int(unit), layer=int(layer))

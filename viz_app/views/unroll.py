@@ -5,7 +5,7 @@ import streamlit as st
 
 from ..figures import unrolled
 from ..i18n import t
-from .common import chart, explain, nonfinite_notice, step_slider
+from .common import chart, explain, figure, nonfinite_notice, step_slider
 
 WIDTH = 8
 
@@ -28,13 +28,13 @@ def render(state, run, trace):
         if cols[2].button(t("ctl.next", lang), disabled=phase >= 2 * n - 1):
             phase += 1
         st.session_state[phase_key] = max(0, min(phase, 2 * n - 1))
-        fig = unrolled.unrolled_network(trace, lang=lang, vocab=run.eval_data.vocab, start=start, width=WIDTH,
-                                        step=step, phase=st.session_state[phase_key])
+        fig = figure(unrolled.unrolled_network, trace, lang=lang, vocab=run.eval_data.vocab, start=start,
+                     width=WIDTH, step=step, phase=st.session_state[phase_key])
         chart(fig, "c_unroll")
         with st.expander("▶ animation"):
-            chart(unrolled.animated(trace, lang=lang, vocab=run.eval_data.vocab, start=start, width=WIDTH),
+            chart(figure(unrolled.animated, trace, lang=lang, vocab=run.eval_data.vocab, start=start, width=WIDTH),
                   "c_unroll_anim", selectable=False)
     else:
-        chart(unrolled.unrolled_network(trace, lang=lang, vocab=run.eval_data.vocab, start=start, width=WIDTH,
-                                        step=step), "c_unroll")
+        chart(figure(unrolled.unrolled_network, trace, lang=lang, vocab=run.eval_data.vocab, start=start,
+                     width=WIDTH, step=step), "c_unroll")
     return state
