@@ -58,10 +58,23 @@ def sidebar(state) -> tuple[object, bool]:
             tbptt = st.slider(t("ctl.tbptt", lang), *_range("tbptt"), value=state.tbptt)
             seed = st.number_input(t("ctl.seed", lang), *_range("seed"), value=state.seed, step=1)
             pressed = st.form_submit_button(t("ctl.train", lang), type="primary")
+        exports = export_settings(state, lang)
     cell_kind, nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
-    new = state.with_(lang=lang)
+    new = state.with_(lang=lang, **exports)
     if pressed:
         new = new.with_(cell=cell_kind, nonlinearity=nl, hidden_size=int(hidden), num_layers=int(layers), init=init,
                         rho=float(rho), task=task, text=text, length=int(length), optimizer=opt, lr=float(lr),
                         epochs=int(epochs), clip=clip, clip_threshold=float(thr), tbptt=int(tbptt), seed=int(seed))
     return new, pressed
+
+
+def export_settings(state, lang: str) -> dict:
+    """Slide theme, lecture mode, PNG scale and caption: view-only, applied at once."""
+    with st.expander(t("ctl.export", lang)):
+        bg = st.radio(t("ctl.slide", lang), ("light", "dark"), index=("light", "dark").index(state.slide),
+                      format_func=lambda v: option(v, lang), horizontal=True, key="w_slide")
+        scale = st.select_slider(t("ctl.png_scale", lang), options=(1, 2, 3, 4), value=state.png_scale,
+                                 key="w_png_scale", format_func=lambda v: f"{v}×")
+        cap = st.toggle(t("ctl.caption", lang), value=bool(state.caption), key="w_caption")
+        lecture = st.toggle(t("ctl.lecture", lang), value=bool(state.lecture), key="w_lecture")
+    return {"slide": bg, "png_scale": int(scale), "caption": int(cap), "lecture": int(lecture)}

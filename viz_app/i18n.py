@@ -51,6 +51,12 @@ S: dict[str, tuple[str, str]] = {
     "ctl.phase": ("단계별 보기", "Step through"),
     "ctl.gate": ("보일 값", "Quantity"),
     "ctl.pca3d": ("3차원 PCA", "3-D PCA"),
+    "ctl.export": ("슬라이드로 내보내기", "Export for slides"),
+    "ctl.slide": ("슬라이드 배경", "Slide background"),
+    "ctl.lecture": ("강의 모드 (큰 글씨)", "Lecture mode (large fonts)"),
+    "ctl.png_scale": ("PNG 배율", "PNG scale"),
+    "ctl.caption": ("설정과 링크를 그림 아래에 표기", "Caption with settings and link"),
+    "ctl.download": ("{fmt}", "{fmt}"),
     # options
     "opt.rnn_tanh": ("RNN (tanh)", "RNN (tanh)"),
     "opt.rnn_relu": ("RNN (ReLU)", "RNN (ReLU)"),
@@ -72,6 +78,8 @@ S: dict[str, tuple[str, str]] = {
     "opt.none": ("없음", "None"),
     "opt.norm": ("노름 기준", "By norm"),
     "opt.value": ("값 기준", "By value"),
+    "opt.light": ("흰색", "White"),
+    "opt.dark": ("어두운색", "Dark"),
     "opt.log": ("로그", "Log"),
     "opt.linear": ("선형", "Linear"),
     # messages
@@ -102,6 +110,9 @@ S: dict[str, tuple[str, str]] = {
     "msg.params": ("{cell}: 매개변수 {n:,}개, 마지막 손실 {loss:.4g}", "{cell}: {n:,} parameters, final loss {loss:.4g}"),
     "msg.no_terms": ("H > 64에서는 단계별 항을 행렬로 저장하지 않아 노름만 보입니다.",
                      "For H > 64 the per-step terms are kept as norms only."),
+    "msg.no_chrome": ("Chromium이 없어 PNG·SVG·PDF로 내보낼 수 없습니다 (HTML은 됩니다). 설치: {cmd}",
+                      "No Chromium found, so PNG, SVG and PDF export is off (HTML works). Install: {cmd}"),
+    "msg.export_failed": ("내보내기 실패: {reason}", "Export failed: {reason}"),
     "msg.clip_fired": ("클리핑 발동: {n}/{total} 업데이트", "Clipping fired on {n} of {total} updates"),
     # figure titles
     "fig.unrolled": ("펼친 RNN: x_t → h_t → y_t (모든 시점이 W_xh, W_hh, W_hy를 공유)",

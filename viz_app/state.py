@@ -55,6 +55,10 @@ FIELDS = (
     Field("scale", str, "log", ("log", "linear")),
     Field("rho_view", float, 0.0, lo=0.0, hi=10.0),  # live rescaling on the eigenvalue page; 0 = as trained
     Field("snapshot", int, -1, lo=-1, hi=10_000),
+    Field("slide", str, "light", ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
+    Field("lecture", int, 0, lo=0, hi=1),  # lecture mode: large fonts on screen
+    Field("png_scale", int, 2, lo=1, hi=4),
+    Field("caption", int, 1, lo=0, hi=1),  # caption with settings and permalink on exported figures
 )
 BY_NAME = {f.name: f for f in FIELDS}
 RUN_FIELDS = tuple(f.name for f in fields(RunConfig))

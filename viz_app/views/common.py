@@ -4,9 +4,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from urllib.parse import quote
+
+from .. import export
 from ..cache import LRU
 from ..figures.common import step_shape
 from ..i18n import t
+from ..state import to_params
+from ..theme import slide
 
 _FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
 
@@ -59,11 +64,46 @@ def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figu
 
 
 def chart(fig, key: str, *, selectable: bool = True) -> None:
-    """Draw a figure; clicks on it select a step (read back by ``clicked_step`` on the next run)."""
+    """Draw a figure with its download buttons; clicks on it select a step (read by ``clicked_step`` next run)."""
+    state = st.session_state.get("app_state")
+    if state is not None and state.lecture:
+        fig.update_layout(font_size=22, title_font_size=28)
     if selectable:
         st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=CHART_CONFIG, theme=None)
     else:
         st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
+    if state is not None:
+        downloads(fig, key, state)
+
+
+def downloads(fig, key: str, state) -> None:
+    """One-click PNG / SVG / PDF / HTML of the figure as a slide; the bytes are made only when clicked."""
+    slide_fig = None
+
+    def make(fmt: str):
+        def build():
+            nonlocal slide_fig
+            if slide_fig is None:
+                cap = export.caption(state, permalink(state)) if state.caption else None
+                slide_fig = slide(fig, background=state.slide, caption=cap)
+            return export.to_bytes(slide_fig, fmt, scale=state.png_scale)
+        return build
+
+    static_ok = export.chrome_path() is not None
+    cols = st.columns([1, 1, 1, 1, 6])
+    for col, fmt in zip(cols, export.FORMATS):
+        col.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, key.removeprefix("c_"), fmt),
+                            mime=export.MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore", type="tertiary",
+                            disabled=fmt != "html" and not static_ok)
+    if not static_ok:
+        cols[4].caption(t("msg.no_chrome", state.lang, cmd=export.INSTALL_HINT))
+
+
+def permalink(state) -> str:
+    """The address that reproduces this figure: the app's URL with the state's query."""
+    base = (getattr(st.context, "url", None) or "").split("?")[0]
+    query = "&".join(f"{k}={quote(v)}" for k, v in to_params(state).items())
+    return f"{base}?{query}" if query else base
 
 
 def explain(view: str, lang: str) -> None:

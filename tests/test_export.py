@@ -1,0 +1,137 @@
+"""Export: every figure kind in every format is really that format, the right size, not blank; Korean glyphs are
+real glyphs; the batch exporter writes a deck."""
+import re
+import struct
+import xml.etree.ElementTree as ET
+import zlib
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from viz_app import deck, export, scenarios
+from viz_app.state import AppState, from_params
+from viz_app.theme import SLIDE_HEIGHT, SLIDE_WIDTH, slide
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    """Decoded scanlines (filter bytes included): enough to tell a blank image from a drawn one."""
+    chunks, i = [], 8
+    while i < len(data):
+        n = struct.unpack(">I", data[i:i + 4])[0]
+        if data[i + 4:i + 8] == b"IDAT":
+            chunks.append(data[i + 8:i + 8 + n])
+        i += 12 + n
+    return np.frombuffer(zlib.decompress(b"".join(chunks)), dtype=np.uint8)
+
+
+def check_format(data: bytes, fmt: str, width: int, height: int, scale: float) -> None:
+    if fmt == "png":
+        assert png_size(data) == (int(width * scale), int(height * scale))
+        px = png_pixels(data)
+        assert len(np.unique(px)) > 20  # not a blank canvas
+    elif fmt == "svg":
+        root = ET.fromstring(data)
+        assert root.tag.endswith("svg")
+        assert len(list(root.iter())) > 50
+    elif fmt == "pdf":
+        assert data[:5] == b"%PDF-"
+        assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + data.count(b"/Type/Page\n") >= 1
+        pages = len([m for m in data.split(b"/Type") if m.lstrip().startswith(b"/Page") and
+                     not m.lstrip().startswith(b"/Pages")])
+        assert pages == 1
+        assert len(data) > 3000
+    else:
+        text = data.decode()
+        assert text.lstrip().lower().startswith(("<!doctype html", "<html")) and "Plotly.newPlot" in text
+        assert not re.search(r"<script[^>]*\bsrc=", text)  # self-contained: plotly.js inside, works offline
+        assert len(text) > 1_000_000
+
+
+@pytest.fixture(scope="module")
+def figures():
+    state, _ = from_params({"text": "hello", "hidden_size": "8", "epochs": "40", "cell": "lstm"})
+    return deck.all_figures(state)
+
+
+def test_every_figure_kind_in_every_format(figures):
+    kinds = {}
+    for view, name, fig in figures:
+        kinds.setdefault(f"{view}-{name}", fig)
+    assert len(kinds) >= 17
+    for i, fig in enumerate(kinds.values()):
+        s = slide(fig, caption="LSTM H=8 · seed=0<br>http://localhost/?cell=lstm")
+        for fmt in export.FORMATS if i < 4 else ("png",):  # every format on a few kinds, PNG on all of them
+            check_format(export.to_bytes(s, fmt, scale=2), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 2)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf", "html"])
+def test_all_kinds_in_vector_formats(figures, fmt):
+    for *_, fig in figures[::3]:
+        check_format(export.to_bytes(slide(fig), fmt), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 1)
+
+
+def test_png_scale_gives_pixel_size():
+    fig = slide(go.Figure(go.Scatter(y=[1, 3, 2])))
+    for scale in (1, 3):
+        assert png_size(export.to_bytes(fig, "png", scale=scale)) == (1600 * scale, 900 * scale)
+
+
+def test_korean_renders_real_glyphs():
+    """Missing glyphs render as identical boxes: two different titles of equal length must differ."""
+    def title_png(title):
+        fig = go.Figure(go.Scatter(y=[1, 2]), layout={"title": title, "width": 600, "height": 300})
+        return export.to_bytes(slide(fig).update_layout(width=600, height=300), "png", scale=1)
+    a, b, c = title_png("기울기 소실"), title_png("셀의 상태값"), title_png("기울기 소실")
+    assert a == c  # deterministic
+    assert a != b
+
+
+def test_caption_names_settings_and_permalink():
+    st = AppState().with_(cell="gru", seed=7, clip="norm", clip_threshold=0.5)
+    cap = export.caption(st, "http://x/?cell=gru&seed=7")
+    assert "GRU" in cap and "seed=7" in cap and "clip=norm@0.5" in cap and cap.endswith("?cell=gru&seed=7")
+
+
+def test_batch_exporter_on_a_scenario(tmp_path, capsys):
+    code = export.main(["--scenario", "vanishing", "--format", "png", "--out", str(tmp_path), "--scale", "1"])
+    assert code == 0
+    files = sorted(tmp_path.glob("*.png"))
+    assert len(files) >= 15
+    for f in files:
+        check_format(f.read_bytes(), "png", SLIDE_WIDTH, SLIDE_HEIGHT, 1)
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_batch_exporter_from_a_url_and_bad_input(tmp_path, capsys):
+    code = export.main(["--url", "http://host:8501/?cell=gru&epochs=10&text=hello&lr=oops", "--format", "html",
+                        "--out", str(tmp_path)])
+    assert code == 0
+    assert "ignored lr=oops" in capsys.readouterr().err
+    assert all(b"Plotly.newPlot" in f.read_bytes() for f in tmp_path.glob("*.html"))
+    assert {p.name.split("-")[0] for p in tmp_path.iterdir()} == {"unroll", "states", "bptt", "eigen", "clipping",
+                                                                   "compare", "timeline"}
+    with pytest.raises(SystemExit):
+        export.main(["--scenario", "no-such-scenario"])
+
+
+def test_scenarios_file_parses_cleanly():
+    for name in scenarios.names():
+        _, notices = from_params(scenarios.params(name))
+        assert notices == [], name
+        assert scenarios.title(name, "ko") and scenarios.title(name, "en")
+        assert scenarios.text(name, "ko") and scenarios.text(name, "en")
+
+
+def test_no_chrome_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(export, "chrome_path", lambda: None)
+    monkeypatch.setattr(export, "_STARTED", False)
+    with pytest.raises(export.ExportError, match="apt-get install chromium"):
+        export.to_bytes(go.Figure(), "png")
+    assert b"Plotly.newPlot" in export.to_bytes(go.Figure(), "html")

@@ -1,0 +1,30 @@
+"""Lecture scenarios (assets/scenarios.json): named settings that each show one effect the course teaches."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+PATH = Path(__file__).resolve().parents[1] / "assets" / "scenarios.json"
+
+
+@lru_cache(maxsize=1)
+def _all() -> dict:
+    return json.loads(PATH.read_text(encoding="utf-8"))
+
+
+def names() -> list[str]:
+    return list(_all())
+
+
+def params(name: str) -> dict[str, str]:
+    """The scenario's URL parameters (strings, parsed and validated by viz_app.state like any link)."""
+    return dict(_all()[name]["params"])
+
+
+def title(name: str, lang: str) -> str:
+    return _all()[name]["title"][lang]
+
+
+def text(name: str, lang: str) -> str:
+    return _all()[name]["text"][lang]
