@@ -104,3 +104,15 @@ def test_korean_link_reproduces_a_view(server, page):
     _assert_clean(page, "20_ko_eigen_gru")
     body = page.inner_text("body")
     assert t("view.eigen", "ko") in body and t("fig.eigs", "ko") in body
+
+
+def test_download_buttons_give_real_files(server, page):
+    page.goto(server + "/?lang=en&view=bptt")
+    _settle(page)
+    for fmt, magic in (("PNG", b"\x89PNG"), ("PDF", b"%PDF-"), ("SVG", b"<svg"), ("HTML", b"<!")):
+        with page.expect_download(timeout=120_000) as info:
+            page.get_by_role("button", name=fmt, exact=True).first.click()
+        data = Path(info.value.path()).read_bytes()
+        assert data.lstrip()[:len(magic)].lower() == magic.lower(), fmt
+        (ARTIFACTS / f"download.{fmt.lower()}").write_bytes(data)
+    assert page.locator("[data-testid=stException]").count() == 0

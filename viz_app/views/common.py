@@ -94,6 +94,7 @@ def downloads(fig, key: str, state) -> None:
     for col, fmt in zip(cols, export.FORMATS):
         col.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, key.removeprefix("c_"), fmt),
                             mime=export.MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore", type="tertiary",
+                            icon=":material/download:",
                             disabled=fmt != "html" and not static_ok)
     if not static_ok:
         cols[4].caption(t("msg.no_chrome", state.lang, cmd=export.INSTALL_HINT))
