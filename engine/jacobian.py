@@ -116,7 +116,8 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarra
             log_fro = log_scale[:t] + fro.double().log()  # -inf where the block is 0, NaN where non-finite
             logs[name][t, :t] = log_fro.numpy()
             if name == "spectral":
-                out["frobenius"][t, : t + 1] = np.append(np.exp(log_fro.numpy()), hidden ** 0.5)
+                with np.errstate(over="ignore"):
+                    out["frobenius"][t, : t + 1] = np.append(np.exp(log_fro.numpy()), hidden ** 0.5)
             if t:
                 unit = blk if whole else blk / fro.clamp_min(1e-300)[:, None, None]
                 if not torch.isfinite(log_fro).all():  # an exploded chain: keep eigvalsh away from NaN/Inf
@@ -124,12 +125,17 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarra
                 top.add((name, t), unit.mT @ unit)  # Gram of the unit-Frobenius block
     for name in blocks:
         np.fill_diagonal(out[name], 1.0)  # ds_t/ds_t = I
+    with np.errstate(over="ignore", invalid="ignore"):  # an exploded chain is inf / NaN, by design
+        _fill_spectral(out, logs, top)
+    return out
+
+
+def _fill_spectral(out, logs, top) -> None:
     for (name, t), lam in top.results():
         # ||A||_2 = ||A||_F * sqrt(lambda_max(U^T U)),  U = A / ||A||_F
         log_fro = logs[name][t, :t]
         sigma = np.exp(log_fro) * np.sqrt(lam.double().clamp_min(0).numpy())
         out[name][t, :t] = np.where(np.isfinite(log_fro) | (sigma == 0), sigma, np.nan)
-    return out
 
 
 def input_sensitivity(layers: list[tuple[Tensor, Tensor, Tensor]], hidden: int) -> np.ndarray:

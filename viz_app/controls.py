@@ -6,6 +6,7 @@ import streamlit as st
 
 from engine import tasks
 
+from . import scenarios
 from . import state as S
 from .i18n import option, t
 
@@ -28,6 +29,11 @@ def sidebar(state) -> tuple[object, bool]:
     with st.sidebar:
         lang = st.radio(t("app.lang", lang), S.LANGS, index=S.LANGS.index(state.lang), horizontal=True,
                         format_func=lambda v: {"ko": "한국어", "en": "English"}[v], key="w_lang")
+        names = S.BY_NAME["scenario"].choices
+        choice = st.selectbox(t("ctl.scenario", lang), names, index=names.index(state.scenario), key="w_scenario",
+                              format_func=lambda v: scenarios.title(v, lang) if v else t("ctl.scenario_none", lang))
+        if choice != state.scenario:  # a scenario sets everything at once; "custom" keeps the current settings
+            state = S.scenario_state(choice, lang) if choice else state.with_(scenario="")
         with st.form("settings", border=False):
             st.subheader(t("ctl.model", lang))
             cell = st.selectbox(t("ctl.cell", lang), CELL_CHOICES, index=CELL_CHOICES.index(_cell_choice(state)),
@@ -62,7 +68,9 @@ def sidebar(state) -> tuple[object, bool]:
     cell_kind, nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
     new = state.with_(lang=lang, **exports)
     if pressed:
-        new = new.with_(cell=cell_kind, nonlinearity=nl, hidden_size=int(hidden), num_layers=int(layers), init=init,
+        new = new.with_(scenario="" if _changed(state, cell_kind, nl, hidden, layers, init, rho, task, text, length,
+                                                opt, lr, epochs, clip, thr, tbptt, seed) else state.scenario,
+                        cell=cell_kind, nonlinearity=nl, hidden_size=int(hidden), num_layers=int(layers), init=init,
                         rho=float(rho), task=task, text=text, length=int(length), optimizer=opt, lr=float(lr),
                         epochs=int(epochs), clip=clip, clip_threshold=float(thr), tbptt=int(tbptt), seed=int(seed))
     return new, pressed
@@ -78,3 +86,14 @@ def export_settings(state, lang: str) -> dict:
         cap = st.toggle(t("ctl.caption", lang), value=bool(state.caption), key="w_caption")
         lecture = st.toggle(t("ctl.lecture", lang), value=bool(state.lecture), key="w_lecture")
     return {"slide": bg, "png_scale": int(scale), "caption": int(cap), "lecture": int(lecture)}
+
+
+def _changed(state, cell, nl, hidden, layers, init, rho, task, text, length, opt, lr, epochs, clip, thr, tbptt,
+             seed) -> bool:
+    """Whether the form's values differ from the state's (then the settings are no longer the scenario's)."""
+    form = (cell, nl if cell == "rnn" else state.nonlinearity, int(hidden), int(layers), init, float(rho), task, text,
+            int(length), opt, float(lr), int(epochs), clip, float(thr), int(tbptt), int(seed))
+    now = (state.cell, state.nonlinearity, state.hidden_size, state.num_layers, state.init, state.rho, state.task,
+           state.text, state.length, state.optimizer, state.lr, state.epochs, state.clip, state.clip_threshold,
+           state.tbptt, state.seed)
+    return form != now

@@ -20,6 +20,8 @@ S: dict[str, tuple[str, str]] = {
     "view.compare": ("RNN · LSTM · GRU 비교", "RNN vs LSTM vs GRU"),
     "view.timeline": ("학습 과정", "Training timeline"),
     # controls
+    "ctl.scenario": ("강의 시나리오", "Lecture scenario"),
+    "ctl.scenario_none": ("직접 설정", "Custom settings"),
     "ctl.model": ("모델", "Model"),
     "ctl.cell": ("셀", "Cell"),
     "ctl.hidden_size": ("은닉 상태 크기 H", "Hidden size H"),

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` 
 
 import streamlit as st  # noqa: E402
 
-from viz_app import controls, runs  # noqa: E402
+from viz_app import controls, runs, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
 from viz_app.views import bptt, clipping, compare, eigen, states, timeline, unroll  # noqa: E402
@@ -37,10 +37,15 @@ def main() -> None:
     state, pressed = controls.sidebar(state)
     lang = state.lang
     st.title(t("app.title", lang))
+    if state.scenario:
+        st.info(f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}")
     for name, value, reason in st.session_state.notices:
         st.warning(t("msg.bad_param", lang, name=name, value=value, reason=reason))
-    view = st.segmented_control(t("app.view", lang), S.VIEWS, default=state.view, key="w_view",
+    if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
+        st.session_state.w_view = state.view  # first run, or the view was set by a scenario
+    view = st.segmented_control(t("app.view", lang), S.VIEWS, key="w_view",
                                 format_func=lambda v: t(f"view.{v}", lang)) or state.view
+    st.session_state._shown_view = view
     state = state.with_(view=view)
     cfg = state.run_config()
     if pressed:

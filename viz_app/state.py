@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields, make_dataclass, replace
 from dataclasses import field as dc_field
 
 from engine import init, tasks
+
+from . import scenarios
 from engine.experiment import RunConfig
 from engine.model import CELLS, NONLINEARITIES
 from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
@@ -30,6 +32,7 @@ class Field:
 
 
 FIELDS = (
+    Field("scenario", str, "", ("", *scenarios.names())),
     Field("view", str, "unroll", VIEWS),
     Field("lang", str, "ko", LANGS),
     Field("cell", str, "rnn", CELLS),
@@ -132,3 +135,9 @@ def sync_to_url(st, state: AppState) -> None:
 
 def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:
     return from_params({k: st.query_params[k] for k in st.query_params})
+
+
+def scenario_state(name: str, lang: str):
+    """The state a scenario sets (everything else at its default), in the current language."""
+    state, _ = from_params({**scenarios.params(name), "scenario": name})
+    return state.with_(lang=lang)
