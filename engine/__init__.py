@@ -3,7 +3,7 @@
 Imports torch and numpy only (never streamlit or plotly). Public API: RecurrentNet, record, Trace, cliff_loss,
 train, TrainConfig, tasks.
 """
-from .errors import ConfigError, EngineError, ShapeError, StateDictError, TextError, VocabularyError
+from .errors import ConfigError, DataError, EngineError, ShapeError, StateDictError, TextError, VocabularyError
 from .model import RecurrentNet, ModelConfig, build, generate
 from .record import Trace, record
 from .cliff import cliff_loss
@@ -11,4 +11,4 @@ from .training import History, TrainConfig, train
 
 __all__ = ["RecurrentNet", "ModelConfig", "build", "generate", "Trace", "record", "cliff_loss", "History",
            "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
-           "VocabularyError"]
+           "VocabularyError", "DataError"]

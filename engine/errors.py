@@ -29,3 +29,7 @@ class StateDictError(EngineError):
 
 class ShapeError(EngineError):
     """Input or target tensors do not have the shapes the model expects."""
+
+
+class DataError(EngineError):
+    """An uploaded data file is not a table of numbers the engine can learn from."""

@@ -43,6 +43,10 @@ class RunConfig:
     clip_threshold: float = 1.0
     tbptt: int = 0
     seed: int = 0
+    data_id: str = ""  # an uploaded CSV (task "csv"), by content hash; the bytes live in the app's cache
+    target: str = ""  # its target column ("" = predict every column's next value)
+    data_kind: str = "regression"  # or "classification"
+    model_id: str = ""  # an uploaded model, by content hash
 
     def train_config(self) -> TrainConfig:
         every = max(1, self.epochs // 20) if self.epochs else 0
@@ -54,7 +58,7 @@ class RunConfig:
             raise ConfigError(f"init must be one of {init.INITS}, got {self.init!r}")
         if not (0.0 <= self.rho <= init.MAX_RHO) or not math.isfinite(self.rho):
             raise ConfigError(f"rho must be in [0, {init.MAX_RHO}], got {self.rho}")
-        if self.task not in tasks.TASKS:
+        if self.task not in tasks.TASKS and self.task != "csv":
             raise ConfigError(f"unknown task {self.task!r}")
         if not 1 <= self.batch <= 256:
             raise ConfigError(f"batch must be between 1 and 256, got {self.batch}")
@@ -107,15 +111,32 @@ class Run:
         return net
 
 
-def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None) -> Run:
-    """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings)."""
+def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None, *,
+        data: tasks.TaskData | None = None, model: RecurrentNet | None = None) -> Run:
+    """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings).
+
+    ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model, shown as it
+    is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs."""
     cfg.check()
-    eval_data = task_batch(cfg, -1)
+    if model is not None:
+        net = copy.deepcopy(model)
+        eval_data = data or _model_input(cfg, net)
+        return Run(cfg, net, train(net, eval_data, cfg.train_config().__class__(epochs=0)), eval_data)
+    if cfg.task == "csv" and data is None:
+        raise ConfigError("the uploaded data is no longer on the server; upload the file again")
+    eval_data = data if data is not None else task_batch(cfg, -1)
     net = build_model(cfg, eval_data)
     torch.manual_seed(cfg.seed)
-    data = eval_data if cfg.task == "char_lm" else (lambda e: task_batch(cfg, e))
-    history = train(net, data, cfg.train_config(), progress)
+    fixed = cfg.task in ("char_lm", "csv")
+    history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress)
     return Run(cfg, net, history, eval_data)
+
+
+def _model_input(cfg: RunConfig, net: RecurrentNet) -> tasks.TaskData:
+    text = tasks.char_lm(cfg.text) if cfg.task == "char_lm" else None
+    if text is not None and text.input_size == net.input_size and text.output_size == net.output_size:
+        return text
+    return tasks.random_inputs(net.input_size, net.output_size, length=cfg.length, seed=cfg.seed)
 
 
 def rescaled(net: RecurrentNet, rho: float) -> RecurrentNet:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import tasks
+from engine import EngineError, tasks
+from engine.io import load_model
 
-from . import scenarios
+from . import runs, scenarios
 from . import state as S
 from .i18n import option, t
 
@@ -45,7 +46,7 @@ def sidebar(state) -> tuple[object, bool]:
                                 format_func=lambda v: option(v, lang))
             rho = st.slider(t("ctl.rho", lang), 0.0, 10.0, value=float(state.rho), step=0.05)
             st.subheader(t("ctl.task", lang))
-            names = tuple(tasks.TASKS)
+            names = tuple(tasks.TASKS) + (("csv",) if state.data_id else ())
             task = st.selectbox(t("ctl.task", lang), names, index=names.index(state.task),
                                 format_func=lambda v: option(v, lang), label_visibility="collapsed")
             text = st.text_area(t("ctl.text", lang), value=state.text, max_chars=S.MAX_TEXT_URL, height=80)
@@ -64,6 +65,7 @@ def sidebar(state) -> tuple[object, bool]:
             tbptt = st.slider(t("ctl.tbptt", lang), *_range("tbptt"), value=state.tbptt)
             seed = st.number_input(t("ctl.seed", lang), *_range("seed"), value=state.seed, step=1)
             pressed = st.form_submit_button(t("ctl.train", lang), type="primary")
+        state = uploads(state, lang)
         exports = export_settings(state, lang)
     cell_kind, nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
     new = state.with_(lang=lang, **exports)
@@ -97,3 +99,47 @@ def _changed(state, cell, nl, hidden, layers, init, rho, task, text, length, opt
            state.text, state.length, state.optimizer, state.lr, state.epochs, state.clip, state.clip_threshold,
            state.tbptt, state.seed)
     return form != now
+
+
+def uploads(state, lang: str):
+    """CSV data and PyTorch models from the user's disk; every failure is one sentence, and the app goes on."""
+    busy = state.data_id or state.model_id or st.session_state.get("w_csv") or st.session_state.get("w_model")
+    with st.expander(t("ctl.uploads", lang), expanded=bool(busy)):
+        csv = st.file_uploader(t("ctl.csv", lang), type=["csv"], key="w_csv")
+        if csv is not None:
+            raw = csv.getvalue()
+            try:
+                header, _ = tasks.parse_csv(raw)
+            except EngineError as e:
+                st.error(runs.error_message(e, lang))
+            else:
+                target = st.selectbox(t("ctl.target", lang), ["", *header], key="w_target",
+                                      format_func=lambda v: v or t("ctl.no_target", lang))
+                kind = st.radio(t("ctl.task", lang), ("regression", "classification"), key="w_kind",
+                                format_func=lambda v: option(v, lang), disabled=not target)
+                if st.button(t("ctl.use_data", lang), key="w_use_data"):
+                    key = runs.register_upload("csv", raw)
+                    _apply(state.with_(task="csv", data_id=key, target=target, data_kind=kind, scenario=""))
+        model = st.file_uploader(t("ctl.model_file", lang), type=["pt", "pth", "bin"], key="w_model")
+        if model is not None:
+            raw = model.getvalue()
+            try:
+                _, info = load_model(raw)
+            except EngineError as e:
+                st.error(runs.error_message(e, lang))
+            else:
+                st.caption(t("msg.model_info", lang, cell=info.cell.upper(), i=info.input_size, h=info.hidden_size,
+                             layers=info.num_layers, readout=t("msg.model_readout", lang) if info.whole_net else ""))
+                if st.button(t("ctl.use_model", lang), key="w_use_model"):
+                    key = runs.register_upload("model", raw)
+                    _apply(state.with_(model_id=key, cell=info.cell, hidden_size=info.hidden_size,
+                                       num_layers=info.num_layers, scenario=""))
+        if state.model_id and st.button(t("ctl.drop_model", lang), key="w_drop_model"):
+            _apply(state.with_(model_id=""))
+    return state
+
+
+def _apply(state) -> None:
+    """Store new settings and run again, so every widget is drawn from them."""
+    st.session_state.app_state = state
+    st.rerun()

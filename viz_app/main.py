@@ -60,6 +60,8 @@ def main() -> None:
             st.rerun()
         run = runs.train(cfg, lang)
         slot.empty()
+    if run is not None and cfg.model_id:
+        st.info(t("msg.using_model", lang))
     if run is not None:
         hist = run.history
         if hist.status == "diverged":

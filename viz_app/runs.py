@@ -4,12 +4,17 @@ A run is keyed by its frozen RunConfig, so returning to an earlier setting is in
 retrain. Caches have fixed sizes (memory stays bounded however many students connect)."""
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
 import streamlit as st
 
-from engine import EngineError, TextError, VocabularyError, analysis, experiment, record, spectrum, tasks
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from engine import (DataError, EngineError, StateDictError, TextError, VocabularyError, analysis, experiment, record,
+                    spectrum, tasks)
+from engine.io import load_model
 from engine.cliff import cliff_surface, descent_path, steep_start
 
 from .cache import LRU
@@ -23,8 +28,51 @@ def _store() -> LRU:
     return LRU(MAX_RUNS)
 
 
-def cached_run(cfg: experiment.RunConfig) -> experiment.Run | None:
-    return _store().get(cfg)
+@st.cache_resource
+def _uploads() -> LRU:
+    """Uploaded files by (session, kind, content hash): one session's uploads are never another's."""
+    return LRU(64)
+
+
+def session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def owner(cfg: experiment.RunConfig) -> str:
+    """Runs built from uploads belong to the session that uploaded them; all others are shared by everyone."""
+    return session_id() if (cfg.data_id or cfg.model_id) else ""
+
+
+def register_upload(kind: str, data: bytes) -> str:
+    """Keep an uploaded file for this session; returns its id (a content hash)."""
+    key = hashlib.sha256(data).hexdigest()[:16]
+    _uploads().put((session_id(), kind, key), data)
+    return key
+
+
+def upload(kind: str, key: str) -> bytes | None:
+    return _uploads().get((session_id(), kind, key))
+
+
+def cached_run(cfg: experiment.RunConfig, who: str | None = None) -> experiment.Run | None:
+    return _store().get((cfg, owner(cfg) if who is None else who))
+
+
+def _uploaded_inputs(cfg: experiment.RunConfig):
+    """(data, model) for a run that uses this session's uploads; EngineError when they are gone or bad."""
+    data = model = None
+    if cfg.task == "csv":
+        raw = upload("csv", cfg.data_id)
+        if raw is None:
+            raise DataError("the uploaded data is not on the server any more; upload the file again")
+        data = tasks.from_csv(raw, target=cfg.target or None, kind=cfg.data_kind)
+    if cfg.model_id:
+        raw = upload("model", cfg.model_id)
+        if raw is None:
+            raise StateDictError("the uploaded model is not on the server any more; upload the file again")
+        model = load_model(raw, nonlinearity=cfg.nonlinearity)[0]
+    return data, model
 
 
 def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.Run | None:
@@ -32,6 +80,7 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
     run = cached_run(cfg)
     if run is not None:
         return run
+    who = owner(cfg)
     bar = st.progress(0.0, text=(label + " " if label else "") + t("msg.training", lang, done=0, total=0, loss=0.0))
     last = [0.0]
 
@@ -44,13 +93,14 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
                                                                  loss=loss))
 
     try:
-        run = experiment.run(cfg, progress)
+        data, model = _uploaded_inputs(cfg)
+        run = experiment.run(cfg, progress, data=data, model=model)
     except EngineError as e:
         bar.empty()
         st.error(error_message(e, lang))
         return None
     bar.empty()
-    _store().put(cfg, run)
+    _store().put((cfg, who), run)
     return run
 
 
@@ -60,20 +110,32 @@ def error_message(e: EngineError, lang: str) -> str:
         return t("msg.vocab", lang, chars=" ".join(e.unknown[:10]))
     if isinstance(e, TextError):
         return t("msg.text", lang, max=tasks.MAX_TEXT)
+    if isinstance(e, StateDictError):
+        return t("msg.bad_model", lang, reason=str(e))
+    if isinstance(e, DataError):
+        return t("msg.bad_data", lang, reason=str(e))
     return t("msg.bad_config", lang, reason=str(e))
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
 def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True):
     """The Trace of a trained run on its evaluation batch (the run must be in the store)."""
-    run = cached_run(cfg)
+    return _trace(cfg, tbptt, jacobians, owner(cfg))
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _trace(cfg: experiment.RunConfig, tbptt: int, jacobians: bool, who: str):
+    run = cached_run(cfg, who)
     return run.trace(tbptt_window=tbptt or None, jacobians=jacobians)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def rescaled_decay(cfg: experiment.RunConfig, rho: float) -> tuple[np.ndarray, tuple]:
     """||dh_T/dh_k|| for every k and the spectra, after rescaling the trained W_hh to spectral radius rho."""
-    run = cached_run(cfg)
+    return _rescaled_decay(cfg, rho, owner(cfg))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _rescaled_decay(cfg: experiment.RunConfig, rho: float, who: str) -> tuple[np.ndarray, tuple]:
+    run = cached_run(cfg, who)
     net = experiment.rescaled(run.net, rho) if rho > 0 else run.net
     norms = analysis.last_row_norms(net, run.eval_data.x)
     w = net.recurrent.weight_hh_l0.detach().numpy() if net.num_layers == 1 else getattr(
@@ -81,18 +143,26 @@ def rescaled_decay(cfg: experiment.RunConfig, rho: float) -> tuple[np.ndarray, t
     return norms, spectrum.layer_spectrum(w, net.cell, net.nonlinearity)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def snapshot_trace(cfg: experiment.RunConfig, index: int):
-    run = cached_run(cfg)
+    return _snapshot_trace(cfg, index, owner(cfg))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _snapshot_trace(cfg: experiment.RunConfig, index: int, who: str):
+    run = cached_run(cfg, who)
     net = run.snapshot_net(index)
     d = run.eval_data
     return record(net, d.x, d.y, d.loss, d.mode, jacobians=False, weight_terms=False)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
 def snapshot_eigenvalues(cfg: experiment.RunConfig) -> list[np.ndarray]:
     """Eigenvalues of the top layer's W_hh (candidate block) at every snapshot."""
-    run = cached_run(cfg)
+    return _snapshot_eigenvalues(cfg, owner(cfg))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _snapshot_eigenvalues(cfg: experiment.RunConfig, who: str) -> list[np.ndarray]:
+    run = cached_run(cfg, who)
     top = f"recurrent.weight_hh_l{run.net.num_layers - 1}"
     main = spectrum.main_block(cfg.cell)
     out = []

@@ -41,7 +41,7 @@ FIELDS = (
     Field("num_layers", int, 1, lo=1, hi=3),
     Field("init", str, "default", init.INITS),
     Field("rho", float, 0.0, lo=0.0, hi=10.0),
-    Field("task", str, "char_lm", tuple(tasks.TASKS)),
+    Field("task", str, "char_lm", (*tasks.TASKS, "csv")),
     Field("text", str, tasks.DEFAULT_TEXT),
     Field("length", int, 30, lo=1, hi=200),
     Field("optimizer", str, "adam", tuple(OPTIMIZERS)),
@@ -52,6 +52,10 @@ FIELDS = (
     Field("tbptt", int, 0, lo=0, hi=200),
     Field("batch", int, 16, lo=1, hi=256),
     Field("seed", int, 0, lo=0, hi=2 ** 31 - 1),
+    Field("data_id", str, ""),  # an uploaded CSV (content hash, valid in the uploading session)
+    Field("target", str, ""),
+    Field("data_kind", str, "regression", ("regression", "classification")),
+    Field("model_id", str, ""),  # an uploaded model (content hash, valid in the uploading session)
     Field("step", int, -1, lo=-1, hi=10_000),  # -1: the last step
     Field("unit", int, 0, lo=0, hi=1023),
     Field("layer", int, -1, lo=-1, hi=7),  # -1: the top layer

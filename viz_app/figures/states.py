@@ -77,7 +77,9 @@ def pca_trajectory(trace, *, lang: str, layer: int = -1, batch: int = 0, dims: i
     chars = char_labels(trace, vocab)
     text = [chars[i] for i in idx] if chars else [str(i) for i in idx]
     marker = {"color": idx, "colorscale": theme.SEQUENTIAL, "size": 7, "colorbar": {"title": "t", "thickness": 12}}
-    common = {"mode": "lines+markers+text", "text": text, "textposition": "top center", "customdata": idx,
+    labelled = len(idx) <= 60  # beyond that, labels would cover the path
+    common = {"mode": "lines+markers+text" if labelled else "lines+markers", "text": text,
+              "textposition": "top center", "customdata": idx,
               "line": {"color": theme.GREY, "width": 1}, "marker": marker,
               "hovertemplate": "t=%{customdata}<extra></extra>"}
     if dims == 3 and coords.shape[1] >= 3:

@@ -90,14 +90,13 @@ def downloads(fig, key: str, state) -> None:
         return build
 
     static_ok = export.chrome_path() is not None
-    cols = st.columns([1, 1, 1, 1, 6])
-    for col, fmt in zip(cols, export.FORMATS):
-        col.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, key.removeprefix("c_"), fmt),
-                            mime=export.MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore", type="tertiary",
-                            icon=":material/download:",
-                            disabled=fmt != "html" and not static_ok)
-    if not static_ok:
-        cols[4].caption(t("msg.no_chrome", state.lang, cmd=export.INSTALL_HINT))
+    with st.popover(t("ctl.export", state.lang), icon=":material/download:"):
+        for fmt in export.FORMATS:
+            st.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, key.removeprefix("c_"), fmt),
+                               mime=export.MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore",
+                               icon=":material/download:", disabled=fmt != "html" and not static_ok)
+        if not static_ok:
+            st.caption(t("msg.no_chrome", state.lang, cmd=export.INSTALL_HINT))
 
 
 def permalink(state) -> str:

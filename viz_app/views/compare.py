@@ -15,7 +15,7 @@ def render(state, run, trace):
     st.caption(t("msg.compare_note", lang))
     results, traces = {}, {}
     for cell in ("rnn", "lstm", "gru"):
-        cfg = run.config.with_(cell=cell, nonlinearity="tanh")
+        cfg = run.config.with_(cell=cell, nonlinearity="tanh", model_id="")
         r = runs.train(cfg, lang, cell.upper())
         if r is None:
             return state

@@ -1,0 +1,113 @@
+"""Bring your own model: a state_dict saved from torch.nn.RNN / LSTM / GRU (or a whole RecurrentNet), loaded safely.
+
+Files are read with ``torch.load(..., weights_only=True)``: a pickle that carries code is refused, never run. The cell
+kind and sizes are inferred from the keys and shapes (torch's layout: weight_hh_l{k} is [G*H, H] with G = 1 for an
+RNN, 3 for a GRU, 4 for an LSTM), every layer is checked, and anything else gets one StateDictError sentence.
+"""
+from __future__ import annotations
+
+import io
+import pickle
+import re
+from dataclasses import dataclass
+
+import torch
+
+from .errors import StateDictError
+from .model import RecurrentNet
+
+MAX_BYTES = 20 * 1024 * 1024
+KINDS = {1: "rnn", 3: "gru", 4: "lstm"}
+CORE_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    cell: str
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    output_size: int | None  # None: the upload had no readout
+    whole_net: bool
+
+
+def _read(data: bytes) -> dict:
+    if not data:
+        raise StateDictError("the file is empty")
+    if len(data) > MAX_BYTES:
+        raise StateDictError(f"the file has {len(data) / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB are accepted")
+    try:
+        obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise StateDictError("the file contains Python objects other than tensors (code is never run); save the "
+                             "model with torch.save(module.state_dict(), path)") from e
+    except Exception as e:  # truncated zip, not a torch file at all, ...
+        raise StateDictError("this is not a file written by torch.save (it may be truncated or of another kind)") \
+            from e
+    if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise StateDictError("the file holds no state_dict (a dict of tensors); save module.state_dict()")
+    return obj
+
+
+def inspect(sd: dict) -> ModelInfo:
+    """Infer and check the architecture of a state_dict (core keys bare, or under recurrent./readout.)."""
+    whole = any(k.startswith("recurrent.") for k in sd)
+    core = {k.removeprefix("recurrent."): v for k, v in sd.items() if not whole or k.startswith("recurrent.")}
+    if any(k.endswith("_reverse") for k in core):
+        raise StateDictError("bidirectional models are not supported")
+    if any(k.startswith("weight_hr") for k in core):
+        raise StateDictError("LSTMs with proj_size are not supported")
+    unknown = [k for k in core if not CORE_KEY.match(k)]
+    if unknown:
+        raise StateDictError(f"unexpected keys for torch.nn.RNN/LSTM/GRU: {', '.join(unknown[:5])}")
+    layers = sorted({int(CORE_KEY.match(k).group(2)) for k in core})
+    if not layers or layers != list(range(len(layers))):
+        raise StateDictError("the layers are not numbered l0, l1, ... without gaps")
+    for k in layers:
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            if f"{name}_l{k}" not in core:
+                raise StateDictError(f"missing {name}_l{k} (models without biases are not supported)")
+    w_hh = core["weight_hh_l0"]
+    if w_hh.dim() != 2 or w_hh.shape[0] % w_hh.shape[1]:
+        raise StateDictError(f"weight_hh_l0 has shape {list(w_hh.shape)}, not [G*H, H]")
+    hidden, gates = w_hh.shape[1], w_hh.shape[0] // w_hh.shape[1]
+    if gates not in KINDS:
+        raise StateDictError(f"weight_hh_l0 has {gates} gate blocks; an RNN has 1, a GRU 3, an LSTM 4")
+    g = gates * hidden
+    input_size = core["weight_ih_l0"].shape[1] if core["weight_ih_l0"].dim() == 2 else -1
+    for k in layers:
+        want = {"weight_ih": (g, input_size if k == 0 else hidden), "weight_hh": (g, hidden), "bias_ih": (g,),
+                "bias_hh": (g,)}
+        for name, shape in want.items():
+            got = tuple(core[f"{name}_l{k}"].shape)
+            if got != shape:
+                raise StateDictError(f"{name}_l{k} has shape {list(got)}, expected {list(shape)}")
+    for k, v in sd.items():
+        if not v.is_floating_point() or not torch.isfinite(v).all():
+            raise StateDictError(f"{k} has non-finite or non-float values")
+    out = None
+    if whole:
+        w = sd.get("readout.weight")
+        if w is None or "readout.bias" not in sd or w.dim() != 2 or w.shape[1] != hidden:
+            raise StateDictError("a RecurrentNet state_dict needs readout.weight [O, H] and readout.bias [O]")
+        out = w.shape[0]
+    return ModelInfo(KINDS[gates], input_size, hidden, len(layers), out, whole)
+
+
+def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tuple[RecurrentNet, ModelInfo]:
+    """A RecurrentNet carrying the uploaded weights. A bare core gets a fixed random readout predicting the next
+    input (output size = input size), so every gradient view has a loss to flow from."""
+    sd = _read(data)
+    info = inspect(sd)
+    if any(k.startswith("embedding.") for k in sd):
+        raise StateDictError("models with an nn.Embedding input are not supported for upload; use one-hot inputs")
+    torch.manual_seed(seed)
+    net = RecurrentNet(info.cell, info.input_size, info.hidden_size, info.output_size or info.input_size,
+                       info.num_layers, nonlinearity)
+    state = {k: v.float() for k, v in sd.items()}
+    if info.whole_net:
+        net.load_state_dict(state)
+    else:
+        net.recurrent.load_state_dict(state)
+    net.eval()
+    return net, info

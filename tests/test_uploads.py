@@ -1,0 +1,117 @@
+"""Bring your own model and data: real torch modules load and give torch's numbers; every bad file gets a
+StateDictError / DataError sentence."""
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import engine
+from engine import experiment, tasks
+from engine.io import MAX_BYTES, inspect, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _saved(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("module,cell", [(nn.RNN(3, 5, 2, nonlinearity="relu"), "rnn"), (nn.LSTM(3, 5, 2), "lstm"),
+                                         (nn.GRU(3, 5), "gru")])
+def test_torch_modules_load_and_agree(module, cell):
+    net, info = load_model(_saved(module.state_dict()), nonlinearity="relu" if cell == "rnn" else "tanh")
+    assert (info.cell, info.input_size, info.hidden_size, info.num_layers) == (cell, 3, 5, module.num_layers)
+    x = torch.randn(6, 2, 3)
+    ref, _ = module(x)
+    tr = engine.record(net, x, torch.zeros(6, 2, 3), loss="mse")
+    assert np.abs(tr.hidden[-1] - ref.detach().numpy()).max() < 1e-5
+
+
+def test_whole_recurrent_net_and_bundled_models():
+    net, info = load_model((ROOT / "assets" / "models" / "hello_gru_net.pt").read_bytes())
+    assert info.whole_net and info.output_size == 4
+    d = tasks.char_lm("hello")
+    assert "".join(d.vocab[int(i)] for i in net(d.x).argmax(-1)[:, 0]) == "ello"
+    core, info = load_model((ROOT / "assets" / "models" / "hello_lstm_core.pt").read_bytes())
+    run = experiment.run(experiment.RunConfig(text="hello", model_id="m"), model=core)
+    assert run.history.updates == 0 and run.trace().hidden.shape == (1, 4, 1, 16)
+
+
+class Evil:
+    def __reduce__(self):
+        return (print, ("this would run code",))
+
+
+BAD = {
+    "empty": b"",
+    "not torch": b"hello, this is a text file",
+    "truncated": _saved(nn.GRU(3, 5).state_dict())[:200],
+    "pickle with code": pickle.dumps({"weight_hh_l0": Evil()}),
+    "torch file with code": _saved({"x": torch.zeros(1), "y": Evil()}),
+    "a tensor, not a dict": _saved(torch.zeros(3)),
+    "wrong keys": _saved({"fc.weight": torch.zeros(2, 2)}),
+    "wrong shape": _saved({**nn.GRU(3, 5).state_dict(), "weight_hh_l0": torch.zeros(15, 4)}),
+    "five gates": _saved({"weight_ih_l0": torch.zeros(25, 3), "weight_hh_l0": torch.zeros(25, 5),
+                          "bias_ih_l0": torch.zeros(25), "bias_hh_l0": torch.zeros(25)}),
+    "no biases": _saved(nn.LSTM(3, 5, bias=False).state_dict()),
+    "bidirectional": _saved(nn.GRU(3, 5, bidirectional=True).state_dict()),
+    "missing layer": _saved({k: v for k, v in nn.RNN(3, 5, 2).state_dict().items() if not k.endswith("l0")}),
+    "nan weights": _saved({k: v * float("nan") for k, v in nn.RNN(3, 5).state_dict().items()}),
+    "huge": b"\0" * (MAX_BYTES + 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_files_get_one_clear_sentence(name, capsys):
+    with pytest.raises(engine.StateDictError) as e:
+        load_model(BAD[name])
+    msg = str(e.value)
+    assert msg and "\n" not in msg and len(msg) < 200
+    assert "this would run code" not in capsys.readouterr().out  # nothing was executed
+
+
+def test_inspect_reports_architecture():
+    info = inspect(nn.LSTM(7, 9, 3).state_dict())
+    assert (info.cell, info.input_size, info.hidden_size, info.num_layers) == ("lstm", 7, 9, 3)
+
+
+CSV_BAD = {
+    "empty": b"",
+    "header only": b"a,b\n",
+    "not numbers": b"a,b\n1,2\nx,3\n1,2\n",
+    "ragged": b"a,b\n1,2\n3\n4,5\n",
+    "nan": b"a,b\n1,nan\n2,3\n4,5\n",
+    "duplicate names": b"a,a\n1,2\n3,4\n5,6\n",
+    "not utf-8": "a,b\n1,2\n3,4\n".encode("utf-16"),
+    "too long": b"a\n" + b"1\n" * (tasks.MAX_CSV_ROWS + 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_BAD))
+def test_bad_csv_gets_a_data_error(name):
+    with pytest.raises(engine.DataError):
+        tasks.from_csv(CSV_BAD[name])
+
+
+def test_csv_tasks():
+    raw = (ROOT / "assets" / "data" / "sensor.csv").read_bytes()
+    nxt = tasks.from_csv(raw)
+    assert nxt.x.shape == (299, 1, 3) and torch.allclose(nxt.x[1:], nxt.y[:-1])
+    cls = tasks.from_csv(raw, target="fault", kind="classification")
+    assert cls.x.shape == (300, 1, 2) and cls.loss == "cross_entropy" and int(cls.y.sum()) == 18
+    reg = tasks.from_csv(raw, target="temperature")
+    assert reg.y.shape == (300, 1, 1) and abs(float(reg.x.mean())) < 1e-5
+    with pytest.raises(engine.DataError):
+        tasks.from_csv(raw, target="nope")
+    with pytest.raises(engine.DataError):
+        tasks.from_csv(b"a,b\n0.5,1\n2,3\n", target="a", kind="classification")
+    run = experiment.run(experiment.RunConfig(task="csv", data_id="x", epochs=60, hidden_size=8), data=cls)
+    assert run.history.loss[-1] < run.history.loss[0] / 2
+    with pytest.raises(engine.ConfigError):
+        experiment.run(experiment.RunConfig(task="csv", data_id="x"))
