@@ -116,3 +116,15 @@ def test_bad_and_extreme_input(params, expect, view):
         assert at.warning and _specs(at)
     else:
         assert _specs(at), [e.value for e in at.error]
+
+
+def test_presentation_mode_hides_what_the_link_lists():
+    at = _app({**QUICK, "present": "1", "hide": "title,view,step,explain,downloads", "view": "bptt"})
+    assert not at.exception and _specs(at)
+    assert not at.title and not at.get("button_group")
+    from viz_app.i18n import t
+    assert all(c.value != t("exp.bptt", "ko") for c in at.caption)
+    assert not [s for s in at.slider if s.key == "w_step"]
+    assert not at.get("popover")
+    bad = _app({**QUICK, "hide": "title,everything"})
+    assert bad.warning and bad.title  # an unknown part: a notice, and nothing hidden

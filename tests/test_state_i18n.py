@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _random_state(rng):
     values = {}
     for f in S.FIELDS:
-        if f.choices:
+        if f.name == "hide":
+            values[f.name] = ",".join(rng.sample(S.HIDEABLE, rng.randint(0, 3)))
+        elif f.choices:
             values[f.name] = rng.choice(f.choices)
         elif f.kind is int:
             values[f.name] = rng.randint(int(f.lo), int(f.hi))

@@ -30,21 +30,24 @@ def initial_state():
 
 
 def main() -> None:
-    st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide")
+    present = st.query_params.get("present") == "1"
+    st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide",
+                       initial_sidebar_state="collapsed" if present else "auto")
     if "app_state" not in st.session_state:
         st.session_state.app_state, st.session_state.notices = initial_state()
     state = st.session_state.app_state
     state, pressed = controls.sidebar(state)
     lang = state.lang
-    st.title(t("app.title", lang))
+    if not S.hidden(state, "title"):
+        st.title(t("app.title", lang))
     if state.scenario:
         st.info(f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}")
-    for name, value, reason in st.session_state.notices:
+    for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         st.warning(t("msg.bad_param", lang, name=name, value=value, reason=reason))
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario
-    view = st.segmented_control(t("app.view", lang), S.VIEWS, key="w_view",
-                                format_func=lambda v: t(f"view.{v}", lang)) or state.view
+    view = state.view if S.hidden(state, "view") else st.segmented_control(
+        t("app.view", lang), S.VIEWS, key="w_view", format_func=lambda v: t(f"view.{v}", lang)) or state.view
     st.session_state._shown_view = view
     state = state.with_(view=view)
     cfg = state.run_config()

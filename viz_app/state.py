@@ -16,6 +16,7 @@ from engine.experiment import RunConfig
 from engine.model import CELLS, NONLINEARITIES
 from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
 
+HIDEABLE = ("title", "view", "step", "explain", "downloads", "notices")
 VIEWS = ("unroll", "states", "bptt", "eigen", "clipping", "compare", "timeline")
 LANGS = ("ko", "en")
 
@@ -66,6 +67,8 @@ FIELDS = (
     Field("lecture", int, 0, lo=0, hi=1),  # lecture mode: large fonts on screen
     Field("png_scale", int, 2, lo=1, hi=4),
     Field("caption", int, 1, lo=0, hi=1),  # caption with settings and permalink on exported figures
+    Field("present", int, 0, lo=0, hi=1),  # presentation mode: sidebar collapsed, large fonts
+    Field("hide", str, ""),  # comma-separated parts hidden for the room, out of HIDEABLE
 )
 BY_NAME = {f.name: f for f in FIELDS}
 RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
@@ -97,6 +100,10 @@ def parse_value(f: Field, raw: str):
         value = raw
         if f.name == "text" and len(value) > MAX_TEXT_URL:
             raise ValueError(f"longer than {MAX_TEXT_URL} characters")
+        if f.name == "hide" and value:
+            unknown = [p for p in value.split(",") if p not in HIDEABLE]
+            if unknown:
+                raise ValueError(f"can hide only {', '.join(HIDEABLE)}")
     if f.choices is not None and value not in f.choices:
         raise ValueError(f"not one of {', '.join(map(str, f.choices))}")
     if f.lo is not None and not (f.lo <= value <= f.hi):
@@ -145,3 +152,8 @@ def scenario_state(name: str, lang: str):
     """The state a scenario sets (everything else at its default), in the current language."""
     state, _ = from_params({**scenarios.params(name), "scenario": name})
     return state.with_(lang=lang)
+
+
+def hidden(state, part: str) -> bool:
+    """Whether the lecturer's link hides this part of the page."""
+    return part in state.hide.split(",")

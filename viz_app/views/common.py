@@ -10,7 +10,7 @@ from .. import export
 from ..cache import LRU
 from ..figures.common import step_shape
 from ..i18n import t
-from ..state import to_params
+from ..state import hidden, to_params
 from ..theme import slide
 
 _FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
@@ -66,13 +66,13 @@ def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figu
 def chart(fig, key: str, *, selectable: bool = True) -> None:
     """Draw a figure with its download buttons; clicks on it select a step (read by ``clicked_step`` next run)."""
     state = st.session_state.get("app_state")
-    if state is not None and state.lecture:
+    if state is not None and (state.lecture or state.present):
         fig.update_layout(font_size=22, title_font_size=28)
     if selectable:
         st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=CHART_CONFIG, theme=None)
     else:
         st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
-    if state is not None:
+    if state is not None and not hidden(state, "downloads"):
         downloads(fig, key, state)
 
 
@@ -107,7 +107,9 @@ def permalink(state) -> str:
 
 
 def explain(view: str, lang: str) -> None:
-    st.caption(t(f"exp.{view}", lang))
+    state = st.session_state.get("app_state")
+    if state is None or not hidden(state, "explain"):
+        st.caption(t(f"exp.{view}", lang))
 
 
 def step_slider(state, steps: int, chart_keys: tuple[str, ...]):
@@ -121,7 +123,7 @@ def step_slider(state, steps: int, chart_keys: tuple[str, ...]):
         clicked = clicked_step(chart_key)
         if clicked is not None and 0 <= clicked < steps:
             st.session_state[key] = clicked
-    if steps > 1:
+    if steps > 1 and not hidden(state, "step"):
         st.slider(t("ctl.step", state.lang), 0, steps - 1, key=key)
     step = int(st.session_state[key]) if steps > 1 else 0
     return state.with_(step=step), step
