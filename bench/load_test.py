@@ -67,7 +67,7 @@ async def session(browser, url: str, upload: bool = False) -> dict:
     out = {"first": None, "error": None, "saw_upload": False}
     start = time.time()
     try:
-        await page.goto(url)
+        await page.goto(url, timeout=180_000, wait_until="domcontentloaded")
         await settle(page)
         out["first"] = time.time() - start
         if upload:
