@@ -46,6 +46,17 @@ def unrolled(net, x, keep_grad=True):
     return out, hs, cs, cells
 
 
+def exploding_net():
+    """A ReLU RNN with W_hh = 1e4 I and positive inputs: h_t grows like 1e4^t and overflows float32 in ~10 steps."""
+    import engine
+    net = engine.RecurrentNet("rnn", 1, 4, 1, nonlinearity="relu")
+    with torch.no_grad():
+        net.recurrent.weight_hh_l0.copy_(torch.eye(4) * 1e4)
+        net.recurrent.weight_ih_l0.fill_(1.0)
+        net.recurrent.bias_ih_l0.fill_(1.0)
+    return net
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(1234)

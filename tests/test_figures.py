@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import engine
+from conftest import exploding_net
 from engine import experiment, spectrum
 from engine.cliff import cliff_surface, descent_path
 from viz_app.figures import clipping, compare, gradients, states, timeline, unrolled
@@ -26,12 +27,7 @@ def lstm_trace():
 
 @pytest.fixture(scope="module")
 def exploded():
-    net = engine.RecurrentNet("rnn", 1, 4, 1, nonlinearity="relu")
-    with torch.no_grad():
-        net.recurrent.weight_hh_l0.copy_(torch.eye(4) * 1e4)
-        net.recurrent.weight_ih_l0.fill_(1.0)
-        net.recurrent.bias_ih_l0.fill_(1.0)
-    return engine.record(net, torch.ones(30, 1, 1), torch.zeros(30, 1, 1), loss="mse")
+    return engine.record(exploding_net(), torch.ones(30, 1, 1), torch.zeros(30, 1, 1), loss="mse")
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

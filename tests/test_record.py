@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 import engine
-from conftest import CASES, torch_cells, unrolled
+from conftest import CASES, exploding_net, torch_cells, unrolled
 
 
 def _ce(out, y):
@@ -131,13 +131,8 @@ def test_bad_targets_raise_typed_errors():
 
 
 def test_exploding_run_is_recorded_not_raised():
-    net = engine.RecurrentNet("rnn", 1, 4, 1, nonlinearity="relu")
-    with torch.no_grad():
-        net.recurrent.weight_hh_l0.copy_(torch.eye(4) * 1e4)
-        net.recurrent.weight_ih_l0.fill_(1.0)
-        net.recurrent.bias_ih_l0.fill_(1.0)
     x = torch.ones(40, 1, 1)
-    tr = engine.record(net, x, torch.zeros(40, 1, 1), loss="mse")
+    tr = engine.record(exploding_net(), x, torch.zeros(40, 1, 1), loss="mse")
     first = tr.nonfinite["hidden"]
     assert first is not None and 5 < first < 40
     assert np.isfinite(tr.hidden[:, :first]).all()
