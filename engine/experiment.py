@@ -121,7 +121,7 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     if model is not None:
         net = copy.deepcopy(model)
         eval_data = data or _model_input(cfg, net)
-        return Run(cfg, net, train(net, eval_data, cfg.train_config().__class__(epochs=0)), eval_data)
+        return Run(cfg, net, train(net, eval_data, TrainConfig(epochs=0)), eval_data)
     if cfg.task == "csv" and data is None:
         raise ConfigError("the uploaded data is no longer on the server; upload the file again")
     eval_data = data if data is not None else task_batch(cfg, -1)

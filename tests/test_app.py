@@ -128,3 +128,23 @@ def test_presentation_mode_hides_what_the_link_lists():
     assert not at.get("popover")
     bad = _app({**QUICK, "hide": "title,everything"})
     assert bad.warning and bad.title  # an unknown part: a notice, and nothing hidden
+
+
+EXPLODING = {"cell": "rnn", "nonlinearity": "relu", "rho": "3", "lr": "10", "optimizer": "sgd", "epochs": "30",
+             "lang": "en"}
+
+
+@pytest.fixture(scope="module")
+def exploding_app():
+    return _app(EXPLODING)
+
+
+@pytest.mark.parametrize("view", S.VIEWS)
+def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
+    at = exploding_app
+    at.segmented_control(key="w_view").set_value(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _specs(at)
+    from viz_app.i18n import t
+    said = " ".join(w.value for w in at.warning)
+    assert t("msg.diverged", "en", update=1)[:27] in said  # and says why

@@ -10,12 +10,14 @@ from ..i18n import t
 from .common import chart, explain
 
 
+THRESHOLDS = (0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
+
+
 def render(state, run, trace):
     lang = state.lang
     explain("clipping", lang)
-    thr = st.select_slider(t("ctl.clip_threshold", lang), options=[0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0],
-                           value=min([0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0],
-                                     key=lambda v: abs(v - state.clip_threshold)), key="w_clip_thr")
+    thr = st.select_slider(t("ctl.clip_threshold", lang), options=THRESHOLDS, key="w_clip_thr",
+                           value=min(THRESHOLDS, key=lambda v: abs(v - state.clip_threshold)))
     base = run.config.with_(model_id="")  # these views train models from the settings
     plain = runs.train(base.with_(clip="none"), lang, t("leg.no_clip", lang))
     clipped = runs.train(base.with_(clip="norm", clip_threshold=float(thr)), lang,
