@@ -108,3 +108,14 @@ def test_zero_epochs_is_a_valid_empty_run():
     net = engine.RecurrentNet("rnn", 1, 3, 1)
     hist = train(net, _sine(), TrainConfig(epochs=0))
     assert hist.updates == 0 and hist.status == "finished"
+
+
+def test_one_to_many_generation_continues_hello():
+    torch.manual_seed(0)
+    data = tasks.char_lm("hello")
+    net = engine.RecurrentNet("gru", data.input_size, 16, data.output_size)
+    train(net, data, TrainConfig(epochs=150))
+    ids = engine.generate(net, data.x[0], steps=4)[:, 0]  # from "h", feed each prediction back
+    assert "".join(data.vocab[int(i)] for i in ids) == "ello"
+    sampled = engine.generate(net, data.x[0], steps=4, sample=True, generator=torch.Generator().manual_seed(0))
+    assert sampled.shape == (4, 1)
