@@ -148,3 +148,21 @@ def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
     from viz_app.i18n import t
     said = " ".join(w.value for w in at.warning)
     assert t("msg.diverged", "en", update=1)[:27] in said  # and says why
+
+
+def test_concurrent_sessions_train_a_run_once(monkeypatch):
+    """Students opening the same link together: one trains, the others wait for its result."""
+    import threading
+
+    from engine import experiment
+    from viz_app import runs
+    cfg = experiment.RunConfig(hidden_size=5, epochs=40, seed=123)
+    calls, real = [], experiment.run
+    monkeypatch.setattr(experiment, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(runs.train(cfg, "en"))) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(calls) == 1 and len(results) == 6 and len({id(r) for r in results}) == 1

@@ -97,6 +97,8 @@ S: dict[str, tuple[str, str]] = {
     "opt.linear": ("선형", "Linear"),
     # messages
     "msg.training": ("학습 중… {done}/{total} 업데이트, 손실 {loss:.4g}", "Training… {done}/{total} updates, loss {loss:.4g}"),
+    "msg.waiting": ("같은 모델을 다른 사용자가 학습하고 있습니다. 끝나면 바로 보입니다…",
+                    "Someone else is training this very model; it will show as soon as it is done…"),
     "msg.trained": ("학습 완료: {updates}번 업데이트, {seconds:.1f}초, 마지막 손실 {loss:.4g}",
                     "Trained: {updates} updates in {seconds:.1f} s, final loss {loss:.4g}"),
     "msg.diverged": ("업데이트 {update}에서 손실 또는 기울기가 NaN/Inf가 되어 학습을 멈췄습니다 (기울기 폭발). "

@@ -5,6 +5,7 @@ retrain. Caches have fixed sizes (memory stays bounded however many students con
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 
 import numpy as np
@@ -75,12 +76,39 @@ def _uploaded_inputs(cfg: experiment.RunConfig):
     return data, model
 
 
+_TRAINING: dict = {}  # (cfg, owner) -> lock held while that run trains
+_TRAINING_GUARD = threading.Lock()
+
+
 def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.Run | None:
-    """The run for ``cfg``: from the cache, or trained now with a progress bar. None (and a message) on bad input."""
+    """The run for ``cfg``: from the cache, or trained now with a progress bar. None (and a message) on bad input.
+
+    When 50 students open the same link at once, one session trains and the others wait for its result instead of
+    training the same model 50 times over."""
     run = cached_run(cfg)
     if run is not None:
         return run
-    who = owner(cfg)
+    key = (cfg, owner(cfg))
+    with _TRAINING_GUARD:
+        lock = _TRAINING.setdefault(key, threading.Lock())
+    note = None
+    while not lock.acquire(timeout=0.25):  # another session is training this very run
+        if note is None:
+            note = st.empty()
+            note.caption(t("msg.waiting", lang))
+    try:
+        if note is not None:
+            note.empty()
+        run = cached_run(cfg)
+        return run if run is not None else _train_now(cfg, lang, label, key)
+    finally:
+        lock.release()
+        with _TRAINING_GUARD:
+            if _TRAINING.get(key) is lock:
+                del _TRAINING[key]
+
+
+def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experiment.Run | None:
     bar = st.progress(0.0, text=(label + " " if label else "") + t("msg.training", lang, done=0, total=0, loss=0.0))
     last = [0.0]
 
@@ -100,7 +128,7 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
         st.error(error_message(e, lang))
         return None
     bar.empty()
-    _store().put((cfg, who), run)
+    _store().put(key, run)
     return run
 
 
