@@ -1,9 +1,12 @@
-"""Classroom load test (not part of CI): `streamlit run` on a local port, then N concurrent headless-browser
-sessions that each open the lecture link (training the default model, cached after the first), and visit every
-view; then M more sessions one after another to show that memory stays bounded (every cache has a size limit).
+"""Classroom load test (not part of CI): `streamlit run` on a local port, then
 
-Reports sessions completed, errors, p50 / p95 time to first figure, and the server's peak memory. One sequential
-session uploads its own model; the check that no other session ever shows it is part of the report.
+1. N students at once, each a real websocket client speaking Streamlit's protocol (the browser's part without the
+   browser), opening the lecture link and then every view: the default model trains once, everyone gets it;
+2. M more students one after another, each with a different seed (a different model, so the caches fill and must
+   evict): the server's memory must stay bounded;
+3. headless browsers: one uploads its own model, the others must never see it.
+
+Reports students completed, errors, p50 / p95 time to first figure, and the server's peak memory.
 
 Run: .venv/bin/python bench/load_test.py [--concurrent 20] [--sequential 200]
 """
@@ -23,7 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import websockets  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
@@ -90,6 +96,47 @@ async def session(browser, url: str, upload: bool = False) -> dict:
     return out
 
 
+async def ws_session(port: int, query: str) -> tuple[float | None, str | None]:
+    """One app session over the websocket: (seconds to the first chart, error or None)."""
+    start, first = time.time(), None
+    try:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
+                                      subprotocols=["streamlit"], open_timeout=120) as ws:
+            msg = BackMsg()
+            msg.rerun_script.query_string = query
+            await ws.send(msg.SerializeToString())
+            while True:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=600))
+                kind = fwd.WhichOneof("type")
+                if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                    element = fwd.delta.new_element.WhichOneof("type")
+                    if element == "exception":
+                        return first, "exception: " + fwd.delta.new_element.exception.message[:150]
+                    if element == "plotly_chart" and first is None:
+                        first = time.time() - start
+                if kind == "script_finished":
+                    return first, None if first is not None else "no chart"
+    except Exception as e:  # counted and reported
+        return first, f"{type(e).__name__}: {e}"[:200]
+
+
+async def ws_student(port: int, base: str, views=S.VIEWS) -> dict:
+    """Opens the link, then every view (each a session, as a student clicking through would cause)."""
+    firsts, errors = [], []
+    for view in views:
+        first, err = await ws_session(port, f"{base}&view={view}")
+        firsts.append(first)
+        if err:
+            errors.append(f"{view}: {err}")
+    return {"first": firsts[0], "errors": errors}
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
 async def main_async(a):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,32 +153,35 @@ async def main_async(a):
             except OSError:
                 time.sleep(0.5)
         watch.start()
-        url = f"http://127.0.0.1:{port}/?lang=en"
+        start = time.time()
+        results = await asyncio.gather(*(ws_student(port, "lang=en") for _ in range(a.concurrent)))
+        wall = time.time() - start
+        firsts = [r["first"] for r in results if r["first"] is not None]
+        errors = [e for r in results for e in r["errors"]]
+        done = sum(not r["errors"] for r in results)
+        print(f"[concurrent] {a.concurrent} students x {len(S.VIEWS)} views in {wall:.0f} s: completed {done}, "
+              f"errors {len(errors)}")
+        if firsts:
+            print(f"  time to first figure: p50 {statistics.median(firsts):.1f} s   p95 {pct(firsts, 0.95):.1f} s")
+        for e in errors[:5]:
+            print("  error:", e)
+        print(f"  server peak RSS: {watch.peak:.0f} MiB")
+        seq_errors = 0
+        for i in range(a.sequential):
+            r = await ws_student(port, f"lang=en&seed={i + 1}&epochs=100", views=("unroll", "bptt", "eigen"))
+            seq_errors += bool(r["errors"])
+            if (i + 1) % max(1, a.sequential // 5) == 0:
+                print(f"  after {i + 1:4d} sequential students (distinct models): server RSS "
+                      f"{rss_mib(server.pid):6.0f} MiB (peak {watch.peak:.0f}), errors {seq_errors}")
+        print(f"[sequential] {a.sequential} students, errors {seq_errors}")
+        url = f"http://127.0.0.1:{port}/?lang=en&view=states&text=hello&epochs=30"
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-            start = time.time()
-            results = await asyncio.gather(*(session(browser, url) for _ in range(a.concurrent)))
-            wall = time.time() - start
-            firsts = sorted(r["first"] for r in results if r["first"] is not None)
-            errors = [r["error"] for r in results if r["error"]]
-            print(f"[concurrent] {a.concurrent} sessions in {wall:.0f} s: completed {a.concurrent - len(errors)}, "
-                  f"errors {len(errors)}")
-            if firsts:
-                p95 = firsts[min(len(firsts) - 1, round(0.95 * (len(firsts) - 1)))]
-                print(f"  time to first figure: p50 {statistics.median(firsts):.1f} s   p95 {p95:.1f} s")
-            for e in errors[:5]:
-                print("  error:", e)
-            print(f"  server peak RSS so far: {watch.peak:.0f} MiB")
-            leaks, seq_errors = 0, 0
-            for i in range(a.sequential):
-                r = await session(browser, url, upload=(i == 0))
-                seq_errors += r["error"] is not None
-                leaks += i > 0 and r["saw_upload"]
-                if (i + 1) % max(1, a.sequential // 4) == 0:
-                    print(f"  after {i + 1:4d} sequential sessions: server RSS {rss_mib(server.pid):6.0f} MiB "
-                          f"(peak {watch.peak:.0f}), errors {seq_errors}")
-            print(f"[sequential] {a.sequential} sessions, errors {seq_errors}; sessions that saw another session's "
-                  f"uploaded model: {leaks}")
+            owner = await session(browser, url, upload=True)
+            others = await asyncio.gather(*(session(browser, url) for _ in range(3)))
+            leaks = sum(r["saw_upload"] for r in others)
+            print(f"[isolation] uploader saw its model: {owner['saw_upload']}; other sessions that saw it: {leaks} "
+                  f"of {len(others)}; errors {sum(bool(r['error']) for r in [owner, *others])}")
             await browser.close()
     finally:
         watch.stop = True
