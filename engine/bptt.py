@@ -80,10 +80,10 @@ def forward(cell: str, nl: str, x: Tensor, h0: Tensor, c0: Tensor | None, w_ih: 
     else:
         parts = cells.lstm_gates(gi, gh)
         c, c_t = torch.empty_like(out), c0
-        for t in range(out.shape[0]):
+        ig, f = (parts["i"] * parts["g"]).unbind(0), parts["f"].unbind(0)  # i_t * g_t for all t at once
+        for t, c_view in enumerate(c.unbind(0)):
             # c_t = f_t * c_{t-1} + i_t * g_t
-            c_t = torch.addcmul(parts["f"][t] * c_t, parts["i"][t], parts["g"][t])
-            c[t] = c_t
+            c_t = torch.addcmul(ig[t], f[t], c_t, out=c_view)
         c_prev = torch.cat([c0[None], c[:-1]])
     return LayerForward(x, h_prev, out, gi, gh, parts, c, c_prev)
 
