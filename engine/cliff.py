@@ -121,3 +121,10 @@ def steep_start(surface: CliffSurface, min_grad: float = 50.0) -> tuple[float, f
                 if np.hypot(*cliff_loss(w, b_star)[1:]) > min_grad:
                     return float(w), float(b_star)
     return None
+
+
+def demo(lr: float = 0.2, iters: int = 30, clip: float = 1.0, **surface_kw):
+    """Pascanu's picture: the surface, and descent from a point beside a wall without and with norm clipping."""
+    surface = cliff_surface(**surface_kw)
+    start = steep_start(surface) or (6.0, -3.2)
+    return surface, descent_path(*start, lr=lr, iters=iters), descent_path(*start, lr=lr, iters=iters, clip=clip)

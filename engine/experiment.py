@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from . import init, tasks
+from . import analysis, init, spectrum, tasks
 from .errors import ConfigError
 from .model import RecurrentNet, check_model_args
 from .record import Trace, record
@@ -102,6 +102,20 @@ class Run:
     def trace(self, *, tbptt_window: int | None = None, jacobians: bool = True) -> Trace:
         d = self.eval_data
         return record(self.net, d.x, d.y, d.loss, d.mode, tbptt_window=tbptt_window or None, jacobians=jacobians)
+
+    def rescaled_decay(self, rho: float):
+        """(||dh_T/dh_k|| for every k, spectrum of the main W_hh block) with W_hh rescaled to spectral radius rho
+        (0: as trained). No retraining."""
+        net = rescaled(self.net, rho) if rho > 0 else self.net
+        w = getattr(net.recurrent, f"weight_hh_l{net.num_layers - 1}").detach().numpy()
+        return (analysis.last_row_norms(net, self.eval_data.x),
+                spectrum.main_spectrum(w, net.cell, net.nonlinearity))
+
+    def snapshot_eigenvalues(self) -> list:
+        """Eigenvalues of the top layer's main W_hh block at every training snapshot."""
+        top = f"recurrent.weight_hh_l{self.net.num_layers - 1}"
+        return [spectrum.main_spectrum(state[top], self.net.cell, self.net.nonlinearity).eigenvalues
+                for _, state in self.history.snapshots]
 
     def snapshot_net(self, index: int) -> RecurrentNet:
         """A copy of the model with the parameters of snapshot ``index``."""

@@ -64,3 +64,8 @@ def layer_spectrum(weight_hh: np.ndarray, cell: str, nonlinearity: str) -> tuple
 def main_block(cell: str) -> str:
     """The block that plays W_hh's role in the state update: the candidate (g for LSTM, n for GRU)."""
     return {"rnn": "W_hh", "lstm": "g", "gru": "n"}[cell]
+
+
+def main_spectrum(weight_hh: np.ndarray, cell: str, nonlinearity: str) -> BlockSpectrum:
+    """Spectrum of the block of one layer's W_hh that plays W_hh's role (see ``main_block``)."""
+    return next(b for b in layer_spectrum(weight_hh, cell, nonlinearity) if b.name == main_block(cell))

@@ -1,18 +1,12 @@
 """Every figure of every view for one state, without Streamlit: what the batch exporter writes to a deck."""
 from __future__ import annotations
 
-from engine import analysis, experiment, spectrum
-from engine.cliff import cliff_surface, descent_path, steep_start
+from engine import experiment
+from engine.cliff import demo as cliff_demo
 
 from .figures import clipping, compare, gradients, states, timeline, unrolled
 from .figures import spectrum as spectrum_fig
 from .i18n import t
-
-
-def _cliff_paths():
-    surface = cliff_surface()
-    start = steep_start(surface) or (6.0, -3.2)
-    return surface, descent_path(*start, lr=0.2, iters=30), descent_path(*start, lr=0.2, iters=30, clip=1.0)
 
 
 def all_figures(state) -> list[tuple[str, str, object]]:
@@ -41,19 +35,16 @@ def all_figures(state) -> list[tuple[str, str, object]]:
     out += [("bptt", "terms", gradients.term_bars(trace, lang=lang)),
             ("bptt", "derivatives", gradients.derivative_distribution(trace, lang=lang))]
     main = trace.main_spectrum
-    net = experiment.rescaled(run.net, state.rho_view) if state.rho_view > 0 else run.net
-    blocks = spectrum.layer_spectrum(getattr(net.recurrent, f"weight_hh_l{net.num_layers - 1}").detach().numpy(),
-                                     cfg.cell, cfg.nonlinearity)
-    blk = next(b for b in blocks if b.name == spectrum.main_block(cfg.cell))
+    norms, blk = run.rescaled_decay(state.rho_view)
     out += [("eigen", "eigenvalues", spectrum_fig.eigenvalue_plane(
                 main.eigenvalues, gamma=main.gamma, lang=lang,
                 rescaled=blk.eigenvalues if state.rho_view > 0 else None)),
-            ("eigen", "decay", spectrum_fig.decay_curve(analysis.last_row_norms(net, run.eval_data.x),
+            ("eigen", "decay", spectrum_fig.decay_curve(norms,
                                                         rho=blk.spectral_radius, sigma_max=blk.sigma_max,
                                                         gamma=blk.gamma, lang=lang, scale=state.scale))]
     plain = experiment.run(cfg.with_(clip="none")).history
     clipped = experiment.run(cfg.with_(clip="norm", clip_threshold=state.clip_threshold)).history
-    surface, path_plain, path_clip = _cliff_paths()
+    surface, path_plain, path_clip = cliff_demo()
     out += [("clipping", "grad-norms", clipping.clip_norms(plain, clipped, threshold=state.clip_threshold,
                                                            lang=lang)),
             ("clipping", "losses", clipping.clip_losses(plain, clipped, threshold=state.clip_threshold, lang=lang)),
@@ -64,9 +55,7 @@ def all_figures(state) -> list[tuple[str, str, object]]:
     out += [("compare", "sensitivity", compare.sensitivity_curves({c: r.trace() for c, r in runs.items()},
                                                                    lang=lang)),
             ("compare", "losses", compare.loss_curves({c: r.history for c, r in runs.items()}, lang=lang))]
-    top = f"recurrent.weight_hh_l{cfg.num_layers - 1}"
-    eigs = [next(b for b in spectrum.layer_spectrum(s[top], cfg.cell, cfg.nonlinearity)
-                 if b.name == spectrum.main_block(cfg.cell)).eigenvalues for _, s in run.history.snapshots]
+    eigs = run.snapshot_eigenvalues()
     index = state.snapshot if 0 <= state.snapshot < len(eigs) else len(eigs) - 1
     out += [("timeline", "eigenvalues", timeline.eigen_timeline(eigs, index=index, lang=lang)),
             ("timeline", "loss", timeline.loss_with_marker(run.history, update=run.history.snapshots[index][0],

@@ -13,10 +13,9 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import (DataError, EngineError, StateDictError, TextError, VocabularyError, analysis, experiment, record,
-                    spectrum, tasks)
+from engine import DataError, EngineError, StateDictError, TextError, VocabularyError, experiment, record, tasks
 from engine.io import load_model
-from engine.cliff import cliff_surface, descent_path, steep_start
+from engine.cliff import demo as cliff_demo
 
 from .cache import LRU
 from .i18n import t
@@ -156,19 +155,14 @@ def _trace(cfg: experiment.RunConfig, tbptt: int, jacobians: bool, who: str):
     return run.trace(tbptt_window=tbptt or None, jacobians=jacobians)
 
 
-def rescaled_decay(cfg: experiment.RunConfig, rho: float) -> tuple[np.ndarray, tuple]:
-    """||dh_T/dh_k|| for every k and the spectra, after rescaling the trained W_hh to spectral radius rho."""
+def rescaled_decay(cfg: experiment.RunConfig, rho: float):
+    """Run.rescaled_decay, cached: the rho slider on the eigenvalue page."""
     return _rescaled_decay(cfg, rho, owner(cfg))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _rescaled_decay(cfg: experiment.RunConfig, rho: float, who: str) -> tuple[np.ndarray, tuple]:
-    run = cached_run(cfg, who)
-    net = experiment.rescaled(run.net, rho) if rho > 0 else run.net
-    norms = analysis.last_row_norms(net, run.eval_data.x)
-    w = net.recurrent.weight_hh_l0.detach().numpy() if net.num_layers == 1 else getattr(
-        net.recurrent, f"weight_hh_l{net.num_layers - 1}").detach().numpy()
-    return norms, spectrum.layer_spectrum(w, net.cell, net.nonlinearity)
+def _rescaled_decay(cfg: experiment.RunConfig, rho: float, who: str):
+    return cached_run(cfg, who).rescaled_decay(rho)
 
 
 def snapshot_trace(cfg: experiment.RunConfig, index: int):
@@ -190,20 +184,11 @@ def snapshot_eigenvalues(cfg: experiment.RunConfig) -> list[np.ndarray]:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _snapshot_eigenvalues(cfg: experiment.RunConfig, who: str) -> list[np.ndarray]:
-    run = cached_run(cfg, who)
-    top = f"recurrent.weight_hh_l{run.net.num_layers - 1}"
-    main = spectrum.main_block(cfg.cell)
-    out = []
-    for _, state in run.history.snapshots:
-        blocks = spectrum.layer_spectrum(state[top], cfg.cell, cfg.nonlinearity)
-        out.append(next(b for b in blocks if b.name == main).eigenvalues)
-    return out
+    return cached_run(cfg, who).snapshot_eigenvalues()
 
 
 @st.cache_resource(show_spinner=False)
 def cliff():
     """Pascanu's one-unit surface, and descent paths with and without clipping from a point beside a wall."""
-    surface = cliff_surface()
-    start = steep_start(surface) or (6.0, -3.2)
-    return surface, {"plain": descent_path(*start, lr=0.2, iters=30),
-                     "clipped": descent_path(*start, lr=0.2, iters=30, clip=1.0)}
+    surface, plain, clipped = cliff_demo()
+    return surface, {"plain": plain, "clipped": clipped}

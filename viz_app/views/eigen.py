@@ -21,8 +21,7 @@ def render(state, run, trace):
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
     live = abs(rho - main.spectral_radius) > 5e-3
-    norms, blocks = runs.rescaled_decay(run.config, float(rho) if live else 0.0)
-    blk = next(b for b in blocks if b.name == spectrum.main_block(run.config.cell))
+    norms, blk = runs.rescaled_decay(run.config, float(rho) if live else 0.0)
     key = "msg.regime_vanishing" if blk.regime == spectrum.VANISHING else "msg.regime_exploding"
     (st.success if blk.regime == spectrum.VANISHING else st.warning)(
         t(key, lang, sigma=blk.sigma_max, bound=1 / blk.gamma))
