@@ -108,7 +108,9 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarra
             torch.matmul(js[t], buf[(t - 1) % 2][:t], out=rows[:t])
             rows[t] = eye
             scale = torch.linalg.matrix_norm(rows[:t])  # (t,)
-            rows[:t] /= scale.clamp_min(1e-300)[:, None, None]
+            # a chain that is exactly 0 (ReLU units off) stays 0 with log scale -inf; dividing it by a clamped
+            # 1e-300 would be 0/0 in float32, where 1e-300 rounds to 0
+            rows[:t] /= torch.where(scale > 0, scale, torch.ones_like(scale))[:, None, None]
             log_scale[:t] += scale.double().log()
         for name, sl in blocks.items():
             blk = rows[:t, sl, sl]  # (t, H, H), k < t; the diagonal k = t is the identity
@@ -119,7 +121,7 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarra
                 with np.errstate(over="ignore"):
                     out["frobenius"][t, : t + 1] = np.append(np.exp(log_fro.numpy()), hidden ** 0.5)
             if t:
-                unit = blk if whole else blk / fro.clamp_min(1e-300)[:, None, None]
+                unit = blk if whole else blk / torch.where(fro > 0, fro, torch.ones_like(fro))[:, None, None]
                 if not torch.isfinite(log_fro).all():  # an exploded chain: keep eigvalsh away from NaN/Inf
                     unit = torch.nan_to_num(unit, nan=0.0, posinf=0.0, neginf=0.0)
                 top.add((name, t), unit.mT @ unit)  # Gram of the unit-Frobenius block

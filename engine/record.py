@@ -93,8 +93,9 @@ class Trace:
         return self.main_spectrum.singular_values
 
     @property
-    def regime(self) -> str:
-        return self.main_spectrum.regime
+    def regime(self) -> spectrum.Regime:
+        """What the top layer's weights say about ||dh_t/dh_k|| (spectrum.regime): a guarantee only for an RNN."""
+        return spectrum.regime(self.cell_kind, self.main_spectrum)
 
 
 def _np(t: Tensor) -> np.ndarray:

@@ -84,7 +84,7 @@ def test_spectrum_figures(lstm_trace):
     fig = spec_fig.eigenvalue_plane(main.eigenvalues, gamma=0.25, lang="en")
     assert len(fig.data) == 3  # unit circle, 1/gamma circle, eigenvalues
     assert np.allclose(np.hypot(fig.data[1].x, fig.data[1].y), 4.0)
-    lags_fig = spec_fig.decay_curve(lstm_trace.jacobian_norms[-1], rho=0.5, sigma_max=0.8, gamma=1.0, lang="ko")
+    lags_fig = spec_fig.decay_curve(lstm_trace.jacobian_norms[-1], rho=0.5, bound_rate=0.8, lang="ko")
     assert np.allclose(lags_fig.data[1].y, 0.5 ** lags_fig.data[1].x)
     assert lags_fig.layout.yaxis.type == "log"
 

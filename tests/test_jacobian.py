@@ -87,3 +87,29 @@ def test_input_sensitivity_equals_autograd(cell):
     jac = jacobian(top, x[0, 0])  # (T, H, I)
     ref = torch.linalg.matrix_norm(jac, 2).numpy()
     assert np.allclose(tr.input_sensitivity, ref, rtol=1e-10, atol=1e-14)
+
+
+def test_a_relu_chain_switched_off_is_zero_not_nan():
+    """float32, as the app records: at step 3 every ReLU unit is off, so dh_t/dh_k = 0 exactly for k < 3 <= t
+    (autograd agrees); the map says 0 there, and NaN only above the diagonal."""
+    torch.manual_seed(0)
+    net = engine.RecurrentNet("rnn", 1, 4, 1, nonlinearity="relu")
+    with torch.no_grad():
+        net.recurrent.weight_ih_l0.fill_(1.0)
+        net.recurrent.bias_ih_l0.zero_()
+    x = torch.rand(8, 1, 1)
+    x[3] = -1e3  # pre-activations far below 0 at step 3
+    tr = engine.record(net, x, torch.randn(8, 1, 1), "mse")
+    (cell_mod,) = torch_cells(net)
+    states, state = [], None
+    for t in range(8):
+        state = cell_mod(x[t], state)
+        states.append(state[0])
+    for t in range(8):
+        for k in range(t + 1):
+            want = torch.linalg.matrix_norm(jacobian(_chain(cell_mod, x, torch.zeros(4), k, t, False),
+                                                     states[k].detach()), 2).item()
+            assert tr.jacobian_norms[t, k] == pytest.approx(want, rel=1e-5, abs=0)
+            if k < 3 <= t:
+                assert tr.jacobian_norms[t, k] == 0.0
+    assert np.isfinite(tr.jacobian_norms[np.tril_indices(8)]).all()

@@ -73,13 +73,21 @@ def test_inits(cell):
         init.init_recurrent(net.recurrent, "xavier")
 
 
-def test_spectrum_regime_follows_pascanu():
+def test_spectrum_regime_follows_pascanu_with_strict_inequalities():
     w = np.diag([0.9, 0.5, -0.2])
     blk = spectrum.block_spectrum(w, "W_hh", "tanh")
-    assert blk.regime == spectrum.VANISHING and blk.sigma_max == pytest.approx(0.9)
-    assert spectrum.block_spectrum(3.0 * w, "f", "sigmoid").regime == spectrum.VANISHING  # 2.7 < 1/0.25
-    assert spectrum.block_spectrum(5.0 * w, "f", "sigmoid").regime == spectrum.EXPLODING  # 4.5 > 4
-    assert spectrum.block_spectrum(1.2 * w, "W_hh", "relu").regime == spectrum.EXPLODING
+    reg = spectrum.regime("rnn", blk)
+    assert reg.kind == spectrum.VANISHING and reg.guaranteed and reg.bound_rate == pytest.approx(0.9)
+    assert spectrum.regime("rnn", spectrum.block_spectrum(1.2 * w, "W_hh", "relu")).kind == spectrum.EXPLODING
+    # an IRNN: sigma_max = 1/gamma exactly is neither "vanishing" nor "exploding"; the bound is 1
+    irnn = spectrum.regime("rnn", spectrum.block_spectrum(np.eye(4, dtype=np.float32), "W_hh", "relu"))
+    assert irnn.kind == spectrum.BOUNDARY and irnn.guaranteed and irnn.bound_rate == 1.0
+    # gated cells: no statement from the candidate block, however small it is
+    for cell, name in (("lstm", "g"), ("gru", "n")):
+        reg = spectrum.regime(cell, spectrum.block_spectrum(0.1 * w, name, "tanh"))
+        assert reg.kind == spectrum.GATED and not reg.guaranteed and reg.bound_rate is None
+    nan = spectrum.block_spectrum(np.full((2, 2), np.nan), "W_hh", "tanh")
+    assert spectrum.regime("rnn", nan).kind == spectrum.UNDEFINED
 
 
 def test_cliff_loss_matches_autograd_and_finite_differences():

@@ -1,9 +1,10 @@
 """Every figure of every view for one state, without Streamlit: what the batch exporter writes to a deck."""
 from __future__ import annotations
 
-from engine import experiment
+from engine import experiment, spectrum
 from engine.cliff import demo as cliff_demo
 
+from . import claims
 from .figures import clipping, compare, gradients, states, timeline, unrolled
 from .figures import spectrum as spectrum_fig
 from .i18n import t
@@ -14,7 +15,7 @@ def all_figures(state) -> list[tuple[str, str, object]]:
     lang, cfg = state.lang, state.run_config()
     run = experiment.run(cfg)
     steps = run.eval_data.x.shape[0]
-    trace = run.trace(tbptt_window=cfg.tbptt or max(1, steps // 4))
+    trace = run.trace(tbptt_window=cfg.tbptt or None)  # the BPTT view's default: the run's own window
     vocab = run.eval_data.vocab
     step = state.step if 0 <= state.step < steps else steps - 1
     out = [("unroll", "network", unrolled.unrolled_network(trace, lang=lang, vocab=vocab,
@@ -36,12 +37,13 @@ def all_figures(state) -> list[tuple[str, str, object]]:
             ("bptt", "derivatives", gradients.derivative_distribution(trace, lang=lang))]
     main = trace.main_spectrum
     norms, blk = run.rescaled_decay(state.rho_view)
+    reg = spectrum.regime(trace.cell_kind, blk)
     out += [("eigen", "eigenvalues", spectrum_fig.eigenvalue_plane(
-                main.eigenvalues, gamma=main.gamma, lang=lang,
+                main.eigenvalues, gamma=main.gamma, lang=lang, label=claims.BLOCK_LABEL[trace.cell_kind],
                 rescaled=blk.eigenvalues if state.rho_view > 0 else None)),
-            ("eigen", "decay", spectrum_fig.decay_curve(norms,
-                                                        rho=blk.spectral_radius, sigma_max=blk.sigma_max,
-                                                        gamma=blk.gamma, lang=lang, scale=state.scale))]
+            ("eigen", "decay", spectrum_fig.decay_curve(
+                norms, rho=blk.spectral_radius if trace.cell_kind == "rnn" else None, bound_rate=reg.bound_rate,
+                lang=lang, scale=state.scale))]
     plain = experiment.run(cfg.with_(clip="none")).history
     clipped = experiment.run(cfg.with_(clip="norm", clip_threshold=state.clip_threshold)).history
     surface, path_plain, path_clip = cliff_demo()

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-caption", action="store_true")
     a = ap.parse_args(argv)
     if a.scenario:
-        params = scenarios.params(a.scenario)
+        params = {"scenario": a.scenario}  # the scenario's settings, as its link opens them
     else:
         from urllib.parse import parse_qsl, urlsplit
         params = dict(parse_qsl(urlsplit(a.url).query or a.url.lstrip("?")))

@@ -6,6 +6,7 @@ back to its default with a notice (never an exception). The seed is part of the 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, fields, make_dataclass, replace
 from dataclasses import field as dc_field
 
@@ -111,8 +112,8 @@ def parse_value(f: Field, raw: str):
     return value
 
 
-def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, str]]]:
-    """(state, notices) from query parameters; each notice is (field, raw value, reason)."""
+def _parse(params: dict[str, str]) -> tuple[dict, list[tuple[str, str, str]]]:
+    """Typed values of the known fields in ``params``, and a notice (field, raw value, reason) per bad one."""
     values, notices = {}, []
     for name, raw in params.items():
         f = BY_NAME.get(name)
@@ -122,16 +123,37 @@ def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, 
             values[name] = parse_value(f, raw if isinstance(raw, str) else str(raw))
         except (ValueError, TypeError) as e:
             notices.append((name, str(raw)[:60], str(e)))
-    return AppState(**values), notices
+    return values, notices
+
+
+@lru_cache(maxsize=None)
+def baseline(scenario: str) -> AppState:
+    """The state a link naming only ``scenario`` opens: the scenario's settings, every other field at its default.
+    "" is the plain default state."""
+    if not scenario:
+        return AppState()
+    values, _ = _parse(scenarios.params(scenario))  # the scenarios file is tested to parse without a notice
+    return AppState(**values, scenario=scenario)
+
+
+def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, str]]]:
+    """(state, notices) from query parameters; each notice is (field, raw value, reason).
+
+    ``scenario=NAME`` applies that scenario's settings first; every other parameter of the link overrides them, so
+    ``?scenario=vanishing`` opens the scenario's model and ``?scenario=vanishing&seed=3`` the same with seed 3."""
+    values, notices = _parse(params)
+    base = baseline(values.get("scenario", ""))
+    return replace(base, **values), notices
 
 
 def to_params(state: AppState) -> dict[str, str]:
-    """Only the values that differ from the defaults: short links."""
-    default = AppState()
+    """Only the values that differ from the state's baseline (its scenario, or the defaults): short links that
+    ``from_params`` turns back into the same state."""
+    base = baseline(state.scenario)
     out = {}
     for f in FIELDS:
         v = getattr(state, f.name)
-        if v != getattr(default, f.name):
+        if v != getattr(base, f.name) or (f.name == "scenario" and v):
             out[f.name] = repr(v) if f.kind is float else str(v)
     return out
 
@@ -150,8 +172,7 @@ def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:
 
 def scenario_state(name: str, lang: str):
     """The state a scenario sets (everything else at its default), in the current language."""
-    state, _ = from_params({**scenarios.params(name), "scenario": name})
-    return state.with_(lang=lang)
+    return baseline(name).with_(lang=lang)
 
 
 def hidden(state, part: str) -> bool:

@@ -41,19 +41,22 @@ def eigenvalue_plane(eigenvalues: np.ndarray, *, gamma: float, lang: str, rescal
     return fig
 
 
-def decay_curve(norms: np.ndarray, *, rho: float, sigma_max: float, gamma: float, lang: str, scale: str = "log"
+def decay_curve(norms: np.ndarray, *, rho: float | None, bound_rate: float | None, lang: str, scale: str = "log"
                 ) -> go.Figure:
-    """Measured ||dh_T/dh_k|| against the lag T-k, with rho^(T-k) and the bound (gamma sigma_max)^(T-k)."""
+    """Measured ||dh_T/dh_k|| against the lag T-k, with rho^(T-k) (the linear prediction, ``rho`` given) and
+    Pascanu's bound (gamma sigma_max)^(T-k) (only where it is a bound: a vanilla RNN, ``bound_rate`` given)."""
     lags = np.arange(len(norms))[::-1]  # norms[k] has lag T-1-k
     order = np.argsort(lags)
     lags, measured = lags[order], np.asarray(norms)[order]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=lags, y=positive(measured) if scale == "log" else measured, mode="lines+markers",
                              name=t("leg.measured", lang), line={"color": theme.BLUE, "width": 3}))
-    fig.add_trace(go.Scatter(x=lags, y=positive(analysis.geometric(rho, lags)), mode="lines",
-                             name=t("leg.rho_line", lang), line={"color": theme.GREEN, "dash": "dash"}))
-    fig.add_trace(go.Scatter(x=lags, y=positive(analysis.geometric(gamma * sigma_max, lags)), mode="lines",
-                             name=t("leg.pascanu", lang), line={"color": theme.ORANGE, "dash": "dot"}))
+    if rho is not None:
+        fig.add_trace(go.Scatter(x=lags, y=positive(analysis.geometric(rho, lags)), mode="lines",
+                                 name=t("leg.rho_line", lang), line={"color": theme.GREEN, "dash": "dash"}))
+    if bound_rate is not None:
+        fig.add_trace(go.Scatter(x=lags, y=positive(analysis.geometric(bound_rate, lags)), mode="lines",
+                                 name=t("leg.pascanu", lang), line={"color": theme.ORANGE, "dash": "dot"}))
     theme.style(fig, title=t("fig.decay", lang), height=440)
     fig.update_xaxes(title=t("axis.lag", lang))
     ok = measured[np.isfinite(measured) & (measured > 0)]

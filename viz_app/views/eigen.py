@@ -5,31 +5,38 @@ import streamlit as st
 
 from engine import spectrum
 
-from .. import runs
+from .. import claims, runs
 from ..figures import spectrum as F
 from ..i18n import option, t
 from .common import chart, explain, figure
+
+RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve on a log axis)
 
 
 def render(state, run, trace):
     lang = state.lang
     explain("eigen", lang)
     main = trace.main_spectrum
+    trained = round(main.spectral_radius, 2)
     c1, c2 = st.columns([3, 1])
-    rho = c1.slider(t("ctl.rho_view", lang), 0.0, 3.0, value=float(state.rho_view or round(main.spectral_radius, 2)),
-                    step=0.01, key="w_rho_view")
+    start = state.rho_view if state.rho_view > 0 else trained
+    rho = c1.slider(t("ctl.rho_view", lang), RHO_MIN, max(RHO_MAX, trained, start),
+                    value=float(min(max(start, RHO_MIN), max(RHO_MAX, trained, start))), step=0.01, key="w_rho_view",
+                    help=t("ctl.rho_view_help", lang, rho=main.spectral_radius))
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
     live = abs(rho - main.spectral_radius) > 5e-3
     norms, blk = runs.rescaled_decay(run.config, float(rho) if live else 0.0)
-    key = "msg.regime_vanishing" if blk.regime == spectrum.VANISHING else "msg.regime_exploding"
-    (st.success if blk.regime == spectrum.VANISHING else st.warning)(
-        t(key, lang, sigma=blk.sigma_max, bound=1 / blk.gamma))
+    reg = spectrum.regime(trace.cell_kind, blk)
+    box = st.success if reg.guaranteed else st.info if reg.kind == spectrum.GATED else st.warning
+    measured = claims.measured_ratio_text(norms, lang)
+    box(claims.regime_text(reg, trace.nonlinearity, lang) + (f"  \n{measured}" if measured else ""))
+    label = claims.BLOCK_LABEL[trace.cell_kind]
     left, right = st.columns(2)
     with left:
-        chart(F.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang,
+        chart(F.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang, label=label,
                                  rescaled=blk.eigenvalues if live else None), "c_eig_plane", selectable=False)
     with right:
-        chart(figure(F.decay_curve, norms, rho=blk.spectral_radius, sigma_max=blk.sigma_max, gamma=blk.gamma,
-                     lang=lang, scale=scale), "c_eig_decay", selectable=False)
+        chart(figure(F.decay_curve, norms, rho=blk.spectral_radius if trace.cell_kind == "rnn" else None,
+                     bound_rate=reg.bound_rate, lang=lang, scale=scale), "c_eig_decay", selectable=False)
     return state.with_(rho_view=float(rho) if live else 0.0, scale=scale)
