@@ -3,10 +3,13 @@ r"""Pascanu, Mikolov & Bengio (2013)'s one-unit recurrent network and its loss "
 .. math::
     x_t = w\,\sigma(x_{t-1}) + b, \quad x_0 = 0.5, \qquad E = (\sigma(x_{50}) - 0.7)^2.
 
-For w above about 4 the map x -> w sigma(x) + b has two stable fixed points; at the b where one of them disappears
-(a bifurcation), x_50 jumps from one basin to the other and E changes by a finite amount over a width that
-shrinks exponentially with the number of steps: a wall that a coarse grid steps over. ``cliff_surface`` finds each
-wall between coarse grid points by bisection and adds samples around it, so the drawn surface shows it.
+For w > 4 the map x -> w sigma(x) + b has two stable fixed points for b between two bifurcation values, and an
+unstable one between them. The wall is not at a bifurcation (E is continuous there) but at the boundary between the
+two basins as seen from the start x_0: at b*(w) = x_0 - sigma(x_0) w, x_0 is itself the unstable fixed point, and
+for b just below or above b* the 50 steps run to different stable points. At w = 6 (bifurcations at b = -3.415 and
+-2.585) E jumps by 0.384 across b* = -3.235 over a width that shrinks exponentially with the number of steps: a wall
+that a coarse grid steps over. ``cliff_surface`` finds each wall between coarse grid points by bisection and adds
+samples around it, so the drawn surface shows it.
 Gradients are exact forward-mode derivatives (dx_t/dw, dx_t/db carried along the recursion).
 """
 from __future__ import annotations
@@ -16,6 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 X0, TARGET, STEPS = 0.5, 0.7, 50
+DEMO_LR, DEMO_CLIP, DEMO_ITERS = 0.2, 1.0, 30  # the descent paths drawn beside the wall
+
+
+def basin_boundary(w):
+    """b*(w) = x_0 - sigma(x_0) w: the b at which x_0 is the map's unstable fixed point (where the wall stands)."""
+    return X0 - _sigmoid(X0) * np.asarray(w, dtype=np.float64)
 
 
 def _sigmoid(x):
@@ -123,7 +132,7 @@ def steep_start(surface: CliffSurface, min_grad: float = 50.0) -> tuple[float, f
     return None
 
 
-def demo(lr: float = 0.2, iters: int = 30, clip: float = 1.0, **surface_kw):
+def demo(lr: float = DEMO_LR, iters: int = DEMO_ITERS, clip: float = DEMO_CLIP, **surface_kw):
     """Pascanu's picture: the surface, and descent from a point beside a wall without and with norm clipping."""
     surface = cliff_surface(**surface_kw)
     start = steep_start(surface) or (6.0, -3.2)

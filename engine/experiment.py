@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from . import analysis, init, spectrum, tasks
+from . import analysis, init, losses, spectrum, tasks
 from .errors import ConfigError
 from .model import RecurrentNet, check_model_args
 from .record import Trace, record
@@ -34,6 +34,9 @@ class RunConfig:
     rho: float = 0.0  # spectral radius W_hh is rescaled to; 0 keeps the initialisation's own
     task: str = "char_lm"
     text: str = tasks.DEFAULT_TEXT
+    alphabet: str = ""  # char-LM: a fixed vocabulary ("" = the text's own characters)
+    loss: str = "cross_entropy"  # char-LM: or "mse" on one-hot targets
+    reduce: str = "mean"  # per-step losses averaged, or summed as in the notes' worked example
     length: int = 30  # sequence length of generated tasks
     batch: int = 16
     optimizer: str = "adam"
@@ -60,6 +63,10 @@ class RunConfig:
             raise ConfigError(f"rho must be in [0, {init.MAX_RHO}], got {self.rho}")
         if self.task not in tasks.TASKS and self.task != "csv":
             raise ConfigError(f"unknown task {self.task!r}")
+        if self.loss not in losses.LOSSES or self.reduce not in losses.REDUCTIONS:
+            raise ConfigError(f"loss must be one of {losses.LOSSES} and reduce one of {losses.REDUCTIONS}")
+        if self.task != "char_lm" and (self.loss != "cross_entropy" or self.alphabet):
+            raise ConfigError("the loss choice and the alphabet apply to the character language model only")
         if not 1 <= self.batch <= 256:
             raise ConfigError(f"batch must be between 1 and 256, got {self.batch}")
         self.train_config().check()
@@ -76,7 +83,8 @@ def task_batch(cfg: RunConfig, which: int) -> tasks.TaskData:
     """Training batch of epoch ``which`` (>= 0) or the evaluation batch (which = -1)."""
     seed = EVAL_SEED + cfg.seed if which < 0 else cfg.seed * TRAIN_SEED_STRIDE + which
     batch = EVAL_BATCH if which < 0 else cfg.batch
-    return tasks.make(cfg.task, length=cfg.length, batch=batch, text=cfg.text, seed=seed)
+    return tasks.make(cfg.task, length=cfg.length, batch=batch, text=cfg.text, seed=seed, loss=cfg.loss,
+                      alphabet=cfg.alphabet, reduction=cfg.reduce)
 
 
 def build_model(cfg: RunConfig, data: tasks.TaskData) -> RecurrentNet:
@@ -101,7 +109,8 @@ class Run:
 
     def trace(self, *, tbptt_window: int | None = None, jacobians: bool = True) -> Trace:
         d = self.eval_data
-        return record(self.net, d.x, d.y, d.loss, d.mode, tbptt_window=tbptt_window or None, jacobians=jacobians)
+        return record(self.net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, tbptt_window=tbptt_window or None,
+                      jacobians=jacobians)
 
     def rescaled_decay(self, rho: float):
         """(||dh_T/dh_k|| for every k, spectrum of the main W_hh block) with W_hh rescaled to spectral radius rho
@@ -138,7 +147,7 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
         return Run(cfg, net, train(net, eval_data, TrainConfig(epochs=0)), eval_data)
     if cfg.task == "csv" and data is None:
         raise ConfigError("the uploaded data is no longer on the server; upload the file again")
-    eval_data = data if data is not None else task_batch(cfg, -1)
+    eval_data = replace(data, reduction=cfg.reduce) if data is not None else task_batch(cfg, -1)
     net = build_model(cfg, eval_data)
     torch.manual_seed(cfg.seed)
     fixed = cfg.task in ("char_lm", "csv")
@@ -147,7 +156,7 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
 
 
 def _model_input(cfg: RunConfig, net: RecurrentNet) -> tasks.TaskData:
-    text = tasks.char_lm(cfg.text) if cfg.task == "char_lm" else None
+    text = tasks.char_lm(cfg.text, cfg.alphabet or None, loss=cfg.loss) if cfg.task == "char_lm" else None
     if text is not None and text.input_size == net.input_size and text.output_size == net.output_size:
         return text
     return tasks.random_inputs(net.input_size, net.output_size, length=cfg.length, seed=cfg.seed)

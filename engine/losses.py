@@ -1,7 +1,8 @@
 r"""Per-step losses, shared by training and recording.
 
 With a target at every step (many-to-many) the lecture notes average the per-step losses,
-L = (1/T) sum_t L_t, each L_t averaged over the batch; many-to-one has one loss, at the last step.
+L = (1/T) sum_t L_t, each L_t averaged over the batch; many-to-one has one loss, at the last step. The notes' worked
+PyTorch example sums them instead (``reduction="sum"``: L = sum_t L_t, as ``loss += loss_func(...)`` in a loop).
 Cross-entropy takes class ids, MSE takes float targets (averaged over the output dimension too).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .errors import ConfigError, ShapeError
 
 LOSSES = ("cross_entropy", "mse")
 MODES = ("many_to_many", "many_to_one")
+REDUCTIONS = ("mean", "sum")  # over the steps that carry a target
 
 
 def check_targets(outputs: Tensor, y: Tensor, loss: str, mode: str) -> None:
@@ -51,6 +53,8 @@ def step_losses(outputs: Tensor, y: Tensor, loss: str, mode: str, check: bool = 
     return (outputs - y).pow(2).mean(dim=(1, 2)), mask  # (T,)
 
 
-def total_loss(losses: Tensor, mask: Tensor) -> Tensor:
-    """L = mean of the per-step losses over the steps with a target."""
-    return losses[mask].mean()
+def total_loss(losses: Tensor, mask: Tensor, reduction: str = "mean") -> Tensor:
+    """L = the mean (or the sum) of the per-step losses over the steps with a target."""
+    if reduction not in REDUCTIONS:
+        raise ConfigError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return losses[mask].sum() if reduction == "sum" else losses[mask].mean()

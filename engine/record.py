@@ -39,7 +39,7 @@ class Trace:
     outputs: np.ndarray  # (T, B, O) readout y_t
     losses: np.ndarray  # (T,) L_t averaged over the batch (0 where no target)
     loss_mask: np.ndarray  # (T,) steps with a target
-    loss: float  # L, the mean of L_t over steps with a finite loss and a target
+    loss: float  # L, the mean (or sum, see ``reduction``) of L_t over steps with a finite loss and a target
     hidden: np.ndarray  # (L, T, B, H) h_t
     cell: np.ndarray | None  # (L, T, B, H) c_t
     gates: dict[str, np.ndarray]  # i, f, g, o / r, z, n: (L, T, B, H) post-activation
@@ -127,7 +127,7 @@ def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | Non
     return bws, direct
 
 
-def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str):
+def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reduction: str):
     with torch.enable_grad():
         xin = net.encode(x)  # (T, B, I), through the embedding's graph if there is one
     fws, inp = [], xin.detach()
@@ -141,7 +141,7 @@ def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str):
         per_step, mask = losses.step_losses(outputs, y, loss, mode)
         finite = torch.isfinite(per_step.detach()) & mask
         # an exploding run: the loss is taken over the finite steps, so the gradients of the finite part stay usable
-        total = losses.total_loss(per_step, finite) if finite.any() else per_step[mask].sum()
+        total = losses.total_loss(per_step, finite, reduction) if finite.any() else per_step[mask].sum()
         readout_params = list(net.readout.parameters())
         direct_top, *d_readout = torch.autograd.grad(total, [top, *readout_params])
     bws, d_x = _backward_all(net, fws, direct_top, None)
@@ -180,7 +180,7 @@ def _weight_terms(fws, bws) -> dict[str, Tensor]:
 
 
 def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy", mode: str = "many_to_many", *,
-           tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True,
+           reduction: str = "mean", tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True,
            weight_terms: bool = True) -> Trace:
     """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes.
 
@@ -188,7 +188,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     dL/dW terms (their norms are then None). Everything else is always recorded.
     """
     net.eval()
-    xin, outputs, per_step, mask, total, fws, bws, direct_top, grads = _run(net, x, y, loss, mode)
+    xin, outputs, per_step, mask, total, fws, bws, direct_top, grads = _run(net, x, y, loss, mode, reduction)
     truncated = None
     if tbptt_window and tbptt_window < xin.shape[0]:
         cuts = torch.zeros(xin.shape[0], dtype=torch.bool)

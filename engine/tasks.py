@@ -6,7 +6,7 @@ Every generator takes a ``torch.Generator`` and returns a TaskData: x [T, B, I] 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,6 +33,7 @@ class TaskData:
     output_size: int
     vocab: str | None = None  # char-LM: the symbols, index = id
     labels: tuple[str, ...] = field(default_factory=tuple)  # class names for classification
+    reduction: str = "mean"  # per-step losses averaged or summed (losses.total_loss)
 
     @property
     def input_size(self) -> int:
@@ -53,20 +54,29 @@ def encode(text: str, vocab: str) -> Tensor:
     return torch.tensor([index[c] for c in text], dtype=torch.long)
 
 
-def char_lm(text: str = DEFAULT_TEXT, vocab: str | None = None, dtype=torch.float32) -> TaskData:
+def char_lm(text: str = DEFAULT_TEXT, vocab: str | None = None, dtype=torch.float32, *, loss: str = "cross_entropy",
+            reduction: str = "mean") -> TaskData:
     """Next-character prediction on one text: "hello" -> x = one-hot(h, e, l, l), y = ids(e, l, l, o).
 
-    Many-to-many, cross-entropy, batch of one sequence; the vocabulary is built from the text unless given.
+    Many-to-many, batch of one sequence; the vocabulary is built from the text unless given (then every character
+    of the text must be in it). ``loss="cross_entropy"`` takes the ids; ``loss="mse"`` takes the one-hot vectors
+    of the next characters as targets (the lecture notes' worked example: MSE, summed over steps).
     """
     if not isinstance(text, str) or len(text) < 2:
         raise TextError("the text needs at least two characters (one input and the next character to predict)")
     if len(text) > MAX_TEXT:
         raise TextError(f"the text has {len(text)} characters; at most {MAX_TEXT} are supported")
+    if loss not in ("cross_entropy", "mse"):
+        raise ConfigError(f"char_lm: loss must be cross_entropy or mse, got {loss!r}")
+    if vocab is not None and (len(set(vocab)) != len(vocab) or len(vocab) < 2):
+        raise ConfigError("an alphabet needs at least two distinct characters, each once")
     vocab = vocab or build_vocab(text)
     ids = encode(text, vocab)
     x = F.one_hot(ids[:-1], len(vocab)).to(dtype).unsqueeze(1)  # (T, 1, V)
     y = ids[1:].unsqueeze(1)  # (T, 1)
-    return TaskData("char_lm", x, y, "cross_entropy", "many_to_many", len(vocab), vocab)
+    if loss == "mse":
+        y = F.one_hot(y, len(vocab)).to(dtype)  # (T, 1, V)
+    return TaskData("char_lm", x, y, loss, "many_to_many", len(vocab), vocab, reduction=reduction)
 
 
 def copy_memory(length: int = 20, batch: int = 32, n_symbols: int = 4, n_copy: int = 3,
@@ -237,13 +247,20 @@ TASKS = {"char_lm": char_lm, "copy": copy_memory, "adding": adding, "temporal_or
 
 
 def make(name: str, *, length: int | None = None, batch: int | None = None, text: str | None = None,
-         seed: int = 0, dtype=torch.float32) -> TaskData:
-    """Build a task by its registry name with a seed (and, for char_lm, the text)."""
+         seed: int = 0, dtype=torch.float32, loss: str = "cross_entropy", alphabet: str = "",
+         reduction: str = "mean") -> TaskData:
+    """Build a task by its registry name with a seed (and, for char_lm, the text, its loss and a fixed alphabet).
+    ``reduction``: the per-step losses averaged ("mean") or summed ("sum")."""
     if name not in TASKS:
         raise ConfigError(f"unknown task {name!r}; choose one of {sorted(TASKS)}")
+    if reduction not in ("mean", "sum"):
+        raise ConfigError(f"reduction must be mean or sum, got {reduction!r}")
     if name == "char_lm":
-        return char_lm(DEFAULT_TEXT if text is None else text, dtype=dtype)
+        return char_lm(DEFAULT_TEXT if text is None else text, alphabet or None, dtype=dtype, loss=loss,
+                       reduction=reduction)
+    if loss != "cross_entropy" or alphabet:
+        raise ConfigError("the loss choice and the alphabet apply to the character language model only")
     if length is not None and not 1 <= length <= MAX_STEPS:
         raise ConfigError(f"sequence length must be between 1 and {MAX_STEPS}, got {length}")
     kw = {k: v for k, v in (("length", length), ("batch", batch)) if v is not None}
-    return TASKS[name](generator=torch.Generator().manual_seed(seed), dtype=dtype, **kw)
+    return replace(TASKS[name](generator=torch.Generator().manual_seed(seed), dtype=dtype, **kw), reduction=reduction)

@@ -136,8 +136,8 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
             # targets are validated once per batch, not on every chunk
             per_step, mask = losses.step_losses(out, yc, batch.loss, batch.mode, check=checked is not batch)
             checked = batch
-            # L = mean of L_t over the steps with a target (all of them, or the last one)
-            loss = per_step.mean() if batch.mode == "many_to_many" else per_step[-1]
+            # L = mean (or sum) of L_t over the steps with a target (all of them, or the last one)
+            loss = losses.total_loss(per_step, mask, batch.reduction)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             gn, gc, fired = _clip(params, cfg)

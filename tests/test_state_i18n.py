@@ -19,6 +19,8 @@ def _random_state(rng):
     for f in S.FIELDS:
         if f.name == "hide":
             values[f.name] = ",".join(rng.sample(S.HIDEABLE, rng.randint(0, 3)))
+        elif f.name == "alphabet":  # distinct characters
+            values[f.name] = "".join(rng.sample("ab c?.한글😀&=%#", rng.randint(0, 12)))
         elif f.choices:
             values[f.name] = rng.choice(f.choices)
         elif f.kind is int:
@@ -36,6 +38,21 @@ def test_url_round_trip_is_identity():
         st = _random_state(rng)
         back, notices = S.from_params(S.to_params(st))
         assert notices == [] and back == st
+
+
+@pytest.mark.parametrize("name", S.scenarios.names())
+def test_a_link_naming_a_scenario_opens_its_settings_and_explicit_values_override(name):
+    bare, notices = S.from_params({"scenario": name})
+    full, _ = S.from_params({**S.scenarios.params(name), "scenario": name})
+    assert notices == [] and bare == full == S.baseline(name)
+    assert S.to_params(bare) == {"scenario": name}  # a short link
+    for key, raw in S.scenarios.params(name).items():
+        assert str(getattr(bare, key)) == raw or getattr(bare, key) == S.BY_NAME[key].kind(raw)
+    seeded, _ = S.from_params({"scenario": name, "seed": "3", "view": "states"})
+    assert seeded == bare.with_(seed=3, view="states")
+    # a field set back to its global default stays in the link, so the link still means what the page shows
+    back, _ = S.from_params(S.to_params(bare.with_(view="unroll")))
+    assert back.view == "unroll"
 
 
 def test_defaults_give_an_empty_query_and_the_engine_default_run():

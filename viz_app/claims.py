@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 
-from engine import spectrum
+from engine import cliff, evidence, spectrum
 
+from . import scenarios
 from .i18n import t
 
 BLOCK_LABEL = {"rnn": "W_hh", "lstm": "W_hg", "gru": "W_hn"}  # the block drawn on the eigenvalue page
@@ -36,3 +37,174 @@ def measured_ratio_text(norms, lang: str) -> str | None:
     if not math.isfinite(ratio):
         return None
     return t("msg.measured_ratio", lang, ratio=ratio, steps=len(norms))
+
+
+class Context:
+    """What a scenario's claim reads: the run shown, its trace, and how to get the other runs its view trains.
+
+    ``train(cfg) -> Run | None`` and ``trace(cfg, tbptt) -> Trace`` are the app's cached ones (or plain
+    engine calls in tests and the deck), so the claim reads the very runs the charts draw."""
+
+    def __init__(self, state, run, trace, train, trace_of, cliff):
+        self.state, self.run, self.trace = state, run, trace
+        self.train, self.trace_of, self.cliff = train, trace_of, cliff
+
+
+def _fmt_list(values, fmt: str, most: int = 4) -> str:
+    shown = [format(v, fmt) for v in values[:most]]
+    return ", ".join(shown) + (", …" if len(values) > most else "")
+
+
+def _hello(ctx, lang):
+    if ctx.run.eval_data.vocab is None:
+        return None, ""
+    ev = evidence.next_characters(ctx.run.net, ctx.run.eval_data)
+    v = dict(ev.values, updates=ctx.run.history.updates)
+    return ev, t("claim.next_chars_ok" if ev.shown else "claim.next_chars_not", lang, **v)
+
+
+def _remember(ctx, lang):
+    ref = [tuple(r) for r in scenarios.reference(ctx.state.scenario).get("loss", [])]
+    ev = evidence.loss_at(ctx.run.history, ref)
+    rows = ev.values["rows"]
+    text = t("claim.notes_loss", lang, epochs=" / ".join(str(u) for u, _, _ in rows),
+             ours=" / ".join(f"{v:.2g}" for _, _, v in rows), notes=" / ".join(f"{r:g}" for _, r, _ in rows),
+             worst=ev.values["worst"])
+    if not ev.shown:
+        text = t("claim.notes_off", lang) + " " + text
+    dec = evidence.decay(ctx.trace)
+    return ev, text + " " + t("claim.decay_faded" if dec.shown else "claim.decay_kept", lang, **dec.values)
+
+
+def _vanishing(ctx, lang):
+    ev = evidence.spectrum_change(ctx.run.history, ctx.trace)
+    dec = evidence.decay(ctx.trace)
+    key = "claim.vanishing_ok" if ev.shown else "claim.vanishing_not"
+    return evidence.Evidence(ev.shown and dec.shown, ev.values | dec.values), t(key, lang, **ev.values, **dec.values)
+
+
+def _clipping_runs(ctx):
+    base = ctx.run.config.with_(model_id="")
+    thr = ctx.state.clip_threshold
+    return ctx.train(base.with_(clip="none")), ctx.train(base.with_(clip="norm", clip_threshold=float(thr))), thr
+
+
+def _exploding(ctx, lang):
+    plain, clipped, thr = _clipping_runs(ctx)
+    if plain is None or clipped is None:
+        return None, ""
+    ev = evidence.explosion(plain.history, clipped.history, thr)
+    v = ev.values
+    one_jump = v["orders"] > 0 and math.log10(max(v["biggest_rise"], 1.0)) >= 0.5 * v["orders"]
+    text = t("claim.explode_jump" if one_jump else "claim.explode_gradual", lang, **v)
+    if v["diverged_at"] is not None:
+        text += " " + t("claim.explode_nan", lang, **v)
+    text += " " + t("claim.clip_result", lang, **v)
+    if not ev.shown:
+        text = t("claim.not_shown", lang) + " " + text
+    return ev, text
+
+
+def _cliff(ctx, lang):
+    _, paths = ctx.cliff()
+    ev = evidence.cliff_steps(paths["plain"], paths["clipped"], cliff.DEMO_LR, cliff.DEMO_CLIP)
+    text = t("claim.cliff", lang, **ev.values)
+    return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _truncated(ctx, lang):
+    window = ctx.state.bptt_window if ctx.state.bptt_window > 0 else ctx.run.config.tbptt
+    if window <= 0 or window >= ctx.trace.steps:
+        return None, ""
+    ev = evidence.truncation(ctx.trace_of(ctx.run.config, window), window)
+    text = t("claim.truncated", lang, window=window, edges=_fmt_list(ev.values["edges"], "d"), cut=ev.values["cut"],
+             carried=ev.values["carried"])
+    return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _irnn(ctx, lang):
+    if ctx.run.eval_data.loss != "mse":
+        return None, ""
+    start = evidence.initial_memory(ctx.run.snapshot_net(0), ctx.run.eval_data)
+    fit = evidence.mean_baseline(ctx.run.eval_data, ctx.trace)
+    ev = evidence.Evidence(start.shown and fit.shown, start.values | fit.values)
+    text = t("claim.irnn", lang, **ev.values)
+    return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _compare_runs(ctx, cells):
+    out = {}
+    for cell in cells:
+        cfg = ctx.run.config.with_(cell=cell, nonlinearity="tanh", model_id="")
+        run = ctx.train(cfg)
+        if run is None:
+            return None
+        out[cell] = (run, ctx.trace_of(cfg, 0))
+    return out
+
+
+def _lstm_copy(ctx, lang):
+    if ctx.run.config.task != "copy":
+        return None, ""
+    got = _compare_runs(ctx, ("lstm", "rnn"))
+    if got is None:
+        return None, ""
+    ev = {c: evidence.copy_recall(r.net, r.eval_data, tr) for c, (r, tr) in got.items()}
+    lstm, rnn = ev["lstm"].values, ev["rnn"].values
+    shown = (ev["lstm"].shown and lstm["loss"] < rnn["loss"] and lstm["recall"] > rnn["recall"])
+    text = t("claim.copy", lang, l_loss=lstm["loss"], r_loss=rnn["loss"], baseline=lstm["baseline"],
+             l_recall=lstm["recall"], r_recall=rnn["recall"], chance=lstm["chance"])
+    both = evidence.Evidence(shown, {"lstm": lstm, "rnn": rnn})
+    return both, text if shown else t("claim.not_shown", lang) + " " + text
+
+
+def _gru_vs_lstm(ctx, lang):
+    got = _compare_runs(ctx, ("gru", "lstm"))
+    if got is None:
+        return None, ""
+    ev = evidence.similar_training({c: r.history for c, (r, _) in got.items()}, REACH)
+    n = {c: evidence.parameter_count(r.net) for c, (r, _) in got.items()}
+    values = ev.values | {"n_gru": n["gru"], "n_lstm": n["lstm"], "ratio": n["gru"] / n["lstm"], "thr": REACH}
+    shown = ev.shown and n["gru"] * 4 == n["lstm"] * 3
+    never = t("claim.never", lang)
+    text = t("claim.gru_lstm", lang, **(values | {c: values[c] if values[c] is not None else never
+                                                   for c in ("reach_gru", "reach_lstm")}))
+    text += " " + t("claim.similar" if shown else "claim.not_similar", lang, **values)
+    return evidence.Evidence(shown, values), text
+
+
+REACH = 0.1  # "similar": both cells bring the training loss below this within a factor 2 of updates
+
+
+def _bptt_terms(ctx, lang):
+    ev = evidence.term_decay(ctx.trace)
+    return ev, term_text(ev, lang)
+
+
+def term_text(ev, lang: str) -> str:
+    """The sentence under the BPTT terms chart: how the term norms fall (or why they need not) in this run."""
+    v = ev.values
+    if v["mode"] != "many_to_one":
+        return t("claim.terms_every_step", lang)
+    norms = v["norms"][::-1]  # from the last step back
+    text = t("claim.terms", lang, steps=v["steps"], seq=_fmt_list(norms[:-1], ".2g", 5), first=v["first"],
+             factor=v["factor"])
+    return text if ev.shown else t("claim.terms_not", lang) + " " + text
+
+
+CLAIMS = {"hello": _hello, "remember": _remember, "bptt_terms": _bptt_terms, "vanishing": _vanishing,
+          "exploding": _exploding, "cliff": _cliff, "truncated": _truncated, "irnn": _irnn, "lstm_copy": _lstm_copy,
+          "gru_vs_lstm": _gru_vs_lstm}
+
+
+def scenario_claim(ctx: Context, lang: str):
+    """(Evidence or None, sentence) for the scenario of ``ctx.state``, measured on the runs its view shows.
+    (None, "") when the link's own settings make the scenario's measurement meaningless (e.g. another task)."""
+    return CLAIMS[ctx.state.scenario](ctx, lang)
+
+
+def changed_fields(state) -> list[str]:
+    """Run settings in which ``state`` differs from its scenario (a link that overrides some), seed aside."""
+    from .state import baseline  # state imports scenarios; claims is imported by the page after both
+    mine, base = state.run_config(), baseline(state.scenario).run_config()
+    return [n for n in type(mine).__dataclass_fields__ if n != "seed" and getattr(mine, n) != getattr(base, n)]

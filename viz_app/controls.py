@@ -50,6 +50,14 @@ def sidebar(state) -> tuple[object, bool]:
             task = st.selectbox(t("ctl.task", lang), names, index=names.index(state.task),
                                 format_func=lambda v: option(v, lang), label_visibility="collapsed")
             text = st.text_area(t("ctl.text", lang), value=state.text, max_chars=S.MAX_TEXT_URL, height=80)
+            alphabet = st.text_input(t("ctl.alphabet", lang), value=state.alphabet, max_chars=S.MAX_ALPHABET)
+            c1, c2 = st.columns(2)
+            loss = c1.selectbox(t("ctl.loss", lang), S.BY_NAME["loss"].choices,
+                                index=S.BY_NAME["loss"].choices.index(state.loss),
+                                format_func=lambda v: option(v, lang))
+            reduce = c2.selectbox(t("ctl.reduce", lang), S.BY_NAME["reduce"].choices,
+                                  index=S.BY_NAME["reduce"].choices.index(state.reduce),
+                                  format_func=lambda v: option(v, lang))
             length = st.slider(t("ctl.length", lang), *_range("length"), value=state.length)
             st.subheader(t("ctl.training", lang))
             opt = st.selectbox(t("ctl.optimizer", lang), S.BY_NAME["optimizer"].choices,
@@ -65,16 +73,18 @@ def sidebar(state) -> tuple[object, bool]:
             tbptt = st.slider(t("ctl.tbptt", lang), *_range("tbptt"), value=state.tbptt)
             seed = st.number_input(t("ctl.seed", lang), *_range("seed"), value=state.seed, step=1)
             pressed = st.form_submit_button(t("ctl.train", lang), type="primary")
+            st.caption(t("ctl.pending", lang))
         state = uploads(state, lang)
         exports = export_settings(state, lang)
     cell_kind, nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
     new = state.with_(lang=lang, **exports)
     if pressed:
-        new = new.with_(scenario="" if _changed(state, cell_kind, nl, hidden, layers, init, rho, task, text, length,
-                                                opt, lr, epochs, clip, thr, tbptt, seed) else state.scenario,
-                        cell=cell_kind, nonlinearity=nl, hidden_size=int(hidden), num_layers=int(layers), init=init,
-                        rho=float(rho), task=task, text=text, length=int(length), optimizer=opt, lr=float(lr),
-                        epochs=int(epochs), clip=clip, clip_threshold=float(thr), tbptt=int(tbptt), seed=int(seed))
+        form = dict(cell=cell_kind, nonlinearity=nl if cell_kind == "rnn" else state.nonlinearity,
+                    hidden_size=int(hidden), num_layers=int(layers), init=init, rho=float(rho), task=task, text=text,
+                    alphabet=alphabet, loss=loss, reduce=reduce, length=int(length), optimizer=opt, lr=float(lr),
+                    epochs=int(epochs), clip=clip, clip_threshold=float(thr), tbptt=int(tbptt), seed=int(seed))
+        changed = any(getattr(state, k) != v for k, v in form.items())  # then they are no longer the scenario's
+        new = new.with_(scenario="" if changed else state.scenario, **form)
     return new, pressed
 
 
@@ -88,17 +98,6 @@ def export_settings(state, lang: str) -> dict:
         cap = st.toggle(t("ctl.caption", lang), value=bool(state.caption), key="w_caption")
         lecture = st.toggle(t("ctl.lecture", lang), value=bool(state.lecture), key="w_lecture")
     return {"slide": bg, "png_scale": int(scale), "caption": int(cap), "lecture": int(lecture)}
-
-
-def _changed(state, cell, nl, hidden, layers, init, rho, task, text, length, opt, lr, epochs, clip, thr, tbptt,
-             seed) -> bool:
-    """Whether the form's values differ from the state's (then the settings are no longer the scenario's)."""
-    form = (cell, nl if cell == "rnn" else state.nonlinearity, int(hidden), int(layers), init, float(rho), task, text,
-            int(length), opt, float(lr), int(epochs), clip, float(thr), int(tbptt), int(seed))
-    now = (state.cell, state.nonlinearity, state.hidden_size, state.num_layers, state.init, state.rho, state.task,
-           state.text, state.length, state.optimizer, state.lr, state.epochs, state.clip, state.clip_threshold,
-           state.tbptt, state.seed)
-    return form != now
 
 
 def uploads(state, lang: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine import experiment, spectrum
 from engine.cliff import demo as cliff_demo
 
-from . import claims
+from . import claims, scenarios
 from .figures import clipping, compare, gradients, states, timeline, unrolled
 from .figures import spectrum as spectrum_fig
 from .i18n import t
@@ -60,6 +60,7 @@ def all_figures(state) -> list[tuple[str, str, object]]:
     eigs = run.snapshot_eigenvalues()
     index = state.snapshot if 0 <= state.snapshot < len(eigs) else len(eigs) - 1
     out += [("timeline", "eigenvalues", timeline.eigen_timeline(eigs, index=index, lang=lang)),
-            ("timeline", "loss", timeline.loss_with_marker(run.history, update=run.history.snapshots[index][0],
-                                                           lang=lang))]
+            ("timeline", "loss", timeline.loss_with_marker(
+                run.history, update=run.history.snapshots[index][0], lang=lang,
+                reference=scenarios.reference(state.scenario).get("loss") if state.scenario else None))]
     return out

@@ -30,7 +30,7 @@ S: dict[str, tuple[str, str]] = {
     "ctl.rho": ("W_hh 스펙트럼 반경 ρ (0 = 초기화 그대로)", "W_hh spectral radius ρ (0 = as initialised)"),
     "ctl.task": ("과제", "Task"),
     "ctl.text": ("학습할 문장", "Text to learn"),
-    "ctl.length": ("시퀀스 길이 T", "Sequence length T"),
+    "ctl.length": ("시퀀스 길이 T (생성 과제; 문자 언어 모델은 문장 길이)", "Sequence length T (generated tasks; the char-LM uses its text's length)"),
     "ctl.batch": ("배치 크기", "Batch size"),
     "ctl.training": ("학습", "Training"),
     "ctl.optimizer": ("옵티마이저", "Optimizer"),
@@ -40,6 +40,14 @@ S: dict[str, tuple[str, str]] = {
     "ctl.clip_threshold": ("클리핑 임계값", "Clipping threshold"),
     "ctl.tbptt": ("단기 BPTT 창 k (0 = 전체 BPTT)", "Truncated-BPTT window k (0 = full BPTT)"),
     "ctl.seed": ("시드", "Seed"),
+    "ctl.bptt_window": ("단기 BPTT로 잘랐을 때의 기울기 겹쳐 보기: 창 k (0 = 끔)", "Overlay the truncated-BPTT gradient: window k (0 = off)"),
+    "ctl.bptt_window_help": ("보기 전용이며 재학습하지 않습니다. 이 모델은 창 k = {k}로 학습했습니다 (0 = 전체 BPTT).",
+                             "View only, no retraining. This model was trained with window k = {k} (0 = full BPTT)."),
+    "ctl.alphabet": ("고정 알파벳 (비우면 문장의 문자들)", "Fixed alphabet (empty: the text's own characters)"),
+    "ctl.loss": ("손실 함수", "Loss"),
+    "ctl.reduce": ("시점별 손실을", "Per-step losses"),
+    "ctl.pending": ("차트는 마지막으로 학습한 설정을 보여 줍니다. 위에서 바꾼 값은 '학습하기'를 눌러야 적용됩니다.",
+                    "The charts show the last trained settings; edits above take effect when you press Train."),
     "ctl.train": ("학습하기", "Train"),
     "ctl.stop": ("중지", "Stop"),
     "ctl.step": ("시점 t", "Time step t"),
@@ -48,7 +56,7 @@ S: dict[str, tuple[str, str]] = {
     "ctl.scale": ("세로축", "Vertical axis"),
     "ctl.rho_view": ("W_hh를 ρ로 다시 조정 (재학습 없음)", "Rescale W_hh to ρ (no retraining)"),
     "ctl.rho_view_help": ("학습된 W_hh의 ρ = {rho:.3g}에 두면 학습된 그대로입니다.", "At the trained W_hh's ρ = {rho:.3g} the curve is the trained model's."),
-    "ctl.snapshot": ("학습 시점", "Training snapshot"),
+    "ctl.snapshot": ("학습 단계 (저장된 매개변수)", "Training snapshot"),
     "ctl.next": ("다음 ▶", "Next ▶"),
     "ctl.prev": ("◀ 이전", "◀ Back"),
     "ctl.phase": ("단계별 보기", "Step through"),
@@ -90,6 +98,10 @@ S: dict[str, tuple[str, str]] = {
     "opt.norm": ("노름 기준", "By norm"),
     "opt.value": ("값 기준", "By value"),
     "opt.csv": ("올린 CSV", "Uploaded CSV"),
+    "opt.cross_entropy": ("교차 엔트로피", "Cross-entropy"),
+    "opt.mse": ("MSE (원-핫 목표)", "MSE (one-hot targets)"),
+    "opt.mean": ("평균 (강의 노트 5장)", "Average (notes, BPTT chapter)"),
+    "opt.sum": ("합 (노트의 PyTorch 예제)", "Sum (the notes' PyTorch example)"),
     "opt.regression": ("회귀 (수치)", "Regression (numbers)"),
     "opt.classification": ("분류 (0, 1, 2, …)", "Classification (0, 1, 2, …)"),
     "opt.light": ("흰색", "White"),
@@ -151,6 +163,50 @@ S: dict[str, tuple[str, str]] = {
                       "No Chromium found, so PNG, SVG and PDF export is off (HTML works). Install: {cmd}"),
     "msg.export_failed": ("내보내기 실패: {reason}", "Export failed: {reason}"),
     "msg.clip_fired": ("클리핑 발동: {n}/{total} 업데이트", "Clipping fired on {n} of {total} updates"),
+    # claims: a scenario's result, measured on the run shown (viz_app/claims.py picks the sentence that is true)
+    "claim.changed": ("이 링크는 시나리오의 설정 중 {fields}을(를) 바꿉니다. 아래 결과는 바뀐 설정으로 측정한 것입니다.",
+                      "This link changes the scenario's {fields}; what follows is measured with the changed settings."),
+    "claim.not_shown": ("⚠ 이 실행에서는 시나리오가 말하는 효과가 보이지 않습니다:", "⚠ This run does not show the effect the scenario names:"),
+    "claim.next_chars_ok": ("{updates}번 업데이트 뒤 모델은 다음 문자를 모두 맞힙니다: “{predicted}” ({correct}/{total}).",
+                            "After {updates} updates the model predicts every next character: “{predicted}” ({correct}/{total})."),
+    "claim.next_chars_not": ("⚠ {updates}번 업데이트 뒤 모델의 예측은 “{predicted}”, 실제 다음 문자는 “{target}”입니다 ({correct}/{total} 정답).",
+                             "⚠ After {updates} updates the model predicts “{predicted}” where the text continues “{target}” ({correct}/{total} right)."),
+    "claim.notes_loss": ("에폭 {epochs}의 손실: 이 실행 {ours}, 노트 {notes} (가장 큰 차이 {worst:.2g}배).",
+                         "Loss at epochs {epochs}: {ours} in this run, {notes} in the notes (at most {worst:.2g}× apart)."),
+    "claim.notes_off": ("⚠ 이 실행은 노트의 손실과 2배 넘게 다릅니다.", "⚠ This run is more than a factor of 2 away from the notes' losses."),
+    "claim.decay_faded": ("첫 문자가 마지막 상태에 주는 직접 영향은 사라졌습니다: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e} (T = {steps}).",
+                          "The first character's direct influence on the last state has faded: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e} (T = {steps})."),
+    "claim.decay_kept": ("첫 문자의 영향은 아직 남아 있습니다: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g} (T = {steps}).",
+                         "The first character's influence has not faded: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g} (T = {steps})."),
+    "claim.vanishing_ok": ("W_hh는 ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f})에서 시작해 {updates}번 업데이트 뒤 ρ = {rho_after:.2f}, σ_max = {sigma_after:.3f} < 1/γ = {bound:g}입니다: 기울기 소실이 보장됩니다. 측정값: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}.",
+                           "W_hh started at ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f}); after {updates} updates ρ = {rho_after:.2f} and σ_max = {sigma_after:.3f} < 1/γ = {bound:g}: vanishing is guaranteed. Measured: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}."),
+    "claim.vanishing_not": ("⚠ W_hh는 ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f})에서 시작했지만 {updates}번 업데이트 뒤 σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}라서 소실이 더는 보장되지 않습니다. 측정값: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}.",
+                            "⚠ W_hh started at ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f}), but after {updates} updates σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}: vanishing is no longer guaranteed. Measured: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}."),
+    "claim.explode_jump": ("클리핑 없이: ‖g‖는 업데이트 0에서 {g_first:.3g}, 업데이트 {u_max}에서 {g_max:.3g}로 {orders:.0f}자릿수 커졌고, 그 대부분이 한 번에 일어났습니다 (업데이트 {rise_at}에서 ×{biggest_rise:.2g}): 한 걸음이 매개변수를 절벽 너머로 보냈습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.",
+                           "Without clipping, ‖g‖ went from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.0f} orders of magnitude, most of it in one update (×{biggest_rise:.2g} at update {rise_at}): one step threw the parameters over a cliff. The loss went from {loss_first:.3g} to {loss_last:.3g}."),
+    "claim.explode_gradual": ("클리핑 없이: ‖g‖는 업데이트 0의 {g_first:.3g}에서 업데이트 {u_max}의 {g_max:.3g}까지 {orders:.1f}자릿수 커졌습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.",
+                              "Without clipping, ‖g‖ grew from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.1f} orders of magnitude. The loss went from {loss_first:.3g} to {loss_last:.3g}."),
+    "claim.explode_nan": ("업데이트 {diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다.", "Training stopped at update {diverged_at} on NaN/Inf."),
+    "claim.clip_result": ("임계값 {threshold:g}의 클리핑은 {clipped_updates}번 중 {fired}번 발동했고, 적용된 ‖g‖는 최대 {applied_max:.3g}, 손실은 {clip_loss_first:.3g}에서 {clip_loss_last:.3g}가 되었습니다.",
+                          "With clipping at {threshold:g}, clipping fired on {fired} of {clipped_updates} updates, no applied ‖g‖ exceeded {applied_max:.3g}, and the loss went from {clip_loss_first:.3g} to {clip_loss_last:.3g}."),
+    "claim.cliff": ("벽 바로 옆에서 시작한 경사 하강의 가장 큰 걸음은 (w, b)를 {plain_step:.3g}만큼 옮겼습니다. ‖g‖ ≤ {clip:g}로 클리핑하면 (η = {lr:g}) 어떤 걸음도 {bound:.2g}를 넘지 않습니다 (가장 큰 걸음 {clipped_step:.2g}).",
+                    "From a point beside the wall, plain gradient descent's largest step moved (w, b) by {plain_step:.3g}. Clipped at ‖g‖ ≤ {clip:g} (η = {lr:g}), no step is longer than {bound:.2g} (largest {clipped_step:.2g})."),
+    "claim.truncated": ("각 창의 마지막 시점 (t = {edges})에서 잘린 ∂L/∂h_t는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.",
+                        "At the last step of each window (t = {edges}) the truncated ∂L/∂h_t equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
+    "claim.irnn": ("초기화 직후 (W_hh = I) T = {steps} 시점에서 ‖∂h_T/∂h_1‖ = {norm:.3g}: 줄어들지 않습니다. 학습 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델 ({baseline:.3g})보다 {factor:.1f}배 낮습니다.",
+                   "As initialised (W_hh = I), ‖∂h_T/∂h_1‖ = {norm:.3g} over T = {steps} steps: no decay. After training the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
+    "claim.copy": ("평가 배치의 손실: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 3 ln 4 / T = {baseline:.3f}. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).",
+                   "Loss on the evaluation batch: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline 3 ln 4 / T = {baseline:.3f}. Symbols recalled: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%})."),
+    "claim.gru_lstm": ("매개변수: GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}). 학습 손실이 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
+                       "Parameters: GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f}). The training loss fell below {thr:g} at update {reach_gru} (GRU) and {reach_lstm} (LSTM); final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
+    "claim.never": ("없음", "never"),
+    "claim.similar": ("비슷합니다: 느린 쪽도 빠른 쪽의 {factor:.2g}배 업데이트 안에 도달했습니다.", "Similar: the slower one needed {factor:.2g}× the updates of the faster one."),
+    "claim.not_similar": ("⚠ 이 실행에서는 비슷하다고 할 수 없습니다 ({factor:.2g}배 차이).", "⚠ Not similar in this run ({factor:.2g}× apart)."),
+    "claim.terms_every_step": ("이 실행은 모든 시점에 손실이 있어서, 시점 k의 항에는 그 시점 출력의 기울기도 새로 들어갑니다: 항이 거리에 따라 줄어든다는 보장이 없습니다. 강의의 T_3 + T_2 + T_1 그림 (손실이 마지막 시점에만 있음)은 시나리오 'BPTT의 항'에서 볼 수 있습니다.",
+                               "Every step of this run has a loss of its own, so the term of step k also receives that step's own output gradient: nothing makes the terms shrink with distance. The lecture's T_3 + T_2 + T_1 picture (a loss at the last step only) is the scenario 'BPTT's terms'."),
+    "claim.terms": ("손실이 마지막 시점에만 있으므로, 마지막 시점부터 거꾸로 ‖항_k‖ = {seq}, 시점 1에서 {first:.2g} ({factor:.0f}배 작음): 한 시점 멀어질 때마다 ∂h_{{j+1}}/∂h_j가 하나 더 곱해집니다. 시점 0의 항은 h_{{−1}} = 0이라 0입니다.",
+                    "With the loss at the last step only, ‖term_k‖ from the last step back is {seq}, down to {first:.2g} at step 1 ({factor:.0f}× smaller): each step further back multiplies by one more ∂h_{{j+1}}/∂h_j. Step 0's term is 0, as h_{{−1}} = 0."),
+    "claim.terms_not": ("⚠ 이 실행에서는 항의 노름이 거리에 따라 꾸준히 줄지 않습니다.", "⚠ In this run the term norms do not fall steadily with distance."),
     # figure titles
     "fig.unrolled": ("펼친 RNN: x_t → h_t → y_t (모든 시점이 W_xh, W_hh, W_hy를 공유)",
                      "Unrolled RNN: x_t → h_t → y_t (every step shares W_xh, W_hh, W_hy)"),
@@ -173,8 +229,8 @@ S: dict[str, tuple[str, str]] = {
     "fig.cliff": ("Pascanu 외(2013)의 단일 유닛 RNN 손실 곡면과 절벽", "Pascanu et al. (2013): one-unit RNN loss surface and its cliff"),
     "fig.sensitivity": ("입력 x_1에 대한 민감도 ‖∂h_t/∂x_1‖", "Sensitivity to the first input ‖∂h_t/∂x_1‖"),
     "fig.timeline_eigs": ("학습 중 W_hh 고유값의 이동", "W_hh's eigenvalues moving during training"),
-    "fig.timeline_loss": ("손실과 현재 학습 시점", "Loss and the current snapshot"),
-    "fig.timeline_grad": ("이 시점의 ‖∂L/∂h_t‖", "‖∂L/∂h_t‖ at this snapshot"),
+    "fig.timeline_loss": ("손실과 현재 학습 단계", "Loss and the current snapshot"),
+    "fig.timeline_grad": ("이 학습 단계의 ‖∂L/∂h_t‖", "‖∂L/∂h_t‖ at this snapshot"),
     # axes and legends
     "axis.t": ("시점 t", "time step t"),
     "axis.k": ("시점 k", "step k"),
@@ -208,7 +264,8 @@ S: dict[str, tuple[str, str]] = {
     "leg.high": ("> 0.9", "> 0.9"),
     "leg.wall": ("절벽 위치", "cliff wall"),
     "leg.start": ("시작점", "start"),
-    "leg.snapshot": ("현재 시점", "this snapshot"),
+    "leg.snapshot": ("현재 학습 단계", "this snapshot"),
+    "leg.reference": ("강의 노트의 값", "the lecture notes' values"),
     "leg.receives": ("기울기를 받는 시점", "steps that receive gradient"),
     # explanations (2-4 sentences per view)
     "exp.unroll": (
@@ -229,12 +286,13 @@ S: dict[str, tuple[str, str]] = {
     "exp.bptt": (
         "∂L/∂h_t에는 그 시점의 출력에서 오는 항과, 뒤 시점에서 ∂h_{t+1}/∂h_t = diag(f′(a_{t+1})) W_hh를 곱해 "
         "거꾸로 전달되는 항이 더해집니다. ∂L/∂W_hh는 시점별 항의 합 Σ_k (∂L/∂a_k) h_{k-1}ᵀ이며, 막대 하나가 항 "
-        "하나입니다. tanh′ ≤ 1, σ′ ≤ 1/4인 인수를 거듭 곱하므로 먼 과거의 항은 작아집니다. 단기 BPTT는 k 시점마다 "
-        "기울기를 끊고 상태만 넘깁니다.",
+        "하나입니다. 먼 과거의 항일수록 tanh′ ≤ 1, σ′ ≤ 1/4인 인수와 W_hh를 더 많이 거칩니다 (그래서 줄어드는지는 "
+        "실행마다 다르며, 차트 아래 문장이 이 실행의 결과를 말합니다). 단기 BPTT는 k 시점마다 기울기를 끊고 상태만 넘깁니다.",
         "∂L/∂h_t adds the term from step t's own output to what flows back from later steps, multiplied each time by "
         "∂h_{t+1}/∂h_t = diag(f′(a_{t+1})) W_hh. ∂L/∂W_hh is the sum of per-step terms Σ_k (∂L/∂a_k) h_{k-1}ᵀ; each bar "
-        "is one term. Factors with tanh′ ≤ 1 and σ′ ≤ 1/4 are multiplied again and again, so distant terms shrink. "
-        "Truncated BPTT cuts the gradient every k steps while the state goes on."),
+        "is one term. A distant term passes through more factors with tanh′ ≤ 1, σ′ ≤ 1/4 and W_hh (whether it shrinks "
+        "depends on the run: the sentence under the chart says what this one shows). Truncated BPTT cuts the gradient "
+        "every k steps while the state goes on."),
     "exp.eigen": (
         "선형 RNN에서 h_t = W_hh h_{t-1}이면 W_hh = Q diag(λ) Q⁻¹이므로 W_hhᵗ = Q diag(λᵗ) Q⁻¹: |λ| < 1이면 사라지고 "
         "|λ| > 1이면 폭발합니다. 비선형일 때 Pascanu 외(2013)는 |f′| ≤ γ이면 σ_max(W_hh) < 1/γ일 때 기울기 소실이 "
@@ -261,7 +319,7 @@ S: dict[str, tuple[str, str]] = {
         "gate builds the same shortcut. The GRU has about 3/4 of the LSTM's parameters and performs similarly."),
     "exp.timeline": (
         "학습하는 동안 저장한 매개변수를 되돌려 봅니다. W_hh의 고유값이 움직이면 ∂L/∂h_t가 과거로 얼마나 멀리 "
-        "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 시점입니다.",
+        "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다.",
         "Scrub through the parameters saved during training. As W_hh's eigenvalues move, so does how far ∂L/∂h_t "
         "reaches into the past. The marker on the loss curve is the snapshot you are looking at."),
 }

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` 
 
 import streamlit as st  # noqa: E402
 
-from viz_app import controls, runs, scenarios  # noqa: E402
+from viz_app import claims, controls, runs, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
 from viz_app.views import bptt, clipping, compare, eigen, states, timeline, unroll  # noqa: E402
@@ -29,6 +29,20 @@ def initial_state():
     return state, notices
 
 
+def scenario_banner(slot, state, run, trace) -> None:
+    """The scenario's title and setup, and its result measured on the runs the view has just drawn."""
+    lang = state.lang
+    ctx = claims.Context(state, run, trace, train=lambda cfg: runs.train(cfg, lang),
+                         trace_of=lambda cfg, tbptt: runs.trace(cfg, tbptt), cliff=runs.cliff)
+    evidence, sentence = claims.scenario_claim(ctx, lang)
+    head = f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}"
+    changed = claims.changed_fields(state)
+    if changed:
+        head += "\n\n" + t("claim.changed", lang, fields=", ".join(changed))
+    box = slot.info if evidence is None or evidence.shown else slot.warning
+    box(f"{head}\n\n{sentence}" if sentence else head)
+
+
 def main() -> None:
     present = st.query_params.get("present") == "1"
     st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide",
@@ -40,8 +54,7 @@ def main() -> None:
     lang = state.lang
     if not S.hidden(state, "title"):
         st.title(t("app.title", lang))
-    if state.scenario:
-        st.info(f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}")
+    banner = st.empty() if state.scenario else None  # filled once the run is known: its numbers go in it
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         st.warning(t("msg.bad_param", lang, name=name, value=value, reason=reason))
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
@@ -71,7 +84,13 @@ def main() -> None:
             st.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
         elif hist.updates:
             st.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds, loss=float(hist.loss[-1])))
-        state = VIEWS[view].render(state, run, runs.trace(cfg))
+        trace = runs.trace(cfg)
+        state = VIEWS[view].render(state, run, trace)
+        if banner is not None:
+            scenario_banner(banner, state, run, trace)
+    elif banner is not None:
+        with banner:
+            st.info(f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}")
     st.session_state.app_state = state
     S.sync_to_url(st, state)
 

@@ -174,7 +174,7 @@ def _snapshot_trace(cfg: experiment.RunConfig, index: int, who: str):
     run = cached_run(cfg, who)
     net = run.snapshot_net(index)
     d = run.eval_data
-    return record(net, d.x, d.y, d.loss, d.mode, jacobians=False, weight_terms=False)
+    return record(net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False, weight_terms=False)
 
 
 def snapshot_eigenvalues(cfg: experiment.RunConfig) -> list[np.ndarray]:

@@ -28,3 +28,8 @@ def title(name: str, lang: str) -> str:
 
 def text(name: str, lang: str) -> str:
     return _all()[name]["text"][lang]
+
+
+def reference(name: str) -> dict:
+    """Published numbers the scenario's run is compared with (e.g. the lecture notes' losses), or {}."""
+    return dict(_all()[name].get("reference", {}))

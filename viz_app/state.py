@@ -45,6 +45,9 @@ FIELDS = (
     Field("rho", float, 0.0, lo=0.0, hi=10.0),
     Field("task", str, "char_lm", (*tasks.TASKS, "csv")),
     Field("text", str, tasks.DEFAULT_TEXT),
+    Field("alphabet", str, ""),  # char-LM: a fixed vocabulary; "" = the text's own characters
+    Field("loss", str, "cross_entropy", ("cross_entropy", "mse")),  # char-LM: MSE on one-hot targets
+    Field("reduce", str, "mean", ("mean", "sum")),  # per-step losses averaged or summed
     Field("length", int, 30, lo=1, hi=200),
     Field("optimizer", str, "adam", tuple(OPTIMIZERS)),
     Field("lr", float, 0.01, lo=1e-5, hi=10.0, log=True),
@@ -63,6 +66,7 @@ FIELDS = (
     Field("layer", int, -1, lo=-1, hi=7),  # -1: the top layer
     Field("scale", str, "log", ("log", "linear")),
     Field("rho_view", float, 0.0, lo=0.0, hi=10.0),  # live rescaling on the eigenvalue page; 0 = as trained
+    Field("bptt_window", int, -1, lo=-1, hi=200),  # BPTT view's truncation overlay; -1 = the run's own, 0 = none
     Field("snapshot", int, -1, lo=-1, hi=10_000),
     Field("slide", str, "light", ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
     Field("lecture", int, 0, lo=0, hi=1),  # lecture mode: large fonts on screen
@@ -74,6 +78,7 @@ FIELDS = (
 BY_NAME = {f.name: f for f in FIELDS}
 RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
 MAX_TEXT_URL = 2000
+MAX_ALPHABET = 256
 
 
 def _run_config(self) -> RunConfig:
@@ -101,6 +106,8 @@ def parse_value(f: Field, raw: str):
         value = raw
         if f.name == "text" and len(value) > MAX_TEXT_URL:
             raise ValueError(f"longer than {MAX_TEXT_URL} characters")
+        if f.name == "alphabet" and (len(value) > MAX_ALPHABET or len(set(value)) != len(value)):
+            raise ValueError(f"an alphabet is at most {MAX_ALPHABET} distinct characters")
         if f.name == "hide" and value:
             unknown = [p for p in value.split(",") if p not in HIDEABLE]
             if unknown:

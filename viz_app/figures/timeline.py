@@ -32,9 +32,17 @@ def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figur
     return fig
 
 
-def loss_with_marker(history, *, update: int, lang: str) -> go.Figure:
+def loss_with_marker(history, *, update: int, lang: str, reference: list | None = None) -> go.Figure:
+    """The loss per update, the current snapshot, and published values to compare with (``reference``: pairs
+    (update, loss), e.g. the lecture notes' losses) as diamonds."""
     fig = go.Figure(go.Scatter(x=np.arange(history.updates), y=positive(history.loss), mode="lines",
                                name=t("axis.loss", lang), line={"color": theme.BLUE}))
+    if reference:
+        ux, uy = zip(*reference)
+        fig.add_trace(go.Scatter(x=list(ux), y=list(uy), mode="markers", name=t("leg.reference", lang),
+                                 marker={"color": theme.ORANGE, "size": 13, "symbol": "diamond",
+                                         "line": {"color": theme.BLACK, "width": 1}},
+                                 hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     if history.updates:
         u = min(max(update - 1, 0), history.updates - 1)
         fig.add_trace(go.Scatter(x=[u], y=positive(history.loss[[u]]), mode="markers", name=t("leg.snapshot", lang),

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import runs
+from engine import evidence
+
+from .. import claims, runs
 from ..figures import gradients as F
 from ..i18n import option, t
 from .common import chart, explain, figure, nonfinite_notice, step_slider
@@ -16,8 +18,9 @@ def render(state, run, trace):
     explain("bptt", lang)
     steps = trace.hidden.shape[1]
     c1, c2 = st.columns(2)
-    window = c1.slider(t("ctl.tbptt", lang), 0, max(1, steps - 1), value=min(state.tbptt, steps - 1) if state.tbptt
-                       else max(1, steps // 4), key="w_bptt_window")
+    own = state.bptt_window if state.bptt_window >= 0 else run.config.tbptt  # -1: the window the run trained with
+    window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=min(own, max(1, steps - 1)),
+                       key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt))
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
     if window:
@@ -37,6 +40,8 @@ def render(state, run, trace):
     if trace.weight_grad_terms is None:
         st.info(t("msg.no_terms", lang))
     chart(figure(F.term_bars, trace, lang=lang, highlight=step), "c_bptt_terms")
+    if trace.weight_grad_term_norms is not None and not state.scenario == "bptt_terms":  # the banner says it there
+        st.caption(claims.term_text(evidence.term_decay(trace), lang))
     if trace.cell_jacobian_norms is not None:
         chart(figure(F.derivative_distribution, trace, lang=lang, name="f"), "c_bptt_deriv", selectable=False)
-    return state.with_(scale=scale)
+    return state.with_(scale=scale, bptt_window=-1 if window == run.config.tbptt else int(window))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import runs
+from .. import runs, scenarios
 from ..figures import gradients, timeline as F
 from ..i18n import t
 from .common import chart, explain
@@ -24,7 +24,9 @@ def render(state, run, trace):
     with left:
         chart(F.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", selectable=False)
     with right:
-        chart(F.loss_with_marker(run.history, update=update, lang=lang), "c_tl_loss", selectable=False)
+        ref = scenarios.reference(state.scenario).get("loss") if state.scenario else None
+        chart(F.loss_with_marker(run.history, update=update, lang=lang, reference=ref), "c_tl_loss",
+              selectable=False)
     snap_trace = runs.snapshot_trace(run.config, index)
     fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
     fig.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
