@@ -120,6 +120,11 @@ class Run:
         return (analysis.last_row_norms(net, self.eval_data.x),
                 spectrum.main_spectrum(w, net.cell, net.nonlinearity))
 
+    def main_spectrum(self) -> spectrum.BlockSpectrum:
+        """Spectrum of the top layer's main W_hh block (the candidate block for LSTM / GRU) as trained."""
+        w = getattr(self.net.recurrent, f"weight_hh_l{self.net.num_layers - 1}").detach().numpy()
+        return spectrum.main_spectrum(w, self.net.cell, self.net.nonlinearity)
+
     def snapshot_eigenvalues(self) -> list:
         """Eigenvalues of the top layer's main W_hh block at every training snapshot."""
         top = f"recurrent.weight_hh_l{self.net.num_layers - 1}"

@@ -166,3 +166,34 @@ def test_concurrent_sessions_train_a_run_once(monkeypatch):
     for th in threads:
         th.join()
     assert len(calls) == 1 and len(results) == 6 and len({id(r) for r in results}) == 1
+
+
+def _banner(at, name):
+    from viz_app import scenarios
+    title = scenarios.title(name, "en")
+    return [e.value for e in (*at.info, *at.warning) if title in e.value]
+
+
+@pytest.mark.parametrize("name", S.scenarios.names())
+def test_a_scenario_link_opens_the_same_run_as_its_full_settings(name):
+    """`?scenario=NAME` and the link spelling out every setting of the scenario: same run, same banner numbers,
+    same figures; the banner states the effect (no warning) with the run's own numbers."""
+    bare = _app({"scenario": name, "lang": "en"})
+    full = _app({**S.scenarios.params(name), "scenario": name, "lang": "en"})
+    for at in (bare, full):
+        assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert _banner(bare, name) == _banner(full, name) and len(_banner(bare, name)) == 1
+    assert "⚠" not in _banner(bare, name)[0] and not bare.warning
+    assert _specs(bare) == _specs(full) and _specs(bare)
+    assert bare.query_params.get("scenario") in ([name], name)
+
+
+@pytest.mark.parametrize("params", [{"scenario": "truncated", "tbptt": "0"}, {"scenario": "irnn", "task": "char_lm"},
+                                    {"scenario": "lstm_copy", "task": "char_lm", "epochs": "20"},
+                                    {"scenario": "hello", "task": "sine", "epochs": "20"},
+                                    {"scenario": "remember", "task": "copy"}])
+def test_a_link_that_overrides_a_scenario_says_so_and_never_crashes(params):
+    at = _app({**params, "lang": "en"})
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(e.value for e in (*at.info, *at.warning, *at.error))
+    assert "This link changes the scenario's" in said or at.error

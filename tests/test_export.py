@@ -135,3 +135,17 @@ def test_no_chrome_is_a_clear_error(monkeypatch):
     with pytest.raises(export.ExportError, match="apt-get install chromium"):
         export.to_bytes(go.Figure(), "png")
     assert b"Plotly.newPlot" in export.to_bytes(go.Figure(), "html")
+
+
+def test_caption_quotes_the_trained_radius_beside_the_initial_one():
+    """The vanishing scenario sets rho = 0.6 at initialisation; the slide shows W_hh after training."""
+    import numpy as np
+    from engine import experiment
+    from viz_app import deck
+    from viz_app.state import baseline
+    st = baseline("vanishing")
+    w = experiment.run(st.run_config()).net.recurrent.weight_hh_l0.detach().double().numpy()
+    rho = float(np.abs(np.linalg.eigvals(w)).max())
+    cap = export.caption(st, "http://x/?scenario=vanishing", trained_rho=deck.trained_rho(st))
+    assert "ρ₀=0.6" in cap and f"ρ={rho:.3g}" in cap and abs(rho - 0.6) > 0.05
+    assert export.file_name(st, "decay", "png").startswith("vanishing-eigen-decay")

@@ -113,6 +113,9 @@ def test_clipping_compare_timeline_figures():
     assert list(fig.data[-1].y) == [1.0, 1.0]  # the threshold line
     losses = clipping.clip_losses(plain, clipped, threshold=1.0, lang="ko")
     assert len(losses.data) == 2
+    # each panel on its own log axis with tick labels: the clipped run is not squashed under the other's scale
+    assert losses.layout.yaxis2.matches is None and losses.layout.yaxis2.type == "log"
+    assert losses.layout.yaxis2.showticklabels is not False and losses.data[1].yaxis == "y2"
     surf = cliff_surface(n_w=20, n_b=10)
     cf = clipping.cliff_figure(surf, {"a": descent_path(6.0, -3.0, iters=3)}, lang="en")
     assert cf.data[0].type == "surface" and cf.data[1].type == "scatter3d"
@@ -123,5 +126,7 @@ def test_clipping_compare_timeline_figures():
     assert np.allclose(tl.data[2].x, eigs[1].real)
     lm = timeline.loss_with_marker(run.history, update=run.history.snapshots[1][0], lang="ko")
     assert lm.data[1].x[0] == run.history.snapshots[1][0] - 1
+    ref = timeline.loss_with_marker(run.history, update=1, lang="en", reference=[(0, 2.3), (100, 0.11)])
+    assert list(ref.data[1].x) == [0, 100] and list(ref.data[1].y) == [2.3, 0.11]
     sens = compare.sensitivity_curves({"rnn": run.trace()}, lang="en")
     assert sens.data[0].name == "RNN"

@@ -143,3 +143,20 @@ def test_engine_imports_no_ui():
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not names & {"streamlit", "plotly"}, path
+
+
+def test_the_cliff_wall_stands_at_the_basin_boundary_not_at_a_bifurcation():
+    """At w = 6, E jumps by 0.384 across b* = x0 - sigmoid(x0) w and is continuous at both bifurcation values
+    (where w sigmoid'(x) = 1 at a fixed point x = w sigmoid(x) + b)."""
+    from engine.cliff import basin_boundary
+    w = 6.0
+    b_star = float(basin_boundary(w))
+    lo, hi = cliff_loss(w, b_star - 1e-6)[0], cliff_loss(w, b_star + 1e-6)[0]
+    assert float(lo - hi) == pytest.approx(0.384, abs=1e-3)
+    for s in ((1 + np.sqrt(1 - 4 / w)) / 2, (1 - np.sqrt(1 - 4 / w)) / 2):
+        x = np.log(s / (1 - s))
+        b = x - w * s  # the fixed point x = w s + b is a tangency: a bifurcation value
+        assert abs(float(cliff_loss(w, b + 1e-6)[0] - cliff_loss(w, b - 1e-6)[0])) < 1e-3
+    surface = cliff_surface(n_w=60, n_b=40)
+    walls = surface.walls
+    assert len(walls) and np.allclose(walls[:, 1], basin_boundary(walls[:, 0]), atol=0.2)

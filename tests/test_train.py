@@ -1,4 +1,5 @@
 """Training: clipping rules, divergence detection, truncated BPTT, snapshots, determinism, the char-LM learns."""
+import dataclasses
 import math
 
 import numpy as np
@@ -119,3 +120,36 @@ def test_one_to_many_generation_continues_hello():
     assert "".join(data.vocab[int(i)] for i in ids) == "ello"
     sampled = engine.generate(net, data.x[0], steps=4, sample=True, generator=torch.Generator().manual_seed(0))
     assert sampled.shape == (4, 1)
+
+
+def test_the_notes_hand_written_rnn_with_summed_mse_takes_the_same_first_step():
+    """The lecture notes' model: i2h, h2h, i2o as nn.Linear, hidden = tanh(i2h(x) + h2h(h)), output = i2o(hidden),
+    loss += MSELoss(output, one-hot next character) over the steps. One SGD step of the engine (char-LM with a fixed
+    alphabet, loss="mse", reduction="sum") equals it: same loss, same gradient norm, same new weights."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz ?!.,;01"
+    data = tasks.make("char_lm", text="0hello pytorch?1", alphabet=alphabet, loss="mse", reduction="sum")
+    torch.manual_seed(0)
+    net = engine.RecurrentNet("rnn", len(alphabet), 6, len(alphabet)).double()
+    data = dataclasses.replace(data, x=data.x.double(), y=data.y.double())
+    rec = net.recurrent
+    i2h, h2h, i2o = (torch.nn.Linear(len(alphabet), 6).double(), torch.nn.Linear(6, 6).double(),
+                     torch.nn.Linear(6, len(alphabet)).double())
+    with torch.no_grad():
+        for lin, w, b in ((i2h, rec.weight_ih_l0, rec.bias_ih_l0), (h2h, rec.weight_hh_l0, rec.bias_hh_l0),
+                          (i2o, net.readout.weight, net.readout.bias)):
+            lin.weight.copy_(w)
+            lin.bias.copy_(b)
+    hidden, loss = torch.zeros(1, 6, dtype=torch.float64), 0
+    for j in range(data.x.shape[0]):
+        hidden = torch.tanh(i2h(data.x[j]) + h2h(hidden))
+        loss = loss + torch.nn.functional.mse_loss(i2o(hidden), data.y[j])
+    params = [i2h.weight, i2h.bias, h2h.weight, h2h.bias, i2o.weight, i2o.bias]
+    grads = torch.autograd.grad(loss, params)
+    hist = train(net, data, TrainConfig(optimizer="sgd", lr=0.1, epochs=1))
+    assert hist.loss[0] == pytest.approx(float(loss.detach()), rel=1e-12)
+    assert hist.grad_norm[0] == pytest.approx(float(torch.sqrt(sum((g ** 2).sum() for g in grads))), rel=1e-10)
+    assert torch.allclose(rec.weight_hh_l0, h2h.weight - 0.1 * grads[2], atol=1e-12)
+    with pytest.raises(engine.ConfigError):
+        tasks.make("copy", loss="mse")
+    with pytest.raises(engine.VocabularyError):
+        tasks.make("char_lm", text="hello", alphabet="abc")

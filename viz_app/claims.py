@@ -128,7 +128,9 @@ def _irnn(ctx, lang):
     start = evidence.initial_memory(ctx.run.snapshot_net(0), ctx.run.eval_data)
     fit = evidence.mean_baseline(ctx.run.eval_data, ctx.trace)
     ev = evidence.Evidence(start.shown and fit.shown, start.values | fit.values)
-    text = t("claim.irnn", lang, **ev.values)
+    values = ev.values | {"updates": ctx.run.history.updates}
+    text = t("claim.irnn_start" if start.shown else "claim.irnn_start_decayed", lang, **values) + " " + t(
+        "claim.irnn_fit" if fit.shown else "claim.irnn_no_fit", lang, **values)
     return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
 
 

@@ -51,11 +51,10 @@ def sidebar(state) -> tuple[object, bool]:
                                 format_func=lambda v: option(v, lang), label_visibility="collapsed")
             text = st.text_area(t("ctl.text", lang), value=state.text, max_chars=S.MAX_TEXT_URL, height=80)
             alphabet = st.text_input(t("ctl.alphabet", lang), value=state.alphabet, max_chars=S.MAX_ALPHABET)
-            c1, c2 = st.columns(2)
-            loss = c1.selectbox(t("ctl.loss", lang), S.BY_NAME["loss"].choices,
+            loss = st.selectbox(t("ctl.loss", lang), S.BY_NAME["loss"].choices,
                                 index=S.BY_NAME["loss"].choices.index(state.loss),
                                 format_func=lambda v: option(v, lang))
-            reduce = c2.selectbox(t("ctl.reduce", lang), S.BY_NAME["reduce"].choices,
+            reduce = st.selectbox(t("ctl.reduce", lang), S.BY_NAME["reduce"].choices,
                                   index=S.BY_NAME["reduce"].choices.index(state.reduce),
                                   format_func=lambda v: option(v, lang))
             length = st.slider(t("ctl.length", lang), *_range("length"), value=state.length)

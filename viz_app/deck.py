@@ -64,3 +64,8 @@ def all_figures(state) -> list[tuple[str, str, object]]:
                 run.history, update=run.history.snapshots[index][0], lang=lang,
                 reference=scenarios.reference(state.scenario).get("loss") if state.scenario else None))]
     return out
+
+
+def trained_rho(state) -> float:
+    """Spectral radius of the top layer's main W_hh block of the run the deck draws (after training)."""
+    return experiment.run(state.run_config()).main_spectrum().spectral_radius

@@ -73,20 +73,27 @@ def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0) -> bytes:
             raise ExportError(f"{fmt.upper()} export failed: {e}") from e
 
 
-def caption(state, permalink: str) -> str:
-    """Model, task, seed and key settings, and the URL that reproduces the figure."""
+def caption(state, permalink: str, *, trained_rho: float | None = None) -> str:
+    """Model, task, seed and key settings, and the URL that reproduces the figure. ``trained_rho``: the spectral
+    radius of the W_hh drawn (after training), quoted beside the radius it was set to at initialisation."""
     cell = state.cell.upper() + (f" ({state.nonlinearity})" if state.cell == "rnn" else "")
     task = state.task + (f" “{state.text[:40]}…”" if state.task == "char_lm" and len(state.text) > 40
                          else f" “{state.text}”" if state.task == "char_lm" else f" T={state.length}")
-    parts = [f"{cell} H={state.hidden_size} L={state.num_layers}", f"init={state.init}"
-             + (f" ρ={state.rho:g}" if state.rho else ""), f"task={task}", f"{state.optimizer} lr={state.lr:g}",
-             f"epochs={state.epochs}", f"clip={state.clip}" + (f"@{state.clip_threshold:g}" if state.clip != "none"
-                                                               else ""), f"tbptt={state.tbptt}", f"seed={state.seed}"]
+    rho = f" ρ₀={state.rho:g}" if state.rho else ""
+    if trained_rho is not None:
+        rho += f" → ρ={trained_rho:.3g}" if state.epochs else f" ρ={trained_rho:.3g}"
+    loss = "" if (state.loss, state.reduce) == ("cross_entropy", "mean") else f"loss={state.loss}({state.reduce})"
+    parts = [f"{cell} H={state.hidden_size} L={state.num_layers}", f"init={state.init}" + rho, f"task={task}",
+             *([loss] if loss else []), f"{state.optimizer} lr={state.lr:g}", f"epochs={state.epochs}",
+             f"clip={state.clip}" + (f"@{state.clip_threshold:g}" if state.clip != "none" else ""),
+             f"tbptt={state.tbptt}", f"seed={state.seed}"]
     return " · ".join(parts) + "<br>" + permalink
 
 
 def file_name(state, name: str, fmt: str) -> str:
-    return f"{state.view}-{name}-{state.cell}-seed{state.seed}.{fmt}"
+    """One name per figure and setting: two scenarios exported into one folder do not overwrite each other."""
+    prefix = f"{state.scenario}-" if state.scenario else ""
+    return f"{prefix}{state.view}-{name}-{state.cell}-seed{state.seed}.{fmt}"
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -101,11 +108,12 @@ def batch(state, out: Path, fmt: str, *, background: str = "light", scale: float
     """Write every figure of every view for ``state``'s settings into ``out``; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     figures = deck.all_figures(state)
+    rho = deck.trained_rho(state)
     written = []
     for i, (view, name, fig) in enumerate(figures):
         view_state = state.with_(view=view)
         query = "&".join(f"{k}={v}" for k, v in to_params(view_state).items())
-        cap = caption(view_state, f"{base_url}?{query}") if with_caption else None
+        cap = caption(view_state, f"{base_url}?{query}", trained_rho=rho) if with_caption else None
         path = out / file_name(view_state, name, fmt)
         path.write_bytes(to_bytes(slide(fig, background=background, caption=cap), fmt, scale=scale))
         written.append(path)

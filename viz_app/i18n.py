@@ -43,8 +43,8 @@ S: dict[str, tuple[str, str]] = {
     "ctl.bptt_window": ("단기 BPTT로 잘랐을 때의 기울기 겹쳐 보기: 창 k (0 = 끔)", "Overlay the truncated-BPTT gradient: window k (0 = off)"),
     "ctl.bptt_window_help": ("보기 전용이며 재학습하지 않습니다. 이 모델은 창 k = {k}로 학습했습니다 (0 = 전체 BPTT).",
                              "View only, no retraining. This model was trained with window k = {k} (0 = full BPTT)."),
-    "ctl.alphabet": ("고정 알파벳 (비우면 문장의 문자들)", "Fixed alphabet (empty: the text's own characters)"),
-    "ctl.loss": ("손실 함수", "Loss"),
+    "ctl.alphabet": ("문자 언어 모델의 고정 알파벳 (비우면 문장의 문자들)", "Fixed alphabet of the character LM (empty: the text's own characters)"),
+    "ctl.loss": ("문자 언어 모델의 손실 함수", "Loss of the character LM"),
     "ctl.reduce": ("시점별 손실을", "Per-step losses"),
     "ctl.pending": ("차트는 마지막으로 학습한 설정을 보여 줍니다. 위에서 바꾼 값은 '학습하기'를 눌러야 적용됩니다.",
                     "The charts show the last trained settings; edits above take effect when you press Train."),
@@ -55,7 +55,8 @@ S: dict[str, tuple[str, str]] = {
     "ctl.layer": ("층", "Layer"),
     "ctl.scale": ("세로축", "Vertical axis"),
     "ctl.rho_view": ("W_hh를 ρ로 다시 조정 (재학습 없음)", "Rescale W_hh to ρ (no retraining)"),
-    "ctl.rho_view_help": ("학습된 W_hh의 ρ = {rho:.3g}에 두면 학습된 그대로입니다.", "At the trained W_hh's ρ = {rho:.3g} the curve is the trained model's."),
+    "ctl.rho_view_help": ("학습된 ρ = {rho:.3g}에 두면 학습된 그대로입니다. LSTM·GRU에서는 W_hh의 게이트 블록 모두를 각각 ρ로 조정합니다.",
+                          "At the trained ρ = {rho:.3g} the curve is the trained model's. For an LSTM or GRU every gate block of W_hh is rescaled to ρ."),
     "ctl.snapshot": ("학습 단계 (저장된 매개변수)", "Training snapshot"),
     "ctl.next": ("다음 ▶", "Next ▶"),
     "ctl.prev": ("◀ 이전", "◀ Back"),
@@ -193,8 +194,14 @@ S: dict[str, tuple[str, str]] = {
                     "From a point beside the wall, plain gradient descent's largest step moved (w, b) by {plain_step:.3g}. Clipped at ‖g‖ ≤ {clip:g} (η = {lr:g}), no step is longer than {bound:.2g} (largest {clipped_step:.2g})."),
     "claim.truncated": ("각 창의 마지막 시점 (t = {edges})에서 잘린 ∂L/∂h_t는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.",
                         "At the last step of each window (t = {edges}) the truncated ∂L/∂h_t equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
-    "claim.irnn": ("초기화 직후 (W_hh = I) T = {steps} 시점에서 ‖∂h_T/∂h_1‖ = {norm:.3g}: 줄어들지 않습니다. 학습 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델 ({baseline:.3g})보다 {factor:.1f}배 낮습니다.",
-                   "As initialised (W_hh = I), ‖∂h_T/∂h_1‖ = {norm:.3g} over T = {steps} steps: no decay. After training the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
+    "claim.irnn_start": ("초기화 직후 (W_hh = I) T = {steps} 시점에서 ‖∂h_T/∂h_1‖ = {norm:.3g}: 줄어들지 않습니다.",
+                         "As initialised (W_hh = I), ‖∂h_T/∂h_1‖ = {norm:.3g} over T = {steps} steps: no decay."),
+    "claim.irnn_start_decayed": ("초기화 직후에도 T = {steps} 시점에서 ‖∂h_T/∂h_1‖ = {norm:.3g}로 줄어듭니다 (꺼진 ReLU 유닛).",
+                                 "As initialised, ‖∂h_T/∂h_1‖ = {norm:.3g} over T = {steps} steps: it decays already (ReLU units that are off)."),
+    "claim.irnn_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델 ({baseline:.3g})보다 {factor:.1f}배 낮습니다.",
+                       "After {updates} updates the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
+    "claim.irnn_no_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}, 평균을 예측하면 {baseline:.3g}입니다: 3배 이상 낫지 않습니다.",
+                          "After {updates} updates the loss on the evaluation batch is {loss:.3g}; predicting the mean gives {baseline:.3g}: not 3× better."),
     "claim.copy": ("평가 배치의 손실: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 3 ln 4 / T = {baseline:.3f}. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).",
                    "Loss on the evaluation batch: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline 3 ln 4 / T = {baseline:.3f}. Symbols recalled: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%})."),
     "claim.gru_lstm": ("매개변수: GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}). 학습 손실이 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
@@ -222,7 +229,7 @@ S: dict[str, tuple[str, str]] = {
     "fig.cell_jacobian_map": ("셀 상태 ‖∂c_t/∂c_k‖₂ (상수 오차 회전목마)", "Cell state ‖∂c_t/∂c_k‖₂ (constant error carousel)"),
     "fig.terms": ("∂L/∂W_hh = Σ_k (시점 k의 항): 전체 방향으로의 기여", "∂L/∂W_hh = Σ_k (term of step k): contribution along the total"),
     "fig.derivs": ("시점별 f′(a_t) 분포 (곱해질수록 작아짐)", "Distribution of f′(a_t) per step (their product shrinks)"),
-    "fig.eigs": ("W_hh의 고유값 (복소평면)", "Eigenvalues of W_hh (complex plane)"),
+    "fig.eigs": ("{name}의 고유값 (복소평면)", "Eigenvalues of {name} (complex plane)"),
     "fig.decay": ("‖∂h_T/∂h_k‖ 대 T−k", "‖∂h_T/∂h_k‖ against T−k"),
     "fig.clip_norms": ("업데이트별 기울기 노름 ‖g‖", "Gradient norm ‖g‖ per update"),
     "fig.clip_loss": ("손실 곡선", "Loss curves"),
@@ -313,10 +320,12 @@ S: dict[str, tuple[str, str]] = {
     "exp.compare": (
         "RNN에서는 ∂h_t/∂x_1이 W_hh와 f′의 곱으로 빠르게 작아집니다. LSTM의 셀 상태는 c_t = f_t ⊙ c_{t-1} + …로 "
         "망각 게이트가 1에 가까우면 기울기를 거의 그대로 전달하고, GRU도 업데이트 게이트로 같은 지름길을 만듭니다. "
-        "GRU는 LSTM 매개변수의 약 3/4로 비슷한 성능을 냅니다.",
+        "GRU는 게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지는 과제마다 다르며, 아래 손실 곡선이 "
+        "이 실행의 결과입니다.",
         "In an RNN ∂h_t/∂x_1 shrinks quickly through products of W_hh and f′. The LSTM's cell state "
         "c_t = f_t ⊙ c_{t-1} + … passes gradient almost unchanged when the forget gate is near 1, and the GRU's update "
-        "gate builds the same shortcut. The GRU has about 3/4 of the LSTM's parameters and performs similarly."),
+        "gate builds the same shortcut. With three gate blocks instead of four, the GRU has 3/4 of the LSTM's "
+        "parameters; which of the two learns better depends on the task: the loss curves below are this run's."),
     "exp.timeline": (
         "학습하는 동안 저장한 매개변수를 되돌려 봅니다. W_hh의 고유값이 움직이면 ∂L/∂h_t가 과거로 얼마나 멀리 "
         "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다.",

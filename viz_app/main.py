@@ -13,6 +13,7 @@ import streamlit as st  # noqa: E402
 
 from viz_app import claims, controls, runs, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
+from viz_app.i18n import S as STRINGS  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
 from viz_app.views import bptt, clipping, compare, eigen, states, timeline, unroll  # noqa: E402
 
@@ -38,7 +39,8 @@ def scenario_banner(slot, state, run, trace) -> None:
     head = f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}"
     changed = claims.changed_fields(state)
     if changed:
-        head += "\n\n" + t("claim.changed", lang, fields=", ".join(changed))
+        labels = [t(f"ctl.{n}", lang) if f"ctl.{n}" in STRINGS else n for n in changed]
+        head += "\n\n" + t("claim.changed", lang, fields=", ".join(labels))
     box = slot.info if evidence is None or evidence.shown else slot.warning
     box(f"{head}\n\n{sentence}" if sentence else head)
 

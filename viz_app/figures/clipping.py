@@ -35,8 +35,9 @@ def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
 
 
 def clip_losses(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
-    """Loss per update of both runs, side by side, each with its own NaN/Inf marker."""
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True,
+    """Loss per update of both runs, side by side, each on its own labelled log axis (a shared axis would squash the
+    clipped run under the unclipped one's 1e10), each with its own NaN/Inf marker."""
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=False, horizontal_spacing=0.1,
                         subplot_titles=(t("leg.no_clip", lang), t("leg.with_clip", lang, thr=threshold)))
     for col, hist, colour in ((1, plain, theme.VERMILLION), (2, clipped, theme.BLUE)):
         fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.loss), mode="lines", showlegend=False,

@@ -35,7 +35,7 @@ def eigenvalue_plane(eigenvalues: np.ndarray, *, gamma: float, lang: str, rescal
                                  hovertemplate="λ = %{x:.3f} %{y:+.3f}i<extra></extra>"))
     pts = np.concatenate([ev, rescaled[np.isfinite(rescaled)] if rescaled is not None else ev])
     r = max(1.1, 1 / gamma * 1.05, float(np.abs(pts).max()) * 1.1 if len(pts) else 1.1)
-    theme.style(fig, title=t("fig.eigs", lang), height=440)
+    theme.style(fig, title=t("fig.eigs", lang, name=label), height=440)
     fig.update_xaxes(title=t("axis.re", lang), range=[-r, r], zeroline=True)
     fig.update_yaxes(title=t("axis.im", lang), range=[-r, r], scaleanchor="x", zeroline=True)
     return fig

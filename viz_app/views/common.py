@@ -6,7 +6,7 @@ import streamlit as st
 
 from urllib.parse import quote
 
-from .. import export
+from .. import export, runs
 from ..cache import LRU
 from ..figures.common import step_shape
 from ..i18n import t
@@ -84,7 +84,9 @@ def downloads(fig, key: str, state) -> None:
         def build():
             nonlocal slide_fig
             if slide_fig is None:
-                cap = export.caption(state, permalink(state)) if state.caption else None
+                run = runs.cached_run(state.run_config())
+                rho = run.main_spectrum().spectral_radius if run is not None else None
+                cap = export.caption(state, permalink(state), trained_rho=rho) if state.caption else None
                 slide_fig = slide(fig, background=state.slide, caption=cap)
             return export.to_bytes(slide_fig, fmt, scale=state.png_scale)
         return build
