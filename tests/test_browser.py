@@ -103,7 +103,7 @@ def test_korean_link_reproduces_a_view(server, page):
     _settle(page)
     _assert_clean(page, "20_ko_eigen_gru")
     body = page.inner_text("body")
-    assert t("view.eigen", "ko") in body and t("fig.eigs", "ko") in body
+    assert t("view.eigen", "ko") in body and t("fig.eigs", "ko", name="W_hn") in body  # the GRU block drawn
 
 
 def test_download_buttons_give_real_files(server, page):

@@ -101,3 +101,21 @@ def test_every_key_used_in_code_exists():
     missing = used - set(STRINGS)
     assert not missing, missing
     assert t("msg.training", "en", done=1, total=2, loss=0.5).startswith("Training")
+
+
+def test_every_link_in_the_readme_opens_what_it_says():
+    """Each `?...` link in the README parses without a notice; one naming a scenario opens that scenario's run."""
+    from urllib.parse import parse_qsl
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = [q for q in re.findall(r"`\?([^`\s]+)`", text) if "NAME" not in q]  # NAME: a placeholder
+    assert links
+    for query in links:
+        params = dict(parse_qsl(query))
+        st, notices = S.from_params(params)
+        assert notices == [], (query, notices)
+        if "scenario" in params:
+            base = S.baseline(params["scenario"])
+            overridden = {k for k in params if k != "scenario"}
+            for f in S.FIELDS:
+                if f.name not in overridden:
+                    assert getattr(st, f.name) == getattr(base, f.name), (query, f.name)

@@ -148,6 +148,8 @@ S: dict[str, tuple[str, str]] = {
     "msg.regime_undefined": ("W_hh에 NaN/Inf가 있어 스펙트럼을 계산할 수 없습니다.", "W_hh holds NaN/Inf: its spectrum is undefined."),
     "msg.measured_ratio": ("이 실행의 측정값: T = {steps} 시점에서 ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}.",
                            "Measured on this run: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g} over T = {steps} steps."),
+    "msg.sensitivity": ("이 실행의 측정값 (마지막 시점 t = {t}): ‖∂h_t/∂x_1‖ = {rnn:.2g} (RNN), {lstm:.2g} (LSTM), {gru:.2g} (GRU).",
+                        "Measured in this run at the last step t = {t}: ‖∂h_t/∂x_1‖ = {rnn:.2g} (RNN), {lstm:.2g} (LSTM), {gru:.2g} (GRU)."),
     "msg.compare_note": ("같은 과제·같은 예산으로 세 셀을 각각 학습합니다 (처음 한 번은 몇 초 걸립니다).",
                          "The three cells are trained on the same task and budget (the first time takes a few "
                          "seconds)."),
@@ -286,10 +288,10 @@ S: dict[str, tuple[str, str]] = {
     "exp.states": (
         "각 칸은 한 유닛의 한 시점 값입니다. LSTM에서는 c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, h_t = o_t ⊙ tanh(c_t)이고, "
         "GRU에서는 h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}입니다 (PyTorch 표기). 0.1 미만이나 0.9 초과로 포화된 게이트는 "
-        "σ′ ≈ 0이라 그 경로로 기울기가 거의 흐르지 않습니다.",
+        "σ′ = σ(1 − σ) < 0.09 (최대 0.25)라서 게이트 자체를 통해서는 기울기가 적게 흐릅니다.",
         "Each cell is one unit at one step. In an LSTM c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and h_t = o_t ⊙ tanh(c_t); in "
         "a GRU h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1} (PyTorch's convention). A gate saturated below 0.1 or above 0.9 "
-        "has σ′ ≈ 0, so almost no gradient flows through it."),
+        "has σ′ = σ(1 − σ) < 0.09 (at most 0.25), so little gradient flows through the gate itself."),
     "exp.bptt": (
         "∂L/∂h_t에는 그 시점의 출력에서 오는 항과, 뒤 시점에서 ∂h_{t+1}/∂h_t = diag(f′(a_{t+1})) W_hh를 곱해 "
         "거꾸로 전달되는 항이 더해집니다. ∂L/∂W_hh는 시점별 항의 합 Σ_k (∂L/∂a_k) h_{k-1}ᵀ이며, 막대 하나가 항 "
@@ -303,11 +305,11 @@ S: dict[str, tuple[str, str]] = {
     "exp.eigen": (
         "선형 RNN에서 h_t = W_hh h_{t-1}이면 W_hh = Q diag(λ) Q⁻¹이므로 W_hhᵗ = Q diag(λᵗ) Q⁻¹: |λ| < 1이면 사라지고 "
         "|λ| > 1이면 폭발합니다. 비선형일 때 Pascanu 외(2013)는 |f′| ≤ γ이면 σ_max(W_hh) < 1/γ일 때 기울기 소실이 "
-        "보장됨을 보였습니다 (tanh γ = 1, 시그모이드 γ = 1/4). 슬라이더로 W_hh의 스펙트럼 반경 ρ를 바꾸면 재학습 없이 "
+        "보장됨을 보였습니다 (기본 RNN; tanh γ = 1, 시그모이드 γ = 1/4). 슬라이더로 W_hh의 스펙트럼 반경 ρ를 바꾸면 재학습 없이 "
         "곡선이 다시 그려집니다.",
         "In a linear RNN h_t = W_hh h_{t-1}, W_hh = Q diag(λ) Q⁻¹ gives W_hhᵗ = Q diag(λᵗ) Q⁻¹: |λ| < 1 vanishes and "
         "|λ| > 1 explodes. With a nonlinearity bounded by |f′| ≤ γ, Pascanu et al. (2013) showed that "
-        "σ_max(W_hh) < 1/γ guarantees vanishing gradients (γ = 1 for tanh, 1/4 for the sigmoid). The slider rescales "
+        "σ_max(W_hh) < 1/γ guarantees vanishing gradients in a vanilla RNN (γ = 1 for tanh, 1/4 for the sigmoid). The slider rescales "
         "W_hh's spectral radius ρ and redraws the curve without retraining."),
     "exp.clipping": (
         "기울기 폭발은 손실 곡면의 절벽에서 생깁니다: 한 걸음이 매개변수를 멀리 날려 보냅니다. 노름 기준 클리핑은 "
@@ -318,14 +320,16 @@ S: dict[str, tuple[str, str]] = {
         "Compare the same model trained without and with clipping, and two gradient-descent paths on the cliff of "
         "the one-unit RNN x_t = w σ(x_{t-1}) + b."),
     "exp.compare": (
-        "RNN에서는 ∂h_t/∂x_1이 W_hh와 f′의 곱으로 빠르게 작아집니다. LSTM의 셀 상태는 c_t = f_t ⊙ c_{t-1} + …로 "
-        "망각 게이트가 1에 가까우면 기울기를 거의 그대로 전달하고, GRU도 업데이트 게이트로 같은 지름길을 만듭니다. "
-        "GRU는 게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지는 과제마다 다르며, 아래 손실 곡선이 "
-        "이 실행의 결과입니다.",
-        "In an RNN ∂h_t/∂x_1 shrinks quickly through products of W_hh and f′. The LSTM's cell state "
-        "c_t = f_t ⊙ c_{t-1} + … passes gradient almost unchanged when the forget gate is near 1, and the GRU's update "
-        "gate builds the same shortcut. With three gate blocks instead of four, the GRU has 3/4 of the LSTM's "
-        "parameters; which of the two learns better depends on the task: the loss curves below are this run's."),
+        "RNN에서 x_1이 h_t에 닿는 모든 경로는 시점마다 W_hh와 f′를 거칩니다. LSTM의 셀 상태 c_t = f_t ⊙ c_{t-1} + …에는 "
+        "인수가 망각 게이트뿐인 경로가 있고, GRU에는 업데이트 게이트 z_t를 통한 경로가 있어서, 게이트가 1에 가까우면 민감도가 "
+        "오래 남을 수 있습니다. 실제로 남는지는 과제가 기억을 요구하는지에 달려 있습니다 (복사 과제 시나리오를 보세요). GRU는 "
+        "게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지도 과제마다 다르며, 아래 곡선이 이 실행의 "
+        "결과입니다.",
+        "In an RNN every path from x_1 to h_t passes through W_hh and f′ at every step. The LSTM's cell state "
+        "c_t = f_t ⊙ c_{t-1} + … offers a path whose only factor is the forget gate, and the GRU one through its update "
+        "gate z_t: with those gates near 1 the sensitivity can last. Whether it does depends on whether the task needs "
+        "the memory (see the copy-task scenario). With three gate blocks instead of four, the GRU has 3/4 of the "
+        "LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
     "exp.timeline": (
         "학습하는 동안 저장한 매개변수를 되돌려 봅니다. W_hh의 고유값이 움직이면 ∂L/∂h_t가 과거로 얼마나 멀리 "
         "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다.",

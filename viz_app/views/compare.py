@@ -29,5 +29,7 @@ def render(state, run, trace):
         col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
     chart(F.sensitivity_curves(traces, lang=lang), "c_cmp_sens", selectable=False)
+    last = {c: float(tr.input_sensitivity[-1]) for c, tr in traces.items()}
+    st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].input_sensitivity) - 1, **last))
     chart(F.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", selectable=False)
     return state
