@@ -90,7 +90,9 @@ class _TopEigen:
 
 def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarray]:
     """Norm maps of ds_t/ds_k for k <= t (NaN above the diagonal): 'spectral' and 'frobenius' of the h-block, and
-    'cell_spectral' (||dc_t/dc_k||_2, LSTM only). js: [T, S, S]. Spectral norms are exact: the square root of the
+    'cell_spectral' (||dc_t/dc_k||_2, LSTM only). For an LSTM (s = (h, c)) the h-block is dh_t/dh_k with c_k held
+    fixed and the c-block dc_t/dc_k with h_k held fixed: blocks of the full chain J_t ... J_{k+1}.
+    js: [T, S, S]. Spectral norms are exact: the square root of the
     top eigenvalue of each (Frobenius-normalised) block's Gram matrix."""
     steps, size = js.shape[0], js.shape[1]
     whole = size == hidden  # RNN / GRU: the h-block is the whole state Jacobian

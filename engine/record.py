@@ -53,6 +53,8 @@ class Trace:
     weight_grad_terms: dict[str, np.ndarray] | None  # name -> (T, *W.shape), kept when H <= 64
     param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
     jacobian_batch: int  # batch element of the Jacobian maps
+    # LSTM: the state is s = (h, c) and these are blocks of ds_t/ds_k: the h map is dh_t/dh_k with c_k held fixed,
+    # the c map dc_t/dc_k with h_k held fixed (each block of the full product, not a derivative along one path)
     jacobian_norms: np.ndarray | None  # (T, T) ||dh_t/dh_k||_2, top layer, NaN above the diagonal
     jacobian_norms_fro: np.ndarray | None  # (T, T) Frobenius norm
     cell_jacobian_norms: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)

@@ -19,7 +19,7 @@ def render(state, run, trace):
     start = min(max(0, step - WIDTH // 2), max(0, steps - WIDTH))
     n = min(WIDTH, steps - start)
     phase_key = "unroll_phase"
-    cols = st.columns([1, 1, 1, 4])
+    cols = st.columns([2, 1, 1, 3])  # the toggle label fits in Korean and English
     through = cols[0].toggle(t("ctl.phase", lang), key="w_through")
     if through:
         phase = st.session_state.get(phase_key, 0)
