@@ -146,3 +146,22 @@ def test_upload_model_and_csv(server, page, tmp_path):
     _settle(page)
     _assert_clean(page, "31_uploaded_csv")
     assert "task=csv" in page.url
+
+
+def test_a_hostile_link_renders_as_text(server, page):
+    """The link of the hostile-links issue, plus a text to learn with HTML: no heading, link or image from it
+    renders; the values are quoted as text, and the chart draws the characters themselves."""
+    from urllib.parse import quote
+    hostile = "1\n\n# CLASS CANCELLED\n\n[details](https://evil.example)\n\n![x](https://evil.example/x.png)"
+    text = "<a href='https://evil.example'>click</a> & <b>x</b>"
+    page.goto(server + f"/?lang=en&view=states&seed={quote(hostile)}&epochs=5&text={quote(text)}")
+    _settle(page)
+    _assert_clean(page, "40_hostile_link")
+    links = page.locator("a[href*='evil']").evaluate_all("els => els.map(e => e.outerHTML.slice(0, 300))")
+    assert links == [], links
+    assert page.locator("img[src*='evil']").count() == 0
+    for level in ("h1", "h2", "h3"):
+        assert page.locator(f"{level}:has-text('CLASS CANCELLED')").count() == 0
+    assert "# CLASS CANCELLED" in page.inner_text("body")  # quoted, as text
+    drawn = [s.strip() for s in page.locator(".js-plotly-plot text").evaluate_all("els => els.map(e => e.textContent)")]
+    assert "<" in drawn and ">" in drawn and "&" in drawn  # one character per cell, drawn literally

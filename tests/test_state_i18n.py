@@ -19,6 +19,8 @@ def _random_state(rng):
     for f in S.FIELDS:
         if f.name == "hide":
             values[f.name] = ",".join(rng.sample(S.HIDEABLE, rng.randint(0, 3)))
+        elif f.name in ("data_id", "model_id"):  # content hashes
+            values[f.name] = rng.choice(["", "".join(rng.choice("0123456789abcdef") for _ in range(16))])
         elif f.name == "alphabet":  # distinct characters
             values[f.name] = "".join(rng.sample("ab c?.한글😀&=%#", rng.randint(0, 12)))
         elif f.choices:

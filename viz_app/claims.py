@@ -9,7 +9,7 @@ import math
 
 from engine import cliff, evidence, spectrum
 
-from . import scenarios
+from . import safe, scenarios
 from .i18n import t
 
 BLOCK_LABEL = {"rnn": "W_hh", "lstm": "W_hg", "gru": "W_hn"}  # the block drawn on the eigenvalue page
@@ -59,7 +59,8 @@ def _hello(ctx, lang):
     if ctx.run.eval_data.vocab is None:
         return None, ""
     ev = evidence.next_characters(ctx.run.net, ctx.run.eval_data)
-    v = dict(ev.values, updates=ctx.run.history.updates)
+    v = dict(ev.values, updates=ctx.run.history.updates, predicted=safe.md(ev.values["predicted"], safe.QUOTE_LIMIT),
+             target=safe.md(ev.values["target"], safe.QUOTE_LIMIT))  # the user's text, shown as text
     return ev, t("claim.next_chars_ok" if ev.shown else "claim.next_chars_not", lang, **v)
 
 

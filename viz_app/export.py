@@ -15,10 +15,11 @@ import shutil
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import plotly.graph_objects as go
 
-from . import deck, scenarios
+from . import deck, safe, scenarios
 from .state import from_params, to_params
 from .theme import slide
 
@@ -77,8 +78,8 @@ def caption(state, permalink: str, *, trained_rho: float | None = None) -> str:
     """Model, task, seed and key settings, and the URL that reproduces the figure. ``trained_rho``: the spectral
     radius of the W_hh drawn (after training), quoted beside the radius it was set to at initialisation."""
     cell = state.cell.upper() + (f" ({state.nonlinearity})" if state.cell == "rnn" else "")
-    task = state.task + (f" “{state.text[:40]}…”" if state.task == "char_lm" and len(state.text) > 40
-                         else f" “{state.text}”" if state.task == "char_lm" else f" T={state.length}")
+    text = safe.plot(safe.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
+    task = state.task + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
     rho = f" ρ₀={state.rho:g}" if state.rho else ""
     if trained_rho is not None:
         rho += f" → ρ={trained_rho:.3g}" if state.epochs else f" ρ={trained_rho:.3g}"
@@ -87,7 +88,7 @@ def caption(state, permalink: str, *, trained_rho: float | None = None) -> str:
              *([loss] if loss else []), f"{state.optimizer} lr={state.lr:g}", f"epochs={state.epochs}",
              f"clip={state.clip}" + (f"@{state.clip_threshold:g}" if state.clip != "none" else ""),
              f"tbptt={state.tbptt}", f"seed={state.seed}"]
-    return " · ".join(parts) + "<br>" + permalink
+    return " · ".join(parts) + "<br>" + safe.plot(permalink)
 
 
 def file_name(state, name: str, fmt: str) -> str:
@@ -112,7 +113,7 @@ def batch(state, out: Path, fmt: str, *, background: str = "light", scale: float
     written = []
     for i, (view, name, fig) in enumerate(figures):
         view_state = state.with_(view=view)
-        query = "&".join(f"{k}={v}" for k, v in to_params(view_state).items())
+        query = "&".join(f"{k}={quote(v)}" for k, v in to_params(view_state).items())
         cap = caption(view_state, f"{base_url}?{query}", trained_rho=rho) if with_caption else None
         path = out / file_name(view_state, name, fmt)
         path.write_bytes(to_bytes(slide(fig, background=background, caption=cap), fmt, scale=scale))

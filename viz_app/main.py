@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` 
 
 import streamlit as st  # noqa: E402
 
-from viz_app import claims, controls, runs, scenarios  # noqa: E402
+from viz_app import claims, controls, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import S as STRINGS  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
@@ -58,7 +58,8 @@ def main() -> None:
         st.title(t("app.title", lang))
     banner = st.empty() if state.scenario else None  # filled once the run is known: its numbers go in it
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
-        st.warning(t("msg.bad_param", lang, name=name, value=value, reason=reason))
+        st.warning(t("msg.bad_param", lang, name=name, value=safe.md(value, safe.QUOTE_LIMIT),
+                     reason=safe.md(reason, 200)))
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario
     view = state.view if S.hidden(state, "view") else st.segmented_control(

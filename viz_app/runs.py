@@ -17,6 +17,7 @@ from engine import DataError, EngineError, StateDictError, TextError, Vocabulary
 from engine.io import load_model
 from engine.cliff import demo as cliff_demo
 
+from . import safe
 from .cache import LRU
 from .i18n import t
 
@@ -132,16 +133,18 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
 
 
 def error_message(e: EngineError, lang: str) -> str:
-    """One clear sentence in the user's language for an engine error."""
+    """One clear sentence in the user's language for an engine error; what it quotes of the user's input (texts,
+    CSV headers, state_dict keys) is shown as text, not Markdown."""
     if isinstance(e, VocabularyError):
-        return t("msg.vocab", lang, chars=" ".join(e.unknown[:10]))
+        return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
     if isinstance(e, TextError):
         return t("msg.text", lang, max=tasks.MAX_TEXT)
+    reason = safe.md(e, 300)
     if isinstance(e, StateDictError):
-        return t("msg.bad_model", lang, reason=str(e))
+        return t("msg.bad_model", lang, reason=reason)
     if isinstance(e, DataError):
-        return t("msg.bad_data", lang, reason=str(e))
-    return t("msg.bad_config", lang, reason=str(e))
+        return t("msg.bad_data", lang, reason=reason)
+    return t("msg.bad_config", lang, reason=reason)
 
 
 def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True):

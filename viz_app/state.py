@@ -6,6 +6,7 @@ back to its default with a notice (never an exception). The seed is part of the 
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from dataclasses import dataclass, fields, make_dataclass, replace
 from dataclasses import field as dc_field
@@ -79,6 +80,7 @@ BY_NAME = {f.name: f for f in FIELDS}
 RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
 MAX_TEXT_URL = 2000
 MAX_ALPHABET = 256
+MAX_TARGET = 100
 
 
 def _run_config(self) -> RunConfig:
@@ -97,15 +99,25 @@ AppState = make_dataclass("AppState", [(f.name, f.kind, dc_field(default=f.defau
 def parse_value(f: Field, raw: str):
     """The typed value of ``raw`` for field ``f``, or raise ValueError with the reason."""
     if f.kind is int:
-        value = int(raw.strip())
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError("not a whole number") from None  # Python's message would repeat the raw value
     elif f.kind is float:
-        value = float(raw.strip())
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError("not a number") from None
         if not math.isfinite(value):
             raise ValueError("not a finite number")
     else:
         value = raw
         if f.name == "text" and len(value) > MAX_TEXT_URL:
             raise ValueError(f"longer than {MAX_TEXT_URL} characters")
+        if f.name in ("data_id", "model_id") and value and not re.fullmatch(r"[0-9a-f]{16}", value):
+            raise ValueError("not an upload id (16 hex digits)")
+        if f.name == "target" and len(value) > MAX_TARGET:
+            raise ValueError(f"a column name is at most {MAX_TARGET} characters")
         if f.name == "alphabet" and (len(value) > MAX_ALPHABET or len(set(value)) != len(value)):
             raise ValueError(f"an alphabet is at most {MAX_ALPHABET} distinct characters")
         if f.name == "hide" and value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import theme
+from .. import safe, theme
 from ..i18n import t
 
 
@@ -64,4 +64,4 @@ def char_labels(trace, vocab: str | None) -> list[str] | None:
     if vocab is None:
         return None
     ids = trace.inputs[:, 0].argmax(-1)
-    return ["␣" if vocab[i] == " " else vocab[i] for i in ids]
+    return ["␣" if vocab[i] == " " else safe.plot(vocab[i]) for i in ids]

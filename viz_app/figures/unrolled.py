@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import theme
+from .. import safe, theme
 from ..i18n import t
 from .common import char_labels
 
@@ -19,7 +19,7 @@ def _prediction_text(trace, s: int, vocab: str | None) -> str:
     p = np.exp(out - out.max())
     p /= p.sum()
     top = np.argsort(-p)[:3]
-    return "<br>".join(f"{'␣' if vocab[i] == ' ' else vocab[i]} {p[i]:.2f}" for i in top)
+    return "<br>".join(f"{'␣' if vocab[i] == ' ' else safe.plot(vocab[i])} {p[i]:.2f}" for i in top)
 
 
 def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int = 0, width: int = 8,
