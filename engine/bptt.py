@@ -25,7 +25,7 @@ Tests check all of it against torch.autograd, torch's modules and finite differe
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -172,16 +172,19 @@ class Layer(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell, nl):
         fw = forward(cell, nl, x, h0, c0 if cell == "lstm" else None, w_ih, w_hh, b_ih, b_hh)
-        ctx.fw, ctx.cell, ctx.nl = fw, cell, nl
-        ctx.save_for_backward(w_ih, w_hh)
+        # fw.out is the tensor returned below, whose grad_fn is this ctx: kept as a plain field it would make a
+        # reference cycle (ctx -> fw -> out -> grad_fn -> ctx) that only the cyclic collector frees, so every
+        # update's activations would stay alive. save_for_backward holds an output without the cycle.
+        ctx.fw, ctx.cell, ctx.nl = replace(fw, out=None), cell, nl
+        ctx.save_for_backward(w_ih, w_hh, fw.out)
         h_last = fw.out[-1]
         c_last = fw.cell[-1] if cell == "lstm" else torch.zeros_like(h_last)
         return fw.out, h_last, c_last
 
     @staticmethod
     def backward(ctx, d_out, d_h_last, d_c_last):
-        w_ih, w_hh = ctx.saved_tensors
-        fw, cell = ctx.fw, ctx.cell
+        w_ih, w_hh, out = ctx.saved_tensors
+        fw, cell = replace(ctx.fw, out=out), ctx.cell
         d_out = d_out if d_out is not None else torch.zeros_like(fw.out)
         bw = backward(cell, ctx.nl, fw, d_out, w_hh, None, d_h_last, d_c_last if cell == "lstm" else None)
         g_ih, g_hh, g_bih, g_bhh = weight_grads(fw, bw)
