@@ -24,6 +24,8 @@ from . import bptt, cells, jacobian, losses, spectrum
 from .model import RecurrentNet
 
 TERM_MATRIX_MAX_HIDDEN = 64
+TERM_MATRIX_MAX_ELEMENTS = 8_000_000  # a stack of per-step terms (T, G, X) is kept as matrices up to 32 MB
+TERM_GRAM_ELEMENTS = 131_072  # otherwise its norms come from (B, B) Gram matrices, this many elements at a time
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +52,7 @@ class Trace:
     grad_hidden_truncated: np.ndarray | None  # (L, T, B, H) with truncated BPTT of window ``tbptt_window``
     tbptt_window: int | None
     weight_grad_term_norms: dict[str, np.ndarray] | None  # "weight_hh_l0" ... -> (T,) ||step t's term||_F
-    weight_grad_terms: dict[str, np.ndarray] | None  # name -> (T, *W.shape), kept when H <= 64
+    weight_grad_terms: dict[str, np.ndarray] | None  # name -> (T, *W.shape), the stacks small enough to keep
     param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
     jacobian_batch: int  # batch element of the Jacobian maps
     # LSTM: the state is s = (h, c) and these are blocks of ds_t/ds_k: the h map is dh_t/dh_k with c_k held fixed,
@@ -58,7 +60,7 @@ class Trace:
     jacobian_norms: np.ndarray | None  # (T, T) ||dh_t/dh_k||_2, top layer, NaN above the diagonal
     jacobian_norms_fro: np.ndarray | None  # (T, T) Frobenius norm
     cell_jacobian_norms: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
-    jacobian_by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer
+    jacobian_by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer (record(all_layer_maps=True))
     input_sensitivity: np.ndarray | None  # (T,) ||dh^L_t / dx_0||_2
     weight_hh: tuple  # per layer: W_hh as recorded, (G, H) numpy
     nonfinite: dict[str, int | None] = field(default_factory=dict)  # quantity -> first step that is non-finite
@@ -153,14 +155,11 @@ def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reductio
     return xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, direct_top, grads
 
 
-def _recurrent_grads(fws, bws, terms: dict[str, Tensor] | None) -> dict[str, Tensor]:
-    """dL/dtheta of the recurrent core: the per-step terms summed over t (or the same sum taken directly)."""
+def _recurrent_grads(fws, bws) -> dict[str, Tensor]:
+    """dL/dtheta of the recurrent core: sum_t of the per-step terms, taken directly as one product over (T, B)."""
     grads = {}
     for k, (fw, bw) in enumerate(zip(fws, bws)):
-        w_ih, w_hh, b_ih, b_hh = bptt.weight_grads(fw, bw, weights=terms is None)
-        if terms is not None:
-            w_ih, w_hh = terms[f"weight_ih_l{k}"].sum(0), terms[f"weight_hh_l{k}"].sum(0)
-        for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (w_ih, w_hh, b_ih, b_hh)):
+        for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), bptt.weight_grads(fw, bw)):
             grads[f"recurrent.{name}_l{k}"] = g
     return grads
 
@@ -172,22 +171,48 @@ def _stack(layers, get) -> np.ndarray:
     return np.stack([_np(get(g)) for g in layers])
 
 
-def _weight_terms(fws, bws) -> dict[str, Tensor]:
-    """Step t's term in dL/dW_hh is (dL/dgh_t)^T h_{t-1}, in dL/dW_xh it is (dL/dgi_t)^T x_t (batch summed)."""
-    terms = {}
+def _term_stack(d: Tensor, v: Tensor, keep: bool) -> tuple[Tensor, Tensor | None]:
+    """Step t's term sum_b d_tb v_tb^T for every t: (its Frobenius norms (T,), the matrices (T, G, X) if ``keep``).
+
+    Without ``keep`` no (G, X) matrix is formed: ||sum_b d_b v_b^T||_F^2 = sum_{b,b'} (d_b . d_b') (v_b . v_b'), from
+    two (B, B) Gram matrices per step, a chunk of steps at a time in float64. (Forming the matrices chunk by chunk
+    would be just as small in theory, but repeated 12 MB temporaries grew glibc's heap to the full 8 GB stack.)"""
+    if keep:
+        terms = torch.bmm(d.transpose(1, 2), v)  # (T, G, X)
+        return torch.linalg.matrix_norm(terms), terms
+    steps, batch = d.shape[0], d.shape[1]
+    chunk = max(1, TERM_GRAM_ELEMENTS // (batch * batch))
+    norms = []
+    for s in range(0, steps, chunk):
+        dc, vc = d[s:s + chunk].double(), v[s:s + chunk].double()  # (c, B, G), (c, B, X)
+        gram = torch.bmm(dc, dc.transpose(1, 2)) * torch.bmm(vc, vc.transpose(1, 2))  # (c, B, B)
+        norms.append(gram.sum((1, 2)).clamp_min(0).sqrt())
+    return torch.cat(norms).to(d.dtype), None
+
+
+def _weight_terms(fws, bws, hidden: int) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Step t's term in dL/dW_hh is (dL/dgh_t)^T h_{t-1}, in dL/dW_xh it is (dL/dgi_t)^T x_t (batch summed).
+    Returns (norms by name, matrices by name for the stacks small enough to keep: W_hh with H <= 64, any stack
+    up to TERM_MATRIX_MAX_ELEMENTS). A 2000-character vocabulary never becomes one (T, G, V) tensor."""
+    norms, kept = {}, {}
     for k, (fw, bw) in enumerate(zip(fws, bws)):
-        terms[f"weight_hh_l{k}"] = torch.bmm(bw.d_gh.transpose(1, 2), fw.h_prev)  # (T, G, H)
-        terms[f"weight_ih_l{k}"] = torch.bmm(bw.d_gi.transpose(1, 2), fw.x)  # (T, G, I)
-    return terms
+        for name, d, v in ((f"weight_hh_l{k}", bw.d_gh, fw.h_prev), (f"weight_ih_l{k}", bw.d_gi, fw.x)):
+            size = d.shape[0] * d.shape[2] * v.shape[2]
+            keep = size <= TERM_MATRIX_MAX_ELEMENTS and (hidden <= TERM_MATRIX_MAX_HIDDEN or "ih" in name)
+            norms[name], matrices = _term_stack(d, v, keep)
+            if matrices is not None:
+                kept[name] = matrices
+    return norms, kept
 
 
 def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy", mode: str = "many_to_many", *,
            reduction: str = "mean", tbptt_window: int | None = None, jacobian_batch: int = 0, jacobians: bool = True,
-           weight_terms: bool = True) -> Trace:
+           weight_terms: bool = True, all_layer_maps: bool = False) -> Trace:
     """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes.
 
-    ``jacobians=False`` skips the T x T maps and the input sensitivity; ``weight_terms=False`` skips the per-step
-    dL/dW terms (their norms are then None). Everything else is always recorded.
+    ``jacobians=False`` skips the T x T maps and the input sensitivity; ``all_layer_maps=True`` adds the map of
+    every layer (``jacobian_by_layer``; the views draw the top layer's only). ``weight_terms=False`` skips the
+    per-step dL/dW terms (their norms are then None). Everything else is always recorded.
     """
     net.eval()
     xin, outputs, per_step, mask, total, fws, bws, direct_top, grads = _run(net, x, y, loss, mode, reduction)
@@ -198,10 +223,9 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         truncated = np.stack([_np(b.total) for b in _backward_all(net, fws, direct_top, cuts)[0]])
     cell, nl = net.cell, net.nonlinearity
     names = list(fws[0].parts)
-    terms = _weight_terms(fws, bws) if weight_terms else None
-    grads |= _recurrent_grads(fws, bws, terms)
-    keep = terms is not None and net.hidden_size <= TERM_MATRIX_MAX_HIDDEN
-    jac = _jacobians(net, fws, jacobian_batch) if jacobians else {}
+    term_norms, terms = _weight_terms(fws, bws, net.hidden_size) if weight_terms else (None, None)
+    grads |= _recurrent_grads(fws, bws)
+    jac = _jacobians(net, fws, jacobian_batch, all_layer_maps) if jacobians else {}
     hidden = _stack(fws, lambda f: f.out)
     grad_hidden = _stack(bws, lambda b: b.total)
     per_np = _np(per_step)
@@ -214,8 +238,8 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, direct_top)]),
         grad_cell=_stack(bws, lambda b: b.d_cell) if cell == "lstm" else None,
         grad_hidden_truncated=truncated, tbptt_window=tbptt_window if truncated is not None else None,
-        weight_grad_term_norms={n: _np(torch.linalg.matrix_norm(m)) for n, m in terms.items()} if terms else None,
-        weight_grad_terms={n: _np(m) for n, m in terms.items()} if keep else None,
+        weight_grad_term_norms={n: _np(v) for n, v in term_norms.items()} if term_norms is not None else None,
+        weight_grad_terms={n: _np(m) for n, m in terms.items()} if terms else None,
         param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
         jacobian_batch=jacobian_batch, jacobian_norms=jac.get("spectral"), jacobian_norms_fro=jac.get("frobenius"),
         cell_jacobian_norms=jac.get("cell_spectral"), jacobian_by_layer=jac.get("by_layer"),
@@ -234,16 +258,18 @@ def _directs(net: RecurrentNet, bws, direct_top: Tensor) -> list[Tensor]:
     return out
 
 
-def _jacobians(net: RecurrentNet, fws, b: int) -> dict:
-    """Jacobian-norm maps of every layer for batch element b, and the input sensitivity of the top layer."""
+def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> dict:
+    """The top layer's Jacobian-norm maps for batch element b (every layer's with ``all_layer_maps``), and the input
+    sensitivity of the top layer (which needs every layer's step Jacobians, not their maps)."""
     maps, sens_layers = [], []
     for k, fw in enumerate(fws):
         w_ih, w_hh, _, b_hh = _layer_weights(net, k)
         c_prev = fw.c_prev[:, b] if fw.c_prev is not None else None
         js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, fw.gi[:, b], fw.h_prev[:, b], c_prev)
-        maps.append(jacobian.chain_norms(js, net.hidden_size, net.cell == "lstm"))
+        if all_layer_maps or k == len(fws) - 1:
+            maps.append(jacobian.chain_norms(js, net.hidden_size, net.cell == "lstm"))
         sens_layers.append((js, ks, w_ih))
     top = maps[-1]
     return {"spectral": top["spectral"], "frobenius": top["frobenius"], "cell_spectral": top.get("cell_spectral"),
-            "by_layer": np.stack([m["spectral"] for m in maps]),
+            "by_layer": np.stack([m["spectral"] for m in maps]) if all_layer_maps else None,
             "input_sensitivity": jacobian.input_sensitivity(sens_layers, net.hidden_size)}

@@ -154,8 +154,8 @@ S: dict[str, tuple[str, str]] = {
                          "The three cells are trained on the same task and budget (the first time takes a few "
                          "seconds)."),
     "msg.params": ("{cell}: 매개변수 {n:,}개, 마지막 손실 {loss:.4g}", "{cell}: {n:,} parameters, final loss {loss:.4g}"),
-    "msg.no_terms": ("H > 64에서는 단계별 항을 행렬로 저장하지 않아 노름만 보입니다.",
-                     "For H > 64 the per-step terms are kept as norms only."),
+    "msg.no_terms": ("H > 64이거나 시퀀스가 길면 단계별 항을 행렬로 저장하지 않아 노름만 보입니다 (메모리 한도).",
+                     "For H > 64 or long sequences the per-step terms are kept as norms only (a memory bound)."),
     "msg.bad_model": ("올린 모델을 쓸 수 없습니다: {reason}", "The uploaded model cannot be used: {reason}"),
     "msg.bad_data": ("올린 데이터를 쓸 수 없습니다: {reason}", "The uploaded data cannot be used: {reason}"),
     "msg.model_info": ("{cell}, 입력 {i}, 은닉 {h}, {layers}층{readout}", "{cell}, input {i}, hidden {h}, {layers} layer(s){readout}"),

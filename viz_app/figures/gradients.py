@@ -73,7 +73,7 @@ def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> 
     steps = len(norms)
     x = np.arange(steps)
     fig = go.Figure()
-    if trace.weight_grad_terms is not None:
+    if trace.weight_grad_terms and name in trace.weight_grad_terms:
         proj, total = analysis.term_projections(trace.weight_grad_terms[name])
         colours = [theme.BLUE if v >= 0 else theme.VERMILLION for v in proj]
         fig.add_trace(go.Bar(x=x, y=proj, customdata=x, marker_color=colours, name=t("axis.contribution", lang),

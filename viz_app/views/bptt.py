@@ -37,7 +37,7 @@ def render(state, run, trace):
                   selectable=False)
         else:
             chart(figure(F.derivative_distribution, trace, lang=lang), "c_bptt_deriv", selectable=False)
-    if trace.weight_grad_terms is None:
+    if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in (trace.weight_grad_terms or {}):
         st.info(t("msg.no_terms", lang))
     chart(figure(F.term_bars, trace, lang=lang, highlight=step), "c_bptt_terms")
     if trace.weight_grad_term_norms is not None and not state.scenario == "bptt_terms":  # the banner says it there
