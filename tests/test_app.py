@@ -102,6 +102,16 @@ CASES = [
     ({"clip": "value", "clip_threshold": "0.01"}, "charts"),
     ({"lr": "abc", "hidden_size": "-4", "view": "nope"}, "notice"),
     ({"seed": "2147483647"}, "charts"),
+    # pairs of fields that are each valid alone
+    ({"task": "csv"}, "notice"),  # no upload: a notice and the default task
+    ({"task": "csv", "data_id": "0123456789abcdef"}, "error"),  # an upload of another session / evicted
+    ({"model_id": "0123456789abcdef"}, "error"),
+    ({"task": "copy", "loss": "mse"}, "error"),  # the loss choice is the char-LM's
+    ({"task": "adding", "alphabet": "abc"}, "error"),
+    ({"text": "hello", "alphabet": "abc"}, "error"),  # characters outside the alphabet
+    ({"cell": "lstm", "nonlinearity": "relu"}, "charts"),  # the nonlinearity is the vanilla RNN's
+    ({"tbptt": "200", "task": "copy", "length": "12"}, "charts"),  # a window longer than the sequence
+    ({"scenario": "exploding", "cell": "gru"}, "charts"),
 ]
 
 

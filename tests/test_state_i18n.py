@@ -121,3 +121,31 @@ def test_every_link_in_the_readme_opens_what_it_says():
             for f in S.FIELDS:
                 if f.name not in overridden:
                     assert getattr(st, f.name) == getattr(base, f.name), (query, f.name)
+
+
+EDGE = {"cell": ["lstm", "gru"], "nonlinearity": ["relu"], "hidden_size": ["1", "128"], "num_layers": ["3"],
+        "init": ["identity", "np_rnn"], "rho": ["0", "10"], "task": ["csv", "copy", "adding", "spike"],
+        "text": ["ab", "😀🙂"], "alphabet": ["ab", "abcdefghijklmnopqrstuvwxyz ?!.,;01😀🙂"], "loss": ["mse"],
+        "reduce": ["sum"], "length": ["1", "7", "200"], "optimizer": ["sgd"], "lr": ["10", "1e-05"],
+        "epochs": ["0"], "clip": ["value"], "clip_threshold": ["0.01"], "tbptt": ["1", "200"], "batch": ["1"],
+        "data_id": ["0123456789abcdef"], "model_id": ["0123456789abcdef"], "target": ["x"], "scenario": ["irnn"]}
+
+
+def test_every_pair_of_unusual_fields_is_valid_or_refused_with_a_typed_error():
+    """Pairs of fields each valid alone: the state parses (a notice at most), and the run's settings either build
+    their task and model or raise an EngineError, which the app shows as one sentence (never a traceback)."""
+    import itertools
+
+    from engine import EngineError, experiment
+    items = [(k, v) for k, vs in EDGE.items() for v in vs]
+    for (k1, v1), (k2, v2) in itertools.combinations(items, 2):
+        if k1 == k2:
+            continue
+        st, _ = S.from_params({k1: v1, k2: v2, "epochs": "0"})
+        cfg = st.run_config()
+        try:
+            cfg.check()
+            if cfg.task != "csv" and not cfg.model_id:
+                experiment.build_model(cfg, experiment.task_batch(cfg, -1))
+        except EngineError:
+            pass

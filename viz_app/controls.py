@@ -46,7 +46,7 @@ def sidebar(state) -> tuple[object, bool]:
                                 format_func=lambda v: option(v, lang))
             rho = st.slider(t("ctl.rho", lang), 0.0, 10.0, value=float(state.rho), step=0.05)
             st.subheader(t("ctl.task", lang))
-            names = tuple(tasks.TASKS) + (("csv",) if state.data_id else ())
+            names = tuple(tasks.TASKS) + (("csv",) if state.data_id or state.task == "csv" else ())
             task = st.selectbox(t("ctl.task", lang), names, index=names.index(state.task),
                                 format_func=lambda v: option(v, lang), label_visibility="collapsed")
             text = st.text_area(t("ctl.text", lang), value=state.text, max_chars=S.MAX_TEXT_URL, height=80)

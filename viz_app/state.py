@@ -161,6 +161,9 @@ def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, 
     ``scenario=NAME`` applies that scenario's settings first; every other parameter of the link overrides them, so
     ``?scenario=vanishing`` opens the scenario's model and ``?scenario=vanishing&seed=3`` the same with seed 3."""
     values, notices = _parse(params)
+    if values.get("task") == "csv" and not values.get("data_id"):  # a CSV task needs this session's upload
+        notices.append(("task", "csv", "an uploaded CSV is needed; upload one in the sidebar"))
+        del values["task"]
     base = baseline(values.get("scenario", ""))
     return replace(base, **values), notices
 
