@@ -4,6 +4,7 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 import zlib
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -96,7 +97,8 @@ def test_korean_renders_real_glyphs():
 def test_caption_names_settings_and_permalink():
     st = AppState().with_(cell="gru", seed=7, clip="norm", clip_threshold=0.5)
     cap = export.caption(st, "http://x/?cell=gru&seed=7")
-    assert "GRU" in cap and "seed=7" in cap and "clip=norm@0.5" in cap and cap.endswith("?cell=gru&seed=7")
+    assert "GRU" in cap and "seed=7" in cap and "clip=norm@0.5" in cap
+    assert cap.endswith("?cell=gru&amp;seed=7")  # Plotly text: the entity shows as "&"
 
 
 def test_batch_exporter_on_a_scenario(tmp_path, capsys):
@@ -149,3 +151,27 @@ def test_caption_quotes_the_trained_radius_beside_the_initial_one():
     cap = export.caption(st, "http://x/?scenario=vanishing", trained_rho=deck.trained_rho(st))
     assert "ρ₀=0.6" in cap and f"ρ={rho:.3g}" in cap and abs(rho - 0.6) > 0.05
     assert export.file_name(st, "decay", "png").startswith("vanishing-eigen-decay")
+
+
+def test_cli_refuses_a_bad_scale(capsys):
+    with pytest.raises(SystemExit) as e:
+        export.main(["--scenario", "hello", "--format", "png", "--scale", "1e6"])
+    assert e.value.code == 2 and "between 0.25 and 8" in capsys.readouterr().err
+    with pytest.raises(export.ExportError):
+        export.to_bytes(go.Figure(), "png", scale=0)
+
+
+def test_a_browser_that_does_not_answer_ends_with_a_message_not_a_hang(tmp_path):
+    """BROWSER_PATH=/bin/true starts and exits at once; Kaleido then waits forever. The CLI stops within the
+    timeout with one sentence, and the app's lock is free again."""
+    import os
+    import subprocess
+    import sys
+    import time
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "BROWSER_PATH": "/bin/true", "RNN_VIZ_EXPORT_TIMEOUT": "8", "PYTHONPATH": str(root)}
+    start = time.time()
+    out = subprocess.run([sys.executable, "-m", "viz_app.export", "--scenario", "hello", "--format", "png",
+                          "--out", str(tmp_path)], cwd=root, env=env, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 1 and "did not answer within 8 s" in out.stderr, out.stderr[-1500:]
+    assert time.time() - start < 200

@@ -28,6 +28,9 @@ MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "h
 INSTALL_HINT = "sudo apt-get install chromium"
 _LOCK = threading.Lock()
 _STARTED = False
+EXPORT_TIMEOUT = float(os.environ.get("RNN_VIZ_EXPORT_TIMEOUT", "60"))  # seconds for one figure
+MIN_SCALE, MAX_SCALE = 0.25, 8.0  # PNG pixel scale
+MIN_SIDE, MAX_SIDE = 100, 5000  # figure width / height in pixels
 
 
 class ExportError(RuntimeError):
@@ -55,23 +58,56 @@ def _ensure_server() -> None:
         _STARTED = True
 
 
-def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0) -> bytes:
-    """The figure as ``fmt`` (png, svg, pdf, html) at its layout's width x height (PNG pixels: times ``scale``)."""
+def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, timeout: float | None = None) -> bytes:
+    """The figure as ``fmt`` (png, svg, pdf, html) at its layout's width x height (PNG pixels: times ``scale``).
+
+    A browser that does not answer within ``timeout`` seconds (EXPORT_TIMEOUT by default) gives an ExportError,
+    the lock is released and the next call starts a new browser: a broken Chromium never holds the app's exports."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {FORMATS}")
-    if fmt == "html":  # self-contained: plotly.js embedded, opens offline
-        return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode()
+    if not (isinstance(scale, int | float) and MIN_SCALE <= scale <= MAX_SCALE):
+        raise ExportError(f"scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale!r}")
     width = fig.layout.width or 1600
     height = fig.layout.height or 900
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise ExportError(f"width and height must be between {MIN_SIDE} and {MAX_SIDE} pixels, got {width} x {height}")
+    if fmt == "html":  # self-contained: plotly.js embedded, opens offline
+        return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode()
     opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
-    with _LOCK:
+    limit = EXPORT_TIMEOUT if timeout is None else timeout
+    if not _LOCK.acquire(timeout=limit):
+        raise ExportError(f"another export is still running after {limit:g} s; try again")
+    try:
         _ensure_server()
         import kaleido
 
-        try:
-            return kaleido.calc_fig_sync(fig, opts=opts)
-        except Exception as e:  # Kaleido / chromium failures of any kind reach the user as one sentence
-            raise ExportError(f"{fmt.upper()} export failed: {e}") from e
+        done, box = threading.Event(), {}
+
+        def render():  # in a daemon thread: one stuck in a dead browser never blocks the process from exiting
+            try:
+                box["bytes"] = kaleido.calc_fig_sync(fig, opts=opts)
+            except Exception as e:  # Kaleido / chromium failures of any kind reach the user as one sentence
+                box["error"] = e
+            done.set()
+
+        threading.Thread(target=render, daemon=True, name="kaleido-render").start()
+        if not done.wait(limit):
+            _reset_server()
+            raise ExportError(f"{fmt.upper()} export: the browser did not answer within {limit:g} s")
+        if "error" in box:
+            raise ExportError(f"{fmt.upper()} export failed: {box['error']}") from box["error"]
+        return box["bytes"]
+    finally:
+        _LOCK.release()
+
+
+def _reset_server() -> None:
+    """Forget a browser that stopped answering (stopping it in the background, which may hang too)."""
+    global _STARTED
+    _STARTED = False
+    import kaleido
+
+    threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True}, daemon=True).start()
 
 
 def caption(state, permalink: str, *, trained_rho: float | None = None) -> str:
@@ -124,6 +160,16 @@ def batch(state, out: Path, fmt: str, *, background: str = "light", scale: float
     return written
 
 
+def _scale(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {raw!r}") from None
+    if not MIN_SCALE <= value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"must be between {MIN_SCALE:g} and {MAX_SCALE:g}, got {raw}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m viz_app.export", description=__doc__.split("\n\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -132,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--format", choices=FORMATS, default="pdf")
     ap.add_argument("--out", type=Path, default=Path("slides"))
     ap.add_argument("--background", choices=("light", "dark"), default="light")
-    ap.add_argument("--scale", type=float, default=2.0, help="PNG pixel scale (2 = 3200 x 1800)")
+    ap.add_argument("--scale", type=_scale, default=2.0,
+                    help=f"PNG pixel scale, {MIN_SCALE:g} to {MAX_SCALE:g} (2 = 3200 x 1800)")
     ap.add_argument("--lang", choices=("ko", "en"))
     ap.add_argument("--no-caption", action="store_true")
     a = ap.parse_args(argv)
