@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from . import analysis, init, losses, spectrum, tasks
+from . import analysis, budget, init, losses, spectrum, tasks
 from .errors import ConfigError
 from .model import RecurrentNet, check_model_args
 from .record import Trace, record
@@ -140,24 +140,39 @@ class Run:
 
 
 def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None, *,
-        data: tasks.TaskData | None = None, model: RecurrentNet | None = None) -> Run:
+        data: tasks.TaskData | None = None, model: RecurrentNet | None = None, budgeted: bool = False) -> Run:
     """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings).
 
     ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model, shown as it
-    is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs."""
+    is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
+    ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
+    (engine.limits), before any training."""
     cfg.check()
     if model is not None:
         net = copy.deepcopy(model)
         eval_data = data or _model_input(cfg, net)
+        if budgeted:
+            check_budget(cfg, eval_data, net.cell, net.hidden_size, net.num_layers, epochs=0)
         return Run(cfg, net, train(net, eval_data, TrainConfig(epochs=0)), eval_data)
     if cfg.task == "csv" and data is None:
         raise ConfigError("the uploaded data is no longer on the server; upload the file again")
     eval_data = replace(data, reduction=cfg.reduce) if data is not None else task_batch(cfg, -1)
+    if budgeted:
+        check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=cfg.epochs)
     net = build_model(cfg, eval_data)
     torch.manual_seed(cfg.seed)
     fixed = cfg.task in ("char_lm", "csv")
     history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress)
     return Run(cfg, net, history, eval_data)
+
+
+def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: int, layers: int, *, epochs: int):
+    """budget.check for this run: a fixed batch (text, CSV, upload) trains on the recorded sequence itself."""
+    steps, batch = eval_data.x.shape[0], eval_data.x.shape[1]
+    fixed = cfg.task in ("char_lm", "csv") or cfg.model_id
+    shape = budget.Shape(eval_data.input_size, eval_data.output_size, steps, batch if fixed else cfg.batch, steps,
+                         batch)
+    return budget.check(cell, hidden, layers, epochs, shape, text_run=cfg.task == "char_lm")
 
 
 def _model_input(cfg: RunConfig, net: RecurrentNet) -> tasks.TaskData:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import limits
 from .errors import StateDictError
 from .model import RecurrentNet
 
@@ -75,6 +76,7 @@ def inspect(sd: dict) -> ModelInfo:
         raise StateDictError(f"weight_hh_l0 has {gates} gate blocks; an RNN has 1, a GRU 3, an LSTM 4")
     g = gates * hidden
     input_size = core["weight_ih_l0"].shape[1] if core["weight_ih_l0"].dim() == 2 else -1
+    _check_served_size(hidden, len(layers), input_size, sd)
     for k in layers:
         want = {"weight_ih": (g, input_size if k == 0 else hidden), "weight_hh": (g, hidden), "bias_ih": (g,),
                 "bias_hh": (g,)}
@@ -92,6 +94,23 @@ def inspect(sd: dict) -> ModelInfo:
             raise StateDictError("a RecurrentNet state_dict needs readout.weight [O, H] and readout.bias [O]")
         out = w.shape[0]
     return ModelInfo(KINDS[gates], input_size, hidden, len(layers), out, whole)
+
+
+def _check_served_size(hidden: int, layers: int, input_size: int, sd: dict) -> None:
+    """An upload may not describe a bigger network than a link may ask for (engine.limits): checked from the shapes
+    alone, before any tensor is read in full (a 2 kB file of expanded tensors can describe H = 1024 x 8 layers)."""
+    if hidden > limits.MAX_HIDDEN or layers > limits.MAX_LAYERS:
+        raise StateDictError(f"the model has hidden size {hidden} and {layers} layer(s); this server accepts at most "
+                             f"H = {limits.MAX_HIDDEN} and {limits.MAX_LAYERS} layers")
+    if input_size > limits.MAX_INPUTS:
+        raise StateDictError(f"the model has {input_size} inputs; this server accepts at most {limits.MAX_INPUTS}")
+    out = sd.get("readout.weight")
+    if out is not None and out.dim() == 2 and out.shape[0] > limits.MAX_INPUTS:
+        raise StateDictError(f"the model has {out.shape[0]} outputs; this server accepts at most {limits.MAX_INPUTS}")
+    params = sum(v.numel() for v in sd.values())
+    if params > limits.MAX_UPLOAD_PARAMETERS:
+        raise StateDictError(f"the model has {params:,} parameters; this server accepts at most "
+                             f"{limits.MAX_UPLOAD_PARAMETERS:,}")
 
 
 def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tuple[RecurrentNet, ModelInfo]:

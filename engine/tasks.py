@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from . import limits
 from .errors import ConfigError, DataError, TextError, VocabularyError
 
 DEFAULT_TEXT = "hello pytorch. how long can a rnn cell remember?"
@@ -175,6 +176,9 @@ def parse_csv(data: bytes) -> tuple[list[str], np.ndarray]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DataError("the file is not UTF-8 text; save it as CSV (UTF-8)") from e
+    first = text.split("\n", 1)[0]
+    if first.count(",") + 1 > limits.MAX_CSV_COLUMNS:  # before anything else is parsed
+        raise DataError(f"the CSV has {first.count(',') + 1} columns; at most {limits.MAX_CSV_COLUMNS} are supported")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if len(lines) < 3:
         raise DataError("the CSV needs a header row and at least two rows of numbers")

@@ -31,6 +31,8 @@ def _random_state(rng):
             values[f.name] = rng.uniform(f.lo, f.hi)
         else:
             values[f.name] = "".join(rng.choice("ab c?.한글😀&=%#") for _ in range(rng.randint(2, 40)))
+    if values["task"] == "csv" and not values["data_id"]:  # a CSV task is always an upload's (else: a notice)
+        values["data_id"] = "0123456789abcdef"
     return S.AppState(**values)
 
 

@@ -115,3 +115,26 @@ def test_csv_tasks():
     assert run.history.loss[-1] < run.history.loss[0] / 2
     with pytest.raises(engine.ConfigError):
         experiment.run(experiment.RunConfig(task="csv", data_id="x"))
+
+
+def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
+    """The issue's 1.9 kB state_dict of expanded tensors describing an LSTM with H = 1024 and 8 layers, and a CSV of
+    3 rows x 1,000,000 columns: both refused with one sentence, from the shapes / header alone."""
+    from engine import limits
+    h = 1024
+    big = {}
+    for k in range(8):
+        big |= {f"weight_ih_l{k}": torch.zeros(1).expand(4 * h, 3 if k == 0 else h),
+                f"weight_hh_l{k}": torch.zeros(1).expand(4 * h, h), f"bias_ih_l{k}": torch.zeros(1).expand(4 * h),
+                f"bias_hh_l{k}": torch.zeros(1).expand(4 * h)}
+    raw = _saved(big)
+    assert len(raw) < 20_000
+    with pytest.raises(engine.StateDictError, match=f"at most H = {limits.MAX_HIDDEN}"):
+        load_model(raw)
+    wide = (",".join(f"c{i}" for i in range(1_000_000)) + "\n").encode() + b"1,2\n3,4\n"
+    with pytest.raises(engine.DataError, match="1000000 columns"):
+        tasks.parse_csv(wide)
+    ok = ",".join(f"c{i}" for i in range(limits.MAX_CSV_COLUMNS)) + "\n" + "\n".join(
+        ",".join("1" for _ in range(limits.MAX_CSV_COLUMNS)) for _ in range(3))
+    header, values = tasks.parse_csv(ok.encode())
+    assert values.shape == (3, limits.MAX_CSV_COLUMNS)

@@ -13,7 +13,8 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import DataError, EngineError, StateDictError, TextError, VocabularyError, experiment, record, tasks
+from engine import (DataError, EngineError, StateDictError, TextError, VocabularyError, budget, experiment, limits,
+                    record, tasks)
 from engine.io import load_model
 from engine.cliff import demo as cliff_demo
 
@@ -122,7 +123,7 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
 
     try:
         data, model = _uploaded_inputs(cfg)
-        run = experiment.run(cfg, progress, data=data, model=model)
+        run = experiment.run(cfg, progress, data=data, model=model, budgeted=True)
     except EngineError as e:
         bar.empty()
         st.error(error_message(e, lang))
@@ -135,6 +136,12 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
 def error_message(e: EngineError, lang: str) -> str:
     """One clear sentence in the user's language for an engine error; what it quotes of the user's input (texts,
     CSV headers, state_dict keys) is shown as text, not Markdown."""
+    if isinstance(e, budget.BudgetError):
+        est = e.estimate
+        fits = t("msg.or", lang).join(t("msg.and", lang).join(t(f"msg.fit_{k}", lang, v=v) for k, v in alt.items())
+                                      for alt in e.suggestions)
+        return t("msg.budget", lang, seconds=est.seconds, mb=est.mb, max_s=limits.MAX_RUN_SECONDS,
+                 max_mb=limits.MAX_RUN_MB) + (" " + t("msg.budget_fits", lang, fits=fits) if fits else "")
     if isinstance(e, VocabularyError):
         return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
     if isinstance(e, TextError):

@@ -11,7 +11,7 @@ from functools import lru_cache
 from dataclasses import dataclass, fields, make_dataclass, replace
 from dataclasses import field as dc_field
 
-from engine import init, tasks
+from engine import init, limits, tasks
 
 from . import scenarios
 from engine.experiment import RunConfig
@@ -40,8 +40,8 @@ FIELDS = (
     Field("lang", str, "ko", LANGS),
     Field("cell", str, "rnn", CELLS),
     Field("nonlinearity", str, "tanh", NONLINEARITIES),
-    Field("hidden_size", int, 35, lo=1, hi=128),
-    Field("num_layers", int, 1, lo=1, hi=3),
+    Field("hidden_size", int, 35, lo=1, hi=limits.MAX_HIDDEN),
+    Field("num_layers", int, 1, lo=1, hi=limits.MAX_LAYERS),
     Field("init", str, "default", init.INITS),
     Field("rho", float, 0.0, lo=0.0, hi=10.0),
     Field("task", str, "char_lm", (*tasks.TASKS, "csv")),
@@ -49,14 +49,14 @@ FIELDS = (
     Field("alphabet", str, ""),  # char-LM: a fixed vocabulary; "" = the text's own characters
     Field("loss", str, "cross_entropy", ("cross_entropy", "mse")),  # char-LM: MSE on one-hot targets
     Field("reduce", str, "mean", ("mean", "sum")),  # per-step losses averaged or summed
-    Field("length", int, 30, lo=1, hi=200),
+    Field("length", int, 30, lo=1, hi=limits.MAX_LENGTH),
     Field("optimizer", str, "adam", tuple(OPTIMIZERS)),
     Field("lr", float, 0.01, lo=1e-5, hi=10.0, log=True),
-    Field("epochs", int, 300, lo=0, hi=min(MAX_EPOCHS, 5000)),
+    Field("epochs", int, 300, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS)),
     Field("clip", str, "none", CLIPS),
     Field("clip_threshold", float, 1.0, lo=0.01, hi=100.0),
     Field("tbptt", int, 0, lo=0, hi=200),
-    Field("batch", int, 16, lo=1, hi=256),
+    Field("batch", int, 16, lo=1, hi=limits.MAX_BATCH),
     Field("seed", int, 0, lo=0, hi=2 ** 31 - 1),
     Field("data_id", str, ""),  # an uploaded CSV (content hash, valid in the uploading session)
     Field("target", str, ""),

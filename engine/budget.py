@@ -1,0 +1,144 @@
+r"""A run's cost, estimated from its settings before it starts, against the server's budget (engine.limits).
+
+Time: every step of every layer costs a fixed overhead (the BPTT loop, the fused kernels' dispatch) plus its
+matrix products, forward and backward about 6 G (I + H) B flops; the readout 6 O H B. The recording adds the
+Jacobian maps of the top layer: T^2 (t, k) blocks, each a product and an exact spectral norm of an S x S matrix
+(S = H, or 2H for an LSTM), T^2 (2.4e-5 + 1.5e-10 S^3) s. Memory: the larger of one update's activations and the
+recording (its arrays, the maps' two (T, S, S) chain buffers and (T, T) maps). The constants were measured on a
+2-core laptop (default char-LM: 4e-5 s per step; LSTM H=64, B=32: 1.7e-4 s per step; maps: RNN H=35 T=499 5.1 s,
+LSTM H=64 T=299 9.2 s, GRU H=128 T=199 14.2 s, where the model says 6.8, 30 and 13.5 s) and err on the slow side:
+the budget refuses what would stall a room, it does not promise a duration.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import limits
+from .errors import ConfigError
+
+STEP_SECONDS = 4e-5  # per step and layer, besides the products
+FLOPS = 1e10  # products per second, the two cores together
+MAP_PAIR_SECONDS, MAP_CUBE_SECONDS = 2.4e-5, 1.5e-10  # Jacobian map: per (t, k) pair, plus per S^3 of each pair
+BYTES = 4  # float32
+
+
+class BudgetError(ConfigError):
+    """The settings would exceed the server's budget. ``estimate`` says by how much; ``suggestions`` are the nearest
+    settings that fit: alternatives, each a {field: value} of changes made together ("text_length": keep the first
+    that many characters of the text)."""
+
+    def __init__(self, estimate: Estimate, suggestions: list[dict]):
+        self.estimate, self.suggestions = estimate, suggestions
+        super().__init__(f"this run would need about {estimate.seconds:.0f} s and {estimate.mb:.0f} MB "
+                         f"(limits {limits.MAX_RUN_SECONDS:.0f} s, {limits.MAX_RUN_MB:.0f} MB)")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the cost depends on besides the model's sizes."""
+
+    input_size: int
+    output_size: int
+    train_steps: int  # T of a training sequence
+    train_batch: int
+    eval_steps: int  # T of the recorded batch
+    eval_batch: int
+
+
+@dataclass(frozen=True)
+class Estimate:
+    train_seconds: float
+    record_seconds: float
+    mb: float
+
+    @property
+    def seconds(self) -> float:
+        return self.train_seconds + self.record_seconds
+
+    def fits(self) -> bool:
+        return self.seconds <= limits.MAX_RUN_SECONDS and self.mb <= limits.MAX_RUN_MB
+
+
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape) -> Estimate:
+    g = GATES[cell] * hidden
+    s = 2 * hidden if cell == "lstm" else hidden
+
+    def step_seconds(batch: int) -> float:
+        flops = sum(6 * g * ((shape.input_size if k == 0 else hidden) + hidden) * batch for k in range(layers))
+        flops += 6 * shape.output_size * hidden * batch
+        return layers * STEP_SECONDS + flops / FLOPS
+
+    train = epochs * shape.train_steps * step_seconds(shape.train_batch)
+    t = shape.eval_steps
+    record = t * step_seconds(shape.eval_batch) * 3 + t * t * (MAP_PAIR_SECONDS + MAP_CUBE_SECONDS * s ** 3)
+    per_step = shape.eval_batch * (shape.input_size + shape.output_size + layers * (6 * hidden + 3 * g))
+    record_mb = (t * per_step + 2 * t * s * s + 4 * t * t * 2) * BYTES / 2 ** 20
+    activations = shape.train_steps * shape.train_batch * layers * (shape.input_size + 4 * g + 6 * hidden) * 3
+    train_mb = activations * BYTES / 2 ** 20
+    return Estimate(train, record, 300 + max(train_mb, record_mb))  # 300 MB: the process's own share of a run
+
+
+def check(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, text_run: bool) -> Estimate:
+    """The estimate, or BudgetError with the nearest settings that fit: fewer epochs when training is what
+    exceeds; a shorter sequence (text), a smaller batch or hidden size when one update or the recording does."""
+    est = estimate(cell, hidden, layers, epochs, shape)
+    if est.fits():
+        return est
+    suggestions = []
+    one = estimate(cell, hidden, layers, 1, shape)
+    per_epoch = one.train_seconds
+    if one.fits() and per_epoch > 0:
+        suggestions.append({"epochs": max(1, min(epochs - 1, math.floor((limits.MAX_RUN_SECONDS - one.record_seconds)
+                                                                        / per_epoch)))})
+    for name, value in (("hidden_size", hidden), ("batch", shape.train_batch), ("length", shape.train_steps)):
+        if name == "batch" and text_run:
+            continue
+
+        def fits(v: int, name=name) -> bool:
+            return estimate(cell, v if name == "hidden_size" else hidden, layers, epochs, _with(shape, name, v)).fits()
+        best = _largest(fits, value - 1)
+        if best:  # a text of best + 1 characters has best steps
+            key = "text_length" if name == "length" and text_run else name
+            suggestions.append({key: best + (name == "length" and text_run)})
+    if not suggestions:  # nothing alone is enough: the largest batch, length or H for one epoch, then the epochs
+        for name, value in (("batch", shape.train_batch), ("length", shape.train_steps), ("hidden_size", hidden)):
+            if name == "batch" and text_run:
+                continue
+            def size(v: int, name=name) -> int:
+                return v if name == "hidden_size" else hidden
+            best = _largest(lambda v, name=name, size=size: estimate(cell, size(v), layers, 1,
+                                                                     _with(shape, name, v)).fits(), value - 1)
+            if best:
+                per_epoch = estimate(cell, size(best), layers, 1, _with(shape, name, best))
+                room = limits.MAX_RUN_SECONDS - per_epoch.record_seconds
+                key = "text_length" if name == "length" and text_run else name
+                suggestions = [{key: best + (name == "length" and text_run),
+                                "epochs": max(1, min(epochs, math.floor(room / max(per_epoch.train_seconds,
+                                                                                   1e-9))))}]
+                break
+    raise BudgetError(est, suggestions)
+
+
+def _largest(fits, hi: int) -> int:
+    """The largest v in [1, hi] with fits(v) (fits is monotone: smaller is cheaper), or 0."""
+    lo, best = 1, 0
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _with(shape: Shape, name: str, value: int) -> Shape:
+    if name == "batch":
+        return Shape(shape.input_size, shape.output_size, shape.train_steps, value, shape.eval_steps,
+                     shape.eval_batch)
+    if name == "length":
+        return Shape(shape.input_size, shape.output_size, value, shape.train_batch, value, shape.eval_batch)
+    return shape
