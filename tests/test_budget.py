@@ -85,3 +85,15 @@ def test_the_heavy_link_is_refused_in_the_app_with_one_sentence_and_no_training(
     said = at.error[0].value
     assert "would need about" in said and "Nearest settings that fit" in said and "epochs" in said
     assert f"{limits.MAX_RUN_SECONDS:,.0f} s" in said and not at.get("plotly_chart")
+
+
+def test_training_that_outruns_its_estimate_is_stopped_and_says_so(monkeypatch):
+    """A safety net behind the estimate: with a budget of 0.05 s, training stops at the first update past twice
+    that, the run is kept as it was, and the page says why."""
+    from viz_app import runs
+    monkeypatch.setattr(limits, "MAX_RUN_SECONDS", 0.05)
+    monkeypatch.setattr(experiment, "check_budget", lambda *a, **k: None)  # let it start
+    cfg = experiment.RunConfig(hidden_size=7, epochs=5000, seed=77)
+    run = runs.train(cfg, "en")
+    assert run.history.status == "stopped" and 0 < run.history.updates < 5000
+    assert run.history.seconds < 5

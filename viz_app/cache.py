@@ -24,3 +24,44 @@ class LRU:
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+
+class FairCache:
+    """A bounded thread-safe map shared by all sessions, which one session cannot empty.
+
+    Each entry remembers the sessions that used it (up to ``MAX_USERS``). When full, the entry used by the fewest
+    sessions goes first (the least recently used among them), and keys for which ``pinned(key)`` is true never
+    go: 24 cheap links from one student evict each other, not the run 50 students share."""
+
+    MAX_USERS = 64
+
+    def __init__(self, size: int, pinned=lambda key: False):
+        self.size, self.pinned = size, pinned
+        self.items, self.users, self.lock = OrderedDict(), {}, threading.Lock()
+
+    def get(self, key, who: str = ""):
+        with self.lock:
+            if key not in self.items:
+                return None
+            self.items.move_to_end(key)
+            self._use(key, who)
+            return self.items[key]
+
+    def put(self, key, value, who: str = "") -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            self._use(key, who)
+            while len(self.items) > self.size:
+                order = {k: i for i, k in enumerate(self.items)}
+                victims = [k for k in self.items if not self.pinned(k) and k != key]
+                if not victims:
+                    break
+                victim = min(victims, key=lambda k: (len(self.users.get(k, ())), order[k]))
+                del self.items[victim]
+                self.users.pop(victim, None)
+
+    def _use(self, key, who: str) -> None:
+        users = self.users.setdefault(key, set())
+        if len(users) < self.MAX_USERS:
+            users.add(who)

@@ -85,6 +85,8 @@ def main() -> None:
         hist = run.history
         if hist.status == "diverged":
             st.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
+        elif hist.status == "stopped":  # only the time limit stops a stored run (a Stop click discards it)
+            st.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
         elif hist.updates:
             st.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds, loss=float(hist.loss[-1])))
         trace = runs.trace(cfg)

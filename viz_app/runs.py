@@ -4,9 +4,11 @@ A run is keyed by its frozen RunConfig, so returning to an earlier setting is in
 retrain. Caches have fixed sizes (memory stays bounded however many students connect)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
+from collections import Counter, OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -19,21 +21,75 @@ from engine.io import load_model
 from engine.cliff import demo as cliff_demo
 
 from . import safe
-from .cache import LRU
+from .cache import FairCache
 from .i18n import t
 
 MAX_RUNS = 24
+TIME_LIMIT_FACTOR = 2  # training still running after this many times the budget is stopped (the estimate errs slow)
+MAX_UPLOADS = 256  # files kept for all sessions
+UPLOADS_PER_SESSION = 4  # per kind: a session's fifth CSV replaces its own oldest
+
+
+def _pinned(key) -> bool:
+    """The default run and every scenario's run (as the lecture opens them) stay cached whatever students do."""
+    cfg, who = key
+    return who == "" and cfg in _lecture_configs()
+
+
+@functools.lru_cache(maxsize=1)
+def _lecture_configs() -> frozenset:
+    from .state import baseline, scenarios
+    return frozenset(baseline(name).run_config() for name in ("", *scenarios.names()))
 
 
 @st.cache_resource
-def _store() -> LRU:
-    return LRU(MAX_RUNS)
+def _store() -> FairCache:
+    return FairCache(MAX_RUNS, pinned=_pinned)
 
 
 @st.cache_resource
-def _uploads() -> LRU:
+def _uploads() -> UploadStore:
     """Uploaded files by (session, kind, content hash): one session's uploads are never another's."""
-    return LRU(64)
+    return UploadStore()
+
+
+class UploadStore:
+    """Uploads per session with a quota: a session replaces its own oldest file of a kind beyond
+    UPLOADS_PER_SESSION; when the store is full, files of sessions that are gone go first, then the oldest file of
+    the session holding the most. A live session's file is never removed by another session's uploads while
+    fewer than MAX_UPLOADS / UPLOADS_PER_SESSION sessions upload."""
+
+    def __init__(self):
+        self.items, self.lock = OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            return self.items.get(key)
+
+    def put(self, key, data: bytes) -> None:
+        who, kind, _ = key
+        with self.lock:
+            self.items[key] = data
+            self.items.move_to_end(key)
+            own = [k for k in self.items if k[0] == who and k[1] == kind]
+            for k in own[:-UPLOADS_PER_SESSION]:
+                del self.items[k]
+            while len(self.items) > MAX_UPLOADS:
+                gone = [k for k in self.items if not _session_alive(k[0])]
+                if gone:
+                    del self.items[gone[0]]
+                    continue
+                counts = Counter(k[0] for k in self.items)
+                heaviest = max(counts, key=counts.get)
+                del self.items[next(k for k in self.items if k[0] == heaviest)]
+
+
+def _session_alive(session: str) -> bool:
+    try:
+        from streamlit.runtime import Runtime
+        return Runtime.instance().is_active_session(session)
+    except Exception:  # no runtime (tests, scripts): treat every session as live
+        return True
 
 
 def session_id() -> str:
@@ -58,7 +114,7 @@ def upload(kind: str, key: str) -> bytes | None:
 
 
 def cached_run(cfg: experiment.RunConfig, who: str | None = None) -> experiment.Run | None:
-    return _store().get((cfg, owner(cfg) if who is None else who))
+    return _store().get((cfg, owner(cfg) if who is None else who), session_id())
 
 
 def _uploaded_inputs(cfg: experiment.RunConfig):
@@ -113,8 +169,12 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
     bar = st.progress(0.0, text=(label + " " if label else "") + t("msg.training", lang, done=0, total=0, loss=0.0))
     last = [0.0]
 
+    started = time.perf_counter()
+
     def progress(done: int, total: int, loss: float):
         now = time.perf_counter()
+        if now - started > TIME_LIMIT_FACTOR * limits.MAX_RUN_SECONDS:
+            return True  # the estimate was wrong by more than its margin: stop; the page says so (status "stopped")
         if now - last[0] > 0.1 or done == total:  # at most 10 redraws a second
             last[0] = now
             bar.progress(min(1.0, done / max(total, 1)),
@@ -129,7 +189,7 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
         st.error(error_message(e, lang))
         return None
     bar.empty()
-    _store().put(key, run)
+    _store().put(key, run, session_id())
     return run
 
 

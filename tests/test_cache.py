@@ -1,0 +1,70 @@
+"""Caches one student cannot empty: after 100 distinct links and 100 uploads from other sessions, the lecturer's run
+is still cached and a live session's upload is still there."""
+import pytest
+
+from engine import experiment
+from viz_app import runs
+from viz_app.cache import FairCache
+
+
+@pytest.fixture
+def as_session(monkeypatch):
+    current = {"id": ""}
+    monkeypatch.setattr(runs, "session_id", lambda: current["id"])
+    runs._store().items.clear()
+    runs._store().users.clear()
+    runs._uploads().items.clear()
+
+    def use(name):
+        current["id"] = name
+    return use
+
+
+def test_a_run_many_sessions_use_outlives_one_sessions_many_links(as_session):
+    lecture = experiment.RunConfig(hidden_size=9, epochs=3, seed=41)  # a lecturer's own link, not a scenario
+    for student in range(30):  # the room opens the lecturer's link
+        as_session(f"student-{student}")
+        assert runs.train(lecture, "en") is not None
+    as_session("curious")
+    for i in range(100):  # one student: 100 distinct cheap links
+        runs._store().put((lecture.with_(seed=1000 + i), ""), object(), "curious")
+    as_session("student-0")
+    assert runs.cached_run(lecture) is not None
+    assert len(runs._store().items) == runs.MAX_RUNS
+
+
+def test_scenario_and_default_runs_are_pinned(as_session):
+    from viz_app.state import baseline
+    store = runs._store()
+    default = baseline("").run_config()
+    store.put((default, ""), "default run", "lecturer")
+    for i in range(100):
+        for who in ("a", "b"):  # even entries used by two sessions do not push it out
+            store.put((default.with_(seed=2000 + i), ""), object(), who)
+    assert store.get((default, "")) == "default run"
+
+
+def test_a_live_sessions_upload_survives_100_uploads_from_others(as_session):
+    as_session("owner")
+    key = runs.register_upload("csv", b"x,y\n1,2\n3,4\n")
+    as_session("other")
+    for i in range(100):
+        runs.register_upload("csv", f"x,y\n{i},2\n3,4\n".encode())
+    for i in range(100):
+        as_session(f"visitor-{i}")
+        runs.register_upload("model", f"{i}".encode())
+    as_session("owner")
+    assert runs.upload("csv", key) is not None
+    as_session("other")
+    mine = [k for k in runs._uploads().items if k[0] == "other"]
+    assert len(mine) == runs.UPLOADS_PER_SESSION  # its quota: its own oldest went
+
+
+def test_fair_cache_evicts_the_least_shared_entry_first():
+    cache = FairCache(3)
+    cache.put("shared", 1, "a")
+    cache.get("shared", "b")
+    cache.put("x", 2, "c")
+    cache.put("y", 3, "c")
+    cache.put("z", 4, "c")  # full: x (one user, oldest) goes, not "shared" (two users, oldest of all)
+    assert cache.get("shared") == 1 and cache.get("x") is None and cache.get("z") == 4
