@@ -166,6 +166,19 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     return Run(cfg, net, history, eval_data)
 
 
+def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: RecurrentNet | None = None
+             ) -> budget.Estimate:
+    """The budget estimate of ``run(cfg, data=data, model=model)``, or BudgetError / ConfigError, without training."""
+    cfg.check()
+    if model is not None:
+        return check_budget(cfg, data or _model_input(cfg, model), model.cell, model.hidden_size, model.num_layers,
+                            epochs=0)
+    if cfg.task == "csv" and data is None:
+        raise ConfigError("the uploaded data is no longer on the server; upload the file again")
+    eval_data = data if data is not None else task_batch(cfg, -1)
+    return check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=cfg.epochs)
+
+
 def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: int, layers: int, *, epochs: int):
     """budget.check for this run: a fixed batch (text, CSV, upload) trains on the recorded sequence itself."""
     steps, batch = eval_data.x.shape[0], eval_data.x.shape[1]

@@ -125,6 +125,8 @@ S: dict[str, tuple[str, str]] = {
     "msg.bad_config": ("이 설정으로는 학습할 수 없습니다: {reason}", "These settings cannot be trained: {reason}"),
     "msg.budget": ("이 설정은 이 서버에서 약 {seconds:,.0f}초, {mb:,.0f} MB가 필요해 학습하지 않습니다 (한도: 실행당 {max_s:,.0f}초, {max_mb:,.0f} MB; 교실 전체가 같은 서버를 씁니다).",
                    "These settings would need about {seconds:,.0f} s and {mb:,.0f} MB on this server, so they are not trained (limits per run: {max_s:,.0f} s, {max_mb:,.0f} MB; the whole room shares this server)."),
+    "msg.queued": ("무거운 학습은 한 번에 하나씩 합니다: 대기 순서 {ahead} (이 실행은 약 {seconds:.0f}초 예상). 저장된 결과는 바로 보입니다.",
+                   "Heavy runs train one at a time: you are number {ahead} in the queue (this one needs about {seconds:.0f} s). Cached results show at once."),
     "msg.time_limit": ("학습이 이 서버의 시간 한도를 넘어 {updates}번 업데이트({seconds:.0f}초)에서 멈췄습니다. 그때까지의 모델을 보여 줍니다.",
                        "Training passed this server's time limit and was stopped after {updates} updates ({seconds:.0f} s); showing the model as it was then."),
     "msg.budget_fits": ("한도 안에 드는 가장 가까운 설정: {fits}.", "Nearest settings that fit: {fits}."),

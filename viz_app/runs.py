@@ -4,7 +4,9 @@ A run is keyed by its frozen RunConfig, so returning to an earlier setting is in
 retrain. Caches have fixed sizes (memory stays bounded however many students connect)."""
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import hashlib
 import threading
 import time
@@ -183,7 +185,10 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
 
     try:
         data, model = _uploaded_inputs(cfg)
-        run = experiment.run(cfg, progress, data=data, model=model, budgeted=True)
+        cost = experiment.estimate(cfg, data=data, model=model)  # BudgetError before anything is trained
+        with _heavy_slot(cost, lang):
+            started = time.perf_counter()  # the time limit counts training, not the wait for a slot
+            run = experiment.run(cfg, progress, data=data, model=model)
     except EngineError as e:
         bar.empty()
         st.error(error_message(e, lang))
@@ -191,6 +196,46 @@ def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experim
     bar.empty()
     _store().put(key, run, session_id())
     return run
+
+
+LIGHT_SECONDS = 5.0  # runs estimated below this never wait; heavier ones train one at a time
+_HEAVY = threading.BoundedSemaphore(int(os.environ.get("RNN_VIZ_HEAVY_RUNS", "1")))
+_QUEUE: list = []  # tokens of the sessions waiting for a heavy slot, in arrival order
+_QUEUE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _heavy_slot(cost, lang: str):
+    """Heavy runs (estimated >= LIGHT_SECONDS) take one of RNN_VIZ_HEAVY_RUNS slots (1 by default), in arrival order,
+    with the queue position shown: memory and both cores go to one heavy run at a time, while light runs (the
+    default model, a student's own seed) and cached runs are served at once."""
+    if cost.seconds < LIGHT_SECONDS:
+        yield
+        return
+    token = object()
+    with _QUEUE_LOCK:
+        _QUEUE.append(token)
+    note = None
+    try:
+        while True:
+            with _QUEUE_LOCK:
+                ahead = _QUEUE.index(token)
+            if ahead == 0 and _HEAVY.acquire(timeout=0.5):
+                break
+            if ahead:
+                time.sleep(0.5)
+            if note is None:
+                note = st.empty()
+            note.caption(t("msg.queued", lang, ahead=ahead + 1, seconds=cost.seconds))
+    finally:
+        with _QUEUE_LOCK:
+            _QUEUE.remove(token)
+    if note is not None:
+        note.empty()
+    try:
+        yield
+    finally:
+        _HEAVY.release()
 
 
 def error_message(e: EngineError, lang: str) -> str:
