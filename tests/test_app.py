@@ -207,3 +207,10 @@ def test_a_link_that_overrides_a_scenario_says_so_and_never_crashes(params):
     assert not at.exception, [e.value for e in at.exception]
     said = " ".join(e.value for e in (*at.info, *at.warning, *at.error))
     assert "This link changes the scenario's" in said or at.error
+
+
+def test_link_notices_are_worded_in_the_readers_language():
+    at = _app({**QUICK, "lang": "ko", "task": "csv", "hidden_size": "abc", "rho": "99"})
+    said = " ".join(w.value for w in at.warning)
+    assert "정수가 아닙니다" in said and "범위 밖" in said and "올린 CSV가 필요합니다" in said
+    assert "not a" not in said and "outside" not in said and "needed" not in said

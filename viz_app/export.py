@@ -20,6 +20,7 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 
 from . import deck, safe, scenarios
+from .i18n import t
 from .state import from_params, to_params
 from .theme import slide
 
@@ -189,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         from urllib.parse import parse_qsl, urlsplit
         params = dict(parse_qsl(urlsplit(a.url).query or a.url.lstrip("?")))
     state, notices = from_params(params)
-    for name, value, reason in notices:
-        print(f"ignored {name}={value}: {reason}", file=sys.stderr)
+    for name, value, (key, values) in notices:
+        print(f"ignored {name}={value}: {t(f'reason.{key}', 'en', **values)}", file=sys.stderr)
     if a.lang:
         state = state.with_(lang=a.lang)
     if a.format != "html" and chrome_path() is None:

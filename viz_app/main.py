@@ -58,8 +58,9 @@ def main() -> None:
         st.title(t("app.title", lang))
     banner = st.empty() if state.scenario else None  # filled once the run is known: its numbers go in it
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
+        key, values = reason
         st.warning(t("msg.bad_param", lang, name=name, value=safe.md(value, safe.QUOTE_LIMIT),
-                     reason=safe.md(reason, 200)))
+                     reason=safe.md(t(f"reason.{key}", lang, **values), 300)))
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario
     view = state.view if S.hidden(state, "view") else st.segmented_control(

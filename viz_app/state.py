@@ -96,38 +96,47 @@ AppState = make_dataclass("AppState", [(f.name, f.kind, dc_field(default=f.defau
                           namespace={"run_config": _run_config, "with_": _with})
 
 
+class BadValue(ValueError):
+    """Why a link's value cannot be used: a key of the string table's "reason." entries and its values, so the
+    notice is worded in the reader's language."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key)
+        self.reason = (key, values)
+
+
 def parse_value(f: Field, raw: str):
     """The typed value of ``raw`` for field ``f``, or raise ValueError with the reason."""
     if f.kind is int:
         try:
             value = int(raw.strip())
         except ValueError:
-            raise ValueError("not a whole number") from None  # Python's message would repeat the raw value
+            raise BadValue("whole") from None  # Python's message would repeat the raw value
     elif f.kind is float:
         try:
             value = float(raw.strip())
         except ValueError:
-            raise ValueError("not a number") from None
+            raise BadValue("number") from None
         if not math.isfinite(value):
-            raise ValueError("not a finite number")
+            raise BadValue("finite")
     else:
         value = raw
         if f.name == "text" and len(value) > MAX_TEXT_URL:
-            raise ValueError(f"longer than {MAX_TEXT_URL} characters")
+            raise BadValue("long", n=MAX_TEXT_URL)
         if f.name in ("data_id", "model_id") and value and not re.fullmatch(r"[0-9a-f]{16}", value):
-            raise ValueError("not an upload id (16 hex digits)")
+            raise BadValue("upload_id")
         if f.name == "target" and len(value) > MAX_TARGET:
-            raise ValueError(f"a column name is at most {MAX_TARGET} characters")
+            raise BadValue("long", n=MAX_TARGET)
         if f.name == "alphabet" and (len(value) > MAX_ALPHABET or len(set(value)) != len(value)):
-            raise ValueError(f"an alphabet is at most {MAX_ALPHABET} distinct characters")
+            raise BadValue("alphabet", n=MAX_ALPHABET)
         if f.name == "hide" and value:
             unknown = [p for p in value.split(",") if p not in HIDEABLE]
             if unknown:
-                raise ValueError(f"can hide only {', '.join(HIDEABLE)}")
+                raise BadValue("hide", choices=", ".join(HIDEABLE))
     if f.choices is not None and value not in f.choices:
-        raise ValueError(f"not one of {', '.join(map(str, f.choices))}")
+        raise BadValue("choice", choices=", ".join(str(c) for c in f.choices if c != ""))
     if f.lo is not None and not (f.lo <= value <= f.hi):
-        raise ValueError(f"outside [{f.lo}, {f.hi}]")
+        raise BadValue("range", lo=f.lo, hi=f.hi)
     return value
 
 
@@ -141,7 +150,7 @@ def _parse(params: dict[str, str]) -> tuple[dict, list[tuple[str, str, str]]]:
         try:
             values[name] = parse_value(f, raw if isinstance(raw, str) else str(raw))
         except (ValueError, TypeError) as e:
-            notices.append((name, str(raw)[:60], str(e)))
+            notices.append((name, str(raw)[:60], e.reason if isinstance(e, BadValue) else ("number", {})))
     return values, notices
 
 
@@ -156,13 +165,13 @@ def baseline(scenario: str) -> AppState:
 
 
 def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, str]]]:
-    """(state, notices) from query parameters; each notice is (field, raw value, reason).
+    """(state, notices) from query parameters; each notice is (field, raw value, (reason key, values)).
 
     ``scenario=NAME`` applies that scenario's settings first; every other parameter of the link overrides them, so
     ``?scenario=vanishing`` opens the scenario's model and ``?scenario=vanishing&seed=3`` the same with seed 3."""
     values, notices = _parse(params)
     if values.get("task") == "csv" and not values.get("data_id"):  # a CSV task needs this session's upload
-        notices.append(("task", "csv", "an uploaded CSV is needed; upload one in the sidebar"))
+        notices.append(("task", "csv", ("csv", {})))
         del values["task"]
     base = baseline(values.get("scenario", ""))
     return replace(base, **values), notices
