@@ -14,7 +14,6 @@ batches on a thread pool while the products go on.
 """
 from __future__ import annotations
 
-import ctypes
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -22,13 +21,9 @@ import torch
 from torch import Tensor
 from torch.func import jacrev, vmap
 
-from . import cells
+from . import allocator, cells
 
 _POOL = ThreadPoolExecutor(max_workers=2)
-try:  # glibc keeps what worker threads freed in per-thread arenas; hand it back after each batch
-    _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
-except (OSError, AttributeError):  # not glibc: nothing to trim
-    _TRIM = None
 
 
 def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi: Tensor, h_prev: Tensor,
@@ -77,8 +72,7 @@ class _TopEigen:
         for key, n in keys:
             self.done.append((key, top[at:at + n]))
             at += n
-        if _TRIM is not None:
-            _TRIM(0)
+        allocator.release()  # glibc keeps what worker threads freed in per-thread arenas: hand it back
 
     def results(self):
         """(key, top eigenvalues) in the order added."""

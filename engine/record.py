@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import bptt, cells, jacobian, losses, spectrum
+from . import allocator, bptt, cells, jacobian, losses, spectrum
 from .model import RecurrentNet
 
 TERM_MATRIX_MAX_HIDDEN = 64
@@ -229,7 +229,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     hidden = _stack(fws, lambda f: f.out)
     grad_hidden = _stack(bws, lambda b: b.total)
     per_np = _np(per_step)
-    return Trace(
+    trace = Trace(
         cell_kind=cell, nonlinearity=nl, loss_kind=loss, mode=mode, inputs=_np(xin), targets=_np(y),
         outputs=_np(outputs), losses=per_np, loss_mask=_np(mask), loss=float(total.detach()),
         hidden=hidden, cell=_stack(fws, lambda f: f.cell) if cell == "lstm" else None,
@@ -248,6 +248,9 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_np, 0),
                    "grad_hidden": first_nonfinite(grad_hidden, 1)},
     )
+    del fws, bws, terms, jac
+    allocator.release()
+    return trace
 
 
 def _directs(net: RecurrentNet, bws, direct_top: Tensor) -> list[Tensor]:

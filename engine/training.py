@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import bptt, losses
+from . import allocator, bptt, losses
 from .errors import ConfigError
 from .model import RecurrentNet
 from .tasks import TaskData
@@ -158,6 +158,7 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     if snaps[-1][0] != len(rec["loss"]):
         snaps.append((len(rec["loss"]), _snapshot(net)))
     net.eval()
+    allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
     return History(np.array(rec["loss"], dtype=float), np.array(rec["gn"], dtype=float),
                    np.array(rec["gc"], dtype=float), np.array(rec["fired"], dtype=bool), status, bad,
                    tuple(snaps), time.perf_counter() - start)
