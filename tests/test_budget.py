@@ -131,3 +131,12 @@ def test_heavy_runs_take_turns_and_light_runs_never_wait():
     for th in threads:
         th.join()
     assert waited < 0.5 and events == ["first in", "first out", "second in"]
+
+
+def test_a_heavy_recording_takes_the_heavy_slot_and_a_default_one_does_not():
+    from viz_app import runs
+    long_text = "".join(chr(0x4E00 + i % 400) for i in range(600))
+    heavy = experiment.run(experiment.RunConfig(text=long_text, epochs=0))
+    light = experiment.run(experiment.RunConfig(epochs=5))
+    assert runs.recording_cost(heavy).seconds >= runs.LIGHT_SECONDS > runs.recording_cost(light).seconds
+    assert runs.recording_cost(heavy, jacobians=False).seconds < runs.recording_cost(heavy).seconds

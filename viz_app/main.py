@@ -34,7 +34,7 @@ def scenario_banner(slot, state, run, trace) -> None:
     """The scenario's title and setup, and its result measured on the runs the view has just drawn."""
     lang = state.lang
     ctx = claims.Context(state, run, trace, train=lambda cfg: runs.train(cfg, lang),
-                         trace_of=lambda cfg, tbptt: runs.trace(cfg, tbptt), cliff=runs.cliff)
+                         trace_of=lambda cfg, tbptt: runs.trace(cfg, tbptt, lang=lang), cliff=runs.cliff)
     evidence, sentence = claims.scenario_claim(ctx, lang)
     head = f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}"
     changed = claims.changed_fields(state)
@@ -90,7 +90,7 @@ def main() -> None:
             st.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
         elif hist.updates:
             st.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds, loss=float(hist.loss[-1])))
-        trace = runs.trace(cfg)
+        trace = runs.trace(cfg, lang=lang)
         state = VIEWS[view].render(state, run, trace)
         if banner is not None:
             scenario_banner(banner, state, run, trace)

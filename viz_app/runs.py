@@ -259,15 +259,26 @@ def error_message(e: EngineError, lang: str) -> str:
     return t("msg.bad_config", lang, reason=reason)
 
 
-def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True):
+def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True, lang: str = "en"):
     """The Trace of a trained run on its evaluation batch (the run must be in the store)."""
-    return _trace(cfg, tbptt, jacobians, owner(cfg))
+    return _trace(cfg, tbptt, jacobians, owner(cfg), lang)
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def _trace(cfg: experiment.RunConfig, tbptt: int, jacobians: bool, who: str):
+def _trace(cfg: experiment.RunConfig, tbptt: int, jacobians: bool, who: str, _lang: str):
+    """(``_lang``, for the queue notice, is not part of the cache key.)"""
     run = cached_run(cfg, who)
-    return run.trace(tbptt_window=tbptt or None, jacobians=jacobians)
+    with _heavy_slot(recording_cost(run, jacobians), _lang):
+        return run.trace(tbptt_window=tbptt or None, jacobians=jacobians)
+
+
+def recording_cost(run: experiment.Run, jacobians: bool = True) -> budget.Estimate:
+    """The budget estimate of recording ``run`` (no training): a heavy recording (long sequences, large H: the
+    Jacobian maps) waits for the heavy slot like a heavy training run."""
+    d, net = run.eval_data, run.net
+    shape = budget.Shape(d.input_size, d.output_size, d.x.shape[0], d.x.shape[1], d.x.shape[0], d.x.shape[1])
+    est = budget.estimate(net.cell, net.hidden_size, net.num_layers, 0, shape)
+    return est if jacobians else budget.Estimate(0.0, est.record_seconds / 10, est.mb)
 
 
 def rescaled_decay(cfg: experiment.RunConfig, rho: float):

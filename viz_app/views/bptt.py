@@ -24,7 +24,7 @@ def render(state, run, trace):
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
     if window:
-        trace = runs.trace(run.config, tbptt=int(window))
+        trace = runs.trace(run.config, tbptt=int(window), lang=lang)
     nonfinite_notice(trace, lang)
     state, step = step_slider(state, steps, KEYS)
     chart(figure(F.grad_norms_over_time, trace, lang=lang, scale=scale, highlight=step), "c_bptt_norms")

@@ -20,7 +20,7 @@ def render(state, run, trace):
         if r is None:
             return state
         results[cell] = r
-        traces[cell] = runs.trace(cfg)
+        traces[cell] = runs.trace(cfg, lang=lang)
     cols = st.columns(3)
     for col, (cell, r) in zip(cols, results.items()):
         n = sum(p.numel() for p in r.net.recurrent.parameters())
