@@ -230,9 +230,9 @@ def _heavy_slot(cost, lang: str):
     finally:
         with _QUEUE_LOCK:
             _QUEUE.remove(token)
-    if note is not None:
-        note.empty()
-    try:
+    try:  # from here the slot is ours: released whatever happens, even a rerun interrupting this session
+        if note is not None:
+            note.empty()
         yield
     finally:
         _HEAVY.release()
