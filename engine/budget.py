@@ -84,43 +84,41 @@ def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape) -> 
 
 def check(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, text_run: bool) -> Estimate:
     """The estimate, or BudgetError with the nearest settings that fit: fewer epochs when training is what
-    exceeds; a shorter sequence (text), a smaller batch or hidden size when one update or the recording does."""
+    exceeds; a shorter sequence (text), a smaller batch or hidden size when one update or the recording does;
+    if nothing alone is enough, the largest batch / length / H that fits one epoch, with the epochs that fit then."""
     est = estimate(cell, hidden, layers, epochs, shape)
     if est.fits():
         return est
-    suggestions = []
-    one = estimate(cell, hidden, layers, 1, shape)
-    per_epoch = one.train_seconds
-    if one.fits() and per_epoch > 0:
-        suggestions.append({"epochs": max(1, min(epochs - 1, math.floor((limits.MAX_RUN_SECONDS - one.record_seconds)
-                                                                        / per_epoch)))})
-    for name, value in (("hidden_size", hidden), ("batch", shape.train_batch), ("length", shape.train_steps)):
-        if name == "batch" and text_run:
-            continue
+    dims = [d for d in ("hidden_size", "batch", "length") if not (d == "batch" and text_run)]
 
-        def fits(v: int, name=name) -> bool:
-            return estimate(cell, v if name == "hidden_size" else hidden, layers, epochs, _with(shape, name, v)).fits()
-        best = _largest(fits, value - 1)
-        if best:  # a text of best + 1 characters has best steps
-            key = "text_length" if name == "length" and text_run else name
-            suggestions.append({key: best + (name == "length" and text_run)})
-    if not suggestions:  # nothing alone is enough: the largest batch, length or H for one epoch, then the epochs
-        for name, value in (("batch", shape.train_batch), ("length", shape.train_steps), ("hidden_size", hidden)):
-            if name == "batch" and text_run:
-                continue
-            def size(v: int, name=name) -> int:
-                return v if name == "hidden_size" else hidden
-            best = _largest(lambda v, name=name, size=size: estimate(cell, size(v), layers, 1,
-                                                                     _with(shape, name, v)).fits(), value - 1)
-            if best:
-                per_epoch = estimate(cell, size(best), layers, 1, _with(shape, name, best))
-                room = limits.MAX_RUN_SECONDS - per_epoch.record_seconds
-                key = "text_length" if name == "length" and text_run else name
-                suggestions = [{key: best + (name == "length" and text_run),
-                                "epochs": max(1, min(epochs, math.floor(room / max(per_epoch.train_seconds,
-                                                                                   1e-9))))}]
+    def cost(name: str, v: int, n_epochs: int) -> Estimate:
+        return estimate(cell, v if name == "hidden_size" else hidden, layers, n_epochs, _with(shape, name, v))
+
+    def largest(name: str, n_epochs: int) -> int:
+        current = {"hidden_size": hidden, "batch": shape.train_batch, "length": shape.train_steps}[name]
+        return _largest(lambda v: cost(name, v, n_epochs).fits(), current - 1)
+
+    def change(name: str, v: int) -> dict:  # a text of v + 1 characters has v steps
+        return {"text_length": v + 1} if name == "length" and text_run else {name: v}
+
+    suggestions = []
+    if estimate(cell, hidden, layers, 1, shape).fits():
+        suggestions.append({"epochs": max(1, min(epochs - 1, _epochs_that_fit(estimate(cell, hidden, layers, 1,
+                                                                                        shape))))})
+    suggestions += [change(name, best) for name in dims if (best := largest(name, epochs))]
+    if not suggestions:
+        for name in ("batch", "length", "hidden_size"):
+            if name in dims and (best := largest(name, 1)):
+                one = cost(name, best, 1)
+                suggestions = [change(name, best) | {"epochs": max(1, min(epochs, _epochs_that_fit(one)))}]
                 break
     raise BudgetError(est, suggestions)
+
+
+def _epochs_that_fit(one_epoch: Estimate) -> int:
+    """How many epochs fit the time budget, from the estimate of one."""
+    room = limits.MAX_RUN_SECONDS - one_epoch.record_seconds
+    return math.floor(room / max(one_epoch.train_seconds, 1e-9))
 
 
 def _largest(fits, hi: int) -> int:

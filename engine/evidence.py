@@ -139,9 +139,9 @@ def copy_recall(net, data: TaskData, trace: Trace, n_copy: int = 3, n_symbols: i
     pred = predictions(net, data)[-n_copy:]
     recall = float((pred == data.y[-n_copy:]).double().mean())
     steps = data.x.shape[0]
-    return Evidence(bool(trace.loss < n_copy * math.log(n_symbols) / steps),
-                    {"loss": trace.loss, "recall": recall, "baseline": n_copy * math.log(n_symbols) / steps,
-                     "chance": 1 / n_symbols, "steps": steps})
+    baseline = n_copy * math.log(n_symbols) / steps
+    return Evidence(bool(trace.loss < baseline), {"loss": trace.loss, "recall": recall, "baseline": baseline,
+                                                  "chance": 1 / n_symbols, "steps": steps})
 
 
 def term_decay(trace: Trace) -> Evidence:
@@ -168,12 +168,12 @@ def loss_at(history: History, reference: list[tuple[int, float]]) -> Evidence:
 def similar_training(histories: dict[str, History], threshold: float) -> Evidence:
     """For each run (by name): the first update whose loss is below ``threshold`` (None: never) and the final loss.
     Shown: every run gets there, the slowest within a factor 2 of the fastest."""
-    values, reach = {}, []
+    values = {}
     for name, h in histories.items():
         below = np.nonzero(h.loss < threshold)[0]
         values[f"reach_{name}"] = int(below[0]) if len(below) else None
         values[f"l_{name}"] = float(h.loss[-1]) if h.updates else float("nan")
-        reach.append(int(below[0]) if len(below) else None)
+    reach = [values[f"reach_{name}"] for name in histories]
     ok = all(r is not None for r in reach)
     factor = max(reach) / max(min(reach), 1) if ok else float("inf")
     return Evidence(bool(ok and factor <= 2), values | {"factor": factor})

@@ -66,7 +66,7 @@ class RunConfig:
         if self.loss not in losses.LOSSES or self.reduce not in losses.REDUCTIONS:
             raise ConfigError(f"loss must be one of {losses.LOSSES} and reduce one of {losses.REDUCTIONS}")
         if self.task != "char_lm" and (self.loss != "cross_entropy" or self.alphabet):
-            raise ConfigError("the loss choice and the alphabet apply to the character language model only")
+            raise ConfigError(tasks.CHAR_LM_ONLY)
         if not 1 <= self.batch <= 256:
             raise ConfigError(f"batch must be between 1 and 256, got {self.batch}")
         self.train_config().check()
@@ -147,18 +147,15 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
     ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
     (engine.limits), before any training."""
+    if budgeted:
+        estimate(cfg, data=data, model=model)
     cfg.check()
     if model is not None:
         net = copy.deepcopy(model)
         eval_data = data or _model_input(cfg, net)
-        if budgeted:
-            check_budget(cfg, eval_data, net.cell, net.hidden_size, net.num_layers, epochs=0)
         return Run(cfg, net, train(net, eval_data, TrainConfig(epochs=0)), eval_data)
-    if cfg.task == "csv" and data is None:
-        raise ConfigError("the uploaded data is no longer on the server; upload the file again")
+    _check_upload(cfg, data)
     eval_data = replace(data, reduction=cfg.reduce) if data is not None else task_batch(cfg, -1)
-    if budgeted:
-        check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=cfg.epochs)
     net = build_model(cfg, eval_data)
     torch.manual_seed(cfg.seed)
     fixed = cfg.task in ("char_lm", "csv")
@@ -173,10 +170,14 @@ def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: Recur
     if model is not None:
         return check_budget(cfg, data or _model_input(cfg, model), model.cell, model.hidden_size, model.num_layers,
                             epochs=0)
-    if cfg.task == "csv" and data is None:
-        raise ConfigError("the uploaded data is no longer on the server; upload the file again")
+    _check_upload(cfg, data)
     eval_data = data if data is not None else task_batch(cfg, -1)
     return check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=cfg.epochs)
+
+
+def _check_upload(cfg: RunConfig, data: tasks.TaskData | None) -> None:
+    if cfg.task == "csv" and data is None:
+        raise ConfigError("the uploaded data is no longer on the server; upload the file again")
 
 
 def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: int, layers: int, *, epochs: int):

@@ -15,9 +15,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from . import limits
+from .losses import LOSSES, REDUCTIONS
 from .errors import ConfigError, DataError, TextError, VocabularyError
 
 DEFAULT_TEXT = "hello pytorch. how long can a rnn cell remember?"
+CHAR_LM_ONLY = "the loss choice and the alphabet apply to the character language model only"
 MAX_TEXT = 5000
 MAX_STEPS = 2000
 
@@ -67,8 +69,8 @@ def char_lm(text: str = DEFAULT_TEXT, vocab: str | None = None, dtype=torch.floa
         raise TextError("the text needs at least two characters (one input and the next character to predict)")
     if len(text) > MAX_TEXT:
         raise TextError(f"the text has {len(text)} characters; at most {MAX_TEXT} are supported")
-    if loss not in ("cross_entropy", "mse"):
-        raise ConfigError(f"char_lm: loss must be cross_entropy or mse, got {loss!r}")
+    if loss not in LOSSES:
+        raise ConfigError(f"char_lm: loss must be one of {LOSSES}, got {loss!r}")
     if vocab is not None and (len(set(vocab)) != len(vocab) or len(vocab) < 2):
         raise ConfigError("an alphabet needs at least two distinct characters, each once")
     vocab = vocab or build_vocab(text)
@@ -257,13 +259,13 @@ def make(name: str, *, length: int | None = None, batch: int | None = None, text
     ``reduction``: the per-step losses averaged ("mean") or summed ("sum")."""
     if name not in TASKS:
         raise ConfigError(f"unknown task {name!r}; choose one of {sorted(TASKS)}")
-    if reduction not in ("mean", "sum"):
-        raise ConfigError(f"reduction must be mean or sum, got {reduction!r}")
+    if reduction not in REDUCTIONS:
+        raise ConfigError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if name == "char_lm":
         return char_lm(DEFAULT_TEXT if text is None else text, alphabet or None, dtype=dtype, loss=loss,
                        reduction=reduction)
     if loss != "cross_entropy" or alphabet:
-        raise ConfigError("the loss choice and the alphabet apply to the character language model only")
+        raise ConfigError(CHAR_LM_ONLY)
     if length is not None and not 1 <= length <= MAX_STEPS:
         raise ConfigError(f"sequence length must be between 1 and {MAX_STEPS}, got {length}")
     kw = {k: v for k, v in (("length", length), ("batch", batch)) if v is not None}

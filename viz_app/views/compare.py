@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine import evidence
+
 from .. import runs
 from ..figures import compare as F
 from ..i18n import t
@@ -23,7 +25,7 @@ def render(state, run, trace):
         traces[cell] = runs.trace(cfg, lang=lang)
     cols = st.columns(3)
     for col, (cell, r) in zip(cols, results.items()):
-        n = sum(p.numel() for p in r.net.recurrent.parameters())
+        n = evidence.parameter_count(r.net)
         col.metric(cell.upper(), f"{n:,}", help=t("msg.params", lang, cell=cell.upper(), n=n,
                                                     loss=float(r.history.loss[-1]) if r.history.updates else 0.0))
         col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
