@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load_test import MemoryWatch, pct, ws_session  # noqa: E402
+from load_test import MemoryWatch, pct, start_server, ws_session  # noqa: E402
 
 from engine import limits  # noqa: E402
 
@@ -63,20 +61,9 @@ async def defaults(port: int, n: int, spread: float = 0.0) -> list[float]:
 
 
 async def main_async(a):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "viz_app/main.py", "--server.port",
-                               str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server, port = start_server("--server.fileWatcherType", "none")
     watch = MemoryWatch(server.pid)
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
         watch.start()
         await ws_session(port, "lang=en")  # the default run trains once
         idle = await defaults(port, a.sessions)

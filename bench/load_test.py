@@ -137,21 +137,27 @@ def pct(values, q):
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-async def main_async(a):
+def start_server(*args: str) -> tuple[subprocess.Popen, int]:
+    """`streamlit run` on a free local port (extra server flags in ``args``), once it accepts connections."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "viz_app/main.py", "--server.port",
-                               str(port), "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.STDOUT)
+                               str(port), "--server.address", "127.0.0.1", *args], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    for _ in range(120):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    return server, port
+
+
+async def main_async(a):
+    server, port = start_server()
     watch = MemoryWatch(server.pid)
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
         watch.start()
         start = time.time()
         results = await asyncio.gather(*(ws_student(port, "lang=en") for _ in range(a.concurrent)))

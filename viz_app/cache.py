@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 
 class LRU:
@@ -65,3 +65,35 @@ class FairCache:
         users = self.users.setdefault(key, set())
         if len(users) < self.MAX_USERS:
             users.add(who)
+
+
+class UploadStore:
+    """Files keyed by (session, kind, id) with a quota: a session replaces its own oldest file of a kind beyond
+    ``per_session``; when the store holds ``size`` files, files of sessions that are gone (``alive(session)`` false)
+    go first, then the oldest file of the session holding the most. A live session's file is never removed by
+    another session's uploads while fewer than size / per_session sessions upload."""
+
+    def __init__(self, size: int, per_session: int, alive=lambda session: True):
+        self.size, self.per_session, self.alive = size, per_session, alive
+        self.items, self.lock = OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            return self.items.get(key)
+
+    def put(self, key, data: bytes) -> None:
+        who, kind, _ = key
+        with self.lock:
+            self.items[key] = data
+            self.items.move_to_end(key)
+            own = [k for k in self.items if k[0] == who and k[1] == kind]
+            for k in own[:-self.per_session]:
+                del self.items[k]
+            while len(self.items) > self.size:
+                gone = [k for k in self.items if not self.alive(k[0])]
+                if gone:
+                    del self.items[gone[0]]
+                    continue
+                counts = Counter(k[0] for k in self.items)
+                heaviest = max(counts, key=counts.get)
+                del self.items[next(k for k in self.items if k[0] == heaviest)]

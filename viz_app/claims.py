@@ -10,9 +10,13 @@ import math
 from engine import cliff, evidence, spectrum
 
 from . import safe, scenarios
+from . import state as S
 from .i18n import t
 
-BLOCK_LABEL = {"rnn": "W_hh", "lstm": "W_hg", "gru": "W_hn"}  # the block drawn on the eigenvalue page
+def block_label(cell: str) -> str:
+    """The W_hh block drawn on the eigenvalue page, in the notes' notation: W_hh, or the candidate W_hg / W_hn."""
+    block = spectrum.main_block(cell)
+    return block if block == "W_hh" else f"W_h{block}"
 
 
 def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str) -> str:
@@ -21,7 +25,7 @@ def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str) -> str:
         return t("msg.regime_undefined", lang)
     if reg.kind == spectrum.GATED:
         return t("msg.regime_gated", lang, cell=reg.cell.upper(), path=t(f"msg.regime_path_{reg.cell}", lang),
-                 block=BLOCK_LABEL[reg.cell], sigma=reg.sigma_max)
+                 block=block_label(reg.cell), sigma=reg.sigma_max)
     bound = 1 / reg.gamma
     if reg.kind == spectrum.VANISHING:
         return t("msg.regime_vanishing", lang, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
@@ -65,7 +69,7 @@ def _hello(ctx, lang):
 
 
 def _remember(ctx, lang):
-    ref = [tuple(r) for r in scenarios.reference(ctx.state.scenario).get("loss", [])]
+    ref = [tuple(r) for r in scenarios.reference_losses(ctx.state.scenario)]
     ev = evidence.loss_at(ctx.run.history, ref)
     rows = ev.values["rows"]
     text = t("claim.notes_loss", lang, epochs=" / ".join(str(u) for u, _, _ in rows),
@@ -208,6 +212,5 @@ def scenario_claim(ctx: Context, lang: str):
 
 def changed_fields(state) -> list[str]:
     """Run settings in which ``state`` differs from its scenario (a link that overrides some), seed aside."""
-    from .state import baseline  # state imports scenarios; claims is imported by the page after both
-    mine, base = state.run_config(), baseline(state.scenario).run_config()
-    return [n for n in type(mine).__dataclass_fields__ if n != "seed" and getattr(mine, n) != getattr(base, n)]
+    base = S.baseline(state.scenario)
+    return [n for n in S.RUN_FIELDS if n != "seed" and getattr(state, n) != getattr(base, n)]

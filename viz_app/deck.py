@@ -1,6 +1,8 @@
 """Every figure of every view for one state, without Streamlit: what the batch exporter writes to a deck."""
 from __future__ import annotations
 
+import functools
+
 from engine import experiment, spectrum
 from engine.cliff import demo as cliff_demo
 
@@ -13,7 +15,7 @@ from .i18n import t
 def all_figures(state) -> list[tuple[str, str, object]]:
     """(view, figure name, plotly Figure) for every view, in the app's order."""
     lang, cfg = state.lang, state.run_config()
-    run = experiment.run(cfg)
+    run = _run(cfg)
     steps = run.eval_data.x.shape[0]
     trace = run.trace(tbptt_window=cfg.tbptt or None)  # the BPTT view's default: the run's own window
     vocab = run.eval_data.vocab
@@ -39,13 +41,12 @@ def all_figures(state) -> list[tuple[str, str, object]]:
     norms, blk = run.rescaled_decay(state.rho_view)
     reg = spectrum.regime(trace.cell_kind, blk)
     out += [("eigen", "eigenvalues", spectrum_fig.eigenvalue_plane(
-                main.eigenvalues, gamma=main.gamma, lang=lang, label=claims.BLOCK_LABEL[trace.cell_kind],
+                main.eigenvalues, gamma=main.gamma, lang=lang, label=claims.block_label(trace.cell_kind),
                 rescaled=blk.eigenvalues if state.rho_view > 0 else None)),
-            ("eigen", "decay", spectrum_fig.decay_curve(
-                norms, rho=blk.spectral_radius if trace.cell_kind == "rnn" else None, bound_rate=reg.bound_rate,
-                lang=lang, scale=state.scale))]
-    plain = experiment.run(cfg.with_(clip="none")).history
-    clipped = experiment.run(cfg.with_(clip="norm", clip_threshold=state.clip_threshold)).history
+            ("eigen", "decay", spectrum_fig.decay_curve(norms, **spectrum_fig.reference_lines(blk, reg), lang=lang,
+                                                        scale=state.scale))]
+    plain = _run(cfg.with_(clip="none")).history
+    clipped = _run(cfg.with_(clip="norm", clip_threshold=state.clip_threshold)).history
     surface, path_plain, path_clip = cliff_demo()
     out += [("clipping", "grad-norms", clipping.clip_norms(plain, clipped, threshold=state.clip_threshold,
                                                            lang=lang)),
@@ -53,7 +54,7 @@ def all_figures(state) -> list[tuple[str, str, object]]:
             ("clipping", "cliff", clipping.cliff_figure(surface, {t("leg.no_clip", lang): path_plain,
                                                                   t("leg.with_clip", lang, thr=1.0): path_clip},
                                                         lang=lang))]
-    runs = {c: experiment.run(cfg.with_(cell=c, nonlinearity="tanh")) for c in ("rnn", "lstm", "gru")}
+    runs = {c: _run(cfg.with_(cell=c, nonlinearity="tanh")) for c in ("rnn", "lstm", "gru")}
     out += [("compare", "sensitivity", compare.sensitivity_curves({c: r.trace() for c, r in runs.items()},
                                                                    lang=lang)),
             ("compare", "losses", compare.loss_curves({c: r.history for c, r in runs.items()}, lang=lang))]
@@ -62,10 +63,16 @@ def all_figures(state) -> list[tuple[str, str, object]]:
     out += [("timeline", "eigenvalues", timeline.eigen_timeline(eigs, index=index, lang=lang)),
             ("timeline", "loss", timeline.loss_with_marker(
                 run.history, update=run.history.snapshots[index][0], lang=lang,
-                reference=scenarios.reference(state.scenario).get("loss") if state.scenario else None))]
+                reference=scenarios.reference_losses(state.scenario)))]
     return out
 
 
 def trained_rho(state) -> float:
     """Spectral radius of the top layer's main W_hh block of the run the deck draws (after training)."""
-    return experiment.run(state.run_config()).main_spectrum().spectral_radius
+    return _run(state.run_config()).main_spectrum().spectral_radius
+
+
+@functools.lru_cache(maxsize=8)
+def _run(cfg: experiment.RunConfig) -> experiment.Run:
+    """A config's run, trained once per exporter process (the deck and its captions read the same one)."""
+    return experiment.run(cfg)

@@ -30,13 +30,18 @@ def initial_state():
     return state, notices
 
 
+def scenario_head(state) -> str:
+    """The scenario's title and setup (our own strings: Markdown on purpose)."""
+    return f"**{scenarios.title(state.scenario, state.lang)}** — {scenarios.text(state.scenario, state.lang)}"
+
+
 def scenario_banner(slot, state, run, trace) -> None:
     """The scenario's title and setup, and its result measured on the runs the view has just drawn."""
     lang = state.lang
     ctx = claims.Context(state, run, trace, train=lambda cfg: runs.train(cfg, lang),
                          trace_of=lambda cfg, tbptt: runs.trace(cfg, tbptt, lang=lang), cliff=runs.cliff)
     evidence, sentence = claims.scenario_claim(ctx, lang)
-    head = f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}"
+    head = scenario_head(state)
     changed = claims.changed_fields(state)
     if changed:
         labels = [t(f"ctl.{n}", lang) if f"ctl.{n}" in STRINGS else n for n in changed]
@@ -95,8 +100,7 @@ def main() -> None:
         if banner is not None:
             scenario_banner(banner, state, run, trace)
     elif banner is not None:
-        with banner:
-            st.info(f"**{scenarios.title(state.scenario, lang)}** — {scenarios.text(state.scenario, lang)}")
+        banner.info(scenario_head(state))
     st.session_state.app_state = state
     S.sync_to_url(st, state)
 

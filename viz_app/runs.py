@@ -10,7 +10,6 @@ import os
 import hashlib
 import threading
 import time
-from collections import Counter, OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -23,7 +22,9 @@ from engine.io import load_model
 from engine.cliff import demo as cliff_demo
 
 from . import safe
-from .cache import FairCache
+from . import scenarios
+from . import state as S
+from .cache import FairCache, UploadStore
 from .i18n import t
 
 MAX_RUNS = 24
@@ -40,8 +41,7 @@ def _pinned(key) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _lecture_configs() -> frozenset:
-    from .state import baseline, scenarios
-    return frozenset(baseline(name).run_config() for name in ("", *scenarios.names()))
+    return frozenset(S.baseline(name).run_config() for name in ("", *scenarios.names()))
 
 
 @st.cache_resource
@@ -52,38 +52,7 @@ def _store() -> FairCache:
 @st.cache_resource
 def _uploads() -> UploadStore:
     """Uploaded files by (session, kind, content hash): one session's uploads are never another's."""
-    return UploadStore()
-
-
-class UploadStore:
-    """Uploads per session with a quota: a session replaces its own oldest file of a kind beyond
-    UPLOADS_PER_SESSION; when the store is full, files of sessions that are gone go first, then the oldest file of
-    the session holding the most. A live session's file is never removed by another session's uploads while
-    fewer than MAX_UPLOADS / UPLOADS_PER_SESSION sessions upload."""
-
-    def __init__(self):
-        self.items, self.lock = OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            return self.items.get(key)
-
-    def put(self, key, data: bytes) -> None:
-        who, kind, _ = key
-        with self.lock:
-            self.items[key] = data
-            self.items.move_to_end(key)
-            own = [k for k in self.items if k[0] == who and k[1] == kind]
-            for k in own[:-UPLOADS_PER_SESSION]:
-                del self.items[k]
-            while len(self.items) > MAX_UPLOADS:
-                gone = [k for k in self.items if not _session_alive(k[0])]
-                if gone:
-                    del self.items[gone[0]]
-                    continue
-                counts = Counter(k[0] for k in self.items)
-                heaviest = max(counts, key=counts.get)
-                del self.items[next(k for k in self.items if k[0] == heaviest)]
+    return UploadStore(MAX_UPLOADS, UPLOADS_PER_SESSION, alive=_session_alive)
 
 
 def _session_alive(session: str) -> bool:

@@ -30,6 +30,7 @@ def text(name: str, lang: str) -> str:
     return _all()[name]["text"][lang]
 
 
-def reference(name: str) -> dict:
-    """Published numbers the scenario's run is compared with (e.g. the lecture notes' losses), or {}."""
-    return dict(_all()[name].get("reference", {}))
+def reference_losses(name: str) -> list:
+    """Published losses the scenario's run is compared with, as (update, loss) pairs (the lecture notes' numbers);
+    [] for a scenario without any, or no scenario ("")."""
+    return list(_all()[name].get("reference", {}).get("loss", [])) if name else []

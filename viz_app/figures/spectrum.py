@@ -41,6 +41,12 @@ def eigenvalue_plane(eigenvalues: np.ndarray, *, gamma: float, lang: str, rescal
     return fig
 
 
+def reference_lines(blk, reg) -> dict:
+    """The decay chart's reference lines for a block and its regime (engine.spectrum): rho^(T-k) for a vanilla RNN,
+    Pascanu's bound only where it is one. Keyword options of ``decay_curve``."""
+    return {"rho": blk.spectral_radius if reg.cell == "rnn" else None, "bound_rate": reg.bound_rate}
+
+
 def decay_curve(norms: np.ndarray, *, rho: float | None, bound_rate: float | None, lang: str, scale: str = "log"
                 ) -> go.Figure:
     """Measured ||dh_T/dh_k|| against the lag T-k, with rho^(T-k) (the linear prediction, ``rho`` given) and

@@ -19,10 +19,9 @@ def render(state, run, trace):
     main = trace.main_spectrum
     trained = round(main.spectral_radius, 2)
     c1, c2 = st.columns([3, 1])
-    start = state.rho_view if state.rho_view > 0 else trained
-    rho = c1.slider(t("ctl.rho_view", lang), RHO_MIN, max(RHO_MAX, trained, start),
-                    value=float(min(max(start, RHO_MIN), max(RHO_MAX, trained, start))), step=0.01, key="w_rho_view",
-                    help=t("ctl.rho_view_help", lang, rho=main.spectral_radius))
+    start = max(state.rho_view if state.rho_view > 0 else trained, RHO_MIN)
+    rho = c1.slider(t("ctl.rho_view", lang), RHO_MIN, max(RHO_MAX, start), value=float(start), step=0.01,
+                    key="w_rho_view", help=t("ctl.rho_view_help", lang, rho=main.spectral_radius))
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
     live = abs(rho - main.spectral_radius) > 5e-3
@@ -31,12 +30,12 @@ def render(state, run, trace):
     box = st.success if reg.guaranteed else st.info if reg.kind == spectrum.GATED else st.warning
     measured = claims.measured_ratio_text(norms, lang)
     box(claims.regime_text(reg, trace.nonlinearity, lang) + (f"  \n{measured}" if measured else ""))
-    label = claims.BLOCK_LABEL[trace.cell_kind]
+    label = claims.block_label(trace.cell_kind)
     left, right = st.columns(2)
     with left:
         chart(F.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang, label=label,
                                  rescaled=blk.eigenvalues if live else None), "c_eig_plane", selectable=False)
     with right:
-        chart(figure(F.decay_curve, norms, rho=blk.spectral_radius if trace.cell_kind == "rnn" else None,
-                     bound_rate=reg.bound_rate, lang=lang, scale=scale), "c_eig_decay", selectable=False)
+        chart(figure(F.decay_curve, norms, **F.reference_lines(blk, reg), lang=lang, scale=scale), "c_eig_decay",
+              selectable=False)
     return state.with_(rho_view=float(rho) if live else 0.0, scale=scale)

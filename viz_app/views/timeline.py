@@ -24,9 +24,8 @@ def render(state, run, trace):
     with left:
         chart(F.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", selectable=False)
     with right:
-        ref = scenarios.reference(state.scenario).get("loss") if state.scenario else None
-        chart(F.loss_with_marker(run.history, update=update, lang=lang, reference=ref), "c_tl_loss",
-              selectable=False)
+        chart(F.loss_with_marker(run.history, update=update, lang=lang,
+                                 reference=scenarios.reference_losses(state.scenario)), "c_tl_loss", selectable=False)
     snap_trace = runs.snapshot_trace(run.config, index)
     fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
     fig.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
