@@ -107,5 +107,6 @@ def test_memory_is_handed_back_after_a_run():
     assert out.returncode == 0, out.stderr[-2000:]
     before, after, peak = map(int, out.stdout.split())
     assert peak - before > 500  # the run did need the memory...
-    # ...and gave at least three quarters of it back (measured: 342 of 1631 MB kept; 755 of 1680 without the trim)
-    assert after - before < 0.25 * (peak - before), (before, after, peak)
+    # ...and gave most of it back. Fraction kept, measured over repeated runs: 0.19-0.24 with the trim (0.26 on a
+    # busy machine), 0.41-0.49 without it; one third separates the two with room on both sides
+    assert after - before < (peak - before) / 3, (before, after, peak)
