@@ -39,21 +39,39 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 UPLOADED = t("msg.using_model", "en")[:40]
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def tree_pss_mib(pid: int) -> float:
+    """Proportional set size of a process and all its descendants (the server, its fork server and the workers:
+    pages they share, such as torch's, counted once), in MiB."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
 
 
 class MemoryWatch(threading.Thread):
+    """Peak memory of the server's whole process tree (PSS), polled every 0.25 s."""
+
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0.0, False
 
     def run(self):
         while not self.stop:
-            self.peak = max(self.peak, rss_mib(self.pid))
+            self.peak = max(self.peak, tree_pss_mib(self.pid))
             time.sleep(0.25)
 
 
@@ -178,7 +196,7 @@ async def main_async(a):
             seq_errors += bool(r["errors"])
             if (i + 1) % max(1, a.sequential // 5) == 0:
                 print(f"  after {i + 1:4d} sequential students (distinct models): server RSS "
-                      f"{rss_mib(server.pid):6.0f} MiB (peak {watch.peak:.0f}), errors {seq_errors}")
+                      f"{tree_pss_mib(server.pid):6.0f} MiB (peak {watch.peak:.0f}), errors {seq_errors}")
         print(f"[sequential] {a.sequential} students, errors {seq_errors}")
         url = f"http://127.0.0.1:{port}/?lang=en&view=states&text=hello&epochs=30"
         async with async_playwright() as p:

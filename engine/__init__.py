@@ -3,7 +3,8 @@
 Imports torch and numpy only (never streamlit or plotly). Public API: RecurrentNet, record, Trace, cliff_loss,
 train, TrainConfig, tasks.
 """
-from .errors import ConfigError, DataError, EngineError, ShapeError, StateDictError, TextError, VocabularyError
+from .errors import (ConfigError, DataError, EngineError, ResourceError, ShapeError, StateDictError, TextError,
+                     VocabularyError)
 from .model import RecurrentNet, ModelConfig, build, generate
 from .record import Trace, record
 from .cliff import cliff_loss
@@ -11,4 +12,4 @@ from .training import History, TrainConfig, train
 
 __all__ = ["RecurrentNet", "ModelConfig", "build", "generate", "Trace", "record", "cliff_loss", "History",
            "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
-           "VocabularyError", "DataError"]
+           "VocabularyError", "DataError", "ResourceError"]

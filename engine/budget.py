@@ -33,6 +33,9 @@ class BudgetError(ConfigError):
         super().__init__(f"this run would need about {estimate.seconds:.0f} s and {estimate.mb:.0f} MB "
                          f"(limits {limits.MAX_RUN_SECONDS:.0f} s, {limits.MAX_RUN_MB:.0f} MB)")
 
+    def __reduce__(self):  # errors travel from a worker process to the server as pickles
+        return type(self), (self.estimate, self.suggestions)
+
 
 @dataclass(frozen=True)
 class Shape:

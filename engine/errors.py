@@ -18,6 +18,9 @@ class VocabularyError(EngineError):
         shown = ", ".join(repr(c) for c in unknown[:10])
         super().__init__(f"characters not in the vocabulary: {shown} (vocabulary: {vocab!r})")
 
+    def __reduce__(self):  # errors travel from a worker process to the server as pickles
+        return type(self), (self.unknown, self.vocab)
+
 
 class TextError(EngineError):
     """Text is empty, too short to form an (input, next character) pair, or too long."""
@@ -33,3 +36,17 @@ class ShapeError(EngineError):
 
 class DataError(EngineError):
     """An uploaded data file is not a table of numbers the engine can learn from."""
+
+
+class ResourceError(EngineError):
+    """A run was stopped from outside: it passed its memory limit (``kind`` "memory", ``limit`` in MB) or its time
+    limit ("time", seconds), or its process ended without an answer ("crash", ``limit`` = its exit code)."""
+
+    def __init__(self, kind: str, limit: float):
+        self.kind, self.limit = kind, limit
+        what = {"memory": f"its memory limit ({limit:.0f} MB)", "time": f"its time limit ({limit:.0f} s)"}
+        super().__init__(f"the run passed {what[kind]} and was stopped" if kind in what
+                         else f"the run's process ended without an answer (exit code {limit})")
+
+    def __reduce__(self):
+        return type(self), (self.kind, self.limit)

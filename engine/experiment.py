@@ -131,6 +131,12 @@ class Run:
         return [spectrum.main_spectrum(state[top], self.net.cell, self.net.nonlinearity).eigenvalues
                 for _, state in self.history.snapshots]
 
+    def snapshot_trace(self, index: int) -> Trace:
+        """The Trace of the model at training snapshot ``index`` (no Jacobian maps, no per-step weight terms)."""
+        d = self.eval_data
+        return record(self.snapshot_net(index), d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False,
+                      weight_terms=False)
+
     def snapshot_net(self, index: int) -> RecurrentNet:
         """A copy of the model with the parameters of snapshot ``index``."""
         net = copy.deepcopy(self.net)

@@ -161,14 +161,14 @@ def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
 
 
 def test_concurrent_sessions_train_a_run_once(monkeypatch):
-    """Students opening the same link together: one trains, the others wait for its result."""
+    """Students opening the same link together: one worker process trains, the others wait for its result."""
     import threading
 
     from engine import experiment
-    from viz_app import runs
+    from viz_app import runs, worker
     cfg = experiment.RunConfig(hidden_size=5, epochs=40, seed=123)
-    calls, real = [], experiment.run
-    monkeypatch.setattr(experiment, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls, real = [], worker.Pool._child_run
+    monkeypatch.setattr(worker.Pool, "_child_run", lambda self, job: calls.append(job.key) or real(self, job))
     results = []
     threads = [threading.Thread(target=lambda: results.append(runs.train(cfg, "en"))) for _ in range(6)]
     for th in threads:
@@ -176,6 +176,7 @@ def test_concurrent_sessions_train_a_run_once(monkeypatch):
     for th in threads:
         th.join()
     assert len(calls) == 1 and len(results) == 6 and len({id(r) for r in results}) == 1
+    assert results[0].history.updates == 40
 
 
 def _banner(at, name):

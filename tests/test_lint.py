@@ -7,6 +7,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def test_ruff_clean():
-    res = subprocess.run([sys.executable, "-m", "ruff", "check", "engine", "tests", "bench"], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-m", "ruff", "check", "engine", "viz_app", "tests", "bench"], cwd=ROOT,
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr

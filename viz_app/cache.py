@@ -31,13 +31,14 @@ class FairCache:
 
     Each entry remembers the sessions that used it (up to ``MAX_USERS``). When full, the entry used by the fewest
     sessions goes first (the least recently used among them), and keys for which ``pinned(key)`` is true never
-    go: 24 cheap links from one student evict each other, not the run 50 students share."""
+    go: 24 cheap links from one student evict each other, not the run 50 students share. With ``max_weight``, entries
+    also go while their weights (given to ``put``, e.g. bytes) add up to more than it."""
 
     MAX_USERS = 64
 
-    def __init__(self, size: int, pinned=lambda key: False):
-        self.size, self.pinned = size, pinned
-        self.items, self.users, self.lock = OrderedDict(), {}, threading.Lock()
+    def __init__(self, size: int, pinned=lambda key: False, max_weight: float = float("inf")):
+        self.size, self.pinned, self.max_weight = size, pinned, max_weight
+        self.items, self.users, self.weights, self.lock = OrderedDict(), {}, {}, threading.Lock()
 
     def get(self, key, who: str = ""):
         with self.lock:
@@ -47,12 +48,13 @@ class FairCache:
             self._use(key, who)
             return self.items[key]
 
-    def put(self, key, value, who: str = "") -> None:
+    def put(self, key, value, who: str = "", weight: float = 0.0) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
+            self.weights[key] = weight
             self._use(key, who)
-            while len(self.items) > self.size:
+            while len(self.items) > self.size or sum(self.weights.values()) > self.max_weight:
                 order = {k: i for i, k in enumerate(self.items)}
                 victims = [k for k in self.items if not self.pinned(k) and k != key]
                 if not victims:
@@ -60,6 +62,7 @@ class FairCache:
                 victim = min(victims, key=lambda k: (len(self.users.get(k, ())), order[k]))
                 del self.items[victim]
                 self.users.pop(victim, None)
+                self.weights.pop(victim, None)
 
     def _use(self, key, who: str) -> None:
         users = self.users.setdefault(key, set())

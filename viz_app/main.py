@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` 
 
 import streamlit as st  # noqa: E402
 
+from engine import EngineError  # noqa: E402
+
 from viz_app import claims, controls, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import S as STRINGS  # noqa: E402
@@ -95,11 +97,15 @@ def main() -> None:
             st.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
         elif hist.updates:
             st.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds, loss=float(hist.loss[-1])))
-        trace = runs.trace(cfg, lang=lang)
-        state = VIEWS[view].render(state, run, trace)
-        if banner is not None:
+        try:  # a recording stopped at its limits (engine.ResourceError) is said, like a refused run
+            trace = runs.trace(cfg, lang=lang)
+            state = VIEWS[view].render(state, run, trace)
+        except EngineError as e:
+            st.error(runs.error_message(e, lang))
+            run = None
+        if run is not None and banner is not None:
             scenario_banner(banner, state, run, trace)
-    elif banner is not None:
+    if run is None and banner is not None:
         banner.info(scenario_head(state))
     st.session_state.app_state = state
     S.sync_to_url(st, state)

@@ -4,11 +4,8 @@ A run is keyed by its frozen RunConfig, so returning to an earlier setting is in
 retrain. Caches have fixed sizes (memory stays bounded however many students connect)."""
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import hashlib
-import threading
 import time
 
 import numpy as np
@@ -16,19 +13,18 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import (DataError, EngineError, StateDictError, TextError, VocabularyError, budget, experiment, limits,
-                    record, tasks)
+from engine import (DataError, EngineError, ResourceError, StateDictError, TextError, VocabularyError, budget,
+                    experiment, limits, tasks)
 from engine.io import load_model
 from engine.cliff import demo as cliff_demo
 
-from . import safe
+from . import safe, worker
 from . import scenarios
 from . import state as S
 from .cache import FairCache, UploadStore
 from .i18n import t
 
 MAX_RUNS = 24
-TIME_LIMIT_FACTOR = 2  # training still running after this many times the budget is stopped (the estimate errs slow)
 MAX_UPLOADS = 256  # files kept for all sessions
 UPLOADS_PER_SESSION = 4  # per kind: a session's fifth CSV replaces its own oldest
 
@@ -104,107 +100,79 @@ def _uploaded_inputs(cfg: experiment.RunConfig):
     return data, model
 
 
-_TRAINING: dict = {}  # (cfg, owner) -> lock held while that run trains
-_TRAINING_GUARD = threading.Lock()
+LIGHT_SECONDS = 5.0  # jobs estimated below this (and below LIGHT_MB) are light: they never wait behind a heavy one
+LIGHT_MB = 500.0
+TIME_LIMIT_FACTOR = 2  # training still running after this many times the budget stops (the estimate errs slow)
+
+
+@st.cache_resource
+def _pool() -> worker.Pool:
+    """Every training run and recording of every session runs in a child process of this pool (viz_app/worker.py)."""
+    worker.start()
+    return worker.Pool()
+
+
+def _job_limits(cost: budget.Estimate) -> dict:
+    heavy = cost.seconds >= LIGHT_SECONDS or cost.mb >= LIGHT_MB
+    soft = TIME_LIMIT_FACTOR * limits.MAX_RUN_SECONDS
+    return dict(heavy=heavy, mb=worker.limit_mb(cost.mb, heavy), seconds=1.5 * soft + 10, soft_seconds=soft)
+
+
+class _Waiting:
+    """What a session waiting for a job sees, in one placeholder: its place in the queue, then the training's
+    progress bar (or how long the recording has run). Its updates are also where Streamlit stops a page whose user
+    clicked Stop, changed a setting or left: the session stops waiting, and the job goes on only for the others."""
+
+    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True):
+        self.lang, self.cost, self.label, self.training = lang, cost, label + " " if label else "", training
+        self.slot, self.last = st.empty(), (None, 0.0)
+
+    def __call__(self, status: worker.Status) -> None:
+        lang = self.lang
+        if status.queued_ahead:
+            shown = ("caption", t("msg.queued", lang, ahead=status.queued_ahead, seconds=self.cost.seconds))
+        elif self.training and status.progress:
+            done, total, loss = status.progress
+            shown = ("bar", min(1.0, done / max(total, 1)), self.label + t("msg.training", lang, done=done,
+                                                                             total=total, loss=loss))
+        else:
+            shown = ("caption", self.label + t("msg.training_start" if self.training else "msg.recording", lang,
+                                               seconds=status.seconds))
+        now = time.monotonic()
+        if shown == self.last[0] and now - self.last[1] < 0.5:
+            return
+        self.last = (shown, now)
+        if shown[0] == "bar":
+            self.slot.progress(shown[1], text=shown[2])
+        else:
+            self.slot.caption(shown[1])
+
+    def close(self) -> None:
+        self.slot.empty()
 
 
 def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.Run | None:
-    """The run for ``cfg``: from the cache, or trained now with a progress bar. None (and a message) on bad input.
+    """The run for ``cfg``: from the cache, or trained now in a worker process with its progress shown. None (and a
+    message) on bad input or when the run was stopped for passing its limits.
 
-    When 50 students open the same link at once, one session trains and the others wait for its result instead of
-    training the same model 50 times over."""
+    When 50 students open the same link at once, they all wait for one job instead of training the model 50 times."""
     run = cached_run(cfg)
     if run is not None:
         return run
-    key = (cfg, owner(cfg))
-    with _TRAINING_GUARD:
-        lock = _TRAINING.setdefault(key, threading.Lock())
-    note = None
-    while not lock.acquire(timeout=0.25):  # another session is training this very run
-        if note is None:
-            note = st.empty()
-            note.caption(t("msg.waiting", lang))
-    try:
-        if note is not None:
-            note.empty()
-        run = cached_run(cfg)
-        return run if run is not None else _train_now(cfg, lang, label, key)
-    finally:
-        lock.release()
-        with _TRAINING_GUARD:
-            if _TRAINING.get(key) is lock:
-                del _TRAINING[key]
-
-
-def _train_now(cfg: experiment.RunConfig, lang: str, label: str, key) -> experiment.Run | None:
-    bar = st.progress(0.0, text=(label + " " if label else "") + t("msg.training", lang, done=0, total=0, loss=0.0))
-    last = [0.0]
-
-    started = time.perf_counter()
-
-    def progress(done: int, total: int, loss: float):
-        now = time.perf_counter()
-        if now - started > TIME_LIMIT_FACTOR * limits.MAX_RUN_SECONDS:
-            return True  # the estimate was wrong by more than its margin: stop; the page says so (status "stopped")
-        if now - last[0] > 0.1 or done == total:  # at most 10 redraws a second
-            last[0] = now
-            bar.progress(min(1.0, done / max(total, 1)),
-                         text=(label + " " if label else "") + t("msg.training", lang, done=done, total=total,
-                                                                 loss=loss))
-
+    key, waiting = (cfg, owner(cfg)), None
     try:
         data, model = _uploaded_inputs(cfg)
         cost = experiment.estimate(cfg, data=data, model=model)  # BudgetError before anything is trained
-        with _heavy_slot(cost, lang):
-            started = time.perf_counter()  # the time limit counts training, not the wait for a slot
-            run = experiment.run(cfg, progress, data=data, model=model)
+        waiting = _Waiting(lang, cost, label)
+        _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
+                    on_wait=waiting, on_done=lambda run: _store().put(key, run), **_job_limits(cost))
     except EngineError as e:
-        bar.empty()
         st.error(error_message(e, lang))
         return None
-    bar.empty()
-    _store().put(key, run, session_id())
-    return run
-
-
-LIGHT_SECONDS = 5.0  # runs estimated below this never wait; heavier ones train one at a time
-_HEAVY = threading.BoundedSemaphore(int(os.environ.get("RNN_VIZ_HEAVY_RUNS", "1")))
-_QUEUE: list = []  # tokens of the sessions waiting for a heavy slot, in arrival order
-_QUEUE_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _heavy_slot(cost, lang: str):
-    """Heavy runs (estimated >= LIGHT_SECONDS) take one of RNN_VIZ_HEAVY_RUNS slots (1 by default), in arrival order,
-    with the queue position shown: memory and both cores go to one heavy run at a time, while light runs (the
-    default model, a student's own seed) and cached runs are served at once."""
-    if cost.seconds < LIGHT_SECONDS:
-        yield
-        return
-    token = object()
-    with _QUEUE_LOCK:
-        _QUEUE.append(token)
-    note = None
-    try:
-        while True:
-            with _QUEUE_LOCK:
-                ahead = _QUEUE.index(token)
-            if ahead == 0 and _HEAVY.acquire(timeout=0.5):
-                break
-            if ahead:
-                time.sleep(0.5)
-            if note is None:
-                note = st.empty()
-            note.caption(t("msg.queued", lang, ahead=ahead + 1, seconds=cost.seconds))
     finally:
-        with _QUEUE_LOCK:
-            _QUEUE.remove(token)
-    try:  # from here the slot is ours: released whatever happens, even a rerun interrupting this session
-        if note is not None:
-            note.empty()
-        yield
-    finally:
-        _HEAVY.release()
+        if waiting is not None:
+            waiting.close()
+    return cached_run(cfg)  # (counts this session among the run's users)
 
 
 def error_message(e: EngineError, lang: str) -> str:
@@ -216,6 +184,9 @@ def error_message(e: EngineError, lang: str) -> str:
                                       for alt in e.suggestions)
         return t("msg.budget", lang, seconds=est.seconds, mb=est.mb, max_s=limits.MAX_RUN_SECONDS,
                  max_mb=limits.MAX_RUN_MB) + (" " + t("msg.budget_fits", lang, fits=fits) if fits else "")
+    if isinstance(e, ResourceError):
+        return t({"memory": "msg.limit_memory", "time": "msg.limit_time"}.get(e.kind, "msg.crashed"), lang,
+                 limit=e.limit)
     if isinstance(e, VocabularyError):
         return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
     if isinstance(e, TextError):
@@ -229,21 +200,42 @@ def error_message(e: EngineError, lang: str) -> str:
 
 
 def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True, lang: str = "en"):
-    """The Trace of a trained run on its evaluation batch (the run must be in the store)."""
-    return _trace(cfg, tbptt, jacobians, owner(cfg), lang)
-
-
-@st.cache_resource(max_entries=48, show_spinner=False)
-def _trace(cfg: experiment.RunConfig, tbptt: int, jacobians: bool, who: str, _lang: str):
-    """(``_lang``, for the queue notice, is not part of the cache key.)"""
+    """The Trace of a trained run on its evaluation batch (the run must be in the store), recorded in a worker."""
+    who = owner(cfg)
     run = cached_run(cfg, who)
-    with _heavy_slot(recording_cost(run, jacobians), _lang):
-        return run.trace(tbptt_window=tbptt or None, jacobians=jacobians)
+    return _recorded(("trace", cfg, tbptt, jacobians, who), recording_cost(run, jacobians), lang,
+                     run.trace, tbptt_window=tbptt or None, jacobians=jacobians)
+
+
+def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
+    """A recording from the trace cache, or made now in a worker process (its size counted against the cache's)."""
+    found = _traces().get(key, session_id())
+    if found is not None:
+        return found
+    waiting = _Waiting(lang, cost, training=False)
+    pool = _pool()
+    try:
+        job = pool.submit(key, fn, *args, **_job_limits(cost), **kwargs)
+        out = pool.wait(job, waiting)
+    finally:
+        waiting.close()
+    _traces().put(key, out, session_id(), weight=job.result_bytes)
+    return out
+
+
+MAX_TRACES = 48
+MAX_TRACE_MB = 1000.0  # all cached recordings together (the trace of a run at the budget's limit is ~ 300 MB)
+
+
+@st.cache_resource
+def _traces() -> FairCache:
+    """Recordings by (kind, config, tbptt window or snapshot, jacobians, owner); the lecture's runs' own pinned."""
+    return FairCache(MAX_TRACES, pinned=lambda key: key[0] == "trace" and not key[2] and _pinned((key[1], key[-1])),
+                     max_weight=MAX_TRACE_MB * 2 ** 20)
 
 
 def recording_cost(run: experiment.Run, jacobians: bool = True) -> budget.Estimate:
-    """The budget estimate of recording ``run`` (no training): a heavy recording (long sequences, large H: the
-    Jacobian maps) waits for the heavy slot like a heavy training run."""
+    """The budget estimate of recording ``run`` (no training)."""
     d, net = run.eval_data, run.net
     shape = budget.Shape(d.input_size, d.output_size, d.x.shape[0], d.x.shape[1], d.x.shape[0], d.x.shape[1])
     est = budget.estimate(net.cell, net.hidden_size, net.num_layers, 0, shape)
@@ -260,16 +252,12 @@ def _rescaled_decay(cfg: experiment.RunConfig, rho: float, who: str):
     return cached_run(cfg, who).rescaled_decay(rho)
 
 
-def snapshot_trace(cfg: experiment.RunConfig, index: int):
-    return _snapshot_trace(cfg, index, owner(cfg))
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _snapshot_trace(cfg: experiment.RunConfig, index: int, who: str):
+def snapshot_trace(cfg: experiment.RunConfig, index: int, lang: str = "en"):
+    """The Trace (no Jacobian maps) of the model at training snapshot ``index``, recorded in a worker."""
+    who = owner(cfg)
     run = cached_run(cfg, who)
-    net = run.snapshot_net(index)
-    d = run.eval_data
-    return record(net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False, weight_terms=False)
+    return _recorded(("snapshot", cfg, index, who), recording_cost(run, jacobians=False), lang, run.snapshot_trace,
+                     index)
 
 
 def snapshot_eigenvalues(cfg: experiment.RunConfig) -> list[np.ndarray]:

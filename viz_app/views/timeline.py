@@ -26,7 +26,7 @@ def render(state, run, trace):
     with right:
         chart(F.loss_with_marker(run.history, update=update, lang=lang,
                                  reference=scenarios.reference_losses(state.scenario)), "c_tl_loss", selectable=False)
-    snap_trace = runs.snapshot_trace(run.config, index)
+    snap_trace = runs.snapshot_trace(run.config, index, lang)
     fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
     fig.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
     chart(fig, "c_tl_grad", selectable=False)

@@ -1,0 +1,181 @@
+"""The worker pool (viz_app/worker.py): runs in child processes give the same bits as in the server's process, a
+child that passes its memory or time limit is stopped with a typed error while the pool goes on serving, jobs are
+shared by key, a job nobody waits for is cancelled, and errors arrive typed."""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from engine import ConfigError, ResourceError, VocabularyError, budget, experiment
+from viz_app import worker
+
+
+def _allocate(mb: int, touch: bool = True):
+    """Allocate (and touch) mb megabytes in one array, then hold it."""
+    a = np.ones(mb * 2 ** 20 // 8) if touch else np.empty(mb * 2 ** 20 // 8)
+    return float(a[:10].sum())
+
+
+def _grow(step_mb: int, steps: int, pause: float):
+    """Grow by step_mb every pause seconds (the memory watch must catch it between allocations)."""
+    kept = []
+    for _ in range(steps):
+        kept.append(np.ones(step_mb * 2 ** 20 // 8))
+        time.sleep(pause)
+    return len(kept)
+
+
+def _sleep(seconds: float, progress=None):
+    end = time.monotonic() + seconds
+    done = 0
+    while time.monotonic() < end:
+        time.sleep(0.02)
+        done += 1
+        if progress is not None and progress(done, 0, 0.0):
+            return "stopped"
+    return os.getpid()
+
+
+def _raise(kind: str):
+    if kind == "vocab":
+        raise VocabularyError(["é"], "abc")
+    if kind == "config":
+        raise ConfigError("bad")
+    if kind == "budget":
+        cfg = experiment.RunConfig(cell="lstm", hidden_size=128, num_layers=3, task="copy", length=200, batch=256,
+                                   epochs=5000)
+        experiment.estimate(cfg)
+    raise KeyError("a bug")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return worker.Pool(workers=2, heavy=1, grace=0.5)
+
+
+def test_a_run_in_a_worker_is_bit_identical_to_one_in_process(pool):
+    cfg = experiment.RunConfig(epochs=40)
+    here = experiment.run(cfg)
+    seen = []
+    there = pool.run(("t", cfg), experiment.run, cfg, worker.PROGRESS, heavy=False, mb=worker.LIGHT_MB, seconds=60,
+                     on_wait=seen.append)
+    assert there.history.loss.tobytes() == here.history.loss.tobytes()
+    for (name, a), b in zip(here.net.state_dict().items(), there.net.state_dict().values()):
+        assert torch.equal(a, b), name
+    a, b = here.trace(), pool.run(("r", cfg), there.trace, heavy=False, mb=worker.LIGHT_MB, seconds=60)
+    assert np.array_equal(a.hidden, b.hidden) and np.array_equal(a.grad_hidden, b.grad_hidden)
+    assert np.array_equal(a.jacobian_norms, b.jacobian_norms, equal_nan=True)
+    progress = [s.progress for s in seen if s.progress]
+    assert not progress or progress[-1][1] == 40  # the training's own counts reached the waiting page
+
+
+@pytest.mark.parametrize("kind, error", [("vocab", VocabularyError), ("config", ConfigError),
+                                         ("budget", budget.BudgetError), ("bug", ResourceError)])
+def test_errors_arrive_typed_with_their_fields(pool, kind, error):
+    with pytest.raises(error) as e:
+        pool.run(("raise", kind), _raise, kind, heavy=False, mb=worker.LIGHT_MB, seconds=30)
+    if kind == "vocab":
+        assert e.value.unknown == ["é"] and e.value.vocab == "abc"
+    if kind == "budget":
+        assert e.value.estimate.mb > 1500 and e.value.suggestions
+    if kind == "bug":
+        assert e.value.kind == "crash"
+
+
+def test_errors_pickle_round_trip():
+    for err in (VocabularyError(["x"], "ab"), ResourceError("memory", 12.0), ResourceError("crash", -11)):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err)
+
+
+def test_one_allocation_past_the_limit_fails_in_the_child_and_the_pool_goes_on(pool):
+    with pytest.raises(ResourceError) as e:  # 4 GB in one array against a 300 MB limit: the address-space limit
+        pool.run("huge", _allocate, 4000, heavy=False, mb=300, seconds=30)
+    assert e.value.kind == "memory" and e.value.limit == 300
+    assert pool.run("small", _allocate, 50, heavy=False, mb=300, seconds=30) == 10.0
+
+
+def test_growth_past_the_limit_is_stopped_from_outside(pool):
+    job = pool.submit("grow", _grow, 50, 40, 0.05, heavy=False, mb=400, seconds=30)
+    with pytest.raises(ResourceError) as e:
+        pool.wait(job)
+    assert e.value.kind == "memory"
+    assert 300 < job.peak_mb < 400 + 512 + 100  # seen growing; stopped near the limit, not at the end (2000 MB)
+
+
+def test_time_limit_stops_a_job_and_a_training_job_stops_softly_first(pool):
+    t0 = time.monotonic()
+    with pytest.raises(ResourceError) as e:
+        pool.run("slow", _sleep, 30.0, heavy=False, mb=300, seconds=1.0)
+    assert e.value.kind == "time" and time.monotonic() - t0 < 5
+    # with a progress callback the child stops by itself at the soft limit and returns what it has
+    assert pool.run("soft", _sleep, 30.0, worker.PROGRESS, heavy=False, mb=300, seconds=20.0,
+                    soft_seconds=0.5) == "stopped"
+
+
+def test_jobs_are_shared_by_key_and_each_child_is_a_new_process(pool):
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(pool.run("same", _sleep, 0.5, heavy=False, mb=300,
+                                                                    seconds=30))) for _ in range(5)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(set(out)) == 1 and out[0] != os.getpid()  # five waiters, one child
+    assert pool.run("other", _sleep, 0.1, heavy=False, mb=300, seconds=30) != out[0]
+
+
+def test_a_job_nobody_waits_for_is_cancelled_and_a_new_caller_starts_it_again(pool):
+    class Leave(Exception):
+        pass
+
+    def leave(status):
+        raise Leave
+
+    with pytest.raises(Leave):
+        pool.run("left", _sleep, 30.0, heavy=False, mb=300, seconds=60, on_wait=leave)
+    job = pool.jobs["left"]
+    job.done.wait(10)
+    assert isinstance(job.error, worker.Cancelled)  # killed after the grace period, long before its 30 s
+    assert "left" not in pool.jobs
+    assert pool.run("left", _sleep, 0.1, heavy=False, mb=300, seconds=30) > 0
+
+
+def test_heavy_jobs_run_one_at_a_time_and_light_ones_pass_them(pool):
+    h1 = pool.submit("h1", _sleep, 1.0, heavy=True, mb=300, seconds=30)
+    h2 = pool.submit("h2", _sleep, 1.0, heavy=True, mb=300, seconds=30)
+    light = pool.submit("l", _sleep, 0.1, heavy=False, mb=300, seconds=30)
+    time.sleep(0.5)
+    assert pool.status(h2).queued_ahead == 1 and pool.status(h1).queued_ahead == 0
+    pool.wait(light)
+    assert not h1.done.is_set()  # the light job finished while the first heavy one still ran
+    pool.wait(h1), pool.wait(h2)
+    assert h2.started >= h1.finished
+
+
+def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_works(monkeypatch):
+    """In the app: a training job whose child passes its (here tiny) memory limit is stopped; the page says so in
+    one sentence, without a traceback; the same page with the normal limits then trains and draws."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from viz_app import runs
+    real = runs._job_limits
+    monkeypatch.setattr(runs, "_job_limits", lambda cost: real(cost) | {"mb": 5.0})
+    app = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.query_params.update({"lang": "en", "seed": "4242", "epochs": "30"})
+    at.run()
+    assert not at.exception and [e.value for e in at.error] == [runs.error_message(ResourceError("memory", 5.0),
+                                                                                     "en")]
+    assert "memory limit (5 MB)" in at.error[0].value and not at.get("plotly_chart")
+    monkeypatch.setattr(runs, "_job_limits", real)
+    at.run()
+    assert not at.exception and not at.error and at.get("plotly_chart")
