@@ -68,3 +68,14 @@ def test_fair_cache_evicts_the_least_shared_entry_first():
     cache.put("y", 3, "c")
     cache.put("z", 4, "c")  # full: x (one user, oldest) goes, not "shared" (two users, oldest of all)
     assert cache.get("shared") == 1 and cache.get("x") is None and cache.get("z") == 4
+
+
+def test_fair_cache_keeps_its_entries_weights_under_its_bound():
+    cache = FairCache(10, pinned=lambda key: key == "lecture", max_weight=100)
+    cache.put("lecture", 0, "a", weight=60)
+    cache.put("x", 1, "b", weight=30)
+    cache.put("y", 2, "c", weight=30)  # 120 > 100: x goes (the lecture's is pinned), not the one just stored
+    assert cache.get("lecture") == 0 and cache.get("x") is None and cache.get("y") == 2
+    assert sum(cache.weights.values()) == 90
+    cache.put("huge", 3, "d", weight=500)  # over the bound alone: everything unpinned but itself goes
+    assert set(cache.items) == {"lecture", "huge"}

@@ -61,14 +61,20 @@ def pool():
 
 def test_a_run_in_a_worker_is_bit_identical_to_one_in_process(pool):
     cfg = experiment.RunConfig(epochs=40)
-    here = experiment.run(cfg)
+    before = torch.get_num_threads()
+    torch.set_num_threads(pool.threads)  # the workers' thread count (the bits of large products depend on it)
+    try:
+        here = experiment.run(cfg)
+        here_trace = here.trace()
+    finally:
+        torch.set_num_threads(before)
     seen = []
     there = pool.run(("t", cfg), experiment.run, cfg, worker.PROGRESS, heavy=False, mb=worker.LIGHT_MB, seconds=60,
                      on_wait=seen.append)
     assert there.history.loss.tobytes() == here.history.loss.tobytes()
     for (name, a), b in zip(here.net.state_dict().items(), there.net.state_dict().values()):
         assert torch.equal(a, b), name
-    a, b = here.trace(), pool.run(("r", cfg), there.trace, heavy=False, mb=worker.LIGHT_MB, seconds=60)
+    a, b = here_trace, pool.run(("r", cfg), there.trace, heavy=False, mb=worker.LIGHT_MB, seconds=60)
     assert np.array_equal(a.hidden, b.hidden) and np.array_equal(a.grad_hidden, b.grad_hidden)
     assert np.array_equal(a.jacobian_norms, b.jacobian_norms, equal_nan=True)
     progress = [s.progress for s in seen if s.progress]
@@ -157,6 +163,18 @@ def test_heavy_jobs_run_one_at_a_time_and_light_ones_pass_them(pool):
     assert not h1.done.is_set()  # the light job finished while the first heavy one still ran
     pool.wait(h1), pool.wait(h2)
     assert h2.started >= h1.finished
+
+
+def test_a_job_marked_first_goes_before_queued_ones_not_marked(pool):
+    busy = [pool.submit(("busy", i), _sleep, 1.5, heavy=False, mb=300, seconds=30) for i in range(2)]
+    while any(pool.status(job).queued_ahead for job in busy):  # both workers taken
+        time.sleep(0.05)
+    later = [pool.submit(("later", i), _sleep, 0.1, heavy=False, mb=300, seconds=30) for i in range(2)]
+    urgent = pool.submit("urgent", _sleep, 0.1, heavy=False, mb=300, seconds=30, first=True)
+    assert pool.status(urgent).queued_ahead == 1 and pool.status(later[0]).queued_ahead == 2
+    for job in (*busy, *later, urgent):
+        pool.wait(job)
+    assert urgent.started <= min(job.started for job in later)
 
 
 def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_works(monkeypatch):

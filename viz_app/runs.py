@@ -215,7 +215,7 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
     waiting = _Waiting(lang, cost, training=False)
     pool = _pool()
     try:
-        job = pool.submit(key, fn, *args, **_job_limits(cost), **kwargs)
+        job = pool.submit(key, fn, *args, first=True, **_job_limits(cost), **kwargs)
         out = pool.wait(job, waiting)
     finally:
         waiting.close()

@@ -50,6 +50,10 @@ def _env_int(name: str, default: int) -> int:
 
 WORKERS = _env_int("RNN_VIZ_WORKERS", min(2, os.cpu_count() or 1))
 HEAVY = _env_int("RNN_VIZ_HEAVY_RUNS", 1)
+# torch threads of each child. One: two children use the two cores without oversubscribing them (a default H=128
+# run trains in 0.52 s on one thread, 1.54 s on two), and a link gives the same bits on any machine (with batch 256
+# the losses of one and two threads differ in their last bits)
+THREADS = _env_int("RNN_VIZ_WORKER_THREADS", 1)
 
 
 class _Progress:
@@ -79,6 +83,7 @@ class Job:
     seconds: float  # time limit
     soft_seconds: float  # a training job is asked to stop (keeping what it learned) after this
     on_done: Callable | None = None  # called with the result in the pool's thread (e.g. storing a trained run)
+    first: bool = False  # queued before the jobs that are not
     done: threading.Event = field(default_factory=threading.Event)
     waiters: int = 0
     idle_since: float = field(default_factory=time.monotonic)
@@ -98,33 +103,36 @@ class Cancelled(Exception):
 class Pool:
     """A queue of jobs run in child processes (see the module's doc)."""
 
-    def __init__(self, workers: int = WORKERS, heavy: int = HEAVY, grace: float = GRACE):
-        self.workers, self.heavy, self.grace = workers, heavy, grace
+    def __init__(self, workers: int = WORKERS, heavy: int = HEAVY, grace: float = GRACE, threads: int = THREADS):
+        self.workers, self.heavy, self.grace, self.threads = workers, heavy, grace, threads
         self.cond = threading.Condition()
         self.jobs: dict = {}  # key -> Job: queued, running, or finished less than KEEP_DONE ago
         self.queue: list[Job] = []
         self.running: list[Job] = []
-        self.threads = torch_threads()
         threading.Thread(target=self._dispatch, name="rnn-viz-pool", daemon=True).start()
 
     def run(self, key, fn: Callable, *args, heavy: bool, mb: float, seconds: float, soft_seconds: float = 0.0,
-            on_wait: Callable[[Status], None] | None = None, on_done: Callable | None = None, **kwargs):
+            first: bool = False, on_wait: Callable[[Status], None] | None = None, on_done: Callable | None = None,
+            **kwargs):
         """``fn(*args, **kwargs)`` in a child process (an argument given as PROGRESS becomes a callback
         ``(done, total, loss) -> stop?`` whose calls reach ``on_wait`` as Status.progress). Waits for it, calling
         ``on_wait`` every POLL seconds (an exception there detaches this caller; the job goes on for the others, or
         for GRACE seconds). Returns its result or raises what it raised: an EngineError, or ResourceError."""
         job = self.submit(key, fn, *args, heavy=heavy, mb=mb, seconds=seconds, soft_seconds=soft_seconds,
-                          on_done=on_done, **kwargs)
+                          first=first, on_done=on_done, **kwargs)
         return self.wait(job, on_wait)
 
     def submit(self, key, fn: Callable, *args, heavy: bool, mb: float, seconds: float, soft_seconds: float = 0.0,
-               on_done: Callable | None = None, **kwargs) -> Job:
+               first: bool = False, on_done: Callable | None = None, **kwargs) -> Job:
+        """Queue a job (or join the one with the same key). ``first``: it goes before the queued jobs that are not
+        (a recording for a page whose training is done goes before other pages' trainings)."""
         with self.cond:
             job = self.jobs.get(key)
             if job is None:
-                job = Job(key, fn, args, kwargs, heavy, mb, seconds, soft_seconds or seconds, on_done)
+                job = Job(key, fn, args, kwargs, heavy, mb, seconds, soft_seconds or seconds, on_done, first)
                 self.jobs[key] = job
-                self.queue.append(job)
+                at = next((i for i, j in enumerate(self.queue) if not j.first), len(self.queue)) if first else None
+                self.queue.insert(len(self.queue) if at is None else at, job)
                 self.cond.notify_all()
             job.waiters += 1  # from here the job is not cancelled before its caller waits on it
             return job
@@ -250,11 +258,6 @@ class Pool:
         if child.exitcode == -9 or base is not None and job.peak_mb > 0.9 * job.mb:
             raise ResourceError("memory", job.mb)  # killed from outside (the kernel's out-of-memory killer)
         raise ResourceError("crash", child.exitcode)
-
-
-def torch_threads() -> int:
-    import torch
-    return torch.get_num_threads()
 
 
 def _anon_mb(pid: int) -> float:
