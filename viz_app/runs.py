@@ -1,7 +1,9 @@
 """Training and recording behind bounded caches shared by all sessions, with progress shown while a run trains.
 
 A run is keyed by its frozen RunConfig, so returning to an earlier setting is instant and view-only changes never
-retrain. Caches have fixed sizes (memory stays bounded however many students connect)."""
+retrain. Caches have fixed sizes (memory stays bounded however many students connect). Training and recordings run in
+worker processes (viz_app/worker.py), with their budget estimate deciding their class (light or heavy) and limits;
+the quick analyses (the rho slider's rescaled decay, the snapshots' eigenvalues) run here."""
 from __future__ import annotations
 
 import functools

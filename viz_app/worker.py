@@ -38,7 +38,7 @@ GRACE = 3.0  # seconds a job runs on with nobody waiting for it (a rerun re-atta
 KEEP_DONE = 60.0  # seconds a finished job's result stays for a session that was rerunning when it finished
 POLL = 0.1
 LIGHT_MB = 1000.0  # memory limit of a light job (the default run's child grows by about 60 MB)
-NICE = 10  # the children's scheduling priority below the server's
+NICE = 19  # the children's scheduling priority below the server's
 
 
 def _env_int(name: str, default: int) -> int:
