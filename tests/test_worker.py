@@ -189,7 +189,8 @@ def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_
     monkeypatch.setattr(runs, "_job_limits", lambda cost: real(cost) | {"mb": 5.0})
     app = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
     at = AppTest.from_file(app, default_timeout=120)
-    at.query_params.update({"lang": "en", "seed": "4242", "epochs": "30"})
+    at.query_params.update({"lang": "en", "cell": "lstm", "hidden_size": "64", "task": "copy", "length": "60",
+                            "batch": "64", "epochs": "20", "seed": "4242"})  # grows by about 50 MB
     at.run()
     assert not at.exception and [e.value for e in at.error] == [runs.error_message(ResourceError("memory", 5.0),
                                                                                      "en")]
