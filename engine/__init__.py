@@ -5,11 +5,11 @@ train, TrainConfig, tasks.
 """
 from .errors import (ConfigError, DataError, EngineError, ResourceError, ShapeError, StateDictError, TextError,
                      VocabularyError)
-from .model import RecurrentNet, ModelConfig, build, generate
+from .model import RecurrentNet, generate
 from .record import Trace, record
 from .cliff import cliff_loss
 from .training import History, TrainConfig, train
 
-__all__ = ["RecurrentNet", "ModelConfig", "build", "generate", "Trace", "record", "cliff_loss", "History",
+__all__ = ["RecurrentNet", "generate", "Trace", "record", "cliff_loss", "History",
            "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
            "VocabularyError", "DataError", "ResourceError"]

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from . import limits
+from .cells import GATE_MULTIPLIER
 from .errors import ConfigError
 
 STEP_SECONDS = 4e-5  # per step and layer, besides the products
@@ -63,11 +64,8 @@ class Estimate:
         return self.seconds <= limits.MAX_RUN_SECONDS and self.mb <= limits.MAX_RUN_MB
 
 
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
-
-
 def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape) -> Estimate:
-    g = GATES[cell] * hidden
+    g = GATE_MULTIPLIER[cell] * hidden
     s = 2 * hidden if cell == "lstm" else hidden
 
     def step_seconds(batch: int) -> float:

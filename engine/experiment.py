@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
@@ -73,10 +73,6 @@ class RunConfig:
 
     def with_(self, **changes) -> RunConfig:
         return replace(self, **changes)
-
-
-def config_fields() -> list[str]:
-    return [f.name for f in fields(RunConfig)]
 
 
 def task_batch(cfg: RunConfig, which: int) -> tasks.TaskData:

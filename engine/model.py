@@ -12,8 +12,6 @@ fused kernels. ``engine.record`` recomputes the same numbers step by step (engin
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor, nn
 
@@ -23,16 +21,6 @@ CELLS = ("rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu")
 MAX_HIDDEN = 1024
 MAX_LAYERS = 8
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """What defines a RecurrentNet besides the task's sizes (hashable: a cache key)."""
-
-    cell: str = "rnn"
-    hidden_size: int = 35
-    num_layers: int = 1
-    nonlinearity: str = "tanh"
 
 
 def check_model_args(cell: str, hidden_size: int, num_layers: int, nonlinearity: str) -> None:
@@ -87,15 +75,6 @@ class RecurrentNet(nn.Module):
         hs, state = self.recurrent(self.encode(x), state)  # (T, B, H)
         y = self.readout(hs)  # (T, B, O)
         return (y, state) if return_state else y
-
-    def config(self) -> ModelConfig:
-        return ModelConfig(self.cell, self.hidden_size, self.num_layers, self.nonlinearity)
-
-
-def build(config: ModelConfig, input_size: int, output_size: int, vocab_size: int | None = None) -> RecurrentNet:
-    """RecurrentNet from a ModelConfig and the task's sizes."""
-    return RecurrentNet(config.cell, input_size, config.hidden_size, output_size, config.num_layers,
-                        config.nonlinearity, vocab_size)
 
 
 @torch.no_grad()

@@ -107,6 +107,17 @@ def test_every_key_used_in_code_exists():
     assert t("msg.training", "en", done=1, total=2, loss=0.5).startswith("Training")
 
 
+def test_every_string_is_used():
+    """No dead strings: each key appears in the app's code as a literal, or is built from a prefix the code formats
+    (f"opt.{value}", f"view.{v}" ...) and is one of that prefix's values."""
+    code = "\n".join(p.read_text() for p in (ROOT / "viz_app").rglob("*.py") if p.name != "i18n.py")
+    code += (ROOT / "viz_app" / "i18n.py").read_text().split("\n}\n", 1)[-1]  # its functions, not its table
+    prefixes = set(re.findall(r"""f["']([a-z_]+\.[a-z_]*)\{""", code))
+    unused = [k for k in STRINGS if f'"{k}"' not in code and f"'{k}'" not in code
+              and not any(k.startswith(p) for p in prefixes)]
+    assert not unused, unused
+
+
 def test_every_link_in_the_readme_opens_what_it_says():
     """Each `?...` link in the README parses without a notice; one naming a scenario opens that scenario's run."""
     from urllib.parse import parse_qsl

@@ -7,8 +7,6 @@ from __future__ import annotations
 S: dict[str, tuple[str, str]] = {
     # app
     "app.title": ("순환 신경망 들여다보기", "Inside recurrent neural networks"),
-    "app.subtitle": ("슬라이더를 움직이면 RNN·LSTM·GRU 안의 숫자가 바로 보입니다.",
-                     "Move a slider and see the numbers inside an RNN, LSTM or GRU."),
     "app.lang": ("언어 / Language", "Language / 언어"),
     "app.view": ("화면", "View"),
     # views
@@ -157,7 +155,6 @@ S: dict[str, tuple[str, str]] = {
     "msg.text": ("문장은 2자 이상 {max}자 이하여야 합니다.", "The text needs between 2 and {max} characters."),
     "msg.nonfinite": ("시점 {step}부터 값이 NaN/Inf입니다: 그 앞의 유한한 부분만 그렸습니다.",
                       "Values are NaN/Inf from step {step} on: only the finite part before it is drawn."),
-    "msg.no_lstm": ("셀 상태 c_t는 LSTM에만 있습니다.", "The cell state c_t exists in an LSTM only."),
     "msg.train_first": ("왼쪽에서 설정을 고르고 '학습하기'를 누르세요.", "Choose settings on the left and press Train."),
     "msg.regime_vanishing": ("기울기 소실 보장: σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}이므로 ‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k)입니다 (Pascanu 외, 2013).",
                              "Vanishing guaranteed: σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}, so ‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k) (Pascanu et al., 2013)."),
@@ -194,7 +191,6 @@ S: dict[str, tuple[str, str]] = {
                         "Showing the uploaded model (not trained here). The clipping, comparison and timeline views train new models from the settings."),
     "msg.no_chrome": ("Chromium이 없어 PNG·SVG·PDF로 내보낼 수 없습니다 (HTML은 됩니다). 설치: {cmd}",
                       "No Chromium found, so PNG, SVG and PDF export is off (HTML works). Install: {cmd}"),
-    "msg.export_failed": ("내보내기 실패: {reason}", "Export failed: {reason}"),
     "msg.clip_fired": ("클리핑 발동: {n}/{total} 업데이트", "Clipping fired on {n} of {total} updates"),
     # claims: a scenario's result, measured on the run shown (viz_app/claims.py picks the sentence that is true)
     "claim.changed": ("이 링크는 시나리오의 설정 중 {fields}을(를) 바꿉니다. 아래 결과는 바뀐 설정으로 측정한 것입니다.",
@@ -283,8 +279,6 @@ S: dict[str, tuple[str, str]] = {
     "axis.fraction": ("비율", "fraction"),
     "axis.deriv": ("f′(a_t)", "f′(a_t)"),
     "axis.contribution": ("기여", "contribution"),
-    "axis.w": ("w", "w"),
-    "axis.b": ("b", "b"),
     "axis.pc": ("주성분 {i}", "PC {i}"),
     "leg.total": ("전체 ∂L/∂h_t", "total ∂L/∂h_t"),
     "leg.direct": ("그 시점의 출력에서 온 부분", "direct part from step t's output"),
@@ -302,10 +296,8 @@ S: dict[str, tuple[str, str]] = {
     "leg.low": ("< 0.1", "< 0.1"),
     "leg.high": ("> 0.9", "> 0.9"),
     "leg.wall": ("절벽 위치", "cliff wall"),
-    "leg.start": ("시작점", "start"),
     "leg.snapshot": ("현재 학습 단계", "this snapshot"),
     "leg.reference": ("강의 노트의 값", "the lecture notes' values"),
-    "leg.receives": ("기울기를 받는 시점", "steps that receive gradient"),
     # explanations (2-4 sentences per view)
     "exp.unroll": (
         "순환 신경망은 매 시점 같은 가중치로 h_t = tanh(W_xh x_t + W_hh h_{t-1} + b)를 계산하고 "

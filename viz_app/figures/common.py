@@ -54,11 +54,6 @@ def mark_step(fig: go.Figure, step: int | None) -> None:
         fig.add_shape(**step_shape(step))
 
 
-def steps_customdata(n: int) -> np.ndarray:
-    """customdata carrying the step index, so a click selects that step everywhere."""
-    return np.arange(n)
-
-
 def char_labels(trace, vocab: str | None) -> list[str] | None:
     """Input character of every step (char-LM), shown visibly for spaces."""
     if vocab is None:
