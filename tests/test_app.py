@@ -215,3 +215,15 @@ def test_link_notices_are_worded_in_the_readers_language():
     said = " ".join(w.value for w in at.warning)
     assert "정수가 아닙니다" in said and "범위 밖" in said and "올린 CSV가 필요합니다" in said
     assert "not a" not in said and "outside" not in said and "needed" not in said
+
+
+def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
+    """The state a chart's export caption (permalink) and presentation fonts read is the page's state of this very
+    run: after moving the rho slider, the decay chart's exports link to the new rho, not to the previous run's."""
+    from viz_app.views import common
+    seen = {}
+    monkeypatch.setattr(common, "downloads", lambda fig, key, state: seen.__setitem__(key, state))
+    at = _app({"view": "eigen", "lang": "en"})
+    assert seen["c_eig_decay"].rho_view == 0.0
+    at.slider(key="w_rho_view").set_value(1.5).run()
+    assert not at.exception and seen["c_eig_decay"].rho_view == 1.5 and seen["c_eig_plane"].rho_view == 1.5

@@ -63,16 +63,16 @@ def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figu
     return go.Figure(spec, _validate=False)
 
 
-def chart(fig, key: str, *, selectable: bool = True) -> None:
-    """Draw a figure with its download buttons; clicks on it select a step (read by ``clicked_step`` next run)."""
-    state = st.session_state.get("app_state")
-    if state is not None and (state.lecture or state.present):
+def chart(fig, key: str, state, *, selectable: bool = True) -> None:
+    """Draw a figure with its download buttons; clicks on it select a step (read by ``clicked_step`` next run).
+    ``state`` is the page's state as the view will return it: its exports' captions link to exactly this figure."""
+    if state.lecture or state.present:
         fig.update_layout(font_size=22, title_font_size=28)
     if selectable:
         st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=CHART_CONFIG, theme=None)
     else:
         st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
-    if state is not None and not hidden(state, "downloads"):
+    if not hidden(state, "downloads"):
         downloads(fig, key, state)
 
 
@@ -108,10 +108,9 @@ def permalink(state) -> str:
     return f"{base}?{query}" if query else base
 
 
-def explain(view: str, lang: str) -> None:
-    state = st.session_state.get("app_state")
-    if state is None or not hidden(state, "explain"):
-        st.caption(t(f"exp.{view}", lang))
+def explain(view: str, state) -> None:
+    if not hidden(state, "explain"):
+        st.caption(t(f"exp.{view}", state.lang))
 
 
 def step_slider(state, steps: int, chart_keys: tuple[str, ...]):

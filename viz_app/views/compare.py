@@ -13,7 +13,7 @@ from .common import chart, explain
 
 def render(state, run, trace):
     lang = state.lang
-    explain("compare", lang)
+    explain("compare", state)
     st.caption(t("msg.compare_note", lang))
     results, traces = {}, {}
     for cell in ("rnn", "lstm", "gru"):
@@ -30,8 +30,8 @@ def render(state, run, trace):
                                                     loss=float(r.history.loss[-1]) if r.history.updates else 0.0))
         col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
-    chart(F.sensitivity_curves(traces, lang=lang), "c_cmp_sens", selectable=False)
+    chart(F.sensitivity_curves(traces, lang=lang), "c_cmp_sens", state, selectable=False)
     last = {c: float(tr.input_sensitivity[-1]) for c, tr in traces.items()}
     st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].input_sensitivity) - 1, **last))
-    chart(F.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", selectable=False)
+    chart(F.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", state, selectable=False)
     return state

@@ -15,7 +15,7 @@ RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve o
 
 def render(state, run, trace):
     lang = state.lang
-    explain("eigen", lang)
+    explain("eigen", state)
     main = trace.main_spectrum
     trained = round(main.spectral_radius, 2)
     c1, c2 = st.columns([3, 1])
@@ -27,6 +27,7 @@ def render(state, run, trace):
     live = abs(rho - main.spectral_radius) > 5e-3
     norms, blk = runs.rescaled_decay(run.config, float(rho) if live else 0.0)
     reg = spectrum.regime(trace.cell_kind, blk)
+    state = state.with_(rho_view=float(rho) if live else 0.0, scale=scale)
     box = st.success if reg.guaranteed else st.info if reg.kind == spectrum.GATED else st.warning
     measured = claims.measured_ratio_text(norms, lang)
     box(claims.regime_text(reg, trace.nonlinearity, lang) + (f"  \n{measured}" if measured else ""))
@@ -34,8 +35,8 @@ def render(state, run, trace):
     left, right = st.columns(2)
     with left:
         chart(F.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang, label=label,
-                                 rescaled=blk.eigenvalues if live else None), "c_eig_plane", selectable=False)
+                                 rescaled=blk.eigenvalues if live else None), "c_eig_plane", state, selectable=False)
     with right:
-        chart(figure(F.decay_curve, norms, **F.reference_lines(blk, reg), lang=lang, scale=scale), "c_eig_decay",
+        chart(figure(F.decay_curve, norms, **F.reference_lines(blk, reg), lang=lang, scale=scale), "c_eig_decay", state,
               selectable=False)
-    return state.with_(rho_view=float(rho) if live else 0.0, scale=scale)
+    return state

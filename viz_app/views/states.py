@@ -12,7 +12,7 @@ KEYS = ("c_states_heat", "c_states_text", "c_states_pca")
 
 def render(state, run, trace):
     lang = state.lang
-    explain("states", lang)
+    explain("states", state)
     nonfinite_notice(trace, lang)
     steps, hidden = trace.hidden.shape[1], trace.hidden.shape[3]
     state, step = step_slider(state, steps, KEYS)
@@ -25,17 +25,18 @@ def render(state, run, trace):
                                                                                       trace.hidden.shape[0] - 1),
                          key="w_layer")
     vocab = run.eval_data.vocab
+    state = state.with_(unit=int(unit), layer=int(layer))
     chart(figure(F.state_heatmap, trace, name=name, lang=lang, layer=layer, vocab=vocab, highlight=step),
-          "c_states_heat")
+          "c_states_heat", state)
     if vocab is not None:
         chart(figure(F.text_activation, trace, vocab=vocab, unit=int(unit), lang=lang, layer=layer, highlight=step),
-              "c_states_text")
+              "c_states_text", state)
     left, right = st.columns(2)
     with left:
         dims = 3 if st.toggle(t("ctl.pca3d", lang), key="w_pca3d") else 2
         chart(figure(F.pca_trajectory, trace, lang=lang, layer=layer, dims=dims, vocab=vocab, step=step),
-              "c_states_pca", selectable=dims == 2)
+              "c_states_pca", state, selectable=dims == 2)
     with right:
         if trace.gates:
-            chart(figure(F.saturation_bars, trace, lang=lang, layer=layer), "c_states_sat", selectable=False)
-    return state.with_(unit=int(unit), layer=int(layer))
+            chart(figure(F.saturation_bars, trace, lang=lang, layer=layer), "c_states_sat", state, selectable=False)
+    return state

@@ -11,7 +11,7 @@ from .common import chart, explain
 
 def render(state, run, trace):
     lang = state.lang
-    explain("timeline", lang)
+    explain("timeline", state)
     snaps = run.history.snapshots
     last = len(snaps) - 1
     index = state.snapshot if 0 <= state.snapshot <= last else last
@@ -19,15 +19,17 @@ def render(state, run, trace):
         index = st.slider(t("ctl.snapshot", lang), 0, last, value=index, key="w_snapshot",
                           format="%d", help=", ".join(f"{i}: {u}" for i, (u, _) in enumerate(snaps)))
     update = snaps[index][0]
+    state = state.with_(snapshot=int(index))
     eigs = runs.snapshot_eigenvalues(run.config)
     left, right = st.columns(2)
     with left:
-        chart(F.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", selectable=False)
+        chart(F.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", state, selectable=False)
     with right:
         chart(F.loss_with_marker(run.history, update=update, lang=lang,
-                                 reference=scenarios.reference_losses(state.scenario)), "c_tl_loss", selectable=False)
+                                 reference=scenarios.reference_losses(state.scenario)), "c_tl_loss", state,
+              selectable=False)
     snap_trace = runs.snapshot_trace(run.config, index, lang)
     fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
     fig.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
-    chart(fig, "c_tl_grad", selectable=False)
-    return state.with_(snapshot=int(index))
+    chart(fig, "c_tl_grad", state, selectable=False)
+    return state

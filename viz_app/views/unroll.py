@@ -12,7 +12,7 @@ WIDTH = 8
 
 def render(state, run, trace):
     lang = state.lang
-    explain("unroll", lang)
+    explain("unroll", state)
     nonfinite_notice(trace, lang)
     steps = trace.hidden.shape[1]
     state, step = step_slider(state, steps, ("c_unroll",))
@@ -30,11 +30,11 @@ def render(state, run, trace):
         st.session_state[phase_key] = max(0, min(phase, 2 * n - 1))
         fig = figure(unrolled.unrolled_network, trace, lang=lang, vocab=run.eval_data.vocab, start=start,
                      width=WIDTH, step=step, phase=st.session_state[phase_key])
-        chart(fig, "c_unroll")
+        chart(fig, "c_unroll", state)
         with st.expander("▶ animation"):
             chart(figure(unrolled.animated, trace, lang=lang, vocab=run.eval_data.vocab, start=start, width=WIDTH),
-                  "c_unroll_anim", selectable=False)
+                  "c_unroll_anim", state, selectable=False)
     else:
         chart(figure(unrolled.unrolled_network, trace, lang=lang, vocab=run.eval_data.vocab, start=start,
-                     width=WIDTH, step=step), "c_unroll")
+                     width=WIDTH, step=step), "c_unroll", state)
     return state
