@@ -8,7 +8,7 @@ import pytest
 from engine import init, tasks
 from engine.training import CLIPS, OPTIMIZERS
 from viz_app import state as S
-from viz_app.i18n import S as STRINGS
+from viz_app.i18n import STRINGS
 from viz_app.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]

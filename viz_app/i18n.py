@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-S: dict[str, tuple[str, str]] = {
+STRINGS: dict[str, tuple[str, str]] = {
     # app
     "app.title": ("순환 신경망 들여다보기", "Inside recurrent neural networks"),
     "app.lang": ("언어 / Language", "Language / 언어"),
@@ -362,7 +362,7 @@ S: dict[str, tuple[str, str]] = {
 
 def t(key: str, lang: str, **values) -> str:
     """The string ``key`` in ``lang`` ("ko" or "en"), formatted with ``values``."""
-    ko, en = S[key]
+    ko, en = STRINGS[key]
     text = ko if lang == "ko" else en
     return text.format(**values) if values else text
 

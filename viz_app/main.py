@@ -15,7 +15,7 @@ from engine import EngineError  # noqa: E402
 
 from viz_app import claims, controls, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
-from viz_app.i18n import S as STRINGS  # noqa: E402
+from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
 from viz_app.views import bptt, clipping, compare, eigen, states, timeline, unroll  # noqa: E402
 

@@ -6,7 +6,7 @@ import streamlit as st
 from engine import evidence
 
 from .. import claims, runs
-from ..figures import gradients as F
+from ..figures import gradients as figs
 from ..i18n import option, t
 from .common import chart, explain, figure, nonfinite_notice, step_slider
 
@@ -28,21 +28,21 @@ def render(state, run, trace):
     nonfinite_notice(trace, lang)
     state = state.with_(scale=scale, bptt_window=-1 if window == run.config.tbptt else int(window))
     state, step = step_slider(state, steps, KEYS)
-    chart(figure(F.grad_norms_over_time, trace, lang=lang, scale=scale, highlight=step), "c_bptt_norms", state)
+    chart(figure(figs.grad_norms_over_time, trace, lang=lang, scale=scale, highlight=step), "c_bptt_norms", state)
     left, right = st.columns(2)
     with left:
-        chart(figure(F.jacobian_map, trace, lang=lang, step=step), "c_bptt_map", state, selectable=False)
+        chart(figure(figs.jacobian_map, trace, lang=lang, step=step), "c_bptt_map", state, selectable=False)
     with right:
         if trace.cell_jacobian_norms is not None:
-            chart(figure(F.jacobian_map, trace, lang=lang, cell_state=True, step=step), "c_bptt_cmap", state,
+            chart(figure(figs.jacobian_map, trace, lang=lang, cell_state=True, step=step), "c_bptt_cmap", state,
                   selectable=False)
         else:
-            chart(figure(F.derivative_distribution, trace, lang=lang), "c_bptt_deriv", state, selectable=False)
+            chart(figure(figs.derivative_distribution, trace, lang=lang), "c_bptt_deriv", state, selectable=False)
     if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in (trace.weight_grad_terms or {}):
         st.info(t("msg.no_terms", lang))
-    chart(figure(F.term_bars, trace, lang=lang, highlight=step), "c_bptt_terms", state)
+    chart(figure(figs.term_bars, trace, lang=lang, highlight=step), "c_bptt_terms", state)
     if trace.weight_grad_term_norms is not None and not state.scenario == "bptt_terms":  # the banner says it there
         st.caption(claims.term_text(evidence.term_decay(trace), lang))
     if trace.cell_jacobian_norms is not None:
-        chart(figure(F.derivative_distribution, trace, lang=lang, name="f"), "c_bptt_deriv", state, selectable=False)
+        chart(figure(figs.derivative_distribution, trace, lang=lang, name="f"), "c_bptt_deriv", state, selectable=False)
     return state

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from .. import runs
-from ..figures import clipping as F
+from ..figures import clipping as figs
 from ..i18n import t
 from .common import chart, explain
 
@@ -29,12 +29,12 @@ def render(state, run, trace):
         if r.history.status == "diverged":
             st.warning(t("msg.diverged", lang, update=r.history.first_nonfinite))
     st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)), total=clipped.history.updates))
-    chart(F.clip_norms(plain.history, clipped.history, threshold=float(thr), lang=lang), "c_clip_norms", state,
+    chart(figs.clip_norms(plain.history, clipped.history, threshold=float(thr), lang=lang), "c_clip_norms", state,
           selectable=False)
-    chart(F.clip_losses(plain.history, clipped.history, threshold=float(thr), lang=lang), "c_clip_loss", state,
+    chart(figs.clip_losses(plain.history, clipped.history, threshold=float(thr), lang=lang), "c_clip_loss", state,
           selectable=False)
     surface, paths = runs.cliff()
-    chart(F.cliff_figure(surface, {t("leg.no_clip", lang): paths["plain"],
+    chart(figs.cliff_figure(surface, {t("leg.no_clip", lang): paths["plain"],
                                    t("leg.with_clip", lang, thr=1.0): paths["clipped"]}, lang=lang),
           "c_clip_cliff", state, selectable=False)
     return state

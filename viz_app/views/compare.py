@@ -6,7 +6,7 @@ import streamlit as st
 from engine import evidence
 
 from .. import runs
-from ..figures import compare as F
+from ..figures import compare as figs
 from ..i18n import t
 from .common import chart, explain
 
@@ -30,8 +30,9 @@ def render(state, run, trace):
                                                     loss=float(r.history.loss[-1]) if r.history.updates else 0.0))
         col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
-    chart(F.sensitivity_curves(traces, lang=lang), "c_cmp_sens", state, selectable=False)
+    chart(figs.sensitivity_curves(traces, lang=lang), "c_cmp_sens", state, selectable=False)
     last = {c: float(tr.input_sensitivity[-1]) for c, tr in traces.items()}
     st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].input_sensitivity) - 1, **last))
-    chart(F.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", state, selectable=False)
+    chart(figs.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", state,
+          selectable=False)
     return state

@@ -6,7 +6,7 @@ import streamlit as st
 from engine import spectrum
 
 from .. import claims, runs
-from ..figures import spectrum as F
+from ..figures import spectrum as figs
 from ..i18n import option, t
 from .common import chart, explain, figure
 
@@ -34,9 +34,9 @@ def render(state, run, trace):
     label = claims.block_label(trace.cell_kind)
     left, right = st.columns(2)
     with left:
-        chart(F.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang, label=label,
+        chart(figs.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang, label=label,
                                  rescaled=blk.eigenvalues if live else None), "c_eig_plane", state, selectable=False)
     with right:
-        chart(figure(F.decay_curve, norms, **F.reference_lines(blk, reg), lang=lang, scale=scale), "c_eig_decay", state,
-              selectable=False)
+        chart(figure(figs.decay_curve, norms, **figs.reference_lines(blk, reg), lang=lang, scale=scale),
+              "c_eig_decay", state, selectable=False)
     return state

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..figures import states as F
+from ..figures import states as figs
 from ..i18n import t
 from .common import chart, explain, figure, nonfinite_notice, step_slider
 
@@ -26,17 +26,17 @@ def render(state, run, trace):
                          key="w_layer")
     vocab = run.eval_data.vocab
     state = state.with_(unit=int(unit), layer=int(layer))
-    chart(figure(F.state_heatmap, trace, name=name, lang=lang, layer=layer, vocab=vocab, highlight=step),
+    chart(figure(figs.state_heatmap, trace, name=name, lang=lang, layer=layer, vocab=vocab, highlight=step),
           "c_states_heat", state)
     if vocab is not None:
-        chart(figure(F.text_activation, trace, vocab=vocab, unit=int(unit), lang=lang, layer=layer, highlight=step),
+        chart(figure(figs.text_activation, trace, vocab=vocab, unit=int(unit), lang=lang, layer=layer, highlight=step),
               "c_states_text", state)
     left, right = st.columns(2)
     with left:
         dims = 3 if st.toggle(t("ctl.pca3d", lang), key="w_pca3d") else 2
-        chart(figure(F.pca_trajectory, trace, lang=lang, layer=layer, dims=dims, vocab=vocab, step=step),
+        chart(figure(figs.pca_trajectory, trace, lang=lang, layer=layer, dims=dims, vocab=vocab, step=step),
               "c_states_pca", state, selectable=dims == 2)
     with right:
         if trace.gates:
-            chart(figure(F.saturation_bars, trace, lang=lang, layer=layer), "c_states_sat", state, selectable=False)
+            chart(figure(figs.saturation_bars, trace, lang=lang, layer=layer), "c_states_sat", state, selectable=False)
     return state

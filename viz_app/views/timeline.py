@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import runs, scenarios
-from ..figures import gradients, timeline as F
+from ..figures import gradients, timeline as figs
 from ..i18n import t
 from .common import chart, explain
 
@@ -23,9 +23,9 @@ def render(state, run, trace):
     eigs = runs.snapshot_eigenvalues(run.config)
     left, right = st.columns(2)
     with left:
-        chart(F.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", state, selectable=False)
+        chart(figs.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", state, selectable=False)
     with right:
-        chart(F.loss_with_marker(run.history, update=update, lang=lang,
+        chart(figs.loss_with_marker(run.history, update=update, lang=lang,
                                  reference=scenarios.reference_losses(state.scenario)), "c_tl_loss", state,
               selectable=False)
     snap_trace = runs.snapshot_trace(run.config, index, lang)
