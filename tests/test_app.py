@@ -224,6 +224,26 @@ def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
     seen = {}
     monkeypatch.setattr(common, "downloads", lambda fig, key, state: seen.__setitem__(key, state))
     at = _app({"view": "eigen", "lang": "en"})
-    assert seen["c_eig_decay"].rho_view == 0.0
+    assert seen["decay"].rho_view == 0.0
     at.slider(key="w_rho_view").set_value(1.5).run()
-    assert not at.exception and seen["c_eig_decay"].rho_view == 1.5 and seen["c_eig_plane"].rho_view == 1.5
+    assert not at.exception and seen["decay"].rho_view == 1.5 and seen["eigenvalues"].rho_view == 1.5
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, monkeypatch):
+    """The registry (viz_app/views/VIEWS) is the one list of views: the view switch offers exactly them, the deck
+    exports every one, and each view's page draws the figures the deck exports for the same settings, by name."""
+    from viz_app import deck
+    from viz_app.views import VIEWS, common
+    assert tuple(VIEWS) == S.VIEWS
+    params = {"lang": "en", "cell": cell, "epochs": "30"}
+    exported: dict = {}
+    for view, name, _ in deck.all_figures(S.baseline("").with_(lang="en", cell=cell, epochs=30)):
+        exported.setdefault(view, []).append(name)
+    assert list(exported) == list(VIEWS)
+    for view in VIEWS:
+        drawn = []
+        monkeypatch.setattr(common, "downloads", lambda fig, name, state: drawn.append(name))
+        at = _app({**params, "view": view})
+        assert not at.exception and len(at.get("plotly_chart")) == len(drawn)
+        assert drawn == exported[view], view

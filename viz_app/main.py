@@ -17,10 +17,7 @@ from viz_app import claims, controls, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import t  # noqa: E402
-from viz_app.views import bptt, clipping, compare, eigen, states, timeline, unroll  # noqa: E402
-
-VIEWS = {"unroll": unroll, "states": states, "bptt": bptt, "eigen": eigen, "clipping": clipping,
-         "compare": compare, "timeline": timeline}
+from viz_app.views import VIEWS  # noqa: E402
 
 
 def initial_state():

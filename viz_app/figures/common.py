@@ -5,7 +5,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import safe, theme
+from ..cache import LRU
 from ..i18n import t
+
+_FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
 
 
 def positive(a: np.ndarray) -> np.ndarray:
@@ -60,3 +63,27 @@ def char_labels(trace, vocab: str | None) -> list[str] | None:
         return None
     ids = trace.inputs[:, 0].argmax(-1)
     return ["␣" if vocab[i] == " " else safe.plot(vocab[i]) for i in ids]
+
+
+def _freeze(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figure:
+    """``builder(data, **options)``, built once per (data object, options) and then reused: a view-only rerun
+    costs a dict copy instead of a rebuild. ``highlight`` adds the time-step highlight on top."""
+    key = (builder.__module__, builder.__qualname__, id(data), _freeze(options))
+    hit = _FIGURES.get(key)
+    if hit is None or hit[0] is not data:  # the id of an evicted object may be reused: compare identity
+        hit = (data, builder(data, **options).to_dict())
+        _FIGURES.put(key, hit)
+    spec = hit[1]
+    if highlight is not None and highlight >= 0:
+        layout = spec["layout"]
+        spec = {**spec, "layout": {**layout, "shapes": [*layout.get("shapes", ()), step_shape(highlight)]}}
+    # the stored dict was produced by a validated Figure: skip plotly's (slow) validation the second time
+    return go.Figure(spec, _validate=False)

@@ -1,1 +1,9 @@
-"""One module per view: each draws its view-only controls and figures for a trained run."""
+"""The app's views, in the order of the page's view switch. Each module declares its figures once, in
+``figures(state, src, **options) -> list[Chart]``, and lays them out beside its own controls in
+``render(state, run, trace) -> state``; the slide exporter (viz_app/deck.py) draws the same ``figures``. A new view
+is one module here, its entry below and its strings (view.NAME, exp.NAME); tests/test_app.py fails if a view is
+missing from the page or the deck."""
+from . import bptt, clipping, compare, eigen, states, timeline, unroll
+
+VIEWS = {"unroll": unroll, "states": states, "bptt": bptt, "eigen": eigen, "clipping": clipping,
+         "compare": compare, "timeline": timeline}

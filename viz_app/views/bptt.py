@@ -5,44 +5,68 @@ import streamlit as st
 
 from engine import evidence
 
-from .. import claims, runs
+from .. import claims
 from ..figures import gradients as figs
 from ..i18n import option, t
-from .common import chart, explain, figure, nonfinite_notice, step_slider
+from .common import AppSource, Chart, chart, explain, nonfinite_notice, resolve_step, step_slider
 
-KEYS = ("c_bptt_norms", "c_bptt_terms")
+
+def bptt_window(state, run, steps: int) -> int:
+    """The truncation window drawn: the state's, or (-1) the one the run trained with; 0 = full BPTT."""
+    own = state.bptt_window if state.bptt_window >= 0 else run.config.tbptt
+    return min(own, max(1, steps - 1))
+
+
+def traced(state, src):
+    """The trace the view draws: the run's own, or recorded with the truncation window."""
+    window = bptt_window(state, src.run, src.trace.steps)
+    return src.trace_of(src.run.config, tbptt=window) if window else src.trace
+
+
+def figures(state, src) -> list[Chart]:
+    """||dL/dh_t|| over time, the Jacobian map(s), the per-step terms of dL/dW_hh, the activations' derivatives."""
+    trace, lang = traced(state, src), state.lang
+    step = resolve_step(state, trace.steps)
+    out = [Chart("grad-norms", src.figure(figs.grad_norms_over_time, trace, lang=lang, scale=state.scale,
+                                          highlight=step), selectable=True),
+           Chart("jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, step=step))]
+    if trace.cell_jacobian_norms is not None:
+        out.append(Chart("cell-jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, cell_state=True,
+                                                         step=step)))
+    else:
+        out.append(Chart("derivatives", src.figure(figs.derivative_distribution, trace, lang=lang)))
+    out.append(Chart("terms", src.figure(figs.term_bars, trace, lang=lang, highlight=step), selectable=True))
+    if trace.cell_jacobian_norms is not None:
+        out.append(Chart("derivatives", src.figure(figs.derivative_distribution, trace, lang=lang, name="f")))
+    return out
 
 
 def render(state, run, trace):
     lang = state.lang
     explain("bptt", state)
-    steps = trace.hidden.shape[1]
+    steps = trace.steps
     c1, c2 = st.columns(2)
-    own = state.bptt_window if state.bptt_window >= 0 else run.config.tbptt  # -1: the window the run trained with
-    window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=min(own, max(1, steps - 1)),
+    window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=bptt_window(state, run, steps),
                        key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt))
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
-    if window:
-        trace = runs.trace(run.config, tbptt=int(window), lang=lang)
-    nonfinite_notice(trace, lang)
     state = state.with_(scale=scale, bptt_window=-1 if window == run.config.tbptt else int(window))
-    state, step = step_slider(state, steps, KEYS)
-    chart(figure(figs.grad_norms_over_time, trace, lang=lang, scale=scale, highlight=step), "c_bptt_norms", state)
+    src = AppSource(state, run, trace)
+    trace = traced(state, src)
+    nonfinite_notice(trace, lang)
+    state, step = step_slider(state, steps, ("grad-norms", "terms"))
+    charts = {c.name: c for c in figures(state, src)}
+    chart(charts["grad-norms"], state)
     left, right = st.columns(2)
     with left:
-        chart(figure(figs.jacobian_map, trace, lang=lang, step=step), "c_bptt_map", state, selectable=False)
+        chart(charts["jacobian-map"], state)
     with right:
-        if trace.cell_jacobian_norms is not None:
-            chart(figure(figs.jacobian_map, trace, lang=lang, cell_state=True, step=step), "c_bptt_cmap", state,
-                  selectable=False)
-        else:
-            chart(figure(figs.derivative_distribution, trace, lang=lang), "c_bptt_deriv", state, selectable=False)
+        chart(charts["cell-jacobian-map" if "cell-jacobian-map" in charts else "derivatives"], state)
     if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in (trace.weight_grad_terms or {}):
         st.info(t("msg.no_terms", lang))
-    chart(figure(figs.term_bars, trace, lang=lang, highlight=step), "c_bptt_terms", state)
+    chart(charts["terms"], state)
     if trace.weight_grad_term_norms is not None and not state.scenario == "bptt_terms":  # the banner says it there
         st.caption(claims.term_text(evidence.term_decay(trace), lang))
-    if trace.cell_jacobian_norms is not None:
-        chart(figure(figs.derivative_distribution, trace, lang=lang, name="f"), "c_bptt_deriv", state, selectable=False)
+    if "cell-jacobian-map" in charts:
+        chart(charts["derivatives"], state)
     return state

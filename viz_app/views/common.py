@@ -1,5 +1,12 @@
-"""Pieces every view uses: clickable charts that select a step, the step slider, the explanation, notices."""
+"""Pieces every view uses: the Chart a view declares, where its data comes from in the app (AppSource), clickable
+charts that select a step, the step slider, the explanation, notices.
+
+A view module has ``figures(state, src, **options) -> list[Chart]``, its figures declared once (pure: the slide
+exporter, viz_app/deck.py, calls it with its own source), and ``render(state, run, trace)``, which draws its controls,
+settles the page's state and lays the same Charts out."""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -7,13 +14,56 @@ import streamlit as st
 from urllib.parse import quote
 
 from .. import export, runs
-from ..cache import LRU
-from ..figures.common import step_shape
+from ..figures.common import figure
 from ..i18n import t
 from ..state import hidden, to_params
 from ..theme import slide
 
-_FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
+class Chart(NamedTuple):
+    """One figure of a view: its name (the export's file name and the deck's label), the figure, and whether clicking
+    one of its points selects that time step."""
+
+    name: str
+    fig: go.Figure
+    selectable: bool = False
+
+
+class AppSource:
+    """The data views draw in the app: the page's run and trace, other runs and recordings through viz_app.runs
+    (cached, trained in workers with their progress shown), figures through the shared figure cache."""
+
+    def __init__(self, state, run, trace):
+        self.lang, self.run, self.trace = state.lang, run, trace
+
+    def run_of(self, cfg, label: str = ""):
+        return runs.train(cfg, self.lang, label)
+
+    def trace_of(self, cfg, tbptt: int = 0):
+        return runs.trace(cfg, tbptt, lang=self.lang)
+
+    def rescaled_decay(self, rho: float):
+        return runs.rescaled_decay(self.run.config, rho)
+
+    def snapshot_eigenvalues(self):
+        return runs.snapshot_eigenvalues(self.run.config)
+
+    def snapshot_trace(self, index: int):
+        return runs.snapshot_trace(self.run.config, index, self.lang)
+
+    def cliff(self):
+        return runs.cliff()
+
+    figure = staticmethod(figure)
+
+
+def chart_key(view: str, name: str) -> str:
+    return f"c_{view}_{name}"
+
+
+def resolve_step(state, steps: int) -> int:
+    """The state's time step, or the last one when it has none (-1) or one past the end."""
+    return state.step if 0 <= state.step < steps else steps - 1
+
 
 CHART_CONFIG = {"displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "width": 1600, "height": 900}}
@@ -39,44 +89,22 @@ def clicked_step(key: str) -> int | None:
         return None
 
 
-def _freeze(value):
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figure:
-    """``builder(data, **options)``, built once per (data object, options) and then reused: a view-only rerun
-    costs a dict copy instead of a rebuild. ``highlight`` adds the time-step highlight on top."""
-    key = (builder.__module__, builder.__qualname__, id(data), _freeze(options))
-    hit = _FIGURES.get(key)
-    if hit is None or hit[0] is not data:  # the id of an evicted object may be reused: compare identity
-        hit = (data, builder(data, **options).to_dict())
-        _FIGURES.put(key, hit)
-    spec = hit[1]
-    if highlight is not None and highlight >= 0:
-        layout = spec["layout"]
-        spec = {**spec, "layout": {**layout, "shapes": [*layout.get("shapes", ()), step_shape(highlight)]}}
-    # the stored dict was produced by a validated Figure: skip plotly's (slow) validation the second time
-    return go.Figure(spec, _validate=False)
-
-
-def chart(fig, key: str, state, *, selectable: bool = True) -> None:
-    """Draw a figure with its download buttons; clicks on it select a step (read by ``clicked_step`` next run).
-    ``state`` is the page's state as the view will return it: its exports' captions link to exactly this figure."""
+def chart(c: Chart, state) -> None:
+    """Draw a view's Chart with its download buttons; clicks on a selectable one select a step (read by
+    ``clicked_step`` next run). ``state`` is the page's state as the view returns it: its exports' captions link to
+    exactly this figure."""
+    fig, key = c.fig, chart_key(state.view, c.name)
     if state.lecture or state.present:
         fig.update_layout(font_size=22, title_font_size=28)
-    if selectable:
+    if c.selectable:
         st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=CHART_CONFIG, theme=None)
     else:
         st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
     if not hidden(state, "downloads"):
-        downloads(fig, key, state)
+        downloads(fig, c.name, state)
 
 
-def downloads(fig, key: str, state) -> None:
+def downloads(fig, name: str, state) -> None:
     """One-click PNG / SVG / PDF / HTML of the figure as a slide; the bytes are made only when clicked."""
     slide_fig = None
 
@@ -94,8 +122,8 @@ def downloads(fig, key: str, state) -> None:
     static_ok = export.chrome_path() is not None
     with st.popover(t("ctl.export", state.lang), icon=":material/download:"):
         for fmt in export.FORMATS:
-            st.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, key.removeprefix("c_"), fmt),
-                               mime=export.MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore",
+            st.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, name, fmt),
+                               mime=export.MIME[fmt], key=f"dl_{state.view}_{name}_{fmt}", on_click="ignore",
                                icon=":material/download:", disabled=fmt != "html" and not static_ok)
         if not static_ok:
             st.caption(t("msg.no_chrome", state.lang, cmd=export.INSTALL_HINT))
@@ -113,15 +141,15 @@ def explain(view: str, state) -> None:
         st.caption(t(f"exp.{view}", state.lang))
 
 
-def step_slider(state, steps: int, chart_keys: tuple[str, ...]):
-    """The step selector, mirrored by clicks on any time axis; returns the state with the chosen step.
+def step_slider(state, steps: int, charts: tuple[str, ...]):
+    """The step selector, mirrored by clicks on the named charts' time axes; returns the state with the chosen step.
 
     One widget key for every view, so the chosen step follows the user from view to view."""
     key = "w_step"
     if key not in st.session_state or not 0 <= st.session_state[key] < steps:
-        st.session_state[key] = state.step if 0 <= state.step < steps else steps - 1
-    for chart_key in chart_keys:
-        clicked = clicked_step(chart_key)
+        st.session_state[key] = resolve_step(state, steps)
+    for name in charts:
+        clicked = clicked_step(chart_key(state.view, name))
         if clicked is not None and 0 <= clicked < steps:
             st.session_state[key] = clicked
     if steps > 1 and not hidden(state, "step"):

@@ -5,24 +5,44 @@ import streamlit as st
 
 from engine import evidence
 
-from .. import runs
 from ..figures import compare as figs
 from ..i18n import t
-from .common import chart, explain
+from .common import AppSource, Chart, chart, explain
+
+CELLS = ("rnn", "lstm", "gru")
+
+
+def trained(src) -> tuple[dict, dict] | None:
+    """({cell: run}, {cell: trace}) of the three cells on the page's task and settings, or None if one was refused."""
+    results, traces = {}, {}
+    for cell in CELLS:
+        cfg = src.run.config.with_(cell=cell, nonlinearity="tanh", model_id="")
+        r = src.run_of(cfg, cell.upper())
+        if r is None:
+            return None
+        results[cell], traces[cell] = r, src.trace_of(cfg)
+    return results, traces
+
+
+def figures(state, src) -> list[Chart]:
+    """||dh_t/dx_0|| of the three cells, and their losses."""
+    both = trained(src)
+    if both is None:
+        return []
+    results, traces = both
+    return [Chart("sensitivity", figs.sensitivity_curves(traces, lang=state.lang)),
+            Chart("losses", figs.loss_curves({c: r.history for c, r in results.items()}, lang=state.lang))]
 
 
 def render(state, run, trace):
     lang = state.lang
     explain("compare", state)
     st.caption(t("msg.compare_note", lang))
-    results, traces = {}, {}
-    for cell in ("rnn", "lstm", "gru"):
-        cfg = run.config.with_(cell=cell, nonlinearity="tanh", model_id="")
-        r = runs.train(cfg, lang, cell.upper())
-        if r is None:
-            return state
-        results[cell] = r
-        traces[cell] = runs.trace(cfg, lang=lang)
+    src = AppSource(state, run, trace)
+    both = trained(src)  # trained here, their progress shown above the charts
+    if both is None:
+        return state
+    results, traces = both
     cols = st.columns(3)
     for col, (cell, r) in zip(cols, results.items()):
         n = evidence.parameter_count(r.net)
@@ -30,9 +50,9 @@ def render(state, run, trace):
                                                     loss=float(r.history.loss[-1]) if r.history.updates else 0.0))
         col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
-    chart(figs.sensitivity_curves(traces, lang=lang), "c_cmp_sens", state, selectable=False)
+    sensitivity, losses = figures(state, src)
+    chart(sensitivity, state)
     last = {c: float(tr.input_sensitivity[-1]) for c, tr in traces.items()}
     st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].input_sensitivity) - 1, **last))
-    chart(figs.loss_curves({c: r.history for c, r in results.items()}, lang=lang), "c_cmp_loss", state,
-          selectable=False)
+    chart(losses, state)
     return state

@@ -5,38 +5,54 @@ import streamlit as st
 
 from ..figures import states as figs
 from ..i18n import t
-from .common import chart, explain, figure, nonfinite_notice, step_slider
+from .common import AppSource, Chart, chart, explain, nonfinite_notice, resolve_step, step_slider
 
-KEYS = ("c_states_heat", "c_states_text", "c_states_pca")
+
+def layer_of(state, layers: int) -> int:
+    return layers - 1 if state.layer < 0 else min(state.layer, layers - 1)
+
+
+def figures(state, src, *, gate: str = "h", dims: int = 2) -> list[Chart]:
+    """The heatmap of ``gate`` ("h", "c" or a gate's letter), the text coloured by the state's unit, the PCA
+    trajectory in ``dims`` dimensions, the gates' saturation."""
+    trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
+    step, layer = resolve_step(state, trace.steps), layer_of(state, trace.hidden.shape[0])
+    unit = min(state.unit, trace.hidden.shape[3] - 1)
+    out = [Chart("heatmap", src.figure(figs.state_heatmap, trace, name=gate, lang=lang, layer=layer, vocab=vocab,
+                                       highlight=step), selectable=True)]
+    if vocab is not None:
+        out.append(Chart("text", src.figure(figs.text_activation, trace, vocab=vocab, unit=unit, lang=lang,
+                                            layer=layer, highlight=step), selectable=True))
+    out.append(Chart("pca", src.figure(figs.pca_trajectory, trace, lang=lang, layer=layer, dims=dims, vocab=vocab,
+                                       step=step), selectable=dims == 2))
+    if trace.gates:
+        out.append(Chart("saturation", src.figure(figs.saturation_bars, trace, lang=lang, layer=layer)))
+    return out
 
 
 def render(state, run, trace):
     lang = state.lang
     explain("states", state)
     nonfinite_notice(trace, lang)
-    steps, hidden = trace.hidden.shape[1], trace.hidden.shape[3]
-    state, step = step_slider(state, steps, KEYS)
+    steps, hidden = trace.steps, trace.hidden.shape[3]
+    state, step = step_slider(state, steps, ("heatmap", "text", "pca"))
     names = ["h"] + (["c"] if trace.cell is not None else []) + list(trace.gates)
     c1, c2, c3 = st.columns(3)
     name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate")
     unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
-    layer = c3.selectbox(t("ctl.layer", lang), list(range(trace.hidden.shape[0])),
-                         index=trace.hidden.shape[0] - 1 if state.layer < 0 else min(state.layer,
-                                                                                      trace.hidden.shape[0] - 1),
-                         key="w_layer")
-    vocab = run.eval_data.vocab
+    layers = trace.hidden.shape[0]
+    layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), index=layer_of(state, layers), key="w_layer")
     state = state.with_(unit=int(unit), layer=int(layer))
-    chart(figure(figs.state_heatmap, trace, name=name, lang=lang, layer=layer, vocab=vocab, highlight=step),
-          "c_states_heat", state)
-    if vocab is not None:
-        chart(figure(figs.text_activation, trace, vocab=vocab, unit=int(unit), lang=lang, layer=layer, highlight=step),
-              "c_states_text", state)
+    dims = 3 if st.session_state.get("w_pca3d") else 2
+    charts = {c.name: c for c in figures(state, AppSource(state, run, trace), gate=name, dims=dims)}
+    chart(charts["heatmap"], state)
+    if "text" in charts:
+        chart(charts["text"], state)
     left, right = st.columns(2)
     with left:
-        dims = 3 if st.toggle(t("ctl.pca3d", lang), key="w_pca3d") else 2
-        chart(figure(figs.pca_trajectory, trace, lang=lang, layer=layer, dims=dims, vocab=vocab, step=step),
-              "c_states_pca", state, selectable=dims == 2)
+        st.toggle(t("ctl.pca3d", lang), key="w_pca3d")
+        chart(charts["pca"], state)
     with right:
-        if trace.gates:
-            chart(figure(figs.saturation_bars, trace, lang=lang, layer=layer), "c_states_sat", state, selectable=False)
+        if "saturation" in charts:
+            chart(charts["saturation"], state)
     return state

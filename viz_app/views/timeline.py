@@ -3,10 +3,29 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import runs, scenarios
+from .. import scenarios
 from ..figures import gradients, timeline as figs
 from ..i18n import t
-from .common import chart, explain
+from .common import AppSource, Chart, chart, explain
+
+
+def snapshot_of(state, run) -> int:
+    last = len(run.history.snapshots) - 1
+    return state.snapshot if 0 <= state.snapshot <= last else last
+
+
+def figures(state, src) -> list[Chart]:
+    """W_hh's eigenvalues at the state's snapshot (and the earlier ones), the loss with the snapshot marked, and
+    ||dL/dh_t|| of the model as it was then."""
+    lang, run = state.lang, src.run
+    index = snapshot_of(state, run)
+    update = run.history.snapshots[index][0]
+    grads = gradients.grad_norms_over_time(src.snapshot_trace(index), lang=lang, scale="log")
+    grads.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
+    return [Chart("eigenvalues", figs.eigen_timeline(src.snapshot_eigenvalues(), index=index, lang=lang)),
+            Chart("loss", figs.loss_with_marker(run.history, update=update, lang=lang,
+                                                reference=scenarios.reference_losses(state.scenario))),
+            Chart("gradients", grads)]
 
 
 def render(state, run, trace):
@@ -14,22 +33,16 @@ def render(state, run, trace):
     explain("timeline", state)
     snaps = run.history.snapshots
     last = len(snaps) - 1
-    index = state.snapshot if 0 <= state.snapshot <= last else last
+    index = snapshot_of(state, run)
     if last > 0:
         index = st.slider(t("ctl.snapshot", lang), 0, last, value=index, key="w_snapshot",
                           format="%d", help=", ".join(f"{i}: {u}" for i, (u, _) in enumerate(snaps)))
-    update = snaps[index][0]
     state = state.with_(snapshot=int(index))
-    eigs = runs.snapshot_eigenvalues(run.config)
+    eigenvalues, loss, grads = figures(state, AppSource(state, run, trace))
     left, right = st.columns(2)
     with left:
-        chart(figs.eigen_timeline(eigs, index=index, lang=lang), "c_tl_eigs", state, selectable=False)
+        chart(eigenvalues, state)
     with right:
-        chart(figs.loss_with_marker(run.history, update=update, lang=lang,
-                                 reference=scenarios.reference_losses(state.scenario)), "c_tl_loss", state,
-              selectable=False)
-    snap_trace = runs.snapshot_trace(run.config, index, lang)
-    fig = gradients.grad_norms_over_time(snap_trace, lang=lang, scale="log")
-    fig.update_layout(title_text=f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})")
-    chart(fig, "c_tl_grad", state, selectable=False)
+        chart(loss, state)
+    chart(grads, state)
     return state

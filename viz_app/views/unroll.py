@@ -5,36 +5,50 @@ import streamlit as st
 
 from ..figures import unrolled
 from ..i18n import t
-from .common import chart, explain, figure, nonfinite_notice, step_slider
+from .common import Chart, AppSource, chart, explain, nonfinite_notice, resolve_step, step_slider
 
-WIDTH = 8
+WIDTH = 8  # steps drawn, centred on the selected one
+
+
+def window(step: int, steps: int) -> tuple[int, int]:
+    """(first step drawn, how many)."""
+    start = min(max(0, step - WIDTH // 2), max(0, steps - WIDTH))
+    return start, min(WIDTH, steps - start)
+
+
+def figures(state, src, *, phase: int | None = None) -> list[Chart]:
+    """The network around the selected step; with ``phase`` (the step-through), that phase and the animation."""
+    trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
+    step = resolve_step(state, trace.steps)
+    start, _ = window(step, trace.steps)
+    if phase is None:
+        return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, start=start,
+                                            width=WIDTH, step=step), selectable=True)]
+    return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, start=start,
+                                        width=WIDTH, step=step, phase=phase), selectable=True),
+            Chart("animation", src.figure(unrolled.animated, trace, lang=lang, vocab=vocab, start=start,
+                                          width=WIDTH))]
 
 
 def render(state, run, trace):
     lang = state.lang
     explain("unroll", state)
     nonfinite_notice(trace, lang)
-    steps = trace.hidden.shape[1]
-    state, step = step_slider(state, steps, ("c_unroll",))
-    start = min(max(0, step - WIDTH // 2), max(0, steps - WIDTH))
-    n = min(WIDTH, steps - start)
+    state, step = step_slider(state, trace.steps, ("network",))
+    _, n = window(step, trace.steps)
     phase_key = "unroll_phase"
     cols = st.columns([2, 1, 1, 3])  # the toggle label fits in Korean and English
-    through = cols[0].toggle(t("ctl.phase", lang), key="w_through")
-    if through:
+    phase = None
+    if cols[0].toggle(t("ctl.phase", lang), key="w_through"):
         phase = st.session_state.get(phase_key, 0)
         if cols[1].button(t("ctl.prev", lang), disabled=phase <= 0):
             phase -= 1
         if cols[2].button(t("ctl.next", lang), disabled=phase >= 2 * n - 1):
             phase += 1
-        st.session_state[phase_key] = max(0, min(phase, 2 * n - 1))
-        fig = figure(unrolled.unrolled_network, trace, lang=lang, vocab=run.eval_data.vocab, start=start,
-                     width=WIDTH, step=step, phase=st.session_state[phase_key])
-        chart(fig, "c_unroll", state)
+        phase = st.session_state[phase_key] = max(0, min(phase, 2 * n - 1))
+    charts = figures(state, AppSource(state, run, trace), phase=phase)
+    chart(charts[0], state)
+    if phase is not None:
         with st.expander("▶ animation"):
-            chart(figure(unrolled.animated, trace, lang=lang, vocab=run.eval_data.vocab, start=start, width=WIDTH),
-                  "c_unroll_anim", state, selectable=False)
-    else:
-        chart(figure(unrolled.unrolled_network, trace, lang=lang, vocab=run.eval_data.vocab, start=start,
-                     width=WIDTH, step=step), "c_unroll", state)
+            chart(charts[1], state)
     return state
