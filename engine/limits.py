@@ -13,6 +13,7 @@ MAX_HIDDEN = 128
 MAX_LAYERS = 3
 MAX_LENGTH = 200  # steps of a generated task
 MAX_BATCH = 256
+MAX_RHO = 10.0  # spectral radius W_hh may be rescaled to (engine.init allows 100)
 MAX_EPOCHS = 5000
 MAX_INPUTS = 2000  # input size of an uploaded model or a CSV's features (a text's vocabulary is bounded by its length)
 MAX_CSV_COLUMNS = 64

@@ -241,9 +241,10 @@ def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, m
     for view, name, _ in deck.all_figures(S.baseline("").with_(lang="en", cell=cell, epochs=30)):
         exported.setdefault(view, []).append(name)
     assert list(exported) == list(VIEWS)
+    drawn: list = []
+    monkeypatch.setattr(common, "downloads", lambda fig, name, state: drawn.append(name))
     for view in VIEWS:
-        drawn = []
-        monkeypatch.setattr(common, "downloads", lambda fig, name, state: drawn.append(name))
+        drawn.clear()
         at = _app({**params, "view": view})
         assert not at.exception and len(at.get("plotly_chart")) == len(drawn)
         assert drawn == exported[view], view

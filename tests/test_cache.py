@@ -79,3 +79,14 @@ def test_fair_cache_keeps_its_entries_weights_under_its_bound():
     assert sum(cache.weights.values()) == 90
     cache.put("huge", 3, "d", weight=500)  # over the bound alone: everything unpinned but itself goes
     assert set(cache.items) == {"lecture", "huge"}
+
+
+def test_a_run_the_store_let_go_still_reaches_a_late_caller(as_session):
+    """A finished job keeps its result for a minute (for a page that was rerunning when it finished); if the store
+    evicted the run meanwhile, the next caller still gets the run, and it is stored again (a blank page before)."""
+    cfg = experiment.RunConfig(hidden_size=6, epochs=3, seed=4343)
+    first = runs.train(cfg, "en")
+    runs._store().items.clear()  # evicted by other sessions' runs
+    again = runs.train(cfg, "en")
+    assert again is not None and again.history.loss.tobytes() == first.history.loss.tobytes()
+    assert runs.cached_run(cfg) is again

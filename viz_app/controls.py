@@ -15,13 +15,38 @@ CELL_CHOICES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
+FORM = (("ctl.model", ("cell", "hidden_size", "num_layers", "init", "rho")),
+        ("ctl.task", ("task", "text", "alphabet", "loss", "reduce", "length")),
+        ("ctl.training", ("optimizer", "lr", "epochs", "clip", "clip_threshold", "tbptt", "seed")))
+
+
 def _cell_choice(state) -> str:
     return f"rnn_{state.nonlinearity}" if state.cell == "rnn" else state.cell
 
 
-def _range(name):
-    f = S.BY_NAME[name]
-    return int(f.lo), int(f.hi)
+def setting(name: str, state, lang: str):
+    """The sidebar widget of one run setting, drawn from its Field (kind, choices, bounds, step, widget); returns
+    its value, typed."""
+    f, value, label = S.BY_NAME[name], getattr(state, name), t(f"ctl.{name}", lang)
+    if name == "cell":  # one choice for cell and nonlinearity
+        return st.selectbox(label, CELL_CHOICES, index=CELL_CHOICES.index(_cell_choice(state)),
+                            format_func=lambda v: option(v, lang))
+    if name == "task":  # "csv" once data was uploaded; the group's heading names it
+        names = tuple(c for c in f.choices if c != "csv" or state.data_id or state.task == "csv")
+        return st.selectbox(label, names, index=names.index(value), format_func=lambda v: option(v, lang),
+                            label_visibility="collapsed")
+    if f.choices is not None:
+        return st.selectbox(label, f.choices, index=f.choices.index(value), format_func=lambda v: option(v, lang))
+    if f.widget in ("text", "area"):
+        box = st.text_area if f.widget == "area" else st.text_input
+        return box(label, value=value, max_chars=f.max_chars, **({"height": 80} if f.widget == "area" else {}))
+    if f.log:
+        near = min(LR_STEPS, key=lambda v: abs(v - value)) if value not in LR_STEPS else value
+        return float(st.select_slider(label, options=sorted(set(LR_STEPS) | {near}), value=near))
+    lo, hi = f.kind(f.lo), f.kind(f.hi)
+    widget = st.number_input if f.widget == "number" else st.slider
+    step = None if f.step is None else f.kind(f.step)
+    return f.kind(widget(label, lo, hi, value=f.kind(value), step=step))
 
 
 def sidebar(state) -> tuple[object, bool]:
@@ -36,54 +61,21 @@ def sidebar(state) -> tuple[object, bool]:
         if choice != state.scenario:  # a scenario sets everything at once; "custom" keeps the current settings
             state = S.scenario_state(choice, lang) if choice else state.with_(scenario="")
         with st.form("settings", border=False):
-            st.subheader(t("ctl.model", lang))
-            cell = st.selectbox(t("ctl.cell", lang), CELL_CHOICES, index=CELL_CHOICES.index(_cell_choice(state)),
-                                format_func=lambda v: option(v, lang))
-            hidden = st.slider(t("ctl.hidden_size", lang), *_range("hidden_size"), value=state.hidden_size)
-            layers = st.slider(t("ctl.num_layers", lang), *_range("num_layers"), value=state.num_layers)
-            init = st.selectbox(t("ctl.init", lang), S.BY_NAME["init"].choices,
-                                index=S.BY_NAME["init"].choices.index(state.init),
-                                format_func=lambda v: option(v, lang))
-            rho = st.slider(t("ctl.rho", lang), 0.0, 10.0, value=float(state.rho), step=0.05)
-            st.subheader(t("ctl.task", lang))
-            names = tuple(tasks.TASKS) + (("csv",) if state.data_id or state.task == "csv" else ())
-            task = st.selectbox(t("ctl.task", lang), names, index=names.index(state.task),
-                                format_func=lambda v: option(v, lang), label_visibility="collapsed")
-            text = st.text_area(t("ctl.text", lang), value=state.text, max_chars=S.MAX_TEXT_URL, height=80)
-            alphabet = st.text_input(t("ctl.alphabet", lang), value=state.alphabet, max_chars=S.MAX_ALPHABET)
-            loss = st.selectbox(t("ctl.loss", lang), S.BY_NAME["loss"].choices,
-                                index=S.BY_NAME["loss"].choices.index(state.loss),
-                                format_func=lambda v: option(v, lang))
-            reduce = st.selectbox(t("ctl.reduce", lang), S.BY_NAME["reduce"].choices,
-                                  index=S.BY_NAME["reduce"].choices.index(state.reduce),
-                                  format_func=lambda v: option(v, lang))
-            length = st.slider(t("ctl.length", lang), *_range("length"), value=state.length)
-            st.subheader(t("ctl.training", lang))
-            opt = st.selectbox(t("ctl.optimizer", lang), S.BY_NAME["optimizer"].choices,
-                               index=S.BY_NAME["optimizer"].choices.index(state.optimizer),
-                               format_func=lambda v: option(v, lang))
-            lr_value = min(LR_STEPS, key=lambda v: abs(v - state.lr)) if state.lr not in LR_STEPS else state.lr
-            lr = st.select_slider(t("ctl.lr", lang), options=sorted(set(LR_STEPS) | {lr_value}), value=lr_value)
-            epochs = st.number_input(t("ctl.epochs", lang), *_range("epochs"), value=state.epochs, step=50)
-            clip = st.selectbox(t("ctl.clip", lang), S.BY_NAME["clip"].choices,
-                                index=S.BY_NAME["clip"].choices.index(state.clip),
-                                format_func=lambda v: option(v, lang))
-            thr = st.number_input(t("ctl.clip_threshold", lang), 0.01, 100.0, value=float(state.clip_threshold))
-            tbptt = st.slider(t("ctl.tbptt", lang), *_range("tbptt"), value=state.tbptt)
-            seed = st.number_input(t("ctl.seed", lang), *_range("seed"), value=state.seed, step=1)
+            values = {}
+            for heading, names in FORM:
+                st.subheader(t(heading, lang))
+                values |= {name: setting(name, state, lang) for name in names}
             pressed = st.form_submit_button(t("ctl.train", lang), type="primary")
             st.caption(t("ctl.pending", lang))
         state = uploads(state, lang)
         exports = export_settings(state, lang)
-    cell_kind, nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
     new = state.with_(lang=lang, **exports)
     if pressed:
-        form = dict(cell=cell_kind, nonlinearity=nl if cell_kind == "rnn" else state.nonlinearity,
-                    hidden_size=int(hidden), num_layers=int(layers), init=init, rho=float(rho), task=task, text=text,
-                    alphabet=alphabet, loss=loss, reduce=reduce, length=int(length), optimizer=opt, lr=float(lr),
-                    epochs=int(epochs), clip=clip, clip_threshold=float(thr), tbptt=int(tbptt), seed=int(seed))
-        changed = any(getattr(state, k) != v for k, v in form.items())  # then they are no longer the scenario's
-        new = new.with_(scenario="" if changed else state.scenario, **form)
+        cell = values["cell"]
+        values["cell"], nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
+        values["nonlinearity"] = nl if values["cell"] == "rnn" else state.nonlinearity
+        changed = any(getattr(state, k) != v for k, v in values.items())  # then they are no longer the scenario's
+        new = new.with_(scenario="" if changed else state.scenario, **values)
     return new, pressed
 
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import plotly.graph_objects as go
 
-from . import deck, safe, scenarios
+from . import safe, scenarios
 from .i18n import t
 from .state import from_params, to_params
 from .theme import slide
@@ -145,6 +145,7 @@ def batch(state, out: Path, fmt: str, *, background: str = "light", scale: float
           with_caption: bool = True, progress=_progress) -> list[Path]:
     """Write every figure of every view for ``state``'s settings into ``out``; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
+    from . import deck  # the views (which export from the page) are what the deck draws
     figures = deck.all_figures(state)
     rho = deck.trained_rho(state)
     written = []

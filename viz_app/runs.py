@@ -166,15 +166,18 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
         data, model = _uploaded_inputs(cfg)
         cost = experiment.estimate(cfg, data=data, model=model)  # BudgetError before anything is trained
         waiting = _Waiting(lang, cost, label)
-        _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
-                    on_wait=waiting, on_done=lambda run: _store().put(key, run), **_job_limits(cost))
+        run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
+                          on_wait=waiting, on_done=lambda run: _store().put(key, run), **_job_limits(cost))
     except EngineError as e:
         st.error(error_message(e, lang))
         return None
     finally:
         if waiting is not None:
             waiting.close()
-    return cached_run(cfg)  # (counts this session among the run's users)
+    # stored again (and this session counted among its users): a job that finished a while ago hands its result to
+    # a late caller while the store may have let the run go since
+    _store().put(key, run, session_id())
+    return run
 
 
 def error_message(e: EngineError, lang: str) -> str:

@@ -19,6 +19,9 @@ from engine.model import CELLS, NONLINEARITIES
 from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
 
 HIDEABLE = ("title", "view", "step", "explain", "downloads", "notices")
+MAX_TEXT_URL = 2000
+MAX_ALPHABET = 256
+MAX_TARGET = 100
 VIEWS = ("unroll", "states", "bptt", "eigen", "clipping", "compare", "timeline")
 LANGS = ("ko", "en")
 
@@ -32,6 +35,9 @@ class Field:
     lo: float | None = None
     hi: float | None = None
     log: bool = False  # a slider on a log scale (learning rate)
+    widget: str = ""  # the sidebar's widget for a setting: "slider", "number", "text", "area" (choices: a select box)
+    step: float | None = None  # the widget's step
+    max_chars: int | None = None  # longest text a link or the sidebar accepts
 
 
 FIELDS = (
@@ -40,33 +46,33 @@ FIELDS = (
     Field("lang", str, "ko", LANGS),
     Field("cell", str, "rnn", CELLS),
     Field("nonlinearity", str, "tanh", NONLINEARITIES),
-    Field("hidden_size", int, 35, lo=1, hi=limits.MAX_HIDDEN),
-    Field("num_layers", int, 1, lo=1, hi=limits.MAX_LAYERS),
+    Field("hidden_size", int, 35, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
+    Field("num_layers", int, 1, lo=1, hi=limits.MAX_LAYERS, widget="slider"),
     Field("init", str, "default", init.INITS),
-    Field("rho", float, 0.0, lo=0.0, hi=10.0),
+    Field("rho", float, 0.0, lo=0.0, hi=limits.MAX_RHO, widget="slider", step=0.05),
     Field("task", str, "char_lm", (*tasks.TASKS, "csv")),
-    Field("text", str, tasks.DEFAULT_TEXT),
-    Field("alphabet", str, ""),  # char-LM: a fixed vocabulary; "" = the text's own characters
+    Field("text", str, tasks.DEFAULT_TEXT, widget="area", max_chars=MAX_TEXT_URL),
+    Field("alphabet", str, "", widget="text", max_chars=MAX_ALPHABET),  # char-LM: a fixed vocabulary ("": the text's)
     Field("loss", str, "cross_entropy", ("cross_entropy", "mse")),  # char-LM: MSE on one-hot targets
     Field("reduce", str, "mean", ("mean", "sum")),  # per-step losses averaged or summed
-    Field("length", int, 30, lo=1, hi=limits.MAX_LENGTH),
+    Field("length", int, 30, lo=1, hi=limits.MAX_LENGTH, widget="slider"),
     Field("optimizer", str, "adam", tuple(OPTIMIZERS)),
     Field("lr", float, 0.01, lo=1e-5, hi=10.0, log=True),
-    Field("epochs", int, 300, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS)),
+    Field("epochs", int, 300, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS), widget="number", step=50),
     Field("clip", str, "none", CLIPS),
-    Field("clip_threshold", float, 1.0, lo=0.01, hi=100.0),
-    Field("tbptt", int, 0, lo=0, hi=200),
+    Field("clip_threshold", float, 1.0, lo=0.01, hi=100.0, widget="number"),
+    Field("tbptt", int, 0, lo=0, hi=200, widget="slider"),
     Field("batch", int, 16, lo=1, hi=limits.MAX_BATCH),
-    Field("seed", int, 0, lo=0, hi=2 ** 31 - 1),
+    Field("seed", int, 0, lo=0, hi=2 ** 31 - 1, widget="number", step=1),
     Field("data_id", str, ""),  # an uploaded CSV (content hash, valid in the uploading session)
-    Field("target", str, ""),
+    Field("target", str, "", max_chars=MAX_TARGET),
     Field("data_kind", str, "regression", ("regression", "classification")),
     Field("model_id", str, ""),  # an uploaded model (content hash, valid in the uploading session)
     Field("step", int, -1, lo=-1, hi=10_000),  # -1: the last step
     Field("unit", int, 0, lo=0, hi=1023),
     Field("layer", int, -1, lo=-1, hi=7),  # -1: the top layer
     Field("scale", str, "log", ("log", "linear")),
-    Field("rho_view", float, 0.0, lo=0.0, hi=10.0),  # live rescaling on the eigenvalue page; 0 = as trained
+    Field("rho_view", float, 0.0, lo=0.0, hi=limits.MAX_RHO),  # live rescaling on the eigenvalue page; 0 = as trained
     Field("bptt_window", int, -1, lo=-1, hi=200),  # BPTT view's truncation overlay; -1 = the run's own, 0 = none
     Field("snapshot", int, -1, lo=-1, hi=10_000),
     Field("slide", str, "light", ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
@@ -78,9 +84,6 @@ FIELDS = (
 )
 BY_NAME = {f.name: f for f in FIELDS}
 RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
-MAX_TEXT_URL = 2000
-MAX_ALPHABET = 256
-MAX_TARGET = 100
 
 
 def _run_config(self) -> RunConfig:
