@@ -175,3 +175,14 @@ def test_a_browser_that_does_not_answer_ends_with_a_message_not_a_hang(tmp_path)
                           "--out", str(tmp_path)], cwd=root, env=env, capture_output=True, text=True, timeout=240)
     assert out.returncode == 1 and "did not answer within 8 s" in out.stderr, out.stderr[-1500:]
     assert time.time() - start < 200
+
+
+def test_the_deck_trains_the_same_bits_as_the_page():
+    """The exporter trains in its own process; on the workers' thread count its runs are the page's, bit for bit
+    (with batch 256 one and two torch threads differ in the losses' last bits)."""
+    from engine import experiment
+    from viz_app import deck, runs
+    cfg = experiment.RunConfig(cell="lstm", hidden_size=128, num_layers=3, task="copy", length=48, batch=256,
+                               epochs=4, seed=3)  # measured: one and two threads differ here
+    page = runs.train(cfg, "en")
+    assert page.history.loss.tobytes() == deck._run(cfg).history.loss.tobytes()

@@ -2,13 +2,17 @@
 ``figures`` (viz_app/views), drawn from plain engine calls instead of the app's caches and workers."""
 from __future__ import annotations
 
+import contextlib
 import functools
+
+import torch
 
 from engine import experiment
 from engine.cliff import demo as cliff_demo
 
 from .figures.common import figure
 from .views import VIEWS
+from .worker import THREADS
 
 
 def all_figures(state) -> list[tuple[str, str, object]]:
@@ -54,13 +58,27 @@ def trained_rho(state) -> float:
 
 @functools.lru_cache(maxsize=8)
 def _run(cfg: experiment.RunConfig) -> experiment.Run:
-    """A config's run, trained once per exporter process (the deck and its captions read the same one)."""
-    return experiment.run(cfg)
+    """A config's run, trained once per exporter process (the deck and its captions read the same one), on the
+    app's workers' thread count: the same bits as the page."""
+    with _threads(THREADS):
+        return experiment.run(cfg)
 
 
 @functools.lru_cache(maxsize=8)
 def _trace(cfg: experiment.RunConfig, tbptt: int):
-    return _run(cfg).trace(tbptt_window=tbptt or None)
+    run = _run(cfg)
+    with _threads(THREADS):
+        return run.trace(tbptt_window=tbptt or None)
+
+
+@contextlib.contextmanager
+def _threads(n: int):
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @functools.lru_cache(maxsize=1)
