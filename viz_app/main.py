@@ -20,15 +20,6 @@ from viz_app.i18n import t  # noqa: E402
 from viz_app.views import VIEWS  # noqa: E402
 
 
-def initial_state():
-    """The URL's state (read once per session); the language from the browser when the link names none."""
-    state, notices = S.read_url(st)
-    if "lang" not in st.query_params:
-        locale = (getattr(st.context, "locale", None) or "ko").lower()
-        state = state.with_(lang="en" if locale.startswith("en") else "ko")
-    return state, notices
-
-
 def scenario_head(state) -> str:
     """The scenario's title and setup (our own strings: Markdown on purpose)."""
     return f"**{scenarios.title(state.scenario, state.lang)}** — {scenarios.text(state.scenario, state.lang)}"
@@ -50,11 +41,10 @@ def scenario_banner(slot, state, run, trace) -> None:
 
 
 def main() -> None:
-    present = st.query_params.get("present") == "1"
     st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide",
-                       initial_sidebar_state="collapsed" if present else "auto")
-    if "app_state" not in st.session_state:
-        st.session_state.app_state, st.session_state.notices = initial_state()
+                       initial_sidebar_state="collapsed" if S.presenting(st) else "auto")
+    if "app_state" not in st.session_state:  # the URL is read once per session
+        st.session_state.app_state, st.session_state.notices = S.read_url(st)
     state = st.session_state.app_state
     state, pressed = controls.sidebar(state)
     lang = state.lang

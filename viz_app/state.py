@@ -201,7 +201,17 @@ def sync_to_url(st, state: AppState) -> None:
 
 
 def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:
-    return from_params({k: st.query_params[k] for k in st.query_params})
+    """The URL's state and its notices; the language from the browser's locale when the link names none."""
+    state, notices = from_params({k: st.query_params[k] for k in st.query_params})
+    if "lang" not in st.query_params:
+        locale = (getattr(st.context, "locale", None) or "ko").lower()
+        state = state.with_(lang="en" if locale.startswith("en") else "ko")
+    return state, notices
+
+
+def presenting(st) -> bool:
+    """Whether the link asks for presentation mode (read before the page is configured, before the full state)."""
+    return st.query_params.get("present") == "1"
 
 
 def scenario_state(name: str, lang: str):
