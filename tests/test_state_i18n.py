@@ -162,3 +162,15 @@ def test_every_pair_of_unusual_fields_is_valid_or_refused_with_a_typed_error():
                 experiment.build_model(cfg, experiment.task_batch(cfg, -1))
         except EngineError:
             pass
+
+
+def test_the_state_class_and_the_field_table_name_the_same_fields():
+    """AppState is a plain typed dataclass; the table that validates links and draws the sidebar has one Field per
+    AppState field, in order, of its type; the run settings' defaults are the engine's."""
+    from dataclasses import fields
+
+    from engine.experiment import RunConfig
+    assert [f.name for f in fields(S.AppState)] == [f.name for f in S.FIELDS]
+    assert all(f.type == S.BY_NAME[f.name].kind.__name__ for f in fields(S.AppState))
+    assert S.AppState().run_config() == RunConfig()
+    assert all(S.BY_NAME[n].default == getattr(RunConfig(), n) for n in S.RUN_FIELDS)

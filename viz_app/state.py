@@ -8,8 +8,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from dataclasses import dataclass, fields, make_dataclass, replace
-from dataclasses import field as dc_field
+from dataclasses import dataclass, fields, replace
 
 from engine import init, limits, tasks
 
@@ -28,9 +27,10 @@ LANGS = ("ko", "en")
 
 @dataclass(frozen=True)
 class Field:
+    """How one AppState field is read from a link and drawn in the sidebar (its default is AppState's)."""
+
     name: str
     kind: type  # int, float, str
-    default: object
     choices: tuple | None = None
     lo: float | None = None
     hi: float | None = None
@@ -39,64 +39,112 @@ class Field:
     step: float | None = None  # the widget's step
     max_chars: int | None = None  # longest text a link or the sidebar accepts
 
+    @property
+    def default(self):
+        return getattr(AppState, self.name)
+
 
 FIELDS = (
-    Field("scenario", str, "", ("", *scenarios.names())),
-    Field("view", str, "unroll", VIEWS),
-    Field("lang", str, "ko", LANGS),
-    Field("cell", str, "rnn", CELLS),
-    Field("nonlinearity", str, "tanh", NONLINEARITIES),
-    Field("hidden_size", int, 35, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
-    Field("num_layers", int, 1, lo=1, hi=limits.MAX_LAYERS, widget="slider"),
-    Field("init", str, "default", init.INITS),
-    Field("rho", float, 0.0, lo=0.0, hi=limits.MAX_RHO, widget="slider", step=0.05),
-    Field("task", str, "char_lm", (*tasks.TASKS, "csv")),
-    Field("text", str, tasks.DEFAULT_TEXT, widget="area", max_chars=MAX_TEXT_URL),
-    Field("alphabet", str, "", widget="text", max_chars=MAX_ALPHABET),  # char-LM: a fixed vocabulary ("": the text's)
-    Field("loss", str, "cross_entropy", ("cross_entropy", "mse")),  # char-LM: MSE on one-hot targets
-    Field("reduce", str, "mean", ("mean", "sum")),  # per-step losses averaged or summed
-    Field("length", int, 30, lo=1, hi=limits.MAX_LENGTH, widget="slider"),
-    Field("optimizer", str, "adam", tuple(OPTIMIZERS)),
-    Field("lr", float, 0.01, lo=1e-5, hi=10.0, log=True),
-    Field("epochs", int, 300, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS), widget="number", step=50),
-    Field("clip", str, "none", CLIPS),
-    Field("clip_threshold", float, 1.0, lo=0.01, hi=100.0, widget="number"),
-    Field("tbptt", int, 0, lo=0, hi=200, widget="slider"),
-    Field("batch", int, 16, lo=1, hi=limits.MAX_BATCH),
-    Field("seed", int, 0, lo=0, hi=2 ** 31 - 1, widget="number", step=1),
-    Field("data_id", str, ""),  # an uploaded CSV (content hash, valid in the uploading session)
-    Field("target", str, "", max_chars=MAX_TARGET),
-    Field("data_kind", str, "regression", ("regression", "classification")),
-    Field("model_id", str, ""),  # an uploaded model (content hash, valid in the uploading session)
-    Field("step", int, -1, lo=-1, hi=10_000),  # -1: the last step
-    Field("unit", int, 0, lo=0, hi=1023),
-    Field("layer", int, -1, lo=-1, hi=7),  # -1: the top layer
-    Field("scale", str, "log", ("log", "linear")),
-    Field("rho_view", float, 0.0, lo=0.0, hi=limits.MAX_RHO),  # live rescaling on the eigenvalue page; 0 = as trained
-    Field("bptt_window", int, -1, lo=-1, hi=200),  # BPTT view's truncation overlay; -1 = the run's own, 0 = none
-    Field("snapshot", int, -1, lo=-1, hi=10_000),
-    Field("slide", str, "light", ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
-    Field("lecture", int, 0, lo=0, hi=1),  # lecture mode: large fonts on screen
-    Field("png_scale", int, 2, lo=1, hi=4),
-    Field("caption", int, 1, lo=0, hi=1),  # caption with settings and permalink on exported figures
-    Field("present", int, 0, lo=0, hi=1),  # presentation mode: sidebar collapsed, large fonts
-    Field("hide", str, ""),  # comma-separated parts hidden for the room, out of HIDEABLE
+    Field("scenario", str, ("", *scenarios.names())),
+    Field("view", str, VIEWS),
+    Field("lang", str, LANGS),
+    Field("cell", str, CELLS),
+    Field("nonlinearity", str, NONLINEARITIES),
+    Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
+    Field("num_layers", int, lo=1, hi=limits.MAX_LAYERS, widget="slider"),
+    Field("init", str, init.INITS),
+    Field("rho", float, lo=0.0, hi=limits.MAX_RHO, widget="slider", step=0.05),
+    Field("task", str, (*tasks.TASKS, "csv")),
+    Field("text", str, widget="area", max_chars=MAX_TEXT_URL),
+    Field("alphabet", str, widget="text", max_chars=MAX_ALPHABET),  # char-LM: a fixed vocabulary ("": the text's)
+    Field("loss", str, ("cross_entropy", "mse")),  # char-LM: MSE on one-hot targets
+    Field("reduce", str, ("mean", "sum")),  # per-step losses averaged or summed
+    Field("length", int, lo=1, hi=limits.MAX_LENGTH, widget="slider"),
+    Field("optimizer", str, tuple(OPTIMIZERS)),
+    Field("lr", float, lo=1e-5, hi=10.0, log=True),
+    Field("epochs", int, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS), widget="number", step=50),
+    Field("clip", str, CLIPS),
+    Field("clip_threshold", float, lo=0.01, hi=100.0, widget="number"),
+    Field("tbptt", int, lo=0, hi=200, widget="slider"),
+    Field("batch", int, lo=1, hi=limits.MAX_BATCH),
+    Field("seed", int, lo=0, hi=2 ** 31 - 1, widget="number", step=1),
+    Field("data_id", str),  # an uploaded CSV (content hash, valid in the uploading session)
+    Field("target", str, max_chars=MAX_TARGET),
+    Field("data_kind", str, ("regression", "classification")),
+    Field("model_id", str),  # an uploaded model (content hash, valid in the uploading session)
+    Field("step", int, lo=-1, hi=10_000),  # -1: the last step
+    Field("unit", int, lo=0, hi=1023),
+    Field("layer", int, lo=-1, hi=7),  # -1: the top layer
+    Field("scale", str, ("log", "linear")),
+    Field("rho_view", float, lo=0.0, hi=limits.MAX_RHO),  # live rescaling on the eigenvalue page; 0 = as trained
+    Field("bptt_window", int, lo=-1, hi=200),  # BPTT view's truncation overlay; -1 = the run's own, 0 = none
+    Field("snapshot", int, lo=-1, hi=10_000),
+    Field("slide", str, ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
+    Field("lecture", int, lo=0, hi=1),  # lecture mode: large fonts on screen
+    Field("png_scale", int, lo=1, hi=4),
+    Field("caption", int, lo=0, hi=1),  # caption with settings and permalink on exported figures
+    Field("present", int, lo=0, hi=1),  # presentation mode: sidebar collapsed, large fonts
+    Field("hide", str),  # comma-separated parts hidden for the room, out of HIDEABLE
 )
 BY_NAME = {f.name: f for f in FIELDS}
 RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
 
 
-def _run_config(self) -> RunConfig:
-    return RunConfig(**{n: getattr(self, n) for n in RUN_FIELDS if n in BY_NAME})
+_RUN = RunConfig()  # the run settings' defaults are the engine's
 
 
-def _with(self, **changes):
-    return replace(self, **changes)
+@dataclass(frozen=True)
+class AppState:
+    """Everything a link holds: the run's settings (defaults from engine.experiment.RunConfig), the view and its
+    selections, export and presentation settings. Field for field the table FIELDS above (tests/test_state_i18n.py
+    keeps them equal); a value comes from a link only through that table's validation."""
 
+    scenario: str = ""
+    view: str = "unroll"
+    lang: str = "ko"
+    cell: str = _RUN.cell
+    nonlinearity: str = _RUN.nonlinearity
+    hidden_size: int = _RUN.hidden_size
+    num_layers: int = _RUN.num_layers
+    init: str = _RUN.init
+    rho: float = _RUN.rho
+    task: str = _RUN.task
+    text: str = _RUN.text
+    alphabet: str = _RUN.alphabet
+    loss: str = _RUN.loss
+    reduce: str = _RUN.reduce
+    length: int = _RUN.length
+    optimizer: str = _RUN.optimizer
+    lr: float = _RUN.lr
+    epochs: int = _RUN.epochs
+    clip: str = _RUN.clip
+    clip_threshold: float = _RUN.clip_threshold
+    tbptt: int = _RUN.tbptt
+    batch: int = _RUN.batch
+    seed: int = _RUN.seed
+    data_id: str = _RUN.data_id
+    target: str = _RUN.target
+    data_kind: str = _RUN.data_kind
+    model_id: str = _RUN.model_id
+    step: int = -1  # -1: the last step
+    unit: int = 0
+    layer: int = -1  # -1: the top layer
+    scale: str = "log"
+    rho_view: float = 0.0  # the eigenvalue page's live rescaling; 0 = as trained
+    bptt_window: int = -1  # the BPTT page's truncation window; -1 = the run's own, 0 = none
+    snapshot: int = -1  # -1: the last
+    slide: str = "light"
+    lecture: int = 0
+    png_scale: int = 2
+    caption: int = 1
+    present: int = 0
+    hide: str = ""
 
-# The state object is generated from the table above: one place names each field, its type and its default.
-AppState = make_dataclass("AppState", [(f.name, f.kind, dc_field(default=f.default)) for f in FIELDS], frozen=True,
-                          namespace={"run_config": _run_config, "with_": _with})
+    def run_config(self) -> RunConfig:
+        return RunConfig(**{n: getattr(self, n) for n in RUN_FIELDS})
+
+    def with_(self, **changes) -> AppState:
+        return replace(self, **changes)
 
 
 class BadValue(ValueError):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import evidence
+from engine import Trace, evidence
+from engine.experiment import Run
 
 from .. import claims
 from ..figures import gradients as figs
 from ..i18n import option, t
-from .common import AppSource, Chart, chart, explain, nonfinite_notice, resolve_step, step_slider
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_slider
 
 
 def bptt_window(state, run, steps: int) -> int:
@@ -23,7 +25,7 @@ def traced(state, src):
     return src.trace_of(src.run.config, tbptt=window) if window else src.trace
 
 
-def figures(state, src) -> list[Chart]:
+def figures(state: AppState, src: Source) -> list[Chart]:
     """||dL/dh_t|| over time, the Jacobian map(s), the per-step terms of dL/dW_hh, the activations' derivatives."""
     trace, lang = traced(state, src), state.lang
     step = resolve_step(state, trace.steps)
@@ -41,7 +43,7 @@ def figures(state, src) -> list[Chart]:
     return out
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("bptt", state)
     steps = trace.steps

@@ -4,12 +4,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from engine import Trace
+from engine.cliff import DEMO_CLIP
+from engine.experiment import Run
+
 from ..figures import clipping as figs
 from ..i18n import t
-from .common import AppSource, Chart, chart, explain
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain
 
 THRESHOLDS = (0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
-CLIFF_THRESHOLD = 1.0  # engine.cliff.demo's clipped path
 
 
 def pair(state, src):
@@ -20,7 +24,7 @@ def pair(state, src):
             src.run_of(base.with_(clip="norm", clip_threshold=thr), t("leg.with_clip", state.lang, thr=thr)))
 
 
-def figures(state, src) -> list[Chart]:
+def figures(state: AppState, src: Source) -> list[Chart]:
     """||g|| per update and the loss, without and with clipping; the cliff and the two descent paths."""
     lang, thr = state.lang, state.clip_threshold
     plain, clipped = pair(state, src)
@@ -30,11 +34,11 @@ def figures(state, src) -> list[Chart]:
     return [Chart("grad-norms", figs.clip_norms(plain.history, clipped.history, threshold=thr, lang=lang)),
             Chart("losses", figs.clip_losses(plain.history, clipped.history, threshold=thr, lang=lang)),
             Chart("cliff", figs.cliff_figure(surface, {t("leg.no_clip", lang): paths["plain"],
-                                                       t("leg.with_clip", lang, thr=CLIFF_THRESHOLD): paths["clipped"]},
+                                                       t("leg.with_clip", lang, thr=DEMO_CLIP): paths["clipped"]},
                                              lang=lang))]
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("clipping", state)
     thr = st.select_slider(t("ctl.clip_threshold", lang), options=THRESHOLDS, key="w_clip_thr",

@@ -6,12 +6,15 @@ exporter, viz_app/deck.py, calls it with its own source), and ``render(state, ru
 settles the page's state and lays the same Charts out."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from urllib.parse import quote
+
+from engine import Trace
+from engine.experiment import Run, RunConfig
 
 from .. import export, runs
 from ..figures.common import figure
@@ -26,6 +29,21 @@ class Chart(NamedTuple):
     name: str
     fig: go.Figure
     selectable: bool = False
+
+
+class Source(Protocol):
+    """Where a view's ``figures`` get their data: AppSource on the page, deck.DeckSource in the exporter."""
+
+    run: Run  # the page's run
+    trace: Trace  # its recording (full BPTT)
+
+    def run_of(self, cfg: RunConfig, label: str = "") -> Run | None: ...
+    def trace_of(self, cfg: RunConfig, tbptt: int = 0) -> Trace: ...
+    def rescaled_decay(self, rho: float) -> tuple: ...
+    def snapshot_eigenvalues(self) -> list: ...
+    def snapshot_trace(self, index: int) -> Trace: ...
+    def cliff(self) -> tuple: ...
+    def figure(self, builder, data, *, highlight: int | None = None, **options) -> go.Figure: ...
 
 
 class AppSource:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import evidence
+from engine import Trace, evidence
+from engine.experiment import Run
 
 from ..figures import compare as figs
 from ..i18n import t
-from .common import AppSource, Chart, chart, explain
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -24,7 +26,7 @@ def trained(src) -> tuple[dict, dict] | None:
     return results, traces
 
 
-def figures(state, src) -> list[Chart]:
+def figures(state: AppState, src: Source) -> list[Chart]:
     """||dh_t/dx_0|| of the three cells, and their losses."""
     both = trained(src)
     if both is None:
@@ -34,7 +36,7 @@ def figures(state, src) -> list[Chart]:
             Chart("losses", figs.loss_curves({c: r.history for c, r in results.items()}, lang=state.lang))]
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("compare", state)
     st.caption(t("msg.compare_note", lang))

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import spectrum
+from engine import Trace, spectrum
+from engine.experiment import Run
 
 from .. import claims
 from ..figures import spectrum as figs
 from ..i18n import option, t
-from .common import AppSource, Chart, chart, explain
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain
 
 RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve on a log axis)
 
@@ -24,7 +26,7 @@ def decay(state, src):
     return norms, blk, spectrum.regime(src.trace.cell_kind, blk)
 
 
-def figures(state, src) -> list[Chart]:
+def figures(state: AppState, src: Source) -> list[Chart]:
     """The eigenvalues of W_hh's main block (and rescaled), the decay of ||dh_T/dh_k|| against the prediction."""
     trace, lang = src.trace, state.lang
     main = trace.main_spectrum
@@ -36,7 +38,7 @@ def figures(state, src) -> list[Chart]:
                                       scale=state.scale))]
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("eigen", state)
     main = trace.main_spectrum

@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine import Trace
+from engine.experiment import Run
+
 from ..figures import states as figs
 from ..i18n import t
-from .common import AppSource, Chart, chart, explain, nonfinite_notice, resolve_step, step_slider
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_slider
 
 
 def layer_of(state, layers: int) -> int:
     return layers - 1 if state.layer < 0 else min(state.layer, layers - 1)
 
 
-def figures(state, src, *, gate: str = "h", dims: int = 2) -> list[Chart]:
+def figures(state: AppState, src: Source, *, gate: str = "h", dims: int = 2) -> list[Chart]:
     """The heatmap of ``gate`` ("h", "c" or a gate's letter), the text coloured by the state's unit, the PCA
     trajectory in ``dims`` dimensions, the gates' saturation."""
     trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
@@ -30,7 +34,7 @@ def figures(state, src, *, gate: str = "h", dims: int = 2) -> list[Chart]:
     return out
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("states", state)
     nonfinite_notice(trace, lang)

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine import Trace
+from engine.experiment import Run
+
 from .. import scenarios
 from ..figures import gradients, timeline as figs
 from ..i18n import t
-from .common import AppSource, Chart, chart, explain
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain
 
 
 def snapshot_of(state, run) -> int:
@@ -14,7 +18,7 @@ def snapshot_of(state, run) -> int:
     return state.snapshot if 0 <= state.snapshot <= last else last
 
 
-def figures(state, src) -> list[Chart]:
+def figures(state: AppState, src: Source) -> list[Chart]:
     """W_hh's eigenvalues at the state's snapshot (and the earlier ones), the loss with the snapshot marked, and
     ||dL/dh_t|| of the model as it was then."""
     lang, run = state.lang, src.run
@@ -28,7 +32,7 @@ def figures(state, src) -> list[Chart]:
             Chart("gradients", grads)]
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("timeline", state)
     snaps = run.history.snapshots

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine import Trace
+from engine.experiment import Run
+
 from ..figures import unrolled
 from ..i18n import t
-from .common import Chart, AppSource, chart, explain, nonfinite_notice, resolve_step, step_slider
+from ..state import AppState
+from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_slider
 
 WIDTH = 8  # steps drawn, centred on the selected one
 
@@ -16,7 +20,7 @@ def window(step: int, steps: int) -> tuple[int, int]:
     return start, min(WIDTH, steps - start)
 
 
-def figures(state, src, *, phase: int | None = None) -> list[Chart]:
+def figures(state: AppState, src: Source, *, phase: int | None = None) -> list[Chart]:
     """The network around the selected step; with ``phase`` (the step-through), that phase and the animation."""
     trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
     step = resolve_step(state, trace.steps)
@@ -30,7 +34,7 @@ def figures(state, src, *, phase: int | None = None) -> list[Chart]:
                                           width=WIDTH))]
 
 
-def render(state, run, trace):
+def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("unroll", state)
     nonfinite_notice(trace, lang)
