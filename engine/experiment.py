@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from . import analysis, budget, init, losses, spectrum, tasks
+from . import analysis, budget, init, limits, losses, spectrum, tasks
 from .errors import ConfigError
 from .model import RecurrentNet, check_model_args
 from .record import Trace, record
@@ -67,8 +67,8 @@ class RunConfig:
             raise ConfigError(f"loss must be one of {losses.LOSSES} and reduce one of {losses.REDUCTIONS}")
         if self.task != "char_lm" and (self.loss != "cross_entropy" or self.alphabet):
             raise ConfigError(tasks.CHAR_LM_ONLY)
-        if not 1 <= self.batch <= 256:
-            raise ConfigError(f"batch must be between 1 and 256, got {self.batch}")
+        if not 1 <= self.batch <= limits.MAX_BATCH:
+            raise ConfigError(f"batch must be between 1 and {limits.MAX_BATCH}, got {self.batch}")
         self.train_config().check()
 
     def with_(self, **changes) -> RunConfig:

@@ -130,3 +130,21 @@ def test_clipping_compare_timeline_figures():
     assert list(ref.data[1].x) == [0, 100] and list(ref.data[1].y) == [2.3, 0.11]
     sens = compare.sensitivity_curves({"rnn": run.trace()}, lang="en")
     assert sens.data[0].name == "RNN"
+
+
+def test_the_figure_cache_does_not_keep_a_trace_alive():
+    """Figures are cached by the data they were built from, through a weak reference: a Trace nobody else holds
+    is freed (the cache held 512 of them before, beyond the trace cache's own bound)."""
+    import gc
+    import weakref
+
+    from engine import experiment
+    from viz_app.figures import gradients
+    from viz_app.figures.common import figure
+    trace = experiment.run(experiment.RunConfig(epochs=2)).trace()
+    first = figure(gradients.term_bars, trace, lang="en")
+    assert figure(gradients.term_bars, trace, lang="en").to_dict() == first.to_dict()  # reused
+    ref = weakref.ref(trace)
+    del trace
+    gc.collect()
+    assert ref() is None

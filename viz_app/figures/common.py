@@ -1,6 +1,8 @@
 """Helpers shared by the figure modules: time axes that can be clicked, non-finite markers, log-safe values."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -75,11 +77,14 @@ def _freeze(value):
 
 def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figure:
     """``builder(data, **options)``, built once per (data object, options) and then reused: a view-only rerun
-    costs a dict copy instead of a rebuild. ``highlight`` adds the time-step highlight on top."""
+    costs a dict copy instead of a rebuild. ``highlight`` adds the time-step highlight on top.
+
+    The cache holds a weak reference to ``data``: a Trace the trace cache let go is freed, not kept alive by the
+    figures built from it (their entries then never match again and age out)."""
     key = (builder.__module__, builder.__qualname__, id(data), _freeze(options))
     hit = _FIGURES.get(key)
-    if hit is None or hit[0] is not data:  # the id of an evicted object may be reused: compare identity
-        hit = (data, builder(data, **options).to_dict())
+    if hit is None or hit[0]() is not data:  # the id of a freed object may be reused: compare identity
+        hit = (weakref.ref(data), builder(data, **options).to_dict())
         _FIGURES.put(key, hit)
     spec = hit[1]
     if highlight is not None and highlight >= 0:
