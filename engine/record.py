@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -131,7 +132,21 @@ def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | Non
     return bws, direct
 
 
-def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reduction: str):
+class _Pass(NamedTuple):
+    """One forward and backward pass over the batch, as record() needs it."""
+
+    xin: Tensor  # (T, B, I) what the recurrent core saw
+    outputs: Tensor  # (T, B, O)
+    per_step: Tensor  # (T,) L_t
+    mask: Tensor  # (T,) steps with a target
+    total: Tensor  # L
+    fws: list  # per layer: bptt.forward's record
+    bws: list  # per layer: bptt.backward's record
+    direct_top: Tensor  # dL/dh_t of the top layer from the readout
+    grads: dict  # dL/dtheta of the readout (and the embedding)
+
+
+def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reduction: str) -> _Pass:
     with torch.enable_grad():
         xin = net.encode(x)  # (T, B, I), through the embedding's graph if there is one
     fws, inp = [], xin.detach()
@@ -152,7 +167,7 @@ def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reductio
     grads = {f"readout.{n}": g for (n, _), g in zip(net.readout.named_parameters(), d_readout)}
     if net.embedding is not None:
         grads["embedding.weight"] = torch.autograd.grad(xin, net.embedding.weight, d_x)[0]
-    return xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, direct_top, grads
+    return _Pass(xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, direct_top, grads)
 
 
 def _recurrent_grads(fws, bws) -> dict[str, Tensor]:

@@ -142,8 +142,10 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
             loss.backward()
             gn, gc, fired = _clip(params, cfg)
             u = len(rec["loss"])
-            for k, v in zip(rec, (loss.item(), gn, gc, fired)):
-                rec[k].append(v)
+            rec["loss"].append(loss.item())
+            rec["gn"].append(gn)
+            rec["gc"].append(gc)
+            rec["fired"].append(fired)
             if not (math.isfinite(rec["loss"][-1]) and math.isfinite(gn)):
                 status, bad = "diverged", u
                 break
