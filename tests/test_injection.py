@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from engine import DataError, StateDictError, tasks
 from engine.io import load_model
-from viz_app import export, runs, safe
+from viz_app import export, safe
+from viz_app.i18n import error_message
 from viz_app import state as S
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
@@ -111,9 +112,9 @@ def test_upload_errors_quote_headers_and_keys_as_text():
     with pytest.raises(StateDictError) as e:
         load_model(buf.getvalue())
     assert link in str(e.value)  # the engine says which key; the page shows it as text
-    msg = runs.error_message(e.value, "en")
+    msg = error_message(e.value, "en")
     assert _inert(msg) and "evil link" in msg
     csv = f"{link},b\n1,2\n3,4\n".encode()
     with pytest.raises(DataError) as e:
         tasks.from_csv(csv, target="# heading")
-    assert _inert(runs.error_message(e.value, "ko"))
+    assert _inert(error_message(e.value, "ko"))

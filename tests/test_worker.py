@@ -185,6 +185,7 @@ def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_
     from streamlit.testing.v1 import AppTest
 
     from viz_app import runs
+    from viz_app.i18n import error_message
     real = runs._job_limits
     monkeypatch.setattr(runs, "_job_limits", lambda cost: real(cost) | {"mb": 5.0})
     app = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
@@ -192,7 +193,7 @@ def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_
     at.query_params.update({"lang": "en", "cell": "lstm", "hidden_size": "64", "task": "copy", "length": "60",
                             "batch": "64", "epochs": "20", "seed": "4242"})  # grows by about 50 MB
     at.run()
-    assert not at.exception and [e.value for e in at.error] == [runs.error_message(ResourceError("memory", 5.0),
+    assert not at.exception and [e.value for e in at.error] == [error_message(ResourceError("memory", 5.0),
                                                                                      "en")]
     assert "memory limit (5 MB)" in at.error[0].value and not at.get("plotly_chart")
     monkeypatch.setattr(runs, "_job_limits", real)

@@ -9,7 +9,7 @@ from engine.io import load_model
 
 from . import runs, scenarios
 from . import state as S
-from .i18n import option, t
+from .i18n import error_message, option, t
 
 CELL_CHOICES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -101,7 +101,7 @@ def uploads(state, lang: str):
             try:
                 header, _ = tasks.parse_csv(raw)
             except EngineError as e:
-                st.error(runs.error_message(e, lang))
+                st.error(error_message(e, lang))
             else:
                 target = st.selectbox(t("ctl.target", lang), ["", *header], key="w_target",
                                       format_func=lambda v: v or t("ctl.no_target", lang))
@@ -116,7 +116,7 @@ def uploads(state, lang: str):
             try:
                 _, info = load_model(raw)
             except EngineError as e:
-                st.error(runs.error_message(e, lang))
+                st.error(error_message(e, lang))
             else:
                 st.caption(t("msg.model_info", lang, cell=info.cell.upper(), i=info.input_size, h=info.hidden_size,
                              layers=info.num_layers, readout=t("msg.model_readout", lang) if info.whole_net else ""))

@@ -1,8 +1,14 @@
-"""Every string the user sees, in Korean and English: one table, one entry per sentence.
+"""Every string the user sees, in Korean and English: one table, one entry per sentence, and the wording of the
+engine's errors (``error_message``).
 
 ``t(key, lang, **values)`` formats an entry. Keys are grouped by prefix: view., ctl., opt., fig., axis., msg., exp.
 """
 from __future__ import annotations
+
+from engine import (DataError, EngineError, ResourceError, StateDictError, TextError, VocabularyError, budget, limits,
+                    tasks)
+
+from . import safe
 
 STRINGS: dict[str, tuple[str, str]] = {
     # app
@@ -370,3 +376,27 @@ def t(key: str, lang: str, **values) -> str:
 def option(value: str, lang: str) -> str:
     """Label of an option value (cells, inits, tasks, optimizers, clipping modes)."""
     return t(f"opt.{value}", lang)
+
+
+def error_message(e: EngineError, lang: str) -> str:
+    """One clear sentence in the user's language for an engine error; what it quotes of the user's input (texts,
+    CSV headers, state_dict keys) is shown as text, not Markdown."""
+    if isinstance(e, budget.BudgetError):
+        est = e.estimate
+        fits = t("msg.or", lang).join(t("msg.and", lang).join(t(f"msg.fit_{k}", lang, v=v) for k, v in alt.items())
+                                      for alt in e.suggestions)
+        return t("msg.budget", lang, seconds=est.seconds, mb=est.mb, max_s=limits.MAX_RUN_SECONDS,
+                 max_mb=limits.MAX_RUN_MB) + (" " + t("msg.budget_fits", lang, fits=fits) if fits else "")
+    if isinstance(e, ResourceError):
+        return t({"memory": "msg.limit_memory", "time": "msg.limit_time"}.get(e.kind, "msg.crashed"), lang,
+                 limit=e.limit)
+    if isinstance(e, VocabularyError):
+        return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
+    if isinstance(e, TextError):
+        return t("msg.text", lang, max=tasks.MAX_TEXT)
+    reason = safe.md(e, 300)
+    if isinstance(e, StateDictError):
+        return t("msg.bad_model", lang, reason=reason)
+    if isinstance(e, DataError):
+        return t("msg.bad_data", lang, reason=reason)
+    return t("msg.bad_config", lang, reason=reason)

@@ -16,7 +16,7 @@ from engine import EngineError  # noqa: E402
 from viz_app import claims, controls, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
-from viz_app.i18n import t  # noqa: E402
+from viz_app.i18n import error_message, t  # noqa: E402
 from viz_app.views import VIEWS  # noqa: E402
 
 
@@ -88,7 +88,7 @@ def main() -> None:
             trace = runs.trace(cfg, lang=lang)
             state = VIEWS[view].render(state, run, trace)
         except EngineError as e:
-            st.error(runs.error_message(e, lang))
+            st.error(error_message(e, lang))
             run = None
         if run is not None and banner is not None:
             scenario_banner(banner, state, run, trace)

@@ -15,16 +15,15 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import (DataError, EngineError, ResourceError, StateDictError, TextError, VocabularyError, budget,
-                    experiment, limits, tasks)
+from engine import DataError, EngineError, StateDictError, budget, experiment, limits, tasks
 from engine.io import load_model
 from engine.cliff import demo as cliff_demo
 
-from . import safe, worker
+from . import worker
 from . import scenarios
 from . import state as S
 from .cache import FairCache, UploadStore
-from .i18n import t
+from .i18n import error_message, t
 
 MAX_RUNS = 24
 MAX_UPLOADS = 256  # files kept for all sessions
@@ -178,30 +177,6 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
     # a late caller while the store may have let the run go since
     _store().put(key, run, session_id())
     return run
-
-
-def error_message(e: EngineError, lang: str) -> str:
-    """One clear sentence in the user's language for an engine error; what it quotes of the user's input (texts,
-    CSV headers, state_dict keys) is shown as text, not Markdown."""
-    if isinstance(e, budget.BudgetError):
-        est = e.estimate
-        fits = t("msg.or", lang).join(t("msg.and", lang).join(t(f"msg.fit_{k}", lang, v=v) for k, v in alt.items())
-                                      for alt in e.suggestions)
-        return t("msg.budget", lang, seconds=est.seconds, mb=est.mb, max_s=limits.MAX_RUN_SECONDS,
-                 max_mb=limits.MAX_RUN_MB) + (" " + t("msg.budget_fits", lang, fits=fits) if fits else "")
-    if isinstance(e, ResourceError):
-        return t({"memory": "msg.limit_memory", "time": "msg.limit_time"}.get(e.kind, "msg.crashed"), lang,
-                 limit=e.limit)
-    if isinstance(e, VocabularyError):
-        return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
-    if isinstance(e, TextError):
-        return t("msg.text", lang, max=tasks.MAX_TEXT)
-    reason = safe.md(e, 300)
-    if isinstance(e, StateDictError):
-        return t("msg.bad_model", lang, reason=reason)
-    if isinstance(e, DataError):
-        return t("msg.bad_data", lang, reason=reason)
-    return t("msg.bad_config", lang, reason=reason)
 
 
 def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True, lang: str = "en"):
