@@ -1,4 +1,5 @@
-"""Bring your own model: a state_dict saved from torch.nn.RNN / LSTM / GRU (or a whole RecurrentNet), loaded safely.
+"""Uploads. Bring your own model: a state_dict saved from torch.nn.RNN / LSTM / GRU (or a whole RecurrentNet), loaded
+safely; or your own data: a CSV table of numbers (parse_csv, from_csv) made into a task.
 
 Files are read with ``torch.load(..., weights_only=True)``: a pickle that carries code is refused, never run. The cell
 kind and sizes are inferred from the keys and shapes (torch's layout: weight_hh_l{k} is [G*H, H] with G = 1 for an
@@ -11,11 +12,13 @@ import pickle
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from . import limits
-from .errors import StateDictError
+from .errors import DataError, StateDictError
 from .model import RecurrentNet
+from .tasks import TaskData
 
 MAX_BYTES = 20 * 1024 * 1024
 KINDS = {1: "rnn", 3: "gru", 4: "lstm"}
@@ -130,3 +133,73 @@ def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tup
         net.recurrent.load_state_dict(state)
     net.eval()
     return net, info
+
+
+# CSV data ------------------------------------------------------------------------------------------------------------
+MAX_CSV_ROWS = 2000
+MAX_CLASSES = 20
+
+
+def parse_csv(data: bytes) -> tuple[list[str], np.ndarray]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError("the file is not UTF-8 text; save it as CSV (UTF-8)") from e
+    first = text.split("\n", 1)[0]
+    if first.count(",") + 1 > limits.MAX_CSV_COLUMNS:  # before anything else is parsed
+        raise DataError(f"the CSV has {first.count(',') + 1} columns; at most {limits.MAX_CSV_COLUMNS} are supported")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 3:
+        raise DataError("the CSV needs a header row and at least two rows of numbers")
+    if len(lines) - 1 > MAX_CSV_ROWS:
+        raise DataError(f"the CSV has {len(lines) - 1} rows; at most {MAX_CSV_ROWS} are supported")
+    header = [h.strip() for h in lines[0].split(",")]
+    if len(set(header)) != len(header) or not all(header):
+        raise DataError("the header row needs a distinct, non-empty name for every column")
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        cells = line.split(",")
+        if len(cells) != len(header):
+            raise DataError(f"row {n} has {len(cells)} values, the header has {len(header)}")
+        try:
+            rows.append([float(c) for c in cells])
+        except ValueError as e:
+            raise DataError(f"row {n} has a value that is not a number ({e})") from e
+    values = np.asarray(rows, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise DataError("the CSV contains NaN or infinite values")
+    return header, values
+
+
+def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression", dtype=torch.float32) -> TaskData:
+    """A task from a CSV of numeric series (a column per feature, a row per time step).
+
+    Without ``target``: predict every column's next value (many-to-many, MSE). With ``target``: the other columns
+    are the inputs and the target column is predicted at every step, as a number (``kind="regression"``, MSE) or as
+    a class id 0..K-1 (``kind="classification"``, cross-entropy). Inputs are standardised per column.
+    """
+    header, values = parse_csv(data)
+    if target:
+        if target not in header:
+            raise DataError(f"no column named {target!r}; the columns are {', '.join(header)}")
+        j = header.index(target)
+        feats = np.delete(values, j, axis=1)
+        if feats.shape[1] == 0:
+            raise DataError("with a target column there must be at least one other column as input")
+        goal = values[:, j]
+    else:
+        feats, goal = values[:-1], values[1:]
+    mean, std = feats.mean(0), feats.std(0)
+    x = torch.tensor((feats - mean) / np.where(std > 0, std, 1.0), dtype=dtype).unsqueeze(1)  # (T, 1, F)
+    if not target:
+        y = torch.tensor((goal - mean) / np.where(std > 0, std, 1.0), dtype=dtype).unsqueeze(1)  # (T, 1, F)
+        return TaskData("csv", x, y, "mse", "many_to_many", y.shape[-1])
+    if kind == "classification":
+        if not np.all(goal == np.round(goal)) or goal.min() < 0 or goal.max() >= MAX_CLASSES:
+            raise DataError(f"a class column needs whole numbers 0 .. {MAX_CLASSES - 1}")
+        classes = int(goal.max()) + 1
+        y = torch.tensor(goal, dtype=torch.long).unsqueeze(1)  # (T, 1)
+        return TaskData("csv", x, y, "cross_entropy", "many_to_many", max(classes, 2),
+                        labels=tuple(str(c) for c in range(max(classes, 2))))
+    y = torch.tensor(goal, dtype=dtype).view(-1, 1, 1)  # (T, 1, 1)
+    return TaskData("csv", x, y, "mse", "many_to_many", 1)

@@ -13,8 +13,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from engine import DataError, StateDictError, tasks
-from engine.io import load_model
+from engine import DataError, StateDictError
+from engine.io import from_csv, load_model
 from viz_app import export, safe
 from viz_app.i18n import error_message
 from viz_app import state as S
@@ -116,5 +116,5 @@ def test_upload_errors_quote_headers_and_keys_as_text():
     assert _inert(msg) and "evil link" in msg
     csv = f"{link},b\n1,2\n3,4\n".encode()
     with pytest.raises(DataError) as e:
-        tasks.from_csv(csv, target="# heading")
+        from_csv(csv, target="# heading")
     assert _inert(error_message(e.value, "ko"))

@@ -11,7 +11,7 @@ from torch import nn
 
 import engine
 from engine import experiment, tasks
-from engine.io import MAX_BYTES, inspect, load_model
+from engine.io import MAX_BYTES, MAX_CSV_ROWS, from_csv, inspect, load_model, parse_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,28 +89,28 @@ CSV_BAD = {
     "nan": b"a,b\n1,nan\n2,3\n4,5\n",
     "duplicate names": b"a,a\n1,2\n3,4\n5,6\n",
     "not utf-8": "a,b\n1,2\n3,4\n".encode("utf-16"),
-    "too long": b"a\n" + b"1\n" * (tasks.MAX_CSV_ROWS + 1),
+    "too long": b"a\n" + b"1\n" * (MAX_CSV_ROWS + 1),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CSV_BAD))
 def test_bad_csv_gets_a_data_error(name):
     with pytest.raises(engine.DataError):
-        tasks.from_csv(CSV_BAD[name])
+        from_csv(CSV_BAD[name])
 
 
 def test_csv_tasks():
     raw = (ROOT / "assets" / "data" / "sensor.csv").read_bytes()
-    nxt = tasks.from_csv(raw)
+    nxt = from_csv(raw)
     assert nxt.x.shape == (299, 1, 3) and torch.allclose(nxt.x[1:], nxt.y[:-1])
-    cls = tasks.from_csv(raw, target="fault", kind="classification")
+    cls = from_csv(raw, target="fault", kind="classification")
     assert cls.x.shape == (300, 1, 2) and cls.loss == "cross_entropy" and int(cls.y.sum()) == 18
-    reg = tasks.from_csv(raw, target="temperature")
+    reg = from_csv(raw, target="temperature")
     assert reg.y.shape == (300, 1, 1) and abs(float(reg.x.mean())) < 1e-5
     with pytest.raises(engine.DataError):
-        tasks.from_csv(raw, target="nope")
+        from_csv(raw, target="nope")
     with pytest.raises(engine.DataError):
-        tasks.from_csv(b"a,b\n0.5,1\n2,3\n", target="a", kind="classification")
+        from_csv(b"a,b\n0.5,1\n2,3\n", target="a", kind="classification")
     run = experiment.run(experiment.RunConfig(task="csv", data_id="x", epochs=60, hidden_size=8), data=cls)
     assert run.history.loss[-1] < run.history.loss[0] / 2
     with pytest.raises(engine.ConfigError):
@@ -133,8 +133,8 @@ def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
         load_model(raw)
     wide = (",".join(f"c{i}" for i in range(1_000_000)) + "\n").encode() + b"1,2\n3,4\n"
     with pytest.raises(engine.DataError, match="1000000 columns"):
-        tasks.parse_csv(wide)
+        parse_csv(wide)
     ok = ",".join(f"c{i}" for i in range(limits.MAX_CSV_COLUMNS)) + "\n" + "\n".join(
         ",".join("1" for _ in range(limits.MAX_CSV_COLUMNS)) for _ in range(3))
-    header, values = tasks.parse_csv(ok.encode())
+    header, values = parse_csv(ok.encode())
     assert values.shape == (3, limits.MAX_CSV_COLUMNS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import EngineError, tasks
-from engine.io import load_model
+from engine import EngineError
+from engine.io import load_model, parse_csv
 
 from . import runs, scenarios
 from . import state as S
@@ -99,7 +99,7 @@ def uploads(state, lang: str):
         if csv is not None:
             raw = csv.getvalue()
             try:
-                header, _ = tasks.parse_csv(raw)
+                header, _ = parse_csv(raw)
             except EngineError as e:
                 st.error(error_message(e, lang))
             else:

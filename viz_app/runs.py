@@ -15,8 +15,8 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import DataError, EngineError, StateDictError, budget, experiment, limits, tasks
-from engine.io import load_model
+from engine import DataError, EngineError, StateDictError, budget, experiment, limits
+from engine.io import from_csv, load_model
 from engine.cliff import demo as cliff_demo
 
 from . import worker
@@ -92,7 +92,7 @@ def _uploaded_inputs(cfg: experiment.RunConfig):
         raw = upload("csv", cfg.data_id)
         if raw is None:
             raise DataError("the uploaded data is not on the server any more; upload the file again")
-        data = tasks.from_csv(raw, target=cfg.target or None, kind=cfg.data_kind)
+        data = from_csv(raw, target=cfg.target or None, kind=cfg.data_kind)
     if cfg.model_id:
         raw = upload("model", cfg.model_id)
         if raw is None:
