@@ -122,7 +122,7 @@ def bench_jacobian(reps):
         h_prev = torch.cat([torch.zeros(1, 64), fw_h[:-1]])
         c_prev = None
         if cell == "lstm":
-            c = torch.tensor(trace.cell[0, :, 0])
+            c = torch.tensor(trace.cell_state[0, :, 0])
             c_prev = torch.cat([torch.zeros(1, 64), c[:-1]])
         rec = net.recurrent
         gi = F.linear(torch.tensor(trace.inputs[:, 0]), rec.weight_ih_l0, rec.bias_ih_l0).detach()

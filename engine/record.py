@@ -31,7 +31,7 @@ TERM_GRAM_ELEMENTS = 131_072  # otherwise its norms come from (B, B) Gram matric
 
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """Everything recorded for one batch. Arrays are numpy; ``cell`` is the LSTM cell state (None otherwise)."""
+    """Everything recorded for one batch. Arrays are numpy; ``cell_state`` is the LSTM cell state (None otherwise)."""
 
     cell_kind: str  # "rnn" | "lstm" | "gru"
     nonlinearity: str
@@ -44,7 +44,7 @@ class Trace:
     loss_mask: np.ndarray  # (T,) steps with a target
     loss: float  # L, the mean (or sum, see ``reduction``) of L_t over steps with a finite loss and a target
     hidden: np.ndarray  # (L, T, B, H) h_t
-    cell: np.ndarray | None  # (L, T, B, H) c_t
+    cell_state: np.ndarray | None  # (L, T, B, H) c_t of an LSTM (the cell kind is ``cell_kind``)
     gates: dict[str, np.ndarray]  # i, f, g, o / r, z, n: (L, T, B, H) post-activation
     preactivations: dict[str, np.ndarray]  # a_pre / i_pre ... : (L, T, B, H)
     grad_hidden: np.ndarray  # (L, T, B, H) total dL/dh_t
@@ -74,7 +74,7 @@ class Trace:
     def derivatives(self) -> dict[str, np.ndarray]:
         """f'(a_t) per gate (tanh' in (0, 1], sigmoid' <= 1/4; and tanh'(c_t) as "c" for LSTM): (L, T, B, H)."""
         parts = {k: torch.from_numpy(v) for k, v in (self.gates | self.preactivations).items()}
-        c = torch.from_numpy(self.cell) if self.cell is not None else None
+        c = torch.from_numpy(self.cell_state) if self.cell_state is not None else None
         return {k: v.numpy() for k, v in cells.activation_derivatives(self.cell_kind, self.nonlinearity, parts,
                                                                         c).items()}
 
@@ -247,7 +247,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     trace = Trace(
         cell_kind=cell, nonlinearity=nl, loss_kind=loss, mode=mode, inputs=_np(xin), targets=_np(y),
         outputs=_np(outputs), losses=per_np, loss_mask=_np(mask), loss=float(total.detach()),
-        hidden=hidden, cell=_stack(fws, lambda f: f.cell) if cell == "lstm" else None,
+        hidden=hidden, cell_state=_stack(fws, lambda f: f.cell) if cell == "lstm" else None,
         gates={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if not n.endswith("_pre")},
         preactivations={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if n.endswith("_pre")},
         grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, direct_top)]),

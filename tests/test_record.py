@@ -145,7 +145,7 @@ def test_same_seed_same_trace():
         net, x, y = _setup("lstm", "tanh")
         return engine.record(net, x, y)
     a, b = run(), run()
-    for name in ("hidden", "cell", "grad_hidden", "jacobian_norms", "cell_jacobian_norms", "outputs"):
+    for name in ("hidden", "cell_state", "grad_hidden", "jacobian_norms", "cell_jacobian_norms", "outputs"):
         assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
     assert all(np.array_equal(a.gates[k], b.gates[k]) for k in a.gates)
 
@@ -166,4 +166,4 @@ def test_local_derivatives(cell, nl):
         tanh_gate = "g" if cell == "lstm" else "n"
         assert np.allclose(d[tanh_gate], 1 - tr.gates[tanh_gate] ** 2)
     if cell == "lstm":
-        assert np.allclose(d["c"], 1 - np.tanh(tr.cell) ** 2)
+        assert np.allclose(d["c"], 1 - np.tanh(tr.cell_state) ** 2)

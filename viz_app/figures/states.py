@@ -18,7 +18,7 @@ def quantity(trace, name: str) -> np.ndarray | None:
     if name == "h":
         return trace.hidden
     if name == "c":
-        return trace.cell
+        return trace.cell_state
     return trace.gates.get(name)
 
 

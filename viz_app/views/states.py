@@ -40,7 +40,7 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
     nonfinite_notice(trace, lang)
     steps, hidden = trace.steps, trace.hidden.shape[3]
     state, step = step_slider(state, steps, ("heatmap", "text", "pca"))
-    names = ["h"] + (["c"] if trace.cell is not None else []) + list(trace.gates)
+    names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
     c1, c2, c3 = st.columns(3)
     name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate")
     unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
