@@ -16,6 +16,9 @@ from engine import ConfigError, ResourceError, VocabularyError, budget, experime
 from viz_app import worker
 
 
+MB = 1000.0  # a light job's memory limit in the app (runs.LIGHT_LIMIT_MB)
+
+
 def _allocate(mb: int, touch: bool = True):
     """Allocate (and touch) mb megabytes in one array, then hold it."""
     a = np.ones(mb * 2 ** 20 // 8) if touch else np.empty(mb * 2 ** 20 // 8)
@@ -69,12 +72,12 @@ def test_a_run_in_a_worker_is_bit_identical_to_one_in_process(pool):
     finally:
         torch.set_num_threads(before)
     seen = []
-    there = pool.run(("t", cfg), experiment.run, cfg, worker.PROGRESS, heavy=False, mb=worker.LIGHT_MB, seconds=60,
+    there = pool.run(("t", cfg), experiment.run, cfg, worker.PROGRESS, heavy=False, mb=MB, seconds=60,
                      on_wait=seen.append)
     assert there.history.loss.tobytes() == here.history.loss.tobytes()
     for (name, a), b in zip(here.net.state_dict().items(), there.net.state_dict().values()):
         assert torch.equal(a, b), name
-    a, b = here_trace, pool.run(("r", cfg), there.trace, heavy=False, mb=worker.LIGHT_MB, seconds=60)
+    a, b = here_trace, pool.run(("r", cfg), there.trace, heavy=False, mb=MB, seconds=60)
     assert np.array_equal(a.hidden, b.hidden) and np.array_equal(a.grad_hidden, b.grad_hidden)
     assert np.array_equal(a.jacobian_norms, b.jacobian_norms, equal_nan=True)
     progress = [s.progress for s in seen if s.progress]
@@ -85,7 +88,7 @@ def test_a_run_in_a_worker_is_bit_identical_to_one_in_process(pool):
                                          ("budget", budget.BudgetError), ("bug", ResourceError)])
 def test_errors_arrive_typed_with_their_fields(pool, kind, error):
     with pytest.raises(error) as e:
-        pool.run(("raise", kind), _raise, kind, heavy=False, mb=worker.LIGHT_MB, seconds=30)
+        pool.run(("raise", kind), _raise, kind, heavy=False, mb=MB, seconds=30)
     if kind == "vocab":
         assert e.value.unknown == ["é"] and e.value.vocab == "abc"
     if kind == "budget":

@@ -103,6 +103,7 @@ def _uploaded_inputs(cfg: experiment.RunConfig):
 
 LIGHT_SECONDS = 5.0  # jobs estimated below this (and below LIGHT_MB) are light: they never wait behind a heavy one
 LIGHT_MB = 500.0
+LIGHT_LIMIT_MB = 1000.0  # memory limit of a light job (a default run's child grows by a few MB)
 TIME_LIMIT_FACTOR = 2  # training still running after this many times the budget stops (the estimate errs slow)
 
 
@@ -114,9 +115,13 @@ def _pool() -> worker.Pool:
 
 
 def _job_limits(cost: budget.Estimate) -> dict:
+    """A job's class and limits from its estimate: memory LIGHT_LIMIT_MB for a light job; twice the estimate for a
+    heavy one (the estimate errs by less), capped at twice the server's budget. Time: training stops itself at
+    TIME_LIMIT_FACTOR x the budget, keeping what it learned; any job is killed a while after that."""
     heavy = cost.seconds >= LIGHT_SECONDS or cost.mb >= LIGHT_MB
+    mb = min(2 * limits.MAX_RUN_MB, max(LIGHT_LIMIT_MB, 2 * cost.mb)) if heavy else LIGHT_LIMIT_MB
     soft = TIME_LIMIT_FACTOR * limits.MAX_RUN_SECONDS
-    return dict(heavy=heavy, mb=worker.limit_mb(cost.mb, heavy), seconds=1.5 * soft + 10, soft_seconds=soft)
+    return dict(heavy=heavy, mb=mb, seconds=1.5 * soft + 10, soft_seconds=soft)
 
 
 class _Waiting:

@@ -31,13 +31,11 @@ from multiprocessing import forkserver, popen_forkserver, spawn, util
 from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen
 from typing import Callable
 
-from engine import EngineError, limits
-from engine.errors import ResourceError
+from engine import EngineError, ResourceError
 
 GRACE = 3.0  # seconds a job runs on with nobody waiting for it (a rerun re-attaches within this)
 KEEP_DONE = 60.0  # seconds a finished job's result stays for a session that was rerunning when it finished
 POLL = 0.1
-LIGHT_MB = 1000.0  # memory limit of a light job (the default run's child grows by about 60 MB)
 NICE = 19  # the children's scheduling priority below the server's
 
 
@@ -156,11 +154,6 @@ class Pool:
             if job in self.queue:
                 return Status(self.queue.index(job) + 1, None, 0.0)
             return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0)
-
-    def busy(self) -> int:
-        """Jobs queued or running."""
-        with self.cond:
-            return len(self.queue) + len(self.running)
 
     # the pool's own threads ------------------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -360,9 +353,3 @@ def _child(conn, task: bytes, mb: float, soft_seconds: float, threads: int) -> N
         send("error", ResourceError("crash", 1))
     finally:
         conn.close()
-
-
-def limit_mb(estimated_mb: float, heavy: bool) -> float:
-    """A job's memory limit: twice the estimate of a heavy job (the estimate errs by less), capped at twice the
-    server's budget; LIGHT_MB for a light one."""
-    return min(2 * limits.MAX_RUN_MB, max(LIGHT_MB, 2 * estimated_mb)) if heavy else LIGHT_MB
