@@ -6,10 +6,10 @@ train, TrainConfig, tasks.
 from .errors import (ConfigError, DataError, EngineError, ResourceError, ShapeError, StateDictError, TextError,
                      VocabularyError)
 from .model import RecurrentNet, generate
-from .record import Trace, record
+from .record import JacobianMaps, Trace, Truncated, WeightTerms, record
 from .cliff import cliff_loss
 from .training import History, TrainConfig, train
 
-__all__ = ["RecurrentNet", "generate", "Trace", "record", "cliff_loss", "History",
-           "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
+__all__ = ["RecurrentNet", "generate", "Trace", "JacobianMaps", "WeightTerms", "Truncated", "record", "cliff_loss",
+           "History", "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
            "VocabularyError", "DataError", "ResourceError"]

@@ -50,7 +50,7 @@ def next_characters(net, data: TaskData) -> Evidence:
 def decay(trace: Trace) -> Evidence:
     """||dh_T/dh_1|| / ||dh_T/dh_{T-1}|| of the recorded map (top layer, batch element of the map).
     Shown (the first step's influence has faded) when below 1e-2."""
-    row = trace.jacobian_norms[-1]
+    row = trace.jacobians.spectral[-1]
     ratio = spectrum.decay_ratio(row)
     return Evidence(bool(ratio < 1e-2), {"ratio": ratio, "first": float(row[0]), "last": float(row[-2]),
                                          "steps": len(row)})
@@ -107,7 +107,7 @@ def truncation(trace: Trace, window: int) -> Evidence:
     """At the last step of each truncation window the truncated dL/dh_t is only the direct part (nothing crosses
     the boundary); full BPTT adds what flows back from later steps. Top layer. Shown: the truncated difference is
     zero at every boundary while full BPTT's is not."""
-    g, full, direct = (a[-1] for a in (trace.grad_hidden_truncated, trace.grad_hidden, trace.grad_hidden_direct))
+    g, full, direct = (a[-1] for a in (trace.truncated.grad_hidden, trace.grad_hidden, trace.grad_hidden_direct))
     edges = list(range(window - 1, g.shape[0] - 1, window))
     cut = max(float(np.abs(g[e] - direct[e]).max()) for e in edges) if edges else float("nan")
     carried = min(float(np.linalg.norm(full[e] - direct[e])) for e in edges) if edges else float("nan")
@@ -148,7 +148,7 @@ def term_decay(trace: Trace) -> Evidence:
     """||term_k|| of dL/dW_hh (top layer) against k. With the loss at the last step only, term k carries T-1-k
     factors dh_{j+1}/dh_j; shown when the norms fall strictly from the last step back to step 1 (step 0's term is
     0: h_{-1} = 0)."""
-    norms = trace.weight_grad_term_norms[f"weight_hh_l{trace.hidden.shape[0] - 1}"]
+    norms = trace.weight_terms.norms[f"weight_hh_l{trace.hidden.shape[0] - 1}"]
     steps = len(norms)
     falling = bool(steps >= 3 and np.all(np.diff(norms[1:]) > 0))
     return Evidence(falling and trace.mode == "many_to_one",

@@ -30,8 +30,48 @@ TERM_GRAM_ELEMENTS = 131_072  # otherwise its norms come from (B, B) Gram matric
 
 
 @dataclass(frozen=True, eq=False)
+class JacobianMaps:
+    """||ds_t/ds_k|| for every pair k <= t of one batch element (NaN above the diagonal), top layer unless noted.
+
+    LSTM: the state is s = (h, c) and the maps are blocks of ds_t/ds_k: ``spectral`` is dh_t/dh_k with c_k held
+    fixed, ``cell_spectral`` dc_t/dc_k with h_k held fixed (each a block of the full product, not a derivative along
+    one path)."""
+
+    batch: int  # the batch element
+    spectral: np.ndarray  # (T, T) ||dh_t/dh_k||_2
+    frobenius: np.ndarray  # (T, T) ||dh_t/dh_k||_F
+    cell_spectral: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
+    by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer (record(all_layer_maps=True))
+    input_sensitivity: np.ndarray  # (T,) ||dh^L_t / dx_0||_2
+
+
+@dataclass(frozen=True, eq=False)
+class WeightTerms:
+    """Step t's term of dL/dW (batch summed) for every recurrent weight, by torch's name ("weight_hh_l0", ...)."""
+
+    norms: dict[str, np.ndarray]  # name -> (T,) ||term_t||_F
+    matrices: dict[str, np.ndarray]  # name -> (T, *W.shape): only the stacks small enough to keep (may be empty)
+
+
+@dataclass(frozen=True, eq=False)
+class Truncated:
+    """dL/dh_t when BPTT is cut every ``window`` steps (the state passes forward, its gradient does not)."""
+
+    window: int
+    grad_hidden: np.ndarray  # (L, T, B, H)
+
+
+@dataclass(frozen=True, eq=False)
 class Trace:
-    """Everything recorded for one batch. Arrays are numpy; ``cell_state`` is the LSTM cell state (None otherwise)."""
+    """Everything recorded for one batch, numpy arrays in parts:
+
+    - the run: ``cell_kind`` ... ``mode``; the forward pass: ``inputs`` ... ``preactivations``, ``weight_hh``;
+    - the gradients: ``grad_hidden``, ``grad_hidden_direct``, ``grad_cell``, ``param_grads``;
+    - optional parts, each None when record() was asked to skip it: ``jacobians`` (JacobianMaps), ``weight_terms``
+      (WeightTerms), ``truncated`` (Truncated);
+    - derived on first use: ``derivatives``, ``spectra`` (and ``main_spectrum``, ``eigenvalues``, ``regime``).
+
+    LSTM-only arrays (``cell_state``, ``grad_cell``) are None for the other cells."""
 
     cell_kind: str  # "rnn" | "lstm" | "gru"
     nonlinearity: str
@@ -47,27 +87,19 @@ class Trace:
     cell_state: np.ndarray | None  # (L, T, B, H) c_t of an LSTM (the cell kind is ``cell_kind``)
     gates: dict[str, np.ndarray]  # i, f, g, o / r, z, n: (L, T, B, H) post-activation
     preactivations: dict[str, np.ndarray]  # a_pre / i_pre ... : (L, T, B, H)
+    weight_hh: tuple  # per layer: W_hh as recorded, (G, H) numpy
     grad_hidden: np.ndarray  # (L, T, B, H) total dL/dh_t
     grad_hidden_direct: np.ndarray  # (L, T, B, H) the part arriving at step t from the readout / layer above
     grad_cell: np.ndarray | None  # (L, T, B, H) total dL/dc_t (LSTM)
-    grad_hidden_truncated: np.ndarray | None  # (L, T, B, H) with truncated BPTT of window ``tbptt_window``
-    tbptt_window: int | None
-    weight_grad_term_norms: dict[str, np.ndarray] | None  # "weight_hh_l0" ... -> (T,) ||step t's term||_F
-    weight_grad_terms: dict[str, np.ndarray] | None  # name -> (T, *W.shape), the stacks small enough to keep
     param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
-    jacobian_batch: int  # batch element of the Jacobian maps
-    # LSTM: the state is s = (h, c) and these are blocks of ds_t/ds_k: the h map is dh_t/dh_k with c_k held fixed,
-    # the c map dc_t/dc_k with h_k held fixed (each block of the full product, not a derivative along one path)
-    jacobian_norms: np.ndarray | None  # (T, T) ||dh_t/dh_k||_2, top layer, NaN above the diagonal
-    jacobian_norms_fro: np.ndarray | None  # (T, T) Frobenius norm
-    cell_jacobian_norms: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
-    jacobian_by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer (record(all_layer_maps=True))
-    input_sensitivity: np.ndarray | None  # (T,) ||dh^L_t / dx_0||_2
-    weight_hh: tuple  # per layer: W_hh as recorded, (G, H) numpy
+    jacobians: JacobianMaps | None
+    weight_terms: WeightTerms | None
+    truncated: Truncated | None
     nonfinite: dict[str, int | None] = field(default_factory=dict)  # quantity -> first step that is non-finite
 
     @property
     def steps(self) -> int:
+        """T, the number of time steps."""
         return self.hidden.shape[1]
 
     @cached_property
@@ -205,19 +237,20 @@ def _term_stack(d: Tensor, v: Tensor, keep: bool) -> tuple[Tensor, Tensor | None
     return torch.cat(norms).to(d.dtype), None
 
 
-def _weight_terms(fws, bws, hidden: int) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+def _weight_terms(fws, bws, hidden: int) -> WeightTerms:
     """Step t's term in dL/dW_hh is (dL/dgh_t)^T h_{t-1}, in dL/dW_xh it is (dL/dgi_t)^T x_t (batch summed).
-    Returns (norms by name, matrices by name for the stacks small enough to keep: W_hh with H <= 64, any stack
-    up to TERM_MATRIX_MAX_ELEMENTS). A 2000-character vocabulary never becomes one (T, G, V) tensor."""
+    Every stack's norms; its matrices only when small enough to keep: W_hh with H <= 64, any stack up to
+    TERM_MATRIX_MAX_ELEMENTS. A 2000-character vocabulary never becomes one (T, G, V) tensor."""
     norms, kept = {}, {}
     for k, (fw, bw) in enumerate(zip(fws, bws)):
         for name, d, v in ((f"weight_hh_l{k}", bw.d_gh, fw.h_prev), (f"weight_ih_l{k}", bw.d_gi, fw.x)):
             size = d.shape[0] * d.shape[2] * v.shape[2]
             keep = size <= TERM_MATRIX_MAX_ELEMENTS and (hidden <= TERM_MATRIX_MAX_HIDDEN or "ih" in name)
-            norms[name], matrices = _term_stack(d, v, keep)
+            n, matrices = _term_stack(d, v, keep)
+            norms[name] = _np(n)
             if matrices is not None:
-                kept[name] = matrices
-    return norms, kept
+                kept[name] = _np(matrices)
+    return WeightTerms(norms, kept)
 
 
 def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy", mode: str = "many_to_many", *,
@@ -225,45 +258,42 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
            weight_terms: bool = True, all_layer_maps: bool = False) -> Trace:
     """Record one batch: x [T, B, I] (or ids [T, B]), y as ``losses.check_targets`` describes.
 
-    ``jacobians=False`` skips the T x T maps and the input sensitivity; ``all_layer_maps=True`` adds the map of
-    every layer (``jacobian_by_layer``; the views draw the top layer's only). ``weight_terms=False`` skips the
-    per-step dL/dW terms (their norms are then None). Everything else is always recorded.
+    ``jacobians=False`` skips the T x T maps and the input sensitivity (``Trace.jacobians`` is None);
+    ``all_layer_maps=True`` adds the map of every layer (``jacobians.by_layer``; the views draw the top layer's only).
+    ``weight_terms=False`` skips the per-step dL/dW terms (``Trace.weight_terms`` is None); ``tbptt_window`` shorter
+    than the sequence adds ``Trace.truncated``. Everything else is always recorded.
     """
     net.eval()
-    xin, outputs, per_step, mask, total, fws, bws, direct_top, grads = _run(net, x, y, loss, mode, reduction)
+    run = _run(net, x, y, loss, mode, reduction)
+    fws, bws, steps = run.fws, run.bws, run.xin.shape[0]
     truncated = None
-    if tbptt_window and tbptt_window < xin.shape[0]:
-        cuts = torch.zeros(xin.shape[0], dtype=torch.bool)
+    if tbptt_window and tbptt_window < steps:
+        cuts = torch.zeros(steps, dtype=torch.bool)
         cuts[:: int(tbptt_window)] = True
-        truncated = np.stack([_np(b.total) for b in _backward_all(net, fws, direct_top, cuts)[0]])
-    cell, nl = net.cell, net.nonlinearity
+        truncated = np.stack([_np(b.total) for b in _backward_all(net, fws, run.direct_top, cuts)[0]])
     names = list(fws[0].parts)
-    term_norms, terms = _weight_terms(fws, bws, net.hidden_size) if weight_terms else (None, None)
-    grads |= _recurrent_grads(fws, bws)
-    jac = _jacobians(net, fws, jacobian_batch, all_layer_maps) if jacobians else {}
+    grads = run.grads | _recurrent_grads(fws, bws)
     hidden = _stack(fws, lambda f: f.out)
     grad_hidden = _stack(bws, lambda b: b.total)
-    per_np = _np(per_step)
+    per_step = _np(run.per_step)
+    lstm = net.cell == "lstm"
     trace = Trace(
-        cell_kind=cell, nonlinearity=nl, loss_kind=loss, mode=mode, inputs=_np(xin), targets=_np(y),
-        outputs=_np(outputs), losses=per_np, loss_mask=_np(mask), loss=float(total.detach()),
-        hidden=hidden, cell_state=_stack(fws, lambda f: f.cell) if cell == "lstm" else None,
+        cell_kind=net.cell, nonlinearity=net.nonlinearity, loss_kind=loss, mode=mode, inputs=_np(run.xin),
+        targets=_np(y), outputs=_np(run.outputs), losses=per_step, loss_mask=_np(run.mask), loss=float(run.total),
+        hidden=hidden, cell_state=_stack(fws, lambda f: f.cell) if lstm else None,
         gates={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if not n.endswith("_pre")},
         preactivations={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if n.endswith("_pre")},
-        grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, direct_top)]),
-        grad_cell=_stack(bws, lambda b: b.d_cell) if cell == "lstm" else None,
-        grad_hidden_truncated=truncated, tbptt_window=tbptt_window if truncated is not None else None,
-        weight_grad_term_norms={n: _np(v) for n, v in term_norms.items()} if term_norms is not None else None,
-        weight_grad_terms={n: _np(m) for n, m in terms.items()} if terms else None,
-        param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
-        jacobian_batch=jacobian_batch, jacobian_norms=jac.get("spectral"), jacobian_norms_fro=jac.get("frobenius"),
-        cell_jacobian_norms=jac.get("cell_spectral"), jacobian_by_layer=jac.get("by_layer"),
-        input_sensitivity=jac.get("input_sensitivity"),
         weight_hh=tuple(_np(_layer_weights(net, k)[1]).copy() for k in range(net.num_layers)),
-        nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_np, 0),
+        grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, run.direct_top)]),
+        grad_cell=_stack(bws, lambda b: b.d_cell) if lstm else None,
+        param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
+        jacobians=_jacobians(net, fws, jacobian_batch, all_layer_maps) if jacobians else None,
+        weight_terms=_weight_terms(fws, bws, net.hidden_size) if weight_terms else None,
+        truncated=Truncated(int(tbptt_window), truncated) if truncated is not None else None,
+        nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_step, 0),
                    "grad_hidden": first_nonfinite(grad_hidden, 1)},
     )
-    del fws, bws, terms, jac
+    del run, fws, bws
     allocator.release()
     return trace
 
@@ -276,7 +306,7 @@ def _directs(net: RecurrentNet, bws, direct_top: Tensor) -> list[Tensor]:
     return out
 
 
-def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> dict:
+def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> JacobianMaps:
     """The top layer's Jacobian-norm maps for batch element b (every layer's with ``all_layer_maps``), and the input
     sensitivity of the top layer (which needs every layer's step Jacobians, not their maps)."""
     maps, sens_layers = [], []
@@ -288,6 +318,6 @@ def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> dict:
             maps.append(jacobian.chain_norms(js, net.hidden_size, net.cell == "lstm"))
         sens_layers.append((js, ks, w_ih))
     top = maps[-1]
-    return {"spectral": top["spectral"], "frobenius": top["frobenius"], "cell_spectral": top.get("cell_spectral"),
-            "by_layer": np.stack([m["spectral"] for m in maps]) if all_layer_maps else None,
-            "input_sensitivity": jacobian.input_sensitivity(sens_layers, net.hidden_size)}
+    return JacobianMaps(b, top["spectral"], top["frobenius"], top.get("cell_spectral"),
+                        np.stack([m["spectral"] for m in maps]) if all_layer_maps else None,
+                        jacobian.input_sensitivity(sens_layers, net.hidden_size))

@@ -28,8 +28,9 @@ from engine import experiment
 run = experiment.run(experiment.RunConfig(cell="lstm", task="copy", length=16, epochs=20, seed=11))
 tr = run.trace(tbptt_window=5)
 h = hashlib.sha256()
-for a in (tr.hidden, tr.cell_state, tr.grad_hidden, tr.grad_hidden_truncated, tr.jacobian_norms, tr.cell_jacobian_norms,
-          run.history.loss, run.history.grad_norm, *tr.gates.values(), *tr.weight_grad_terms.values()):
+for a in (tr.hidden, tr.cell_state, tr.grad_hidden, tr.truncated.grad_hidden, tr.jacobians.spectral,
+          tr.jacobians.cell_spectral, run.history.loss, run.history.grad_norm, *tr.gates.values(),
+          *tr.weight_terms.matrices.values()):
     h.update(np.ascontiguousarray(a).tobytes())
 print(h.hexdigest())
 """

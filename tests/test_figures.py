@@ -7,8 +7,7 @@ import engine
 from conftest import exploding_net
 from engine import experiment, spectrum
 from engine.cliff import cliff_surface, descent_path
-from viz_app.figures import clipping, compare, gradients, states, timeline, unrolled
-from viz_app.figures import spectrum as spec_fig
+from viz_app.figures import activity, clipping, compare, eigenvalues, gradients, timeline, unrolled
 from viz_app.i18n import t
 
 
@@ -50,16 +49,16 @@ def test_unrolled_hello(hello, lang):
 
 def test_state_figures(hello, lstm_trace):
     run, tr = hello
-    heat = states.state_heatmap(tr, name="h", lang="en", vocab=run.eval_data.vocab)
+    heat = activity.state_heatmap(tr, name="h", lang="en", vocab=run.eval_data.vocab)
     assert heat.data[0].z.shape == (8, 4) and list(heat.layout.xaxis.ticktext) == ["h", "e", "l", "l"]
-    gate = states.state_heatmap(lstm_trace, name="f", lang="ko")
+    gate = activity.state_heatmap(lstm_trace, name="f", lang="ko")
     assert gate.data[0].zmin == 0 and gate.data[0].zmax == 1
-    sat = states.saturation_bars(lstm_trace, lang="en")
+    sat = activity.saturation_bars(lstm_trace, lang="en")
     assert list(sat.data[0].x) == ["i", "f", "g", "o"]
     assert all(0 <= v <= 1 for v in sat.data[0].y)
-    pca = states.pca_trajectory(lstm_trace, lang="en", dims=3)
+    pca = activity.pca_trajectory(lstm_trace, lang="en", dims=3)
     assert pca.data[0].type == "scatter3d"
-    txt = states.text_activation(tr, vocab=run.eval_data.vocab, unit=1, lang="ko")
+    txt = activity.text_activation(tr, vocab=run.eval_data.vocab, unit=1, lang="ko")
     assert np.allclose(txt.data[0].z[0], tr.hidden[-1, :, 0, 1])
 
 
@@ -74,17 +73,17 @@ def test_gradient_figures(hello, lstm_trace):
     jm = gradients.jacobian_map(lstm_trace, lang="ko", cell_state=True)
     assert np.isnan(jm.data[0].z[0, 5]) and np.isclose(jm.data[0].z[4, 4], 0.0)  # log10 of ||I|| = 0
     bars = gradients.term_bars(tr, lang="en")
-    assert np.isclose(sum(bars.data[0].y), np.linalg.norm(tr.weight_grad_terms["weight_hh_l0"].sum(0)))
+    assert np.isclose(sum(bars.data[0].y), np.linalg.norm(tr.weight_terms.matrices["weight_hh_l0"].sum(0)))
     d = gradients.derivative_distribution(lstm_trace, lang="en", name="f")
     assert max(d.data[0].y) <= 0.25
 
 
 def test_spectrum_figures(lstm_trace):
     main = lstm_trace.main_spectrum
-    fig = spec_fig.eigenvalue_plane(main.eigenvalues, gamma=0.25, lang="en")
+    fig = eigenvalues.eigenvalue_plane(main.eigenvalues, gamma=0.25, lang="en")
     assert len(fig.data) == 3  # unit circle, 1/gamma circle, eigenvalues
     assert np.allclose(np.hypot(fig.data[1].x, fig.data[1].y), 4.0)
-    lags_fig = spec_fig.decay_curve(lstm_trace.jacobian_norms[-1], rho=0.5, bound_rate=0.8, lang="ko")
+    lags_fig = eigenvalues.decay_curve(lstm_trace.jacobians.spectral[-1], rho=0.5, bound_rate=0.8, lang="ko")
     assert np.allclose(lags_fig.data[1].y, 0.5 ** lags_fig.data[1].x)
     assert lags_fig.layout.yaxis.type == "log"
 
@@ -93,12 +92,12 @@ def test_nonfinite_traces_draw_the_finite_part(exploded):
     first = exploded.nonfinite["hidden"]
     fig = gradients.grad_norms_over_time(exploded, lang="en")
     assert fig.layout.shapes and any(s.x0 is not None for s in fig.layout.shapes)
-    heat = states.state_heatmap(exploded, name="h", lang="ko")
+    heat = activity.state_heatmap(exploded, name="h", lang="ko")
     z = np.asarray(heat.data[0].z, dtype=float)
     assert np.isfinite(z[:, :first]).all() and np.isnan(z[:, first:]).all()
     assert any(a.text == t("leg.nonfinite", "ko") for a in heat.layout.annotations)
     gradients.jacobian_map(exploded, lang="en")
-    states.pca_trajectory(exploded, lang="en")
+    activity.pca_trajectory(exploded, lang="en")
 
 
 def test_clipping_compare_timeline_figures():

@@ -33,13 +33,13 @@ def test_map_equals_autograd_jacobian(cell, nl):
         for k in range(t + 1):
             jac = jacobian(_chain(cell_mod, x, torch.zeros(5), k, t, cell == "lstm"), states[k].detach())
             hh = jac[:5, :5]
-            assert tr.jacobian_norms[t, k] == pytest.approx(torch.linalg.matrix_norm(hh, 2).item(), rel=1e-10)
-            assert tr.jacobian_norms_fro[t, k] == pytest.approx(torch.linalg.matrix_norm(hh).item(), rel=1e-10)
+            assert tr.jacobians.spectral[t, k] == pytest.approx(torch.linalg.matrix_norm(hh, 2).item(), rel=1e-10)
+            assert tr.jacobians.frobenius[t, k] == pytest.approx(torch.linalg.matrix_norm(hh).item(), rel=1e-10)
             if cell == "lstm":
                 cc = jac[5:, 5:]
-                assert tr.cell_jacobian_norms[t, k] == pytest.approx(torch.linalg.matrix_norm(cc, 2).item(),
+                assert tr.jacobians.cell_spectral[t, k] == pytest.approx(torch.linalg.matrix_norm(cc, 2).item(),
                                                                      rel=1e-10)
-    assert np.isnan(tr.jacobian_norms[np.triu_indices(6, 1)]).all()
+    assert np.isnan(tr.jacobians.spectral[np.triu_indices(6, 1)]).all()
 
 
 def test_relu_linear_regime_diagonal_closed_form():
@@ -57,9 +57,9 @@ def test_relu_linear_regime_diagonal_closed_form():
     assert (tr.preactivations["a_pre"] > 0).all()
     t, k = np.tril_indices(steps)
     expected = 1.1 ** (t - k).astype(float)
-    assert np.allclose(tr.jacobian_norms[t, k], expected, rtol=1e-12)
+    assert np.allclose(tr.jacobians.spectral[t, k], expected, rtol=1e-12)
     fro = np.sqrt(((lam.numpy()[None, :] ** (t - k)[:, None].astype(float)) ** 2).sum(1))
-    assert np.allclose(tr.jacobian_norms_fro[t, k], fro, rtol=1e-12)
+    assert np.allclose(tr.jacobians.frobenius[t, k], fro, rtol=1e-12)
 
 
 def test_map_survives_extreme_scales():
@@ -71,7 +71,7 @@ def test_map_survives_extreme_scales():
         net.recurrent.bias_ih_l0.fill_(1.0)
         net.recurrent.bias_hh_l0.fill_(0.0)
     tr = engine.record(net, torch.ones(60, 1, 1), torch.zeros(60, 1, 1), loss="mse")
-    assert tr.jacobian_norms[59, 0] == pytest.approx(1e-3 ** 59, rel=1e-4)  # 1e-177: far below float32
+    assert tr.jacobians.spectral[59, 0] == pytest.approx(1e-3 ** 59, rel=1e-4)  # 1e-177: far below float32
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -86,7 +86,7 @@ def test_input_sensitivity_equals_autograd(cell):
 
     jac = jacobian(top, x[0, 0])  # (T, H, I)
     ref = torch.linalg.matrix_norm(jac, 2).numpy()
-    assert np.allclose(tr.input_sensitivity, ref, rtol=1e-10, atol=1e-14)
+    assert np.allclose(tr.jacobians.input_sensitivity, ref, rtol=1e-10, atol=1e-14)
 
 
 def test_a_relu_chain_switched_off_is_zero_not_nan():
@@ -109,7 +109,7 @@ def test_a_relu_chain_switched_off_is_zero_not_nan():
         for k in range(t + 1):
             want = torch.linalg.matrix_norm(jacobian(_chain(cell_mod, x, torch.zeros(4), k, t, False),
                                                      states[k].detach()), 2).item()
-            assert tr.jacobian_norms[t, k] == pytest.approx(want, rel=1e-5, abs=0)
+            assert tr.jacobians.spectral[t, k] == pytest.approx(want, rel=1e-5, abs=0)
             if k < 3 <= t:
-                assert tr.jacobian_norms[t, k] == 0.0
-    assert np.isfinite(tr.jacobian_norms[np.tril_indices(8)]).all()
+                assert tr.jacobians.spectral[t, k] == 0.0
+    assert np.isfinite(tr.jacobians.spectral[np.tril_indices(8)]).all()

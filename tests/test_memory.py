@@ -47,9 +47,9 @@ def test_term_norms_without_the_matrices_equal_the_matrices_norms(cell, monkeypa
     monkeypatch.setattr(rec_mod, "TERM_MATRIX_MAX_ELEMENTS", 0)
     monkeypatch.setattr(rec_mod, "TERM_GRAM_ELEMENTS", 9 * 2)  # several chunks
     bounded = engine.record(net, x, y, jacobians=False)
-    assert bounded.weight_grad_terms is None and set(full.weight_grad_terms) == set(bounded.weight_grad_term_norms)
-    for name, terms in full.weight_grad_terms.items():
-        assert np.allclose(bounded.weight_grad_term_norms[name], np.linalg.norm(terms, axis=(1, 2)), rtol=1e-10)
+    assert bounded.weight_terms.matrices == {} and set(full.weight_terms.matrices) == set(bounded.weight_terms.norms)
+    for name, terms in full.weight_terms.matrices.items():
+        assert np.allclose(bounded.weight_terms.norms[name], np.linalg.norm(terms, axis=(1, 2)), rtol=1e-10)
     for name, g in full.param_grads.items():
         assert np.allclose(bounded.param_grads[name], g, rtol=1e-12, atol=1e-15)
 
@@ -63,7 +63,7 @@ d = tasks.char_lm("".join(chr(0x4E00 + i) for i in range(2000)))  # 2000 distinc
 torch.manual_seed(0)
 net = engine.RecurrentNet("lstm", d.input_size, 128, d.output_size, num_layers=3)
 tr = engine.record(net, d.x, d.y, jacobians=False)
-assert tr.weight_grad_term_norms["weight_ih_l0"].shape == (1999,)
+assert tr.weight_terms.norms["weight_ih_l0"].shape == (1999,)
 print(int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) // 1024)
 """
 

@@ -76,10 +76,10 @@ def test_per_step_terms_sum_to_autograd(cell, nl):
     loss = _ce(net(x), y)
     grads = torch.autograd.grad(loss, params)
     for name, g in zip(["weight_hh_l0", "weight_ih_l1", "weight_hh_l1"], grads):
-        terms = tr.weight_grad_terms[name]  # (T, G, H)
+        terms = tr.weight_terms.matrices[name]  # (T, G, H)
         assert np.abs(terms.sum(0) - g.numpy()).max() < 1e-12
-        assert np.allclose(tr.weight_grad_term_norms[name], np.linalg.norm(terms, axis=(1, 2)))
-    assert tr.weight_grad_terms["weight_hh_l0"][0].any() == False  # h_{-1} = 0: the first term vanishes  # noqa: E712
+        assert np.allclose(tr.weight_terms.norms[name], np.linalg.norm(terms, axis=(1, 2)))
+    assert tr.weight_terms.matrices["weight_hh_l0"][0].any() == False  # h_{-1} = 0: the first term vanishes  # noqa: E712
 
 
 @pytest.mark.parametrize("cell,nl", CASES)
@@ -97,8 +97,8 @@ def test_truncated_bptt_equals_detached_reference(cell, nl):
         hs.append(h)
     _ce(net.readout(torch.stack(hs)), y).backward()
     ref = np.stack([h.grad.numpy() for h in hs])
-    assert np.abs(tr.grad_hidden_truncated[0] - ref).max() < 1e-12
-    assert np.abs(tr.grad_hidden_truncated[0] - tr.grad_hidden[0]).max() > 1e-6  # truncation changed something
+    assert np.abs(tr.truncated.grad_hidden[0] - ref).max() < 1e-12
+    assert np.abs(tr.truncated.grad_hidden[0] - tr.grad_hidden[0]).max() > 1e-6  # truncation changed something
 
 
 @pytest.mark.parametrize("loss,mode", [("mse", "many_to_many"), ("mse", "many_to_one"),
@@ -136,7 +136,7 @@ def test_exploding_run_is_recorded_not_raised():
     first = tr.nonfinite["hidden"]
     assert first is not None and 5 < first < 40
     assert np.isfinite(tr.hidden[:, :first]).all()
-    assert np.isfinite(tr.jacobian_norms[:first, :first][np.tril_indices(first)]).all()
+    assert np.isfinite(tr.jacobians.spectral[:first, :first][np.tril_indices(first)]).all()
 
 
 def test_same_seed_same_trace():
@@ -145,8 +145,9 @@ def test_same_seed_same_trace():
         net, x, y = _setup("lstm", "tanh")
         return engine.record(net, x, y)
     a, b = run(), run()
-    for name in ("hidden", "cell_state", "grad_hidden", "jacobian_norms", "cell_jacobian_norms", "outputs"):
-        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    for get in (lambda r: r.hidden, lambda r: r.cell_state, lambda r: r.grad_hidden, lambda r: r.outputs,
+                lambda r: r.jacobians.spectral, lambda r: r.jacobians.cell_spectral):
+        assert np.array_equal(get(a), get(b), equal_nan=True)
     assert all(np.array_equal(a.gates[k], b.gates[k]) for k in a.gates)
 
 

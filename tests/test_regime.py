@@ -44,7 +44,7 @@ def test_a_printed_guarantee_holds_for_every_measured_norm(cell):
         if not reg.guaranteed:
             continue
         guaranteed += 1
-        j = tr.jacobian_norms  # (T, T), NaN above the diagonal
+        j = tr.jacobians.spectral  # (T, T), NaN above the diagonal
         lag = np.subtract.outer(np.arange(j.shape[0]), np.arange(j.shape[1])).astype(float)
         below = lag >= 0
         bound = reg.bound_rate ** lag[below]
@@ -69,5 +69,5 @@ def test_gated_cells_with_small_w_hh_and_open_gates_keep_their_gradient(cell):
     tr = engine.record(net, x, y, "mse")
     assert tr.main_spectrum.sigma_max == pytest.approx(0.1, rel=1e-5)
     assert tr.regime.kind == spectrum.GATED
-    kept = tr.cell_jacobian_norms[-1, 0] if cell == "lstm" else tr.jacobian_norms[-1, 0]
+    kept = tr.jacobians.cell_spectral[-1, 0] if cell == "lstm" else tr.jacobians.spectral[-1, 0]
     assert kept > 0.5  # measured: the state 29 steps back still reaches the last one (0.1^29 would be 1e-29)

@@ -67,13 +67,13 @@ def test_remember_reproduces_the_lecture_notes_curve():
         out = run.net(d.x)
     summed = sum(F.mse_loss(out[t, 0], d.y[t, 0]) for t in range(d.x.shape[0]))
     assert trace.loss == pytest.approx(float(summed), rel=1e-5)
-    j = trace.jacobian_norms
+    j = trace.jacobians.spectral
     assert j[-1, 0] < 1e-2 * j[-1, -2] and f"{j[-1, 0] / j[-1, -2]:.1e}" in text
 
 
 def test_bptt_terms_shrink_with_distance_when_the_loss_is_at_the_end():
     run, trace, ev, text = _claim("bptt_terms")
-    terms = trace.weight_grad_terms["weight_hh_l0"]
+    terms = trace.weight_terms.matrices["weight_hh_l0"]
     norms = np.linalg.norm(terms.reshape(len(terms), -1), axis=1)
     assert trace.mode == "many_to_one" and norms[0] == 0  # h_{-1} = 0
     assert np.all(np.diff(norms[1:]) > 0)  # each step further back is smaller
@@ -95,7 +95,7 @@ def test_vanishing_keeps_sigma_below_one_and_says_so_with_its_numbers():
     assert sigma < 1 and trace.regime.kind == spectrum.VANISHING
     assert ev.shown and f"σ_max = {sigma:.3f} < 1/γ = 1" in text
     assert f"ρ = {np.abs(np.linalg.eigvals(w1)).max():.2f}" in text and "ρ = 0.60" in text
-    j = trace.jacobian_norms
+    j = trace.jacobians.spectral
     assert j[-1, 0] < 1e-3 * j[-1, -2]
 
 
@@ -131,7 +131,7 @@ def test_truncated_cuts_the_gradient_at_window_edges():
     cfg = _cfg("truncated")
     tr = _train(cfg).trace(tbptt_window=cfg.tbptt)
     k = cfg.tbptt
-    g, direct = tr.grad_hidden_truncated[0], tr.grad_hidden_direct[0]
+    g, direct = tr.truncated.grad_hidden[0], tr.grad_hidden_direct[0]
     for edge in range(k - 1, g.shape[0] - 1, k):  # the last step of each window receives nothing from the next
         assert np.allclose(g[edge], direct[edge])
     assert not np.allclose(tr.grad_hidden[0, k - 1], direct[k - 1])

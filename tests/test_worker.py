@@ -79,7 +79,7 @@ def test_a_run_in_a_worker_is_bit_identical_to_one_in_process(pool):
         assert torch.equal(a, b), name
     a, b = here_trace, pool.run(("r", cfg), there.trace, heavy=False, mb=MB, seconds=60)
     assert np.array_equal(a.hidden, b.hidden) and np.array_equal(a.grad_hidden, b.grad_hidden)
-    assert np.array_equal(a.jacobian_norms, b.jacobian_norms, equal_nan=True)
+    assert np.array_equal(a.jacobians.spectral, b.jacobians.spectral, equal_nan=True)
     progress = [s.progress for s in seen if s.progress]
     assert not progress or progress[-1][1] == 40  # the training's own counts reached the waiting page
 

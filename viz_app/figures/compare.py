@@ -13,7 +13,7 @@ def sensitivity_curves(traces: dict, *, lang: str) -> go.Figure:
     """||dh_t/dx_1|| against t for each cell (log axis)."""
     fig = go.Figure()
     for cell, trace in traces.items():
-        s = trace.input_sensitivity
+        s = trace.jacobians.input_sensitivity
         fig.add_trace(go.Scatter(x=np.arange(len(s)), y=positive(s), mode="lines+markers", name=cell.upper(),
                                  line={"color": theme.CELL_COLOURS[cell], "width": 3}))
     theme.style(fig, title=t("fig.sensitivity", lang), height=400)

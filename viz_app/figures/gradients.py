@@ -27,9 +27,9 @@ def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log
     direct = norms(trace.grad_hidden_direct[layer])
     fig.add_trace(go.Scatter(x=x, y=positive(direct) if scale == "log" else direct, customdata=cd,
                              name=t("leg.direct", lang), mode="lines", line={"color": theme.ORANGE, "dash": "dash"}))
-    if trace.grad_hidden_truncated is not None:
-        k = trace.tbptt_window
-        tr = norms(trace.grad_hidden_truncated[layer])
+    if trace.truncated is not None:
+        k = trace.truncated.window
+        tr = norms(trace.truncated.grad_hidden[layer])
         fig.add_trace(go.Scatter(x=x, y=positive(tr) if scale == "log" else tr, customdata=cd,
                                  name=t("leg.truncated", lang, k=k), mode="lines+markers",
                                  line={"color": theme.GREEN, "width": 2}, marker={"symbol": "diamond"}))
@@ -48,7 +48,7 @@ def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log
 
 def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None = None) -> go.Figure:
     """T x T heatmap of log10 ||dh_t/dh_k||_2 (or ||dc_t/dc_k||_2); NaN above the diagonal stays blank."""
-    m = trace.cell_jacobian_norms if cell_state else trace.jacobian_norms
+    m = trace.jacobians.cell_spectral if cell_state else trace.jacobians.spectral
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(positive(m))
     steps = m.shape[0]
@@ -69,12 +69,12 @@ def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> 
     """dL/dW_hh = sum_k term_k: each step's term projected on the total's direction (the bars add up to ||G||),
     and each term's own norm as a line."""
     name = f"weight_hh_l{(trace.hidden.shape[0] + layer) % trace.hidden.shape[0]}"
-    norms = trace.weight_grad_term_norms[name]
+    norms = trace.weight_terms.norms[name]
     steps = len(norms)
     x = np.arange(steps)
     fig = go.Figure()
-    if trace.weight_grad_terms and name in trace.weight_grad_terms:
-        proj, total = analysis.term_projections(trace.weight_grad_terms[name])
+    if name in trace.weight_terms.matrices:
+        proj, total = analysis.term_projections(trace.weight_terms.matrices[name])
         colours = [theme.BLUE if v >= 0 else theme.VERMILLION for v in proj]
         fig.add_trace(go.Bar(x=x, y=proj, customdata=x, marker_color=colours, name=t("axis.contribution", lang),
                              hovertemplate="k=%{x}<br>%{y:.3g}<extra></extra>"))

@@ -54,7 +54,7 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
     sensitivity, losses = figures(state, src)
     chart(sensitivity, state)
-    last = {c: float(tr.input_sensitivity[-1]) for c, tr in traces.items()}
-    st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].input_sensitivity) - 1, **last))
+    last = {c: float(tr.jacobians.input_sensitivity[-1]) for c, tr in traces.items()}
+    st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].jacobians.input_sensitivity) - 1, **last))
     chart(losses, state)
     return state

@@ -7,7 +7,7 @@ from engine import Trace, spectrum
 from engine.experiment import Run
 
 from .. import claims
-from ..figures import spectrum as figs
+from ..figures import eigenvalues as figs
 from ..i18n import option, t
 from ..state import AppState
 from .common import AppSource, Chart, Source, chart, explain

@@ -6,7 +6,7 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
-from ..figures import states as figs
+from ..figures import activity as figs
 from ..i18n import t
 from ..state import AppState
 from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_slider

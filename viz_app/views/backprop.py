@@ -32,13 +32,14 @@ def figures(state: AppState, src: Source) -> list[Chart]:
     out = [Chart("grad-norms", src.figure(figs.grad_norms_over_time, trace, lang=lang, scale=state.scale,
                                           highlight=step), selectable=True),
            Chart("jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, step=step))]
-    if trace.cell_jacobian_norms is not None:
+    lstm = trace.cell_state is not None
+    if lstm:
         out.append(Chart("cell-jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, cell_state=True,
                                                          step=step)))
     else:
         out.append(Chart("derivatives", src.figure(figs.derivative_distribution, trace, lang=lang)))
     out.append(Chart("terms", src.figure(figs.term_bars, trace, lang=lang, highlight=step), selectable=True))
-    if trace.cell_jacobian_norms is not None:
+    if lstm:
         out.append(Chart("derivatives", src.figure(figs.derivative_distribution, trace, lang=lang, name="f")))
     return out
 
@@ -64,10 +65,10 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
         chart(charts["jacobian-map"], state)
     with right:
         chart(charts["cell-jacobian-map" if "cell-jacobian-map" in charts else "derivatives"], state)
-    if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in (trace.weight_grad_terms or {}):
+    if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in trace.weight_terms.matrices:
         st.info(t("msg.no_terms", lang))
     chart(charts["terms"], state)
-    if trace.weight_grad_term_norms is not None and not state.scenario == "bptt_terms":  # the banner says it there
+    if not state.scenario == "bptt_terms":  # the banner says it there
         st.caption(claims.term_text(evidence.term_decay(trace), lang))
     if "cell-jacobian-map" in charts:
         chart(charts["derivatives"], state)
