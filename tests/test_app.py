@@ -1,4 +1,5 @@
 """The Streamlit app through AppTest: every view with default settings, and a table of what users really type."""
+import json
 from pathlib import Path
 
 import pytest
@@ -59,16 +60,34 @@ def test_view_only_change_does_not_retrain(default_app, monkeypatch):
     assert not at.exception and calls == []
 
 
-def test_clicking_a_point_selects_the_step(default_app):
+def _step_controls(at):
+    return [e for e in at.get("bidi_component") if e.proto.component_name == "rnn_viz.step"]
+
+
+def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
+    """The time step is a control in the page (viz_app/linked.js) that moves every chart's step marker with no
+    script run; the charts declare the markers it moves, and the step it reports when it rests reaches the state."""
     at = default_app
     at.segmented_control(key="w_view").set_value("bptt").run()
-    slider = at.slider(key="w_step")
-    assert slider.value == slider.max  # the last step by default
-    slider.set_value(5).run()
-    assert '"x0":4.5' in _specs(at)[0].replace(" ", "")  # the highlight moved to step 5
+    (control,) = _step_controls(at)
+    steps = json.loads(control.proto.json)["steps"]
+    assert at.session_state["w_step"]["step"] == steps - 1  # the last step by default
+    specs = [json.loads(s) for s in _specs(at)]
+    marked = [[sh.get("name") for sh in f["layout"].get("shapes", ())] for f in specs]
+    assert ["step-x" in m or "step-y" in m for m in marked] == [True, True, False, True]  # derivatives: no step
+    assert specs[0]["layout"]["meta"]["step_click"] and specs[3]["layout"]["meta"]["step_click"]
+    at.session_state["w_step"] = {"step": 5}  # what the browser reports once the step rests
+    at.run()
+    assert '"x0":4.5' in _specs(at)[0].replace(" ", "")  # the server's figure agrees
     at.segmented_control(key="w_view").set_value("unroll").run()
-    assert at.slider(key="w_step").value == 5  # and it follows the user to another view
+    assert json.loads(_step_controls(at)[0].proto.json)["step"] == 5  # and it follows the user to another view
     assert at.query_params["step"] in (["5"], "5")
+    net = json.loads(_specs(at)[0])
+    assert len(net["layout"]["meta"]["step_ranges"]) == steps  # the network pans to any step in the browser
+    band = [sh for sh in net["layout"]["shapes"] if sh.get("name") == "step-x"]
+    assert band[0]["x0"] == 4.5 and net["layout"]["xaxis"]["range"] == net["layout"]["meta"]["step_ranges"][5]
+    shown = {int(a["name"][4:]) for a in net["layout"]["annotations"] if a.get("visible", True)}
+    assert shown == set(range(1, 9))  # the 8 columns around step 5
 
 
 def test_language_switch(default_app):
@@ -134,7 +153,7 @@ def test_presentation_mode_hides_what_the_link_lists():
     assert not at.title and not at.get("button_group")
     from viz_app.i18n import t
     assert all(c.value != t("exp.bptt", "ko") for c in at.caption)
-    assert not [s for s in at.slider if s.key == "w_step"]
+    assert not _step_controls(at)
     assert not at.get("popover")
     bad = _app({**QUICK, "hide": "title,everything"})
     assert bad.warning and bad.title  # an unknown part: a notice, and nothing hidden

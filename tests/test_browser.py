@@ -98,6 +98,37 @@ def test_train_and_visit_every_view(server, page):
         assert f"view={view}" in page.url or view == "unroll"
 
 
+STEP_MARKERS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+    const sh = (gd.layout.shapes || []).find(sh => (sh.name || '').startsWith('step-'));
+    return sh ? (sh.name === 'step-x' ? sh.x0 + 0.5 : sh.y0) : null; })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_step_moves_every_chart_without_a_script_run(server, page, lang):
+    """Arrow keys on the step control move the step band of every chart of the BPTT view in the browser: no script
+    run while the keys come (Streamlit marks a run on the app element); once the step rests it reaches the URL."""
+    page.goto(server + f"/?lang={lang}&view=bptt&epochs=30")
+    _settle(page)
+    before = page.evaluate(STEP_MARKERS)
+    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
+        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
+          .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
+    slider = page.get_by_role("slider", name=t("ctl.step", lang))
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+        time.sleep(0.1)
+    moved = page.evaluate(STEP_MARKERS)
+    runs_while_moving = page.evaluate("window.__runs")
+    _assert_clean(page, f"30_step_{lang}")
+    assert runs_while_moving == 0
+    assert [b - 3 if b is not None else None for b in before] == moved and sum(b is not None for b in moved) == 3
+    time.sleep(1.5)  # the step rests: the server hears it once
+    _settle(page)
+    assert f"step={int(before[0]) - 3}" in page.url
+    assert page.evaluate(STEP_MARKERS) == moved  # the server's redraw agrees with the browser
+
+
 def test_korean_link_reproduces_a_view(server, page):
     page.goto(server + "/?lang=ko&view=eigen&cell=gru&hidden_size=16&epochs=40")
     _settle(page)

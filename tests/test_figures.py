@@ -33,7 +33,10 @@ def exploded():
 def test_unrolled_hello(hello, lang):
     run, tr = hello
     fig = unrolled.unrolled_network(tr, lang=lang, vocab=run.eval_data.vocab, step=2)
-    assert len(fig.data) == 4  # one heat strip per step: h, e, l, l
+    (strips,) = fig.data  # one heatmap: a strip of H units per step (h, e, l, l), empty cells between them
+    cells = [v for v in strips.z[0] if v is not None]
+    assert np.array_equal(cells, tr.hidden[-1, :, 0, :].ravel().tolist())
+    assert len(strips.x) == len(strips.z[0]) + 1  # cells given by their edges
     texts = [a.text for a in fig.layout.annotations]
     assert [x for x in texts if x.startswith("<b>")] == ["<b>h</b>", "<b>e</b>", "<b>l</b>", "<b>l</b>"]
     # the trained model predicts e after h, l after e, l after l, o after the second l

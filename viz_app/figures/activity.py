@@ -87,13 +87,14 @@ def pca_trajectory(trace, *, lang: str, layer: int = -1, batch: int = 0, dims: i
     else:
         fig = go.Figure(go.Scatter(x=coords[:, 0], y=coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(idx)),
                                    **common))
-        if step is not None and 0 <= step < steps and finite[step]:
-            j = int(np.searchsorted(idx, step))
-            y_j = coords[j, 1] if coords.shape[1] > 1 else 0
-            fig.add_trace(go.Scatter(x=[coords[j, 0]], y=[y_j], mode="markers",
-                                     marker={"size": 18, "color": theme.YELLOW,
-                                             "line": {"color": theme.BLACK, "width": 2}},
-                                     showlegend=False, hoverinfo="skip"))
+        ys = coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(idx))
+        where = [None] * steps  # every step's point, for the browser's step control (None: not finite)
+        for j, s in enumerate(idx):
+            where[s] = [round(float(coords[j, 0]), 4), round(float(ys[j]), 4)]
+        at = where[step] if step is not None and 0 <= step < steps else None
+        fig.add_trace(go.Scatter(x=[at[0]] if at else [], y=[at[1]] if at else [], mode="markers",
+                                 marker={"size": 18, "color": theme.YELLOW, "line": {"color": theme.BLACK, "width": 2}},
+                                 showlegend=False, hoverinfo="skip", meta={"step_xy": where}))
         fig.update_xaxes(title=t("axis.pc", lang, i=1))
         fig.update_yaxes(title=t("axis.pc", lang, i=2))
     theme.style(fig, title=t("fig.pca", lang, var=float(np.nansum(ratio))), height=420)

@@ -48,9 +48,9 @@ def mark_nonfinite(fig: go.Figure, at: int | None, lang: str) -> None:
 
 
 def step_shape(step: int) -> dict:
-    """The highlight of the selected time step on a time axis."""
-    return {"type": "rect", "x0": step - 0.5, "x1": step + 0.5, "y0": 0, "y1": 1, "xref": "x", "yref": "paper",
-            "fillcolor": theme.YELLOW, "opacity": 0.25, "line": {"width": 0}, "layer": "below"}
+    """The highlight of the selected time step on a time axis (named: the browser's step control moves it)."""
+    return {"type": "rect", "name": "step-x", "x0": step - 0.5, "x1": step + 0.5, "y0": 0, "y1": 1, "xref": "x",
+            "yref": "paper", "fillcolor": theme.YELLOW, "opacity": 0.25, "line": {"width": 0}, "layer": "below"}
 
 
 def mark_step(fig: go.Figure, step: int | None) -> None:

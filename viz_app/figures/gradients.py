@@ -61,7 +61,8 @@ def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None
     fig.update_xaxes(title=t("axis.k", lang))
     fig.update_yaxes(title=t("axis.t", lang), autorange="reversed", scaleanchor="x")
     if step is not None and 0 <= step < steps:
-        fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=step, y1=step, line={"color": theme.YELLOW, "width": 2})
+        fig.add_shape(type="line", name="step-y", x0=0, x1=1, xref="paper", y0=step, y1=step,
+                      line={"color": theme.YELLOW, "width": 2})
     return fig
 
 

@@ -22,9 +22,36 @@ def _prediction_text(trace, s: int, vocab: str | None) -> str:
     return "<br>".join(f"{'␣' if vocab[i] == ' ' else safe.plot(vocab[i])} {p[i]:.2f}" for i in top)
 
 
+def _strips(h: np.ndarray, cols: list[int]) -> go.Heatmap:
+    """Every column's h_t as a strip of its H units (x from t-0.35 to t+0.35, cells by their edges), the gaps
+    between columns empty: one trace."""
+    units = h.shape[1]
+    d = 0.7 / (units - 1) if units > 1 else 0.7
+    edges, z, cell = [], [], []
+    for s in cols:
+        edges.extend(np.linspace(s - 0.35 - d / 2, s + 0.35 + d / 2, units + 1).tolist()[0 if not edges else 1:])
+        z.extend(h[s].tolist())
+        cell.extend([s, j] for j in range(units))
+        if s != cols[-1]:  # the gap up to the next column's first edge
+            edges.append(s + 1 - 0.35 - d / 2)
+            z.append(None)
+            cell.append([s, -1])
+    return go.Heatmap(z=[z, z], x=edges, y=[0.8, 1.0, 1.2], coloraxis="coloraxis", customdata=[cell, cell],
+                      hovertemplate="h_%{customdata[0]}[%{customdata[1]}] = %{z:.3f}<extra></extra>",
+                      showscale=False, xgap=0, ygap=0, hoverongaps=False)
+
+
+def window_start(step: int, steps: int, width: int) -> int:
+    """The first of ``width`` columns shown around ``step`` (centred, kept inside the sequence)."""
+    return min(max(0, step - width // 2), max(0, steps - width))
+
+
 def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int = 0, width: int = 8,
-                     step: int | None = None, phase: int | None = None, layer: int = -1) -> go.Figure:
-    """``phase`` in [0, 2n): forward pass up to column phase, then BPTT back to column 2n-1-phase (n columns)."""
+                     step: int | None = None, phase: int | None = None, layer: int = -1,
+                     window: int | None = None) -> go.Figure:
+    """Columns start .. start+width-1. ``phase`` in [0, 2n): forward pass up to column phase, then BPTT back to column
+    2n-1-phase (n columns). ``window``: show that many columns around ``step`` at a time; the layout's
+    meta.step_ranges give the x range for every step, so the browser's step control pans without a redraw."""
     steps = trace.hidden.shape[1]
     cols = list(range(max(0, start), min(steps, start + width)))
     n = len(cols)
@@ -37,13 +64,17 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
     fig = go.Figure()
     annotations, shapes = [], []
     units = h.shape[1]
+    if phase is None:  # one heatmap for every column: panning redraws one image, not one per column
+        fig.add_trace(_strips(h, cols))
     for j, s in enumerate(cols):
+        first_annotation, first_shape = len(annotations), len(shapes)
         alpha = 1.0 if j <= fwd_upto else FADED
-        xs = np.linspace(s - 0.35, s + 0.35, units)
-        fig.add_trace(go.Heatmap(z=[h[s], h[s]], x=xs, y=[0.9, 1.1], coloraxis="coloraxis", opacity=alpha,
-                                 customdata=[[s] * units] * 2,
-                                 hovertemplate=f"h_{s}" + "[%{pointNumber[1]}] = %{z:.3f}<extra></extra>",
-                                 showscale=False, ygap=0, xgap=0))
+        if phase is not None:
+            xs = np.linspace(s - 0.35, s + 0.35, units)
+            fig.add_trace(go.Heatmap(z=[h[s], h[s]], x=xs, y=[0.9, 1.1], coloraxis="coloraxis", opacity=alpha,
+                                     customdata=[[s] * units] * 2,
+                                     hovertemplate=f"h_{s}" + "[%{pointNumber[1]}] = %{z:.3f}<extra></extra>",
+                                     showscale=False, ygap=0, xgap=0))
         shapes.append({"type": "rect", "x0": s - 0.3, "x1": s + 0.3, "y0": -0.15, "y1": 0.15,
                        "line": {"color": theme.GREY}, "opacity": alpha})
         shapes.append({"type": "rect", "x0": s - 0.3, "x1": s + 0.3, "y0": 1.85, "y1": 2.35,
@@ -73,8 +104,10 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
                                     "showarrow": True, "arrowhead": 3, "arrowcolor": theme.VERMILLION,
                                     "arrowwidth": 1 + 3 * min(1.0, grad[s] / (np.nanmax(grad[cols]) or 1.0)),
                                     "text": ""})
+        for item in annotations[first_annotation:] + shapes[first_shape:]:
+            item["name"] = f"col-{s}"  # the browser's step control shows the columns of the step's window
         if step is not None and s == step:
-            shapes.append({"type": "rect", "x0": s - 0.45, "x1": s + 0.45, "y0": -0.45, "y1": 2.45,
+            shapes.append({"type": "rect", "name": "step-x", "x0": s - 0.5, "x1": s + 0.5, "y0": -0.45, "y1": 2.45,
                            "fillcolor": theme.YELLOW, "opacity": 0.18, "line": {"width": 0}, "layer": "below"})
     if back_from is not None:
         title = t("fig.unrolled_bptt", lang, t=cols[back_from])
@@ -82,11 +115,23 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
         title = t("fig.unrolled_fwd", lang, t=cols[fwd_upto])
     else:
         title = t("fig.unrolled", lang)
+    shown = cols
+    if window is not None and step is not None:
+        ranges = []
+        for s in range(steps):
+            first = window_start(s, steps, window)
+            ranges.append([first - 0.7, min(steps, first + window) - 1 + 0.7])
+        fig.update_layout(meta={"step_ranges": ranges})
+        first = window_start(step, steps, window)
+        shown = range(first, min(steps, first + window))
+        for item in annotations + shapes:  # drawing only the window's columns keeps panning cheap
+            if item.get("name", "").startswith("col-"):
+                item["visible"] = int(item["name"][4:]) in shown
     theme.style(fig, title=title, height=430)
     fig.update_layout(shapes=shapes, annotations=annotations,
                       coloraxis={"colorscale": theme.DIVERGING, "cmin": -bound, "cmax": bound,
                                  "colorbar": {"title": "h", "thickness": 12}})
-    fig.update_xaxes(range=[cols[0] - 0.7, cols[-1] + 0.7], showgrid=False, zeroline=False, showticklabels=False)
+    fig.update_xaxes(range=[shown[0] - 0.7, shown[-1] + 0.7], showgrid=False, zeroline=False, showticklabels=False)
     fig.update_yaxes(range=[-0.5, 2.5], showgrid=False, zeroline=False, tickmode="array", tickvals=[0, 1, 2.1],
                      ticktext=["x<sub>t</sub>", "h<sub>t</sub>", "y<sub>t</sub>"])
     return fig

@@ -10,7 +10,7 @@ from .. import claims
 from ..figures import gradients as figs
 from ..i18n import option, t
 from ..state import AppState
-from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_slider
+from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 
 def bptt_window(state, run, steps: int) -> int:
@@ -57,7 +57,7 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
     src = AppSource(state, run, trace)
     trace = traced(state, src)
     nonfinite_notice(trace, lang)
-    state, step = step_slider(state, steps, ("grad-norms", "terms"))
+    state, step = step_control(state, steps)
     charts = {c.name: c for c in figures(state, src)}
     chart(charts["grad-norms"], state)
     left, right = st.columns(2)

@@ -1,5 +1,5 @@
-"""Pieces every view uses: the Chart a view declares, where its data comes from in the app (AppSource), clickable
-charts that select a step, the step slider, the explanation, notices.
+"""Pieces every view uses: the Chart a view declares, where its data comes from in the app (AppSource), the time-step
+control (in the browser: viz_app/linked.py), the explanation, notices.
 
 A view module has ``figures(state, src, **options) -> list[Chart]``, its figures declared once (pure: the slide
 exporter, viz_app/deck.py, calls it with its own source), and ``render(state, run, trace)``, which draws its controls,
@@ -16,7 +16,7 @@ from urllib.parse import quote
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import export, runs
+from .. import export, linked, runs
 from ..figures.common import figure
 from ..i18n import t
 from ..state import hidden, to_params
@@ -87,37 +87,16 @@ CHART_CONFIG = {"displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "width": 1600, "height": 900}}
 
 
-def clicked_step(key: str) -> int | None:
-    """The step carried by the point last clicked in chart ``key`` (its customdata), once per new click."""
-    event = st.session_state.get(key)
-    points = getattr(getattr(event, "selection", None), "points", None) if event is not None else None
-    if not points:
-        return None
-    sig = repr(points)
-    if st.session_state.get(f"_seen_{key}") == sig:
-        return None
-    st.session_state[f"_seen_{key}"] = sig
-    p = points[0]
-    value = p.get("customdata", p.get("x"))
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def chart(c: Chart, state) -> None:
-    """Draw a view's Chart with its download buttons; clicks on a selectable one select a step (read by
-    ``clicked_step`` next run). ``state`` is the page's state as the view returns it: its exports' captions link to
-    exactly this figure."""
+    """Draw a view's Chart with its download buttons (a click on a selectable one selects its step in the browser:
+    ``step_control``). ``state`` is the page's state as the view returns it: its exports' captions link to exactly
+    this figure."""
     fig, key = c.fig, chart_key(state.view, c.name)
     if state.lecture or state.present:
         fig.update_layout(font_size=22, title_font_size=28)
     if c.selectable:
-        st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=CHART_CONFIG, theme=None)
-    else:
-        st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
+        fig.update_layout(meta={**(fig.layout.meta or {}), "step_click": True})
+    st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
     if not hidden(state, "downloads"):
         downloads(fig, c.name, state)
 
@@ -159,20 +138,12 @@ def explain(view: str, state) -> None:
         st.caption(t(f"exp.{view}", state.lang))
 
 
-def step_slider(state, steps: int, charts: tuple[str, ...]):
-    """The step selector, mirrored by clicks on the named charts' time axes; returns the state with the chosen step.
-
-    One widget key for every view, so the chosen step follows the user from view to view."""
-    key = "w_step"
-    if key not in st.session_state or not 0 <= st.session_state[key] < steps:
-        st.session_state[key] = resolve_step(state, steps)
-    for name in charts:
-        clicked = clicked_step(chart_key(state.view, name))
-        if clicked is not None and 0 <= clicked < steps:
-            st.session_state[key] = clicked
+def step_control(state, steps: int):
+    """The view's time-step control (viz_app/linked.py): it moves the step marker of every chart on the page inside
+    the browser, and a click on a point of a selectable Chart selects that step. Returns the state with the step."""
+    step = resolve_step(state, steps)
     if steps > 1 and not hidden(state, "step"):
-        st.slider(t("ctl.step", state.lang), 0, steps - 1, key=key)
-    step = int(st.session_state[key]) if steps > 1 else 0
+        step = linked.step_control(state.lang, steps, step)
     return state.with_(step=step), step
 
 

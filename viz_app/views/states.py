@@ -9,7 +9,7 @@ from engine.experiment import Run
 from ..figures import activity as figs
 from ..i18n import t
 from ..state import AppState
-from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_slider
+from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 
 def layer_of(state, layers: int) -> int:
@@ -39,7 +39,7 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
     explain("states", state)
     nonfinite_notice(trace, lang)
     steps, hidden = trace.steps, trace.hidden.shape[3]
-    state, step = step_slider(state, steps, ("heatmap", "text", "pca"))
+    state, step = step_control(state, steps)
     names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
     c1, c2, c3 = st.columns(3)
     name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate")
