@@ -267,3 +267,15 @@ def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, m
         at = _app({**params, "view": view})
         assert not at.exception and len(at.get("plotly_chart")) == len(drawn)
         assert drawn == exported[view], view
+
+
+def test_a_link_does_not_stretch_the_rho_slider():
+    """The eigen view's slider range comes from the run (0.05 to max(3, trained rho)); a link's rho beyond it is
+    shown at the end of the range, and the page says so."""
+    from viz_app.i18n import t
+    at = _app({**QUICK, "lang": "en", "view": "eigen", "rho_view": "5"})
+    slider = at.slider(key="w_rho_view")
+    assert (slider.min, slider.max, slider.value) == (0.05, 3.0, 3.0)
+    assert t("msg.rho_view_range", "en", asked=5.0, lo=0.05, hi=3.0, shown=3.0) in [c.value for c in at.caption]
+    inside = _app({**QUICK, "lang": "en", "view": "eigen", "rho_view": "1.5"})
+    assert inside.slider(key="w_rho_view").value == 1.5 and not [c for c in inside.caption if "outside" in c.value]

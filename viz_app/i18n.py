@@ -58,6 +58,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ctl.unit": ("은닉 유닛", "Hidden unit"),
     "ctl.layer": ("층", "Layer"),
     "ctl.scale": ("세로축", "Vertical axis"),
+    "msg.rho_view_range": ("링크의 ρ = {asked:g}는 이 슬라이더의 범위({lo:g}–{hi:g}) 밖이라 ρ = {shown:g}로 보여 줍니다.",
+                           "The link's ρ = {asked:g} is outside this slider's range ({lo:g}–{hi:g}): shown at "
+                           "ρ = {shown:g}."),
     "ctl.rho_view": ("W_hh를 ρ로 다시 조정 (재학습 없음)", "Rescale W_hh to ρ (no retraining)"),
     "ctl.rho_view_help": ("학습된 ρ = {rho:.3g}에 두면 학습된 그대로입니다. LSTM·GRU에서는 W_hh의 게이트 블록 모두를 각각 ρ로 조정합니다.",
                           "At the trained ρ = {rho:.3g} the curve is the trained model's. For an LSTM or GRU every gate block of W_hh is rescaled to ρ."),

@@ -44,8 +44,12 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
     main = trace.main_spectrum
     trained = round(main.spectral_radius, 2)
     c1, c2 = st.columns([3, 1])
-    start = max(state.rho_view if state.rho_view > 0 else trained, RHO_MIN)
-    rho = c1.slider(t("ctl.rho_view", lang), RHO_MIN, max(RHO_MAX, start), value=float(start), step=0.01,
+    top = max(RHO_MAX, trained)  # the run decides the range (its trained rho must be on it), never the link
+    asked = state.rho_view if state.rho_view > 0 else trained
+    start = min(max(asked, RHO_MIN), top)
+    if start != asked:
+        st.caption(t("msg.rho_view_range", lang, asked=asked, lo=RHO_MIN, hi=top, shown=start))
+    rho = c1.slider(t("ctl.rho_view", lang), RHO_MIN, top, value=float(start), step=0.01,
                     key="w_rho_view", help=t("ctl.rho_view_help", lang, rho=main.spectral_radius))
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
