@@ -19,7 +19,9 @@ export default function (component) {
     <label><span class="name"></span><input type="range" min="0" step="1"></label>
     <button type="button" class="next">▶</button>
     <output aria-live="polite"></output>`;
-  parentElement.replaceChildren(root);
+  // keep the component's own <style> (Streamlit puts it in the same root): replace only our element
+  parentElement.querySelectorAll(".rnnviz-step").forEach((el) => el.remove());
+  parentElement.appendChild(root);
   const input = root.querySelector("input");
   const out = root.querySelector("output");
   input.max = String(data.steps - 1);

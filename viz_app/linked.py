@@ -19,8 +19,8 @@ _CSS = """
 :host { display: block; width: 100%; }
 .rnnviz-step { width: 100%; box-sizing: border-box; display: flex; align-items: center; gap: 0.6rem;
   font-family: inherit; padding: 0.2rem 0; }
-.rnnviz-step label { display: flex; align-items: center; gap: 0.6rem; flex: 1; font-size: 0.95rem; }
-.rnnviz-step input[type=range] { flex: 1; width: min(55vw, 720px); height: 1.4rem;
+.rnnviz-step label { display: flex; align-items: center; gap: 0.6rem; flex: 1; min-width: 0; font-size: 0.95rem; }
+.rnnviz-step input[type=range] { flex: 1; min-width: 0; height: 1.4rem;
   accent-color: var(--st-primary-color, #0072B2); }
 .rnnviz-step button { font-size: 1rem; min-width: 2.4rem; padding: 0.15rem 0.5rem; border-radius: 0.4rem;
   border: 1px solid rgba(49, 51, 63, 0.25); background: transparent; cursor: pointer; }
