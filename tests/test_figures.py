@@ -150,3 +150,25 @@ def test_the_figure_cache_does_not_keep_a_trace_alive():
     del trace
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("case", ["unrolled", "unrolled-window", "jacobian", "pca"])
+def test_a_figure_built_once_and_placed_at_a_step_equals_one_built_at_that_step(hello, lstm_trace, case):
+    """figure(..., step=s) builds a figure once (at step 0) and moves its declared step markers to s (the server's
+    copy of what linked.js does in the browser); the result must be the figure built at s, for every s."""
+    from viz_app.figures.common import figure, place_step
+    run, tr = hello
+    vocab = run.eval_data.vocab
+    builder, data, options = {
+        "unrolled": (unrolled.unrolled_network, tr, {"lang": "en", "vocab": vocab, "start": 1, "width": 3}),
+        "unrolled-window": (unrolled.unrolled_network, tr,
+                            {"lang": "ko", "vocab": vocab, "start": 0, "width": tr.steps, "window": 2}),
+        "jacobian": (gradients.jacobian_map, lstm_trace, {"lang": "en", "cell_state": True}),
+        "pca": (activity.pca_trajectory, lstm_trace, {"lang": "en"}),
+    }[case]
+    at_zero = builder(data, step=0, **options).to_dict()
+    for s in range(data.hidden.shape[1]):
+        want = builder(data, step=s, **options).to_plotly_json()
+        assert place_step(at_zero, s) == want, s
+        assert figure(builder, data, step=s, **options).to_plotly_json() == want, s
+    assert builder(data, step=0, **options).to_dict() == at_zero  # the stored dict was not changed

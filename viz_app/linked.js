@@ -76,7 +76,7 @@ export default function (component) {
   }
 
   function show(s) {
-    out.textContent = data.names && data.names[s] ? `t = ${s}  ${data.names[s]}` : `t = ${s}`;
+    out.textContent = `t = ${s}`;
   }
 
   // Charts in view first, in this frame; the others one per task after it, each with the step current by then
@@ -106,9 +106,9 @@ export default function (component) {
     pending = setTimeout(drawRest, 0);
   }
 
-  function select(s, sync = true) {
+  function select(s) {
     s = Math.max(0, Math.min(data.steps - 1, Math.round(s)));
-    if (s === step && input.value === String(s)) return;
+    if (s === step) return;
     step = s;
     input.value = String(s);
     show(s);
@@ -116,10 +116,8 @@ export default function (component) {
     const url = new URL(doc.defaultView.location.href);
     url.searchParams.set("step", String(s));
     doc.defaultView.history.replaceState(null, "", url);
-    if (sync) {
-      clearTimeout(timer);
-      timer = setTimeout(() => setStateValue("step", step), data.settle_ms);
-    }
+    clearTimeout(timer);
+    timer = setTimeout(() => setStateValue("step", step), data.settle_ms);
   }
 
   function onClick(ev) {

@@ -34,13 +34,11 @@ def _component():
     return st.components.v2.component("rnn_viz.step", js=js, css=_CSS)
 
 
-def step_control(lang: str, steps: int, initial: int) -> int:
+def step_control(lang: str, steps: int, step: int) -> int:
     """The time-step control (steps > 1): moving it moves the step in every chart of the page that declares a step
     marker, inside the browser; a click on a point of a chart whose layout.meta has ``step_click`` selects that
-    point's step. ``initial``: the step to show when the session has none in range. Returns the step the server
-    knows (the one on screen once it has rested)."""
-    held = st.session_state.get(f"_{KEY}")
-    step = held if isinstance(held, int) and 0 <= held < steps else initial
+    point's step. ``step``: the one the page's state has. Returns the step the server knows (the one on screen
+    once it has rested)."""
     result = _component()(key=KEY, data={
         "steps": steps, "step": step, "label": t("ctl.step", lang), "prev": t("ctl.prev", lang),
         "next": t("ctl.next", lang), "settle_ms": SETTLE_MS}, default={"step": step}, on_step_change=lambda: None)
@@ -49,5 +47,4 @@ def step_control(lang: str, steps: int, initial: int) -> int:
         st.session_state[f"_{KEY}_seen"] = chosen
         if isinstance(chosen, int | float) and 0 <= int(chosen) < steps:
             step = int(chosen)
-    st.session_state[f"_{KEY}"] = step
     return step

@@ -75,18 +75,55 @@ def _freeze(value):
     return value
 
 
-def figure(builder, data, *, highlight: int | None = None, **options) -> go.Figure:
+def place_step(spec: dict, step: int) -> dict:
+    """The figure dict with its declared step markers at ``step``: what viz_app/linked.js does in the browser, done
+    on the server so a figure is built once for every step. Shapes named "step-x" (a band) and "step-y" (a line) move;
+    layout.meta.step_ranges sets the x range and shows the annotations and shapes named "col-N" inside it; a trace's
+    meta.step_xy moves its marker. The stored dict is not changed (changed parts are copies)."""
+    layout = dict(spec["layout"])
+    ranges = (layout.get("meta") or {}).get("step_ranges")
+    lo, hi = ranges[step] if ranges else (None, None)
+    if ranges:
+        layout["xaxis"] = {**layout.get("xaxis", {}), "range": list(ranges[step])}
+
+    def placed(item: dict) -> dict:
+        name = item.get("name") or ""
+        if name == "step-x":
+            return {**item, "x0": step - 0.5, "x1": step + 0.5}
+        if name == "step-y":
+            return {**item, "y0": step, "y1": step}
+        if ranges and name.startswith("col-"):
+            return {**item, "visible": lo < int(name[4:]) < hi}
+        return item
+
+    for part in ("shapes", "annotations"):
+        if layout.get(part):
+            layout[part] = [placed(item) for item in layout[part]]
+    data = []
+    for trace in spec.get("data", ()):
+        points = (trace.get("meta") or {}).get("step_xy") if isinstance(trace.get("meta"), dict) else None
+        if points is not None:
+            at = points[step]
+            trace = {**trace, "x": [at[0]] if at else [], "y": [at[1]] if at else []}
+        data.append(trace)
+    return {**spec, "data": data, "layout": layout}
+
+
+def figure(builder, data, *, step: int | None = None, highlight: int | None = None, **options) -> go.Figure:
     """``builder(data, **options)``, built once per (data object, options) and then reused: a view-only rerun
-    costs a dict copy instead of a rebuild. ``highlight`` adds the time-step highlight on top.
+    costs a dict copy instead of a rebuild. ``step``: for a builder that draws its own step markers, built once at
+    step 0 and placed at ``step`` (``place_step``); ``highlight`` adds the time-step band to one that draws none.
 
     The cache holds a weak reference to ``data``: a Trace the trace cache let go is freed, not kept alive by the
     figures built from it (their entries then never match again and age out)."""
+    if step is not None:
+        options["step"] = 0
     key = (builder.__module__, builder.__qualname__, id(data), _freeze(options))
     hit = _FIGURES.get(key)
     if hit is None or hit[0]() is not data:  # the id of a freed object may be reused: compare identity
         hit = (weakref.ref(data), builder(data, **options).to_dict())
         _FIGURES.put(key, hit)
-    spec = hit[1]
+    spec = hit[1] if step is None else place_step(hit[1], step)
     if highlight is not None and highlight >= 0:
         layout = spec["layout"]
         spec = {**spec, "layout": {**layout, "shapes": [*layout.get("shapes", ()), step_shape(highlight)]}}

@@ -106,9 +106,9 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
                                     "text": ""})
         for item in annotations[first_annotation:] + shapes[first_shape:]:
             item["name"] = f"col-{s}"  # the browser's step control shows the columns of the step's window
-        if step is not None and s == step:
-            shapes.append({"type": "rect", "name": "step-x", "x0": s - 0.5, "x1": s + 0.5, "y0": -0.45, "y1": 2.45,
-                           "fillcolor": theme.YELLOW, "opacity": 0.18, "line": {"width": 0}, "layer": "below"})
+    if step is not None:  # the selected step's band (outside the columns drawn it is simply not seen)
+        shapes.append({"type": "rect", "name": "step-x", "x0": step - 0.5, "x1": step + 0.5, "y0": -0.45, "y1": 2.45,
+                       "fillcolor": theme.YELLOW, "opacity": 0.18, "line": {"width": 0}, "layer": "below"})
     if back_from is not None:
         title = t("fig.unrolled_bptt", lang, t=cols[back_from])
     elif phase is not None:
