@@ -10,6 +10,7 @@ from ..i18n import t
 from .common import char_labels
 
 FADED = 0.15
+PAD = 0.64  # x range beyond the first and last column shown: the incoming W_hh arrow (from t-0.63), no neighbour strip
 
 
 def _prediction_text(trace, s: int, vocab: str | None) -> str:
@@ -23,17 +24,16 @@ def _prediction_text(trace, s: int, vocab: str | None) -> str:
 
 
 def _strips(h: np.ndarray, cols: list[int]) -> go.Heatmap:
-    """Every column's h_t as a strip of its H units (x from t-0.35 to t+0.35, cells by their edges), the gaps
+    """Every column's h_t as a strip of its H units (cells from t-0.35 to t+0.35, given by their edges), the gaps
     between columns empty: one trace."""
     units = h.shape[1]
-    d = 0.7 / (units - 1) if units > 1 else 0.7
     edges, z, cell = [], [], []
     for s in cols:
-        edges.extend(np.linspace(s - 0.35 - d / 2, s + 0.35 + d / 2, units + 1).tolist()[0 if not edges else 1:])
+        edges.extend(np.linspace(s - 0.35, s + 0.35, units + 1).tolist()[0 if not edges else 1:])
         z.extend(h[s].tolist())
         cell.extend([s, j] for j in range(units))
         if s != cols[-1]:  # the gap up to the next column's first edge
-            edges.append(s + 1 - 0.35 - d / 2)
+            edges.append(s + 1 - 0.35)
             z.append(None)
             cell.append([s, -1])
     return go.Heatmap(z=[z, z], x=edges, y=[0.8, 1.0, 1.2], coloraxis="coloraxis", customdata=[cell, cell],
@@ -120,7 +120,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
         ranges = []
         for s in range(steps):
             first = window_start(s, steps, window)
-            ranges.append([first - 0.7, min(steps, first + window) - 1 + 0.7])
+            ranges.append([first - PAD, min(steps, first + window) - 1 + PAD])
         fig.update_layout(meta={"step_ranges": ranges})
         first = window_start(step, steps, window)
         shown = range(first, min(steps, first + window))
@@ -131,7 +131,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int =
     fig.update_layout(shapes=shapes, annotations=annotations,
                       coloraxis={"colorscale": theme.DIVERGING, "cmin": -bound, "cmax": bound,
                                  "colorbar": {"title": "h", "thickness": 12}})
-    fig.update_xaxes(range=[shown[0] - 0.7, shown[-1] + 0.7], showgrid=False, zeroline=False, showticklabels=False)
+    fig.update_xaxes(range=[shown[0] - PAD, shown[-1] + PAD], showgrid=False, zeroline=False, showticklabels=False)
     fig.update_yaxes(range=[-0.5, 2.5], showgrid=False, zeroline=False, tickmode="array", tickvals=[0, 1, 2.1],
                      ticktext=["x<sub>t</sub>", "h<sub>t</sub>", "y<sub>t</sub>"])
     return fig
