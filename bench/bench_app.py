@@ -47,7 +47,7 @@ def main():
     cases = {}
     at.segmented_control(key="w_view").set_value("bptt").run()
     def rested(step):  # what the browser's step control reports once the step rests (the user does not wait)
-        at.session_state["w_step"] = {"step": step}
+        at.session_state["w_step"] = {"index": step}
         return at
     cases["step reaches the server (BPTT view)"] = [timed_run(rested(i % 40 + 1)) for i in range(n)]
     cases["log/linear (BPTT view)"] = [timed_run(at.radio(key="w_scale").set_value(("linear", "log")[i % 2]))

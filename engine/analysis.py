@@ -22,6 +22,11 @@ def pca(states: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     return x @ vt[:k].T, ratio
 
 
+def norms_over_time(a: np.ndarray) -> np.ndarray:
+    """[T, B, H] -> [T]: the norm over the batch and the units at every step (||dL/dh_t|| as the views plot it)."""
+    return np.sqrt((np.asarray(a, dtype=np.float64) ** 2).sum(axis=(1, 2)))
+
+
 def saturation(gate: np.ndarray, low: float = 0.1, high: float = 0.9) -> dict[str, np.ndarray]:
     """Per unit, the fraction of (step, sequence) pairs where a gate is below ``low`` / above ``high``.
     gate: [T, B, H]. A saturated sigmoid has sigma' near 0: gradient through it vanishes."""

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Callable
 
+import numpy as np
 import torch
 
 from . import analysis, budget, init, limits, losses, spectrum, tasks
@@ -132,6 +133,16 @@ class Run:
         d = self.eval_data
         return record(self.snapshot_net(index), d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False,
                       weight_terms=False)
+
+    def snapshot_gradient_norms(self) -> np.ndarray:
+        """[S, 2, T]: ||dL/dh_t|| of the top layer at every training snapshot, total (row 0) and the direct part from
+        step t's own output (row 1), each the norm over the batch and the units (analysis.norms_over_time)."""
+        out = []
+        for i in range(len(self.history.snapshots)):
+            tr = self.snapshot_trace(i)
+            out.append([analysis.norms_over_time(tr.grad_hidden[-1]),
+                        analysis.norms_over_time(tr.grad_hidden_direct[-1])])
+        return np.array(out)
 
     def snapshot_net(self, index: int) -> RecurrentNet:
         """A copy of the model with the parameters of snapshot ``index``."""

@@ -60,8 +60,10 @@ def test_view_only_change_does_not_retrain(default_app, monkeypatch):
     assert not at.exception and calls == []
 
 
-def _step_controls(at):
-    return [e for e in at.get("bidi_component") if e.proto.component_name == "rnn_viz.step"]
+def _controls(at, field="step"):
+    """The page's browser-side controls (viz_app/linked.py) of ``field``."""
+    return [e for e in at.get("bidi_component") if e.proto.component_name == "rnn_viz.index"
+            and json.loads(e.proto.json)["field"] == field]
 
 
 def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
@@ -69,18 +71,18 @@ def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
     script run; the charts declare the markers it moves, and the step it reports when it rests reaches the state."""
     at = default_app
     at.segmented_control(key="w_view").set_value("bptt").run()
-    (control,) = _step_controls(at)
-    steps = json.loads(control.proto.json)["steps"]
-    assert at.session_state["w_step"]["step"] == steps - 1  # the last step by default
+    (control,) = _controls(at)
+    steps = json.loads(control.proto.json)["count"]
+    assert at.session_state["w_step"]["index"] == steps - 1  # the last step by default
     specs = [json.loads(s) for s in _specs(at)]
     marked = [[sh.get("name") for sh in f["layout"].get("shapes", ())] for f in specs]
     assert ["step-x" in m or "step-y" in m for m in marked] == [True, True, False, True]  # derivatives: no step
     assert specs[0]["layout"]["meta"]["step_click"] and specs[3]["layout"]["meta"]["step_click"]
-    at.session_state["w_step"] = {"step": 5}  # what the browser reports once the step rests
+    at.session_state["w_step"] = {"index": 5}  # what the browser reports once the step rests
     at.run()
     assert '"x0":4.5' in _specs(at)[0].replace(" ", "")  # the server's figure agrees
     at.segmented_control(key="w_view").set_value("unroll").run()
-    assert json.loads(_step_controls(at)[0].proto.json)["step"] == 5  # and it follows the user to another view
+    assert json.loads(_controls(at)[0].proto.json)["index"] == 5  # and it follows the user to another view
     assert at.query_params["step"] in (["5"], "5")
     net = json.loads(_specs(at)[0])
     assert len(net["layout"]["meta"]["step_ranges"]) == steps  # the network pans to any step in the browser
@@ -88,6 +90,30 @@ def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
     assert band[0]["x0"] == 4.5 and net["layout"]["xaxis"]["range"] == net["layout"]["meta"]["step_ranges"][5]
     shown = {int(a["name"][4:]) for a in net["layout"]["annotations"] if a.get("visible", True)}
     assert shown == set(range(1, 9))  # the 8 columns around step 5
+
+
+def test_the_training_snapshot_moves_in_the_browser_and_reaches_the_server(default_app):
+    """The timeline's snapshot is a browser-side control too: its three charts carry every snapshot (points,
+    marker, curve, title), so moving it makes no script run; the index it reports when it rests reaches the state,
+    the URL and the figures the server draws."""
+    at = default_app
+    at.segmented_control(key="w_view").set_value("timeline").run()
+    (control,) = _controls(at, "snapshot")
+    data = json.loads(control.proto.json)
+    assert data["index"] == data["count"] - 1 and len(data["values"]) == data["count"] > 2
+    eig, loss, grads = (json.loads(s) for s in _specs(at))
+    assert len(eig["data"][-1]["meta"]["snapshot_points"]) == data["count"]
+    assert len(loss["data"][-1]["meta"]["snapshot_xy"]) == data["count"]
+    assert len(grads["layout"]["meta"]["snapshot_titles"]) == data["count"]
+    assert all(len(tr["meta"]["snapshot_y"]) == data["count"] for tr in grads["data"])
+    at.session_state["w_snapshot"] = {"index": 2}  # what the browser reports once the control rests
+    at.run()
+    assert not at.exception
+    eig, loss, grads = (json.loads(s) for s in _specs(at))
+    assert loss["data"][-1]["x"] == [loss["data"][-1]["meta"]["snapshot_xy"][2][0]]
+    assert grads["layout"]["title"]["text"] == grads["layout"]["meta"]["snapshot_titles"][2]
+    assert at.query_params["snapshot"] in (["2"], "2")
+    at.segmented_control(key="w_view").set_value("unroll").run()
 
 
 def test_language_switch(default_app):
@@ -153,7 +179,7 @@ def test_presentation_mode_hides_what_the_link_lists():
     assert not at.title and not at.get("button_group")
     from viz_app.i18n import t
     assert all(c.value != t("exp.bptt", "ko") for c in at.caption)
-    assert not _step_controls(at)
+    assert not _controls(at)
     assert not at.get("popover")
     bad = _app({**QUICK, "hide": "title,everything"})
     assert bad.warning and bad.title  # an unknown part: a notice, and nothing hidden

@@ -129,6 +129,41 @@ def test_the_step_moves_every_chart_without_a_script_run(server, page, lang):
     assert page.evaluate(STEP_MARKERS) == moved  # the server's redraw agrees with the browser
 
 
+SNAPSHOT_PARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => [
+    (gd.layout.title && gd.layout.title.text) || '',
+    gd.data.map(tr => Array.from(tr.x || []).slice(0, 3).join(',') + '|' + Array.from(tr.y || []).slice(0, 3).join(','))
+      .join(';')])"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_training_snapshot_moves_every_chart_without_a_script_run(server, page, lang):
+    """The timeline's snapshot control moves the eigenvalues, the loss marker and the gradient curve (and its title)
+    to the chosen snapshot in the browser, with no script run; once it rests the URL names the snapshot and the
+    server's redraw agrees with what the browser drew."""
+    page.goto(server + f"/?lang={lang}&view=timeline&epochs=30")
+    _settle(page)
+    before = page.evaluate(SNAPSHOT_PARTS)
+    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
+        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
+          .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
+    control = page.get_by_role("slider", name=t("ctl.snapshot", lang))
+    last = int(control.get_attribute("max"))
+    control.focus()
+    for _ in range(last):
+        page.keyboard.press("ArrowLeft")  # to the first snapshot (update 0: the untrained model)
+    time.sleep(0.2)
+    moved = page.evaluate(SNAPSHOT_PARTS)
+    runs_while_moving = page.evaluate("window.__runs")
+    _assert_clean(page, f"31_snapshot_{lang}")
+    assert runs_while_moving == 0
+    assert len(moved) == 3 and all(m != b for m, b in zip(moved, before))  # every chart changed
+    assert f"{t('axis.update', lang)} 0" in page.inner_text("body")
+    time.sleep(1.5)
+    _settle(page)
+    assert "snapshot=0" in page.url
+    assert page.evaluate(SNAPSHOT_PARTS) == moved  # the server's redraw agrees with the browser
+
+
 def test_korean_link_reproduces_a_view(server, page):
     page.goto(server + "/?lang=ko&view=eigen&cell=gru&hidden_size=16&epochs=40")
     _settle(page)

@@ -90,3 +90,31 @@ def test_a_run_the_store_let_go_still_reaches_a_late_caller(as_session):
     again = runs.train(cfg, "en")
     assert again is not None and again.history.loss.tobytes() == first.history.loss.tobytes()
     assert runs.cached_run(cfg) is again
+
+
+def test_figures_leave_the_figure_cache_with_the_data_they_were_built_from():
+    """The shared figure cache holds its data weakly: when a Trace leaves the trace cache and is freed, every figure
+    built from it leaves too (it would otherwise stay until 512 newer figures pushed it out)."""
+    import gc
+
+    import plotly.graph_objects as go
+
+    from viz_app.figures import common
+
+    class Data:
+        pass
+
+    def line(data, *, n):
+        return go.Figure(go.Scatter(x=list(range(n)), y=list(range(n))))
+
+    kept, dropped = Data(), Data()
+    before = len(common._FIGURES.items)
+    for n in (3, 4):
+        common.figure(line, kept, n=n)
+        common.figure(line, dropped, n=n)
+    assert len(common._FIGURES.items) == before + 4
+    del dropped
+    gc.collect()
+    assert len(common._FIGURES.items) == before + 2
+    assert all(entry[0]() is not None for entry in common._FIGURES.items.values())
+    assert common.figure(line, kept, n=3).data[0].x == (0, 1, 2)

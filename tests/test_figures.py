@@ -126,12 +126,44 @@ def test_clipping_compare_timeline_figures():
             for _, s in run.history.snapshots]
     tl = timeline.eigen_timeline(eigs, index=1, lang="en")
     assert np.allclose(tl.data[2].x, eigs[1].real)
-    lm = timeline.loss_with_marker(run.history, update=run.history.snapshots[1][0], lang="ko")
+    lm = timeline.loss_with_marker(run.history, index=1, lang="ko")
     assert lm.data[1].x[0] == run.history.snapshots[1][0] - 1
-    ref = timeline.loss_with_marker(run.history, update=1, lang="en", reference=[(0, 2.3), (100, 0.11)])
+    assert lm.data[1].y[0] == pytest.approx(run.history.loss[run.history.snapshots[1][0] - 1])
+    ref = timeline.loss_with_marker(run.history, index=1, lang="en", reference=[(0, 2.3), (100, 0.11)])
     assert list(ref.data[1].x) == [0, 100] and list(ref.data[1].y) == [2.3, 0.11]
     sens = compare.sensitivity_curves({"rnn": run.trace()}, lang="en")
     assert sens.data[0].name == "RNN"
+
+
+def test_the_timeline_figures_carry_every_snapshot_and_place_like_a_build_at_it():
+    """The timeline's figures carry every snapshot (the browser's snapshot control moves them, viz_app/linked.js):
+    built at snapshot 0 and placed at i on the server (figures.common.place, the copy of linked.js), each equals the
+    figure built at i; the gradient panel's curves are Run.snapshot_gradient_norms, on one y range for all."""
+    import json
+
+    import plotly.io as pio
+
+    from viz_app.figures.common import place
+
+    run = experiment.run(experiment.RunConfig(epochs=40))
+    snaps = run.history.snapshots
+    eigs = run.snapshot_eigenvalues()
+    norms = run.snapshot_gradient_norms()
+    updates = [u for u, _ in snaps]
+    assert norms.shape == (len(snaps), 2, run.eval_data.x.shape[0]) and len(snaps) >= 4
+    builders = [lambda i: timeline.eigen_timeline(eigs, index=i, lang="en"),
+                lambda i: timeline.loss_with_marker(run.history, index=i, lang="ko"),
+                lambda i: timeline.gradients_at_snapshots(norms, updates, index=i, lang="en")]
+    for build in builders:
+        at_zero = build(0).to_dict()
+        for i in range(len(snaps)):
+            placed = json.loads(pio.to_json(place(at_zero, i, "snapshot"), validate=False))
+            assert placed == json.loads(pio.to_json(build(i), validate=False)), i
+    grads = timeline.gradients_at_snapshots(norms, updates, index=2, lang="en")
+    assert np.allclose(grads.data[0].y, norms[2, 0]) and np.allclose(grads.data[1].y, norms[2, 1])
+    assert str(updates[2]) in grads.layout.title.text
+    lo, hi = grads.layout.yaxis.range  # every snapshot's curve inside the one range
+    assert lo < np.log10(norms[norms > 0].min()) and np.log10(norms.max()) < hi
 
 
 def test_the_figure_cache_does_not_keep_a_trace_alive():
@@ -156,7 +188,7 @@ def test_the_figure_cache_does_not_keep_a_trace_alive():
 def test_a_figure_built_once_and_placed_at_a_step_equals_one_built_at_that_step(hello, lstm_trace, case):
     """figure(..., step=s) builds a figure once (at step 0) and moves its declared step markers to s (the server's
     copy of what linked.js does in the browser); the result must be the figure built at s, for every s."""
-    from viz_app.figures.common import figure, place_step
+    from viz_app.figures.common import figure, place
     run, tr = hello
     vocab = run.eval_data.vocab
     builder, data, options = {
@@ -169,6 +201,6 @@ def test_a_figure_built_once_and_placed_at_a_step_equals_one_built_at_that_step(
     at_zero = builder(data, step=0, **options).to_dict()
     for s in range(data.hidden.shape[1]):
         want = builder(data, step=s, **options).to_plotly_json()
-        assert place_step(at_zero, s) == want, s
+        assert place(at_zero, s) == want, s
         assert figure(builder, data, step=s, **options).to_plotly_json() == want, s
     assert builder(data, step=0, **options).to_dict() == at_zero  # the stored dict was not changed

@@ -168,3 +168,29 @@ def test_local_derivatives(cell, nl):
         assert np.allclose(d[tanh_gate], 1 - tr.gates[tanh_gate] ** 2)
     if cell == "lstm":
         assert np.allclose(d["c"], 1 - np.tanh(tr.cell_state) ** 2)
+
+
+def test_snapshot_gradient_norms_equal_autograd_on_each_snapshots_model():
+    """The training timeline's ||dL/dh_t|| at a snapshot (Run.snapshot_gradient_norms, which the snapshot control
+    moves through in the browser): the model rebuilt from the snapshot's parameters with torch's cells, unrolled by
+    hand, its mean cross-entropy backpropagated by autograd; total and direct part, every step."""
+    from engine import experiment
+
+    run = experiment.run(experiment.RunConfig(epochs=30))
+    d, snaps = run.eval_data, run.history.snapshots
+    assert (d.loss, d.mode, d.reduction) == ("cross_entropy", "many_to_many", "mean")
+    norms = run.snapshot_gradient_norms()
+    assert norms.shape == (len(snaps), 2, d.x.shape[0])
+    for i in (0, len(snaps) // 2, len(snaps) - 1):
+        net = engine.RecurrentNet(run.net.cell, run.net.input_size, run.net.hidden_size, run.net.output_size,
+                                  num_layers=run.net.num_layers, nonlinearity=run.net.nonlinearity).double()
+        net.load_state_dict({k: torch.from_numpy(v).double() for k, v in snaps[i][1].items()})
+        x = d.x.double()
+        out, hs, _, _ = unrolled(net, x)
+        _ce(out, d.y).backward()
+        total = np.array([float(h.grad.norm()) for h in hs[-1]])
+        assert np.allclose(norms[i, 0], total, rtol=1e-4, atol=1e-9), i
+        h = torch.stack(hs[-1]).detach().requires_grad_()
+        g = torch.autograd.grad(_ce(net.readout(h), d.y), h)[0]
+        assert np.allclose(norms[i, 1], g.norm(dim=(1, 2)).numpy(), rtol=1e-4, atol=1e-9), i
+    assert not np.allclose(norms[0, 0], norms[-1, 0])  # training changed them: the snapshots are not one model

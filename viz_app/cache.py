@@ -9,7 +9,8 @@ class LRU:
     """A small thread-safe least-recently-used map."""
 
     def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        # reentrant: discard() may run from a weak reference's callback, i.e. inside any allocation of this thread
+        self.size, self.items, self.lock = size, OrderedDict(), threading.RLock()
 
     def get(self, key):
         with self.lock:
@@ -24,6 +25,12 @@ class LRU:
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+    def discard(self, key, test=lambda value: True) -> None:
+        """Remove ``key`` if present and ``test(value)``."""
+        with self.lock:
+            if key in self.items and test(self.items[key]):
+                del self.items[key]
 
 
 class FairCache:

@@ -41,8 +41,8 @@ class DeckSource:
     def snapshot_eigenvalues(self):
         return self.run.snapshot_eigenvalues()
 
-    def snapshot_trace(self, index: int):
-        return self.run.snapshot_trace(index)
+    def snapshot_gradient_norms(self):
+        return self.run.snapshot_gradient_norms()
 
     def cliff(self):
         surface, plain, clipped = _cliff()

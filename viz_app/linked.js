@@ -1,35 +1,40 @@
-// The time-step control of a view, run in the browser (viz_app/linked.py mounts it). Moving it, pressing an arrow
-// key on it, or clicking a point of a linked chart moves the step in every linked chart of the page at once,
-// through Plotly's own API (window.Plotly, which Streamlit's chart element defines): no server round trip.
-// Every chart of the page declares what the step moves, in its figure JSON (nothing: it stays as it is):
-//   - a layout shape named "step-x" (a band from step-0.5 to step+0.5) or "step-y" (a line at y = step);
-//   - layout.meta.step_ranges[s]: the x-axis range that shows step s (the unrolled network's window); annotations
-//     and shapes named "col-N" are drawn only while column N is inside it;
-//   - a trace with meta.step_xy[s] = [x, y]: a marker that moves to step s's point (null: hidden);
-//   - layout.meta.step_click: a click on one of its points selects the step in its customdata (or its x).
-// Once the step rests, it goes to the server as the component's state (one rerun, nothing redrawn), so the
-// address bar, exports and captions name the step on screen.
+// A control of a view that answers in the browser (viz_app/linked.py mounts it): the time step, the training
+// snapshot. Moving it, pressing an arrow key on it, or clicking a point of a linked chart moves its index in every
+// linked chart of the page at once, through Plotly's own API (window.Plotly, which Streamlit's chart element
+// defines): no server round trip. The control has a field name F ("step", "snapshot"); every chart of the page
+// declares what index i of F moves, in its figure JSON (nothing: it stays as it is):
+//   - a layout shape named "F-x" (a band from i-0.5 to i+0.5) or "F-y" (a line at y = i);
+//   - layout.meta.F_ranges[i]: the x-axis range that shows i (the unrolled network's window); annotations and
+//     shapes named "col-N" are drawn only while column N is inside it;
+//   - layout.meta.F_titles[i]: the title text;
+//   - a trace with meta.F_xy[i] = [x, y]: a marker that moves to that point (null: hidden);
+//   - a trace with meta.F_points[i] = [[x...], [y...]]: its points become those (the eigenvalues at a snapshot);
+//   - a trace with meta.F_y[i] = [y...]: its y values become those (a curve as it was at a snapshot);
+//   - layout.meta.F_click: a click on one of its points selects the index in its customdata (or its x).
+// Once the index rests, it goes to the server as the component's state (one rerun, nothing redrawn), so the
+// address bar, exports and captions name what is on screen.
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   const doc = parentElement.ownerDocument || document;
   const root = doc.createElement("div");
-  root.className = "rnnviz-step";
+  root.className = "rnnviz-control";
   root.innerHTML = `
     <button type="button" class="prev">◀</button>
     <label><span class="name"></span><input type="range" min="0" step="1"></label>
     <button type="button" class="next">▶</button>
     <output aria-live="polite"></output>`;
   // keep the component's own <style> (Streamlit puts it in the same root): replace only our element
-  parentElement.querySelectorAll(".rnnviz-step").forEach((el) => el.remove());
+  parentElement.querySelectorAll(".rnnviz-control").forEach((el) => el.remove());
   parentElement.appendChild(root);
   const input = root.querySelector("input");
   const out = root.querySelector("output");
-  input.max = String(data.steps - 1);
+  const F = data.field;
+  input.max = String(data.count - 1);
   input.setAttribute("aria-label", data.label);
   root.querySelector(".prev").setAttribute("aria-label", data.prev);
   root.querySelector(".next").setAttribute("aria-label", data.next);
   root.querySelector(".name").textContent = data.label;
-  let step = data.step;
+  let at = data.index;  // the index of F shown
   let timer = null;
 
   const charts = () => Array.from(doc.querySelectorAll(".js-plotly-plot")).filter((gd) => gd.layout && gd.data);
@@ -37,17 +42,18 @@ export default function (component) {
   function apply(gd, s) {
     const P = window.Plotly;
     if (!P) return;
+    const meta = gd.layout.meta || {};
     const layout = {};
     (gd.layout.shapes || []).forEach((sh, i) => {
-      if (sh.name === "step-x") {
+      if (sh.name === `${F}-x`) {
         layout[`shapes[${i}].x0`] = s - 0.5;
         layout[`shapes[${i}].x1`] = s + 0.5;
-      } else if (sh.name === "step-y") {
+      } else if (sh.name === `${F}-y`) {
         layout[`shapes[${i}].y0`] = s;
         layout[`shapes[${i}].y1`] = s;
       }
     });
-    const ranges = gd.layout.meta && gd.layout.meta.step_ranges;
+    const ranges = meta[`${F}_ranges`];
     if (ranges && ranges[s]) {
       layout["xaxis.range"] = ranges[s];
       const [lo, hi] = ranges[s];
@@ -61,14 +67,26 @@ export default function (component) {
         });
       }
     }
+    const titles = meta[`${F}_titles`];
+    if (titles && titles[s] !== undefined) layout["title.text"] = titles[s];
     const idx = [], xs = [], ys = [];
     gd.data.forEach((tr, i) => {
-      const pts = tr.meta && tr.meta.step_xy;
-      if (pts) {
-        const p = pts[s];
+      const m = tr.meta || {};
+      const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`];
+      if (pt) {
+        const p = pt[s];
         idx.push(i);
         xs.push(p ? [p[0]] : []);
         ys.push(p ? [p[1]] : []);
+      } else if (pts) {
+        const p = pts[s] || [[], []];
+        idx.push(i);
+        xs.push(p[0]);
+        ys.push(p[1]);
+      } else if (curve) {
+        idx.push(i);
+        xs.push(tr.x);
+        ys.push(curve[s] || []);
       }
     });
     if (idx.length) P.update(gd, { x: xs, y: ys }, layout, idx);
@@ -76,10 +94,10 @@ export default function (component) {
   }
 
   function show(s) {
-    out.textContent = `t = ${s}`;
+    out.textContent = data.values ? data.values[s] : `t = ${s}`;
   }
 
-  // Charts in view first, in this frame; the others one per task after it, each with the step current by then
+  // Charts in view first, in this frame; the others one per task after it, each with the index current by then
   // (a burst of key presses redraws a chart once per frame, not once per key).
   const drawn = new WeakMap();
   let pending = null;
@@ -89,17 +107,17 @@ export default function (component) {
   }
   function drawRest() {
     pending = null;
-    const gd = charts().find((g) => drawn.get(g) !== step);
+    const gd = charts().find((g) => drawn.get(g) !== at);
     if (!gd) return;
-    drawn.set(gd, step);
-    apply(gd, step);
+    drawn.set(gd, at);
+    apply(gd, at);
     pending = setTimeout(drawRest, 0);
   }
   function draw() {
     for (const gd of charts().filter(visible)) {
-      if (drawn.get(gd) !== step) {
-        drawn.set(gd, step);
-        apply(gd, step);
+      if (drawn.get(gd) !== at) {
+        drawn.set(gd, at);
+        apply(gd, at);
       }
     }
     clearTimeout(pending);
@@ -107,17 +125,17 @@ export default function (component) {
   }
 
   function select(s) {
-    s = Math.max(0, Math.min(data.steps - 1, Math.round(s)));
-    if (s === step) return;
-    step = s;
+    s = Math.max(0, Math.min(data.count - 1, Math.round(s)));
+    if (s === at) return;
+    at = s;
     input.value = String(s);
     show(s);
     draw();
     const url = new URL(doc.defaultView.location.href);
-    url.searchParams.set("step", String(s));
+    url.searchParams.set(F, String(s));
     doc.defaultView.history.replaceState(null, "", url);
     clearTimeout(timer);
-    timer = setTimeout(() => setStateValue("step", step), data.settle_ms);
+    timer = setTimeout(() => setStateValue("index", at), data.settle_ms);
   }
 
   function onClick(ev) {
@@ -130,19 +148,20 @@ export default function (component) {
 
   function bind() {  // charts appear after the control and are replaced when the server redraws them
     for (const gd of charts()) {
-      if (gd.on && gd.layout.meta && gd.layout.meta.step_click && gd.__rnnvizClick !== onClick) {
-        if (gd.__rnnvizClick && gd.removeListener) gd.removeListener("plotly_click", gd.__rnnvizClick);
+      const mark = `__rnnviz_${F}`;
+      if (gd.on && gd.layout.meta && gd.layout.meta[`${F}_click`] && gd[mark] !== onClick) {
+        if (gd[mark] && gd.removeListener) gd.removeListener("plotly_click", gd[mark]);
         gd.on("plotly_click", onClick);
-        gd.__rnnvizClick = onClick;
+        gd[mark] = onClick;
       }
     }
   }
 
-  input.value = String(step);
-  show(step);
+  input.value = String(at);
+  show(at);
   input.addEventListener("input", () => select(Number(input.value)));
-  root.querySelector(".prev").addEventListener("click", () => select(step - 1));
-  root.querySelector(".next").addEventListener("click", () => select(step + 1));
+  root.querySelector(".prev").addEventListener("click", () => select(at - 1));
+  root.querySelector(".next").addEventListener("click", () => select(at + 1));
   bind();
   const poll = setInterval(bind, 400);
   return () => {

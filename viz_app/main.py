@@ -13,11 +13,13 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import claims, controls, runs, safe, scenarios  # noqa: E402
+from viz_app import claims, controls, freeze_imports, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import error_message, t  # noqa: E402
 from viz_app.views import VIEWS  # noqa: E402
+
+freeze_imports()
 
 
 def scenario_head(state) -> str:

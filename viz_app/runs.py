@@ -237,12 +237,15 @@ def _rescaled_decay(cfg: experiment.RunConfig, rho: float, who: str):
     return cached_run(cfg, who).rescaled_decay(rho)
 
 
-def snapshot_trace(cfg: experiment.RunConfig, index: int, lang: str = "en"):
-    """The Trace (no Jacobian maps) of the model at training snapshot ``index``, recorded in a worker."""
+def snapshot_gradient_norms(cfg: experiment.RunConfig, lang: str = "en") -> np.ndarray:
+    """||dL/dh_t|| (total, direct) at every training snapshot (Run.snapshot_gradient_norms), recorded in a worker:
+    the timeline's snapshot control moves through them in the browser."""
     who = owner(cfg)
     run = cached_run(cfg, who)
-    return _recorded(("snapshot", cfg, index, who), recording_cost(run, jacobians=False), lang, run.snapshot_trace,
-                     index)
+    one = recording_cost(run, jacobians=False)
+    snaps = len(run.history.snapshots)
+    return _recorded(("snapshot_norms", cfg, 0, who), budget.Estimate(0.0, one.record_seconds * snaps, one.mb),
+                     lang, run.snapshot_gradient_norms)
 
 
 def snapshot_eigenvalues(cfg: experiment.RunConfig) -> list[np.ndarray]:

@@ -17,7 +17,7 @@ from engine.experiment import RunConfig
 from engine.model import CELLS, NONLINEARITIES
 from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
 
-HIDEABLE = ("title", "view", "step", "explain", "downloads", "notices")
+HIDEABLE = ("title", "view", "step", "snapshot", "explain", "downloads", "notices")
 MAX_TEXT_URL = 2000
 MAX_ALPHABET = 256
 MAX_TARGET = 100

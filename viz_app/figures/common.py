@@ -75,23 +75,29 @@ def _freeze(value):
     return value
 
 
-def place_step(spec: dict, step: int) -> dict:
-    """The figure dict with its declared step markers at ``step``: what viz_app/linked.js does in the browser, done
-    on the server so a figure is built once for every step. Shapes named "step-x" (a band) and "step-y" (a line) move;
-    layout.meta.step_ranges sets the x range and shows the annotations and shapes named "col-N" inside it; a trace's
-    meta.step_xy moves its marker. The stored dict is not changed (changed parts are copies)."""
+def place(spec: dict, index: int, field: str = "step") -> dict:
+    """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/linked.js does in the
+    browser, done on the server so a figure is built once for every index. Shapes named "<field>-x" (a band) and
+    "<field>-y" (a line) move; layout.meta.<field>_ranges sets the x range and shows the annotations and shapes named
+    "col-N" inside it; layout.meta.<field>_titles sets the title; a trace's meta.<field>_xy moves its marker,
+    meta.<field>_points replaces its points, meta.<field>_y its y values. The stored dict is not changed (changed
+    parts are copies)."""
     layout = dict(spec["layout"])
-    ranges = (layout.get("meta") or {}).get("step_ranges")
-    lo, hi = ranges[step] if ranges else (None, None)
+    meta = layout.get("meta") or {}
+    ranges = meta.get(f"{field}_ranges")
+    lo, hi = ranges[index] if ranges else (None, None)
     if ranges:
-        layout["xaxis"] = {**layout.get("xaxis", {}), "range": list(ranges[step])}
+        layout["xaxis"] = {**layout.get("xaxis", {}), "range": list(ranges[index])}
+    titles = meta.get(f"{field}_titles")
+    if titles:
+        layout["title"] = {**layout.get("title", {}), "text": titles[index]}
 
     def placed(item: dict) -> dict:
         name = item.get("name") or ""
-        if name == "step-x":
-            return {**item, "x0": step - 0.5, "x1": step + 0.5}
-        if name == "step-y":
-            return {**item, "y0": step, "y1": step}
+        if name == f"{field}-x":
+            return {**item, "x0": index - 0.5, "x1": index + 0.5}
+        if name == f"{field}-y":
+            return {**item, "y0": index, "y1": index}
         if ranges and name.startswith("col-"):
             return {**item, "visible": lo < int(name[4:]) < hi}
         return item
@@ -101,10 +107,15 @@ def place_step(spec: dict, step: int) -> dict:
             layout[part] = [placed(item) for item in layout[part]]
     data = []
     for trace in spec.get("data", ()):
-        points = (trace.get("meta") or {}).get("step_xy") if isinstance(trace.get("meta"), dict) else None
-        if points is not None:
-            at = points[step]
+        tmeta = trace.get("meta") if isinstance(trace.get("meta"), dict) else {}
+        if tmeta.get(f"{field}_xy") is not None:
+            at = tmeta[f"{field}_xy"][index]
             trace = {**trace, "x": [at[0]] if at else [], "y": [at[1]] if at else []}
+        elif tmeta.get(f"{field}_points") is not None:
+            xs, ys = tmeta[f"{field}_points"][index]
+            trace = {**trace, "x": list(xs), "y": list(ys)}
+        elif tmeta.get(f"{field}_y") is not None:
+            trace = {**trace, "y": list(tmeta[f"{field}_y"][index])}
         data.append(trace)
     return {**spec, "data": data, "layout": layout}
 
@@ -112,18 +123,20 @@ def place_step(spec: dict, step: int) -> dict:
 def figure(builder, data, *, step: int | None = None, highlight: int | None = None, **options) -> go.Figure:
     """``builder(data, **options)``, built once per (data object, options) and then reused: a view-only rerun
     costs a dict copy instead of a rebuild. ``step``: for a builder that draws its own step markers, built once at
-    step 0 and placed at ``step`` (``place_step``); ``highlight`` adds the time-step band to one that draws none.
+    step 0 and placed at ``step`` (``place``); ``highlight`` adds the time-step band to one that draws none.
 
     The cache holds a weak reference to ``data``: a Trace the trace cache let go is freed, not kept alive by the
-    figures built from it (their entries then never match again and age out)."""
+    figures built from it, and its figures leave the cache when it goes (memory follows the trace cache's bound)."""
     if step is not None:
         options["step"] = 0
     key = (builder.__module__, builder.__qualname__, id(data), _freeze(options))
     hit = _FIGURES.get(key)
     if hit is None or hit[0]() is not data:  # the id of a freed object may be reused: compare identity
-        hit = (weakref.ref(data), builder(data, **options).to_dict())
+        def forget(ref, key=key):  # the data is gone: so is every figure built from it, at once
+            _FIGURES.discard(key, lambda entry: entry[0] is ref)
+        hit = (weakref.ref(data, forget), builder(data, **options).to_dict())
         _FIGURES.put(key, hit)
-    spec = hit[1] if step is None else place_step(hit[1], step)
+    spec = hit[1] if step is None else place(hit[1], step)
     if highlight is not None and highlight >= 0:
         layout = spec["layout"]
         spec = {**spec, "layout": {**layout, "shapes": [*layout.get("shapes", ()), step_shape(highlight)]}}

@@ -14,9 +14,7 @@ from .common import first_nonfinite, mark_nonfinite, mark_step, positive, vline
 def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log", step: int | None = None
                          ) -> go.Figure:
     """||dL/dh_t|| (total and direct part, summed over the batch as a norm) against t; truncated BPTT overlaid."""
-    def norms(a):  # (T, B, H) -> (T,)
-        return np.sqrt((a.astype(float) ** 2).sum(axis=(1, 2)))
-
+    norms = analysis.norms_over_time
     total = norms(trace.grad_hidden[layer])
     steps = len(total)
     x = np.arange(steps)

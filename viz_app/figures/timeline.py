@@ -1,4 +1,6 @@
-"""Training timeline: eigenvalues of W_hh moving over snapshots, and the loss with the current snapshot marked."""
+"""Training timeline: eigenvalues of W_hh moving over snapshots, the loss with the current snapshot marked, and
+||dL/dh_t|| as it was at the snapshot. Each figure carries every snapshot (meta.snapshot_*, viz_app/linked.js): the
+snapshot control moves them in the browser."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +9,11 @@ import plotly.graph_objects as go
 from .. import theme
 from ..i18n import t
 from .common import positive
+
+
+def _points(values: np.ndarray) -> list:
+    """Plain floats for the figure JSON (NaN for what is not finite: a gap)."""
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
 
 
 def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figure:
@@ -22,9 +29,9 @@ def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figur
     fig.add_trace(go.Scatter(x=allx, y=ally, mode="markers", showlegend=False, hoverinfo="skip",
                              marker={"color": colour, "colorscale": theme.SEQUENTIAL, "size": 5, "opacity": 0.3,
                                      "cmin": 0, "cmax": max(n - 1, 1)}))
-    cur = eigs[index]
-    fig.add_trace(go.Scatter(x=cur.real, y=cur.imag, mode="markers", name=t("leg.snapshot", lang),
-                             marker={"color": theme.VERMILLION, "size": 10}))
+    points = [[_points(e.real), _points(e.imag)] for e in eigs]
+    fig.add_trace(go.Scatter(x=points[index][0], y=points[index][1], mode="markers", name=t("leg.snapshot", lang),
+                             marker={"color": theme.VERMILLION, "size": 10}, meta={"snapshot_points": points}))
     r = max(1.1, float(np.nanmax(np.abs(np.concatenate(eigs)))) * 1.1)
     theme.style(fig, title=t("fig.timeline_eigs", lang), height=420)
     fig.update_xaxes(title=t("axis.re", lang), range=[-r, r])
@@ -32,9 +39,9 @@ def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figur
     return fig
 
 
-def loss_with_marker(history, *, update: int, lang: str, reference: list | None = None) -> go.Figure:
-    """The loss per update, the current snapshot, and published values to compare with (``reference``: pairs
-    (update, loss), e.g. the lecture notes' losses) as diamonds."""
+def loss_with_marker(history, *, index: int, lang: str, reference: list | None = None) -> go.Figure:
+    """The loss per update, snapshot ``index`` marked (every snapshot's point in the marker's meta), and published
+    values to compare with (``reference``: pairs (update, loss), e.g. the lecture notes' losses) as diamonds."""
     fig = go.Figure(go.Scatter(x=np.arange(history.updates), y=positive(history.loss), mode="lines",
                                name=t("axis.loss", lang), line={"color": theme.BLUE}))
     if reference:
@@ -44,10 +51,45 @@ def loss_with_marker(history, *, update: int, lang: str, reference: list | None 
                                          "line": {"color": theme.BLACK, "width": 1}},
                                  hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     if history.updates:
-        u = min(max(update - 1, 0), history.updates - 1)
-        fig.add_trace(go.Scatter(x=[u], y=positive(history.loss[[u]]), mode="markers", name=t("leg.snapshot", lang),
-                                 marker={"color": theme.VERMILLION, "size": 14}))
+        def point(update):  # the loss of the update that produced snapshot ``update``'s parameters
+            u = min(max(update - 1, 0), history.updates - 1)
+            loss = positive(history.loss[[u]])[0]
+            return [u, float(loss)] if np.isfinite(loss) else None
+        points = [point(update) for update, _ in history.snapshots]
+        at = points[index]
+        fig.add_trace(go.Scatter(x=[at[0]] if at else [], y=[at[1]] if at else [], mode="markers",
+                                 name=t("leg.snapshot", lang), marker={"color": theme.VERMILLION, "size": 14},
+                                 meta={"snapshot_xy": points}))
     theme.style(fig, title=t("fig.timeline_loss", lang), height=340)
     fig.update_xaxes(title=t("axis.update", lang))
     theme.log_axis(fig, title=t("axis.loss", lang))
+    return fig
+
+
+def snapshot_title(lang: str, update: int) -> str:
+    return f"{t('fig.timeline_grad', lang)} ({t('axis.update', lang)} {update})"
+
+
+def gradients_at_snapshots(norms: np.ndarray, updates: list[int], *, index: int, lang: str) -> go.Figure:
+    """||dL/dh_t|| (total and direct part) of the model as it was at snapshot ``index`` against t; ``norms``:
+    [S, 2, T] (engine Run.snapshot_gradient_norms). One log y range for all snapshots, so that moving the snapshot
+    shows the gradient grow or shrink instead of the axis rescaling."""
+    steps = norms.shape[-1]
+    x = np.arange(steps)
+    total = [_points(positive(n[0])) for n in norms]
+    direct = [_points(positive(n[1])) for n in norms]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=total[index], customdata=x, name=t("leg.total", lang), mode="lines+markers",
+                             line={"color": theme.BLUE, "width": 3}, meta={"snapshot_y": total}))
+    fig.add_trace(go.Scatter(x=x, y=direct[index], customdata=x, name=t("leg.direct", lang), mode="lines",
+                             line={"color": theme.ORANGE, "dash": "dash"}, meta={"snapshot_y": direct}))
+    titles = [snapshot_title(lang, u) for u in updates]
+    theme.style(fig, title=titles[index], height=360)
+    fig.update_layout(meta={"snapshot_titles": titles})
+    fig.update_xaxes(title=t("axis.t", lang))
+    shown = positive(norms)
+    shown = shown[np.isfinite(shown)]
+    span = {} if not shown.size else {"range": [float(np.log10(shown.min())) - 0.2,
+                                                float(np.log10(shown.max())) + 0.2]}
+    theme.log_axis(fig, title=t("axis.norm", lang), **span)
     return fig

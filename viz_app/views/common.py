@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -41,7 +42,7 @@ class Source(Protocol):
     def trace_of(self, cfg: RunConfig, tbptt: int = 0) -> Trace: ...
     def rescaled_decay(self, rho: float) -> tuple: ...
     def snapshot_eigenvalues(self) -> list: ...
-    def snapshot_trace(self, index: int) -> Trace: ...
+    def snapshot_gradient_norms(self) -> np.ndarray: ...
     def cliff(self) -> tuple: ...
     def figure(self, builder, data, *, highlight: int | None = None, **options) -> go.Figure: ...
 
@@ -65,8 +66,8 @@ class AppSource:
     def snapshot_eigenvalues(self):
         return runs.snapshot_eigenvalues(self.run.config)
 
-    def snapshot_trace(self, index: int):
-        return runs.snapshot_trace(self.run.config, index, self.lang)
+    def snapshot_gradient_norms(self):
+        return runs.snapshot_gradient_norms(self.run.config, self.lang)
 
     def cliff(self):
         return runs.cliff()

@@ -1,0 +1,139 @@
+"""A class opening links at once (not part of CI): `streamlit run` with the project's config, websocket clients
+speaking Streamlit's protocol (the browser's part without the browser, so no browsers compete for the 2 cores).
+
+Phases, side by side in one run on one server:
+
+1. cold: the first session after the server starts (the default link), seconds until all its figures have arrived;
+   with ``--warmup`` the server is started after `python -m viz_app.warmup` filled the on-disk run cache;
+2. per view, warm: ``--repeats`` sessions one after another on each view of the default link: wall time and the
+   server process's CPU seconds per session (what one student costs the laptop);
+3. 50 sessions opening the same warm link at once: seconds until each has all its figures (goal p95 < 5 s);
+4. 20 sessions at once with 20 different default-sized settings (seeds): the same (goal p95 < 15 s).
+
+Every session checks it got as many charts as a lone session on the same link and no exception; the server's peak
+memory (PSS of its process tree) is printed.
+
+Run: .venv/bin/python bench/bench_class.py [--class-size 50] [--distinct 20] [--repeats 5] [--warmup]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import websockets  # noqa: E402
+from load_test import MemoryWatch, pct, start_server  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+
+from viz_app import state as S  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (the server: every session's script runs in it)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+async def open_link(port: int, query: str) -> dict:
+    """One session: seconds to the first chart and to the end of the script run (every figure sent), charts, error."""
+    start, out = time.perf_counter(), {"first": None, "all": None, "charts": 0, "error": None}
+    try:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
+                                      subprotocols=["streamlit"], open_timeout=300) as ws:
+            msg = BackMsg()
+            msg.rerun_script.query_string = query
+            await ws.send(msg.SerializeToString())
+            while True:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=600))
+                kind = fwd.WhichOneof("type")
+                if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                    element = fwd.delta.new_element.WhichOneof("type")
+                    if element == "exception":
+                        out["error"] = "exception: " + fwd.delta.new_element.exception.message[:150]
+                    elif element == "plotly_chart":
+                        out["charts"] += 1
+                        if out["first"] is None:
+                            out["first"] = time.perf_counter() - start
+                if kind == "script_finished":
+                    out["all"] = time.perf_counter() - start
+                    return out
+    except Exception as e:  # counted and reported
+        out["error"] = f"{type(e).__name__}: {e}"[:200]
+    return out
+
+
+def summary(name: str, results: list[dict], expected: int | None, wall: float) -> None:
+    ok = [r for r in results if r["error"] is None and r["all"] is not None
+          and (expected is None or r["charts"] == expected)]
+    times = [r["all"] for r in ok]
+    errors = [r["error"] or f"{r['charts']} charts" for r in results if r not in ok]
+    line = f"{name:<34} {len(ok):3d}/{len(results):<3d} complete in {wall:5.1f} s"
+    if times:
+        line += f"   all figures p50 {statistics.median(times):5.2f} s  p95 {pct(times, 0.95):5.2f} s  " \
+                f"max {max(times):5.2f} s"
+    print(line)
+    for e in errors[:3]:
+        print("    error:", e)
+
+
+async def main_async(a):
+    if a.warmup:
+        subprocess.run([sys.executable, "-m", "viz_app.warmup"], cwd=ROOT, check=True)
+    server, port = start_server()
+    watch = MemoryWatch(server.pid)
+    watch.start()
+    try:
+        cold = await open_link(port, "lang=en")
+        print(f"cold first open ({'after warm-up' if a.warmup else 'no warm-up'}): first figure {cold['first']:.2f} s,"
+              f" all figures {cold['all']:.2f} s, error {cold['error']}")
+        expected = {}
+        print(f"\nper view, warm default link, {a.repeats} sessions one after another:")
+        print(f"  {'view':<10} {'charts':>6} {'wall p50':>9} {'CPU s/session':>14}")
+        for view in S.VIEWS:
+            first = await open_link(port, f"lang=en&view={view}")  # a view's own recordings computed once
+            expected[view] = first["charts"]
+            cpu0, walls = cpu_seconds(server.pid), []
+            for _ in range(a.repeats):
+                r = await open_link(port, f"lang=en&view={view}")
+                walls.append(r["all"] or float("nan"))
+            cpu = (cpu_seconds(server.pid) - cpu0) / a.repeats
+            print(f"  {view:<10} {expected[view]:6d} {statistics.median(walls):8.2f}s {cpu:13.2f}s")
+        print()
+        start = time.perf_counter()
+        results = await asyncio.gather(*(open_link(port, "lang=en") for _ in range(a.class_size)))
+        summary(f"{a.class_size} sessions, same warm link", results, expected[S.BY_NAME['view'].default],
+                time.perf_counter() - start)
+        start = time.perf_counter()
+        results = await asyncio.gather(*(open_link(port, f"lang=en&seed={1000 + i}") for i in range(a.distinct)))
+        summary(f"{a.distinct} sessions, {a.distinct} settings", results, None, time.perf_counter() - start)
+    finally:
+        watch.stop = True
+        server.terminate()
+        server.wait(10)
+    print(f"server peak memory (PSS, process tree): {watch.peak:.0f} MiB")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--class-size", type=int, default=50)
+    ap.add_argument("--distinct", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--warmup", action="store_true", help="run `python -m viz_app.warmup` before starting the server")
+    asyncio.run(main_async(ap.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
