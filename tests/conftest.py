@@ -1,9 +1,15 @@
 """Shared helpers: an independent reference that unrolls torch's own nn.*Cell modules step by step."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 from torch import nn
+
+# the app's disk cache of lecture runs (viz_app/disk.py) is off in tests, so that every test computes what it checks
+# (and no test writes into the project); tests of the disk cache point it at a temporary directory
+os.environ["RNN_VIZ_CACHE_DIR"] = "off"
 
 CELL_MODULES = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
 CASES = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]

@@ -118,3 +118,39 @@ def test_figures_leave_the_figure_cache_with_the_data_they_were_built_from():
     assert len(common._FIGURES.items) == before + 2
     assert all(entry[0]() is not None for entry in common._FIGURES.items.values())
     assert common.figure(line, kept, n=3).data[0].x == (0, 1, 2)
+
+
+def test_the_lecture_runs_survive_a_server_restart_on_disk(as_session, tmp_path, monkeypatch):
+    """The lecture's runs and recordings go to the disk cache (viz_app/disk.py) when computed; after a restart
+    (memory caches empty) they load from it, nothing is trained, and they are bit for bit what training gives. A
+    student's own config is not written; another code version or a damaged file never loads."""
+    import numpy as np
+    import torch
+
+    from viz_app import disk
+    from viz_app import state as S
+
+    monkeypatch.setenv("RNN_VIZ_CACHE_DIR", str(tmp_path))
+    as_session("lecturer")
+    cfg = S.baseline("hello").run_config()
+    runs.train(cfg, "en")
+    runs.trace(cfg)
+    runs.train(experiment.RunConfig(hidden_size=9, epochs=3, seed=41), "en")  # a student's link: memory only
+    assert len(list(tmp_path.glob("*.pkl"))) == 2
+    runs._store().items.clear()
+    runs._traces().items.clear()
+    monkeypatch.setattr(runs, "_pool", lambda: pytest.fail("computed again instead of loaded"))
+    run, trace = runs.train(cfg, "en"), runs.trace(cfg)
+    fresh = experiment.run(cfg)
+    for name, value in fresh.net.state_dict().items():
+        assert torch.equal(run.net.state_dict()[name], value), name
+    assert np.array_equal(run.history.loss, fresh.history.loss)
+    assert np.array_equal(trace.grad_hidden, fresh.trace().grad_hidden)
+    monkeypatch.setattr(disk, "version", lambda: "another")
+    assert disk.get(("run", cfg)) is None and disk.prune() == 2 and not list(tmp_path.glob("*.pkl"))
+    monkeypatch.undo()
+    monkeypatch.setenv("RNN_VIZ_CACHE_DIR", str(tmp_path))
+    disk.put(("run", cfg), run)
+    (path,) = tmp_path.glob("*.pkl")
+    path.write_bytes(path.read_bytes()[:100])  # a damaged file
+    assert disk.get(("run", cfg)) is None and not path.exists()

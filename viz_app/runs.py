@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import time
 
 import numpy as np
@@ -19,7 +20,7 @@ from engine import DataError, EngineError, StateDictError, budget, experiment, l
 from engine.io import from_csv, load_model
 from engine.cliff import demo as cliff_demo
 
-from . import worker
+from . import disk, worker
 from . import scenarios
 from . import state as S
 from .cache import FairCache, UploadStore
@@ -34,6 +35,12 @@ def _pinned(key) -> bool:
     """The default run and every scenario's run (as the lecture opens them) stay cached whatever students do."""
     cfg, who = key
     return who == "" and cfg in _lecture_configs()
+
+
+def _on_disk(cfg: experiment.RunConfig, who: str) -> bool:
+    """What goes to the disk cache (viz_app/disk.py): the lecture's runs and their recordings, and while the warm-up
+    command runs (RNN_VIZ_WARMING=1) everything it computes; never a run built from an upload."""
+    return who == "" and (cfg in _lecture_configs() or os.environ.get("RNN_VIZ_WARMING") == "1")
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,12 +173,18 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
     if run is not None:
         return run
     key, waiting = (cfg, owner(cfg)), None
+    stored = disk.get(("run", cfg)) if key[1] == "" else None
+    if stored is not None:
+        _store().put(key, stored[0], session_id())
+        return stored[0]
     try:
         data, model = _uploaded_inputs(cfg)
         cost = experiment.estimate(cfg, data=data, model=model)  # BudgetError before anything is trained
         waiting = _Waiting(lang, cost, label)
         run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
                           on_wait=waiting, on_done=lambda run: _store().put(key, run), **_job_limits(cost))
+        if _on_disk(*key) and run.history.status != "stopped":  # a time limit depends on the machine
+            disk.put(("run", cfg), run)
     except EngineError as e:
         st.error(error_message(e, lang))
         return None
@@ -197,6 +210,10 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
     found = _traces().get(key, session_id())
     if found is not None:
         return found
+    stored = disk.get(key) if key[-1] == "" else None
+    if stored is not None:
+        _traces().put(key, stored[0], session_id(), weight=stored[1])
+        return stored[0]
     waiting = _Waiting(lang, cost, training=False)
     pool = _pool()
     try:
@@ -205,6 +222,8 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
     finally:
         waiting.close()
     _traces().put(key, out, session_id(), weight=job.result_bytes)
+    if _on_disk(key[1], key[-1]):
+        disk.put(key, out)
     return out
 
 
