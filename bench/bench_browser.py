@@ -1,8 +1,13 @@
 """What the user feels, in a real browser (Debian chromium + Playwright, 1280x720): a key press on a control until a
 chart's drawing has changed (its SVG, checked every animation frame), and how many script runs the presses caused.
 
-- the time step (the browser's own control: viz_app/linked.js) on the unrolled, states and BPTT views;
-- the eigenvalue view's rho slider (a Streamlit slider: a server round trip), side by side in the same run.
+- the time step (the browser's own control: viz_app/linked.js) on the unrolled, states and BPTT views, and the
+  training snapshot on the timeline view (the same control);
+- the eigenvalue view's rho slider (a Streamlit slider: a server round trip), and beside it the floor of any round
+  trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
+- a view switch (a click on the view bar, the run cached): click until the script has finished and a chart changed.
+
+Goals (speed issue): browser-side controls p50 < 50 ms; rho slider p50 <= 1.3x the floor; view switch p50 < 500 ms.
 
 Not part of CI: `.venv/bin/python bench/bench_browser.py [presses]`."""
 from __future__ import annotations
@@ -35,6 +40,25 @@ WATCH = """() => {  // after each key press, every animation frame: has any char
 }"""
 
 
+CLICKWATCH = """() => {  // after each click: the script has run and finished, and a chart's drawing has changed
+  window.__clat = [];
+  const app = document.querySelector('[data-testid=stApp]');
+  const drawing = () => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg'))
+    .map(svg => svg.innerHTML).join('|');
+  document.addEventListener('click', () => {
+    const t0 = performance.now(), before = drawing();
+    let ran = false;
+    const poll = () => {
+      const state = app.getAttribute('data-test-script-state');
+      ran = ran || state === 'running';
+      if (ran && state === 'notRunning' && drawing() !== before) window.__clat.push(performance.now() - t0);
+      else if (performance.now() - t0 < 20000) requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }, true);
+}"""
+
+
 def settle(pg, timeout=240):
     deadline = time.time() + timeout
     pg.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout * 1000)
@@ -60,34 +84,66 @@ def measure(pg, url, slider, presses, gap):
     return lat, runs
 
 
+def view_switches(pg, url, rounds):
+    """Click through the views ``rounds`` times (every run cached after the first round): latencies of the later
+    rounds."""
+    from viz_app import state as S
+    pg.goto(url)
+    settle(pg)
+    order = [*S.VIEWS[1:], S.VIEWS[0]]
+    for view in order:  # the first round computes each view's recordings once
+        pg.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
+        settle(pg)
+    pg.evaluate(CLICKWATCH)
+    for _ in range(rounds):
+        for view in order:
+            pg.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
+            settle(pg)
+    return pg.evaluate("window.__clat")
+
+
 def main():
     from playwright.sync_api import sync_playwright
     presses = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     server, port = start_server()
+    floor_server, floor_port = start_server(script="bench/floor_app.py")
     base = f"http://127.0.0.1:{port}/?lang=en"
     step = lambda pg: pg.get_by_role("slider", name=t("ctl.step", "en"))  # noqa: E731
+    snapshot = lambda pg: pg.get_by_role("slider", name=t("ctl.snapshot", "en"))  # noqa: E731
     rho = lambda pg: pg.locator(f'input[type=range][aria-label="{t("ctl.rho_view", "en")}"]').last  # noqa: E731
+    floor = lambda pg: pg.locator("input[type=range]").first  # noqa: E731
     rows = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             pg = browser.new_page(viewport={"width": 1280, "height": 720})
-            for label, view, slider, gap in (("time step, unrolled view", "unroll", step, 0.3),
-                                             ("time step, states view", "states", step, 0.3),
-                                             ("time step, BPTT view", "bptt", step, 0.3),
-                                             ("rho slider, eigen view (server)", "eigen", rho, 1.5)):
-                lat, runs = measure(pg, f"{base}&view={view}", slider, presses, gap)
+            for label, url, slider, gap in (
+                    ("time step, unrolled view", f"{base}&view=unroll", step, 0.3),
+                    ("time step, states view", f"{base}&view=states", step, 0.3),
+                    ("time step, BPTT view", f"{base}&view=bptt", step, 0.3),
+                    ("training snapshot, timeline view", f"{base}&view=timeline", snapshot, 0.3),
+                    ("rho slider, eigen view (server)", f"{base}&view=eigen", rho, 1.5),
+                    ("floor: one-slider app (server)", f"http://127.0.0.1:{floor_port}/", floor, 1.5)):
+                lat, runs = measure(pg, url, slider, presses, gap)
                 rows.append((label, lat, runs))
+            switches = view_switches(pg, base, max(1, presses // 7))
+            rows.append(("view switch (run cached)", switches, None))
             browser.close()
     finally:
         server.terminate()
+        floor_server.terminate()
     print(f"{presses} key presses each, 1280x720, key press -> a chart's drawing changed")
     print(f"{'control':34s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} {'n':>4s} {'script runs':>12s}")
     for label, lat, runs in rows:
+        shown = "" if runs is None else f"{runs:12d}"
         if lat:
-            print(f"{label:34s} {pct(lat, .5):8.0f} {pct(lat, .95):8.0f} {max(lat):8.0f} {len(lat):4d} {runs:12d}")
+            print(f"{label:34s} {pct(lat, .5):8.0f} {pct(lat, .95):8.0f} {max(lat):8.0f} {len(lat):4d} {shown}")
         else:
-            print(f"{label:34s} {'-':>8s} {'-':>8s} {'-':>8s} {0:4d} {runs:12d}")
+            print(f"{label:34s} {'-':>8s} {'-':>8s} {'-':>8s} {0:4d} {shown}")
+    lat = dict((label, values) for label, values, _ in rows)
+    rho_lat, floor_lat = lat["rho slider, eigen view (server)"], lat["floor: one-slider app (server)"]
+    if rho_lat and floor_lat:
+        print(f"rho slider / floor, p50: {pct(rho_lat, .5) / pct(floor_lat, .5):.2f}x (goal <= 1.3x)")
 
 
 if __name__ == "__main__":

@@ -155,12 +155,12 @@ def pct(values, q):
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def start_server(*args: str) -> tuple[subprocess.Popen, int]:
+def start_server(*args: str, script: str = "viz_app/main.py") -> tuple[subprocess.Popen, int]:
     """`streamlit run` on a free local port (extra server flags in ``args``), once it accepts connections."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "viz_app/main.py", "--server.port",
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port",
                                str(port), "--server.address", "127.0.0.1", *args], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     for _ in range(120):
