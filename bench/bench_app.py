@@ -55,11 +55,10 @@ def main():
     at.segmented_control(key="w_view").set_value("states").run()
     cases["unit (states view)"] = [timed_run(at.number_input(key="w_unit").set_value(i % 30)) for i in range(n)]
     at.segmented_control(key="w_view").set_value("eigen").run()
-    values = [round(0.5 + 0.05 * i, 2) for i in range(n)]
-    cases["rho slider, new value (eigen view)"] = [timed_run(at.slider(key="w_rho_view").set_value(v))
-                                                   for v in values]
-    cases["rho slider, seen value (eigen view)"] = [timed_run(at.slider(key="w_rho_view").set_value(v))
-                                                    for v in values]
+    def rho_rested(i):  # what the browser's rho control reports once it rests (the charts moved already)
+        at.session_state["w_rho"] = {"index": i}
+        return at
+    cases["rho reaches the server (eigen view)"] = [timed_run(rho_rested(5 + i % 40)) for i in range(n)]
     print(f"[view-only reruns] default model, {n} each, server-side (AppTest)")
     for name, times in cases.items():
         ms = [1e3 * x for x in times]

@@ -3,8 +3,8 @@ chart's drawing has changed (its SVG, checked every animation frame), and how ma
 
 - the time step (the browser's own control: viz_app/linked.js) on the unrolled, states and BPTT views, and the
   training snapshot on the timeline view (the same control);
-- the eigenvalue view's rho slider (a Streamlit slider: a server round trip), and beside it the floor of any round
-  trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
+- the eigenvalue view's rho slider (the same control over a precomputed grid), and beside it the floor of any
+  server round trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
 - a view switch (a click on the view bar, the run cached): click until the script has finished and a chart changed.
 
 Goals (speed issue): browser-side controls p50 < 50 ms; rho slider p50 <= 1.3x the floor; view switch p50 < 500 ms.
@@ -110,7 +110,7 @@ def main():
     base = f"http://127.0.0.1:{port}/?lang=en"
     step = lambda pg: pg.get_by_role("slider", name=t("ctl.step", "en"))  # noqa: E731
     snapshot = lambda pg: pg.get_by_role("slider", name=t("ctl.snapshot", "en"))  # noqa: E731
-    rho = lambda pg: pg.locator(f'input[type=range][aria-label="{t("ctl.rho_view", "en")}"]').last  # noqa: E731
+    rho = lambda pg: pg.get_by_role("slider", name=t("ctl.rho_view", "en"))  # noqa: E731
     floor = lambda pg: pg.locator("input[type=range]").first  # noqa: E731
     rows = []
     try:
@@ -122,7 +122,7 @@ def main():
                     ("time step, states view", f"{base}&view=states", step, 0.3),
                     ("time step, BPTT view", f"{base}&view=bptt", step, 0.3),
                     ("training snapshot, timeline view", f"{base}&view=timeline", snapshot, 0.3),
-                    ("rho slider, eigen view (server)", f"{base}&view=eigen", rho, 1.5),
+                    ("rho slider, eigen view", f"{base}&view=eigen", rho, 0.3),
                     ("floor: one-slider app (server)", f"http://127.0.0.1:{floor_port}/", floor, 1.5)):
                 lat, runs = measure(pg, url, slider, presses, gap)
                 rows.append((label, lat, runs))
@@ -141,7 +141,7 @@ def main():
         else:
             print(f"{label:34s} {'-':>8s} {'-':>8s} {'-':>8s} {0:4d} {shown}")
     lat = dict((label, values) for label, values, _ in rows)
-    rho_lat, floor_lat = lat["rho slider, eigen view (server)"], lat["floor: one-slider app (server)"]
+    rho_lat, floor_lat = lat["rho slider, eigen view"], lat["floor: one-slider app (server)"]
     if rho_lat and floor_lat:
         print(f"rho slider / floor, p50: {pct(rho_lat, .5) / pct(floor_lat, .5):.2f}x (goal <= 1.3x)")
 

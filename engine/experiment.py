@@ -96,6 +96,16 @@ def build_model(cfg: RunConfig, data: tasks.TaskData) -> RecurrentNet:
 
 
 @dataclass(frozen=True, eq=False)
+class RescaledGrid:
+    """||dh_T/dh_k|| for every k and the main W_hh block's spectrum with W_hh rescaled to each spectral radius in
+    ``values`` (0: as trained): the eigenvalue page's rho slider, every position computed before it moves."""
+
+    values: tuple
+    norms: tuple  # of [T] arrays
+    spectra: tuple  # of spectrum.BlockSpectrum
+
+
+@dataclass(frozen=True, eq=False)
 class Run:
     """A trained model, its training history and the batch the views record on."""
 
@@ -116,6 +126,11 @@ class Run:
         w = getattr(net.recurrent, f"weight_hh_l{net.num_layers - 1}").detach().numpy()
         return (analysis.last_row_norms(net, self.eval_data.x),
                 spectrum.main_spectrum(w, net.cell, net.nonlinearity))
+
+    def rescaled_grid(self, values) -> RescaledGrid:
+        """``rescaled_decay`` at each rho of ``values`` (0: as trained)."""
+        out = [self.rescaled_decay(float(v)) for v in values]
+        return RescaledGrid(tuple(values), tuple(n for n, _ in out), tuple(b for _, b in out))
 
     def main_spectrum(self) -> spectrum.BlockSpectrum:
         """Spectrum of the top layer's main W_hh block (the candidate block for LSTM / GRU) as trained."""

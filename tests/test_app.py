@@ -270,7 +270,7 @@ def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
     monkeypatch.setattr(common, "downloads", lambda fig, key, state: seen.__setitem__(key, state))
     at = _app({"view": "eigen", "lang": "en"})
     assert seen["decay"].rho_view == 0.0
-    at.slider(key="w_rho_view").set_value(1.5).run()
+    _move_rho(at, 1.5)
     assert not at.exception and seen["decay"].rho_view == 1.5 and seen["eigenvalues"].rho_view == 1.5
 
 
@@ -295,13 +295,58 @@ def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, m
         assert drawn == exported[view], view
 
 
+def _rho_control(at) -> dict:
+    (control,) = _controls(at, "rho")
+    return json.loads(control.proto.json)
+
+
+def _move_rho(at, rho: float):
+    """What the browser's rho control reports once it rests at ``rho``."""
+    at.session_state["w_rho"] = {"index": _rho_control(at)["values"].index(f"ρ = {rho:.3g}")}
+    return at.run()
+
+
 def test_a_link_does_not_stretch_the_rho_slider():
     """The eigen view's slider range comes from the run (0.05 to max(3, trained rho)); a link's rho beyond it is
     shown at the end of the range, and the page says so."""
     from viz_app.i18n import t
     at = _app({**QUICK, "lang": "en", "view": "eigen", "rho_view": "5"})
-    slider = at.slider(key="w_rho_view")
-    assert (slider.min, slider.max, slider.value) == (0.05, 3.0, 3.0)
+    data = _rho_control(at)
+    assert (data["values"][0], data["values"][-1], data["values"][data["index"]]) == ("ρ = 0.05", "ρ = 3", "ρ = 3")
     assert t("msg.rho_view_range", "en", asked=5.0, lo=0.05, hi=3.0, shown=3.0) in [c.value for c in at.caption]
     inside = _app({**QUICK, "lang": "en", "view": "eigen", "rho_view": "1.5"})
-    assert inside.slider(key="w_rho_view").value == 1.5 and not [c for c in inside.caption if "outside" in c.value]
+    data = _rho_control(inside)
+    assert data["values"][data["index"]] == "ρ = 1.5" and not [c for c in inside.caption if "outside" in c.value]
+
+
+def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_true():
+    """The rho control answers in the browser: the figures carry every position (eigenvalues, curves, frames), and
+    the sentence under the control at each position is the regime of W_hh rescaled to that rho, with the decay
+    measured on that curve (engine.spectrum.regime of the rescaled matrix, the claims' wording). At rest the
+    server's figures show the position chosen, equal to the run rescaled by the engine directly."""
+    import numpy as np
+
+    from engine import experiment, spectrum
+    from viz_app import claims
+    at = _app({"lang": "en", "view": "eigen"})
+    data = _rho_control(at)
+    values = [float(v.split("= ")[1]) for v in data["values"]]
+    plane, decay = (json.loads(s) for s in _specs(at))
+    assert len(plane["data"][-1]["meta"]["rho_points"]) == len(values) == len(decay["data"][0]["meta"]["rho_y"])
+    run = experiment.run(S.baseline("").run_config())
+    for rho in (0.5, 1.0, 2.5):
+        i = values.index(rho)
+        norms, blk = run.rescaled_decay(rho)
+        reg = spectrum.regime(run.net.cell, blk)
+        kind, sentence = data["notes"][i]
+        assert sentence.startswith(claims.regime_text(reg, "tanh", "en"))
+        assert kind == ("success" if reg.guaranteed else "warning")
+        assert claims.measured_ratio_text(norms, "en") in sentence
+        drawn = decay["data"][0]["meta"]["rho_y"][i]  # by lag: norms[k] has lag T-1-k
+        assert [v is None for v in drawn] == [not v > 0 for v in norms[::-1]]
+        assert np.allclose([v for v in drawn if v is not None], [v for v in norms[::-1] if v > 0], rtol=1e-12)
+    assert data["notes"][values.index(0.5)][0] == "success" and data["notes"][values.index(2.5)][0] == "warning"
+    _move_rho(at, 2.5)
+    plane, decay = (json.loads(s) for s in _specs(at))
+    assert decay["data"][0]["y"] == decay["data"][0]["meta"]["rho_y"][values.index(2.5)]
+    assert at.query_params["rho_view"] in (["2.5"], "2.5")

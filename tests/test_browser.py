@@ -164,6 +164,33 @@ def test_the_training_snapshot_moves_every_chart_without_a_script_run(server, pa
     assert page.evaluate(SNAPSHOT_PARTS) == moved  # the server's redraw agrees with the browser
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_rho_slider_moves_the_charts_and_the_sentence_without_a_script_run(server, page, lang):
+    """The eigen view's rho control moves the rescaled eigenvalues, the decay curves and the regime sentence in the
+    browser (no script run); at rest the URL has the rho and the server's redraw agrees."""
+    page.goto(server + f"/?lang={lang}&view=eigen&epochs=30")
+    _settle(page)
+    before = page.evaluate(SNAPSHOT_PARTS)
+    note = page.locator(".rnnviz-control .note")
+    sentence = note.inner_text()
+    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
+        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
+          .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
+    control = page.get_by_role("slider", name=t("ctl.rho_view", lang))
+    control.focus()
+    page.keyboard.press("End")  # rho = 3 (or the trained rho beyond it): explosion possible
+    time.sleep(0.2)
+    moved = page.evaluate(SNAPSHOT_PARTS)
+    assert page.evaluate("window.__runs") == 0
+    _assert_clean(page, f"32_rho_{lang}")
+    assert all(m != b for m, b in zip(moved, before)) and note.inner_text() != sentence
+    assert "> 1/γ" in note.inner_text()
+    time.sleep(1.5)
+    _settle(page)
+    assert "rho_view=3" in page.url
+    assert page.evaluate(SNAPSHOT_PARTS) == moved
+
+
 def test_korean_link_reproduces_a_view(server, page):
     page.goto(server + "/?lang=ko&view=eigen&cell=gru&hidden_size=16&epochs=40")
     _settle(page)

@@ -84,11 +84,46 @@ def test_gradient_figures(hello, lstm_trace):
 def test_spectrum_figures(lstm_trace):
     main = lstm_trace.main_spectrum
     fig = eigenvalues.eigenvalue_plane(main.eigenvalues, gamma=0.25, lang="en")
-    assert len(fig.data) == 3  # unit circle, 1/gamma circle, eigenvalues
+    assert len(fig.data) == 4  # unit circle, 1/gamma circle, eigenvalues, rescaled ones (none: as trained)
     assert np.allclose(np.hypot(fig.data[1].x, fig.data[1].y), 4.0)
+    assert not fig.data[3].x and fig.data[3].showlegend is False
     lags_fig = eigenvalues.decay_curve(lstm_trace.jacobians.spectral[-1], rho=0.5, bound_rate=0.8, lang="ko")
     assert np.allclose(lags_fig.data[1].y, 0.5 ** lags_fig.data[1].x)
     assert lags_fig.layout.yaxis.type == "log"
+
+
+@pytest.mark.parametrize("scale", ["log", "linear"])
+def test_the_rho_figures_carry_every_position_and_place_like_a_build_at_it(hello, scale):
+    """The eigen view's figures over the rho slider's positions (Run.rescaled_grid): built at position 0 and placed
+    at i on the server (figures.common.place, the copy of linked.js), each equals the figure built at i; the
+    rescaled eigenvalues are W_hh's times rho / rho_trained, and the lines exist only where they apply."""
+    import json
+
+    import plotly.io as pio
+
+    from engine import spectrum
+    from viz_app.figures.common import place
+    run, tr = hello
+    values = (0.0, 0.3, 0.9, 1.7)
+    grid = run.rescaled_grid(values)
+    regs = [spectrum.regime("rnn", b) for b in grid.spectra]
+    lines = [eigenvalues.reference_lines(b, r) for b, r in zip(grid.spectra, regs)]
+    main = tr.main_spectrum
+    rescaled = [b.eigenvalues if v else None for v, b in zip(values, grid.spectra)]
+    builders = [lambda i: eigenvalues.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang="en",
+                                                       rescaled=rescaled, index=i),
+                lambda i: eigenvalues.decay_curve(list(grid.norms), rho=[r["rho"] for r in lines],
+                                                  bound_rate=[r["bound_rate"] for r in lines], lang="ko",
+                                                  scale=scale, index=i)]
+    for build in builders:
+        at_zero = build(0).to_dict()
+        for i in range(len(values)):
+            placed = json.loads(pio.to_json(place(at_zero, i, "rho"), validate=False))
+            assert placed == json.loads(pio.to_json(build(i), validate=False)), i
+    plane = builders[0](2)
+    ratio = 0.9 / main.spectral_radius
+    assert np.allclose(sorted(np.hypot(plane.data[-1].x, plane.data[-1].y)),
+                       sorted(np.abs(main.eigenvalues) * ratio), rtol=1e-4)
 
 
 def test_nonfinite_traces_draw_the_finite_part(exploded):

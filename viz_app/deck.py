@@ -35,8 +35,8 @@ class DeckSource:
     def trace_of(self, cfg: experiment.RunConfig, tbptt: int = 0):
         return _trace(cfg, tbptt)
 
-    def rescaled_decay(self, rho: float):
-        return self.run.rescaled_decay(rho)
+    def rescaled_grid(self, values: tuple):
+        return self.run.rescaled_grid(values)
 
     def snapshot_eigenvalues(self):
         return self.run.snapshot_eigenvalues()

@@ -7,10 +7,14 @@
 //   - layout.meta.F_ranges[i]: the x-axis range that shows i (the unrolled network's window); annotations and
 //     shapes named "col-N" are drawn only while column N is inside it;
 //   - layout.meta.F_titles[i]: the title text;
+//   - layout.meta.F_layout[i]: any layout changes at i, as Plotly.relayout's dotted keys ({"yaxis.range": [..]});
 //   - a trace with meta.F_xy[i] = [x, y]: a marker that moves to that point (null: hidden);
 //   - a trace with meta.F_points[i] = [[x...], [y...]]: its points become those (the eigenvalues at a snapshot);
 //   - a trace with meta.F_y[i] = [y...]: its y values become those (a curve as it was at a snapshot);
+//   - a trace with meta.F_style[i] = {"visible": false, "marker.opacity": 0.35}: its attributes at i (dotted keys);
 //   - layout.meta.F_click: a click on one of its points selects the index in its customdata (or its x).
+// The control can also carry notes (data.notes[i] = [kind, text]: "success" / "info" / "warning"): a box under it
+// whose sentence is the one true at i, computed on the server for every i.
 // Once the index rests, it goes to the server as the component's state (one rerun, nothing redrawn), so the
 // address bar, exports and captions name what is on screen.
 export default function (component) {
@@ -22,7 +26,8 @@ export default function (component) {
     <button type="button" class="prev">◀</button>
     <label><span class="name"></span><input type="range" min="0" step="1"></label>
     <button type="button" class="next">▶</button>
-    <output aria-live="polite"></output>`;
+    <output aria-live="polite"></output>
+    <div class="note" role="status" hidden></div>`;
   // keep the component's own <style> (Streamlit puts it in the same root): replace only our element
   parentElement.querySelectorAll(".rnnviz-control").forEach((el) => el.remove());
   parentElement.appendChild(root);
@@ -69,10 +74,14 @@ export default function (component) {
     }
     const titles = meta[`${F}_titles`];
     if (titles && titles[s] !== undefined) layout["title.text"] = titles[s];
-    const idx = [], xs = [], ys = [];
+    const more = meta[`${F}_layout`];
+    if (more && more[s]) Object.assign(layout, more[s]);
+    const idx = [], xs = [], ys = [], styles = [];
     gd.data.forEach((tr, i) => {
       const m = tr.meta || {};
-      const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`];
+      const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`], style = m[`${F}_style`];
+      if (!pt && !pts && !curve && !style) return;
+      styles.push(style ? style[s] || {} : {});
       if (pt) {
         const p = pt[s];
         idx.push(i);
@@ -87,14 +96,30 @@ export default function (component) {
         idx.push(i);
         xs.push(tr.x);
         ys.push(curve[s] || []);
+      } else {
+        idx.push(i);
+        xs.push(tr.x);
+        ys.push(tr.y);
       }
     });
-    if (idx.length) P.update(gd, { x: xs, y: ys }, layout, idx);
+    const update = { x: xs, y: ys };
+    const keys = new Set(styles.flatMap((st) => Object.keys(st)));
+    for (const key of keys) {  // a trace that does not declare a key keeps its value
+      update[key] = styles.map((st, j) => (key in st ? st[key]
+        : key.split(".").reduce((o, k) => (o == null ? undefined : o[k]), gd.data[idx[j]])));
+    }
+    if (idx.length) P.update(gd, update, layout, idx);
     else if (Object.keys(layout).length) P.relayout(gd, layout);
   }
 
+  const note = root.querySelector(".note");
   function show(s) {
     out.textContent = data.values ? data.values[s] : `t = ${s}`;
+    if (data.notes && data.notes[s]) {
+      note.hidden = false;
+      note.className = `note ${data.notes[s][0]}`;
+      note.textContent = data.notes[s][1];
+    }
   }
 
   // Charts in view first, in this frame; the others one per task after it, each with the index current by then
@@ -132,7 +157,9 @@ export default function (component) {
     show(s);
     draw();
     const url = new URL(doc.defaultView.location.href);
-    url.searchParams.set(F, String(s));
+    const param = data.param || F, shown = data.url ? data.url[s] : String(s);
+    if (shown === null || shown === undefined) url.searchParams.delete(param);
+    else url.searchParams.set(param, shown);
     doc.defaultView.history.replaceState(null, "", url);
     clearTimeout(timer);
     timer = setTimeout(() => setStateValue("index", at), data.settle_ms);

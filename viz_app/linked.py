@@ -17,7 +17,7 @@ SETTLE_MS = 450  # the step goes to the server when it has not moved for this lo
 
 _CSS = """
 :host { display: block; width: 100%; }
-.rnnviz-control { width: 100%; box-sizing: border-box; display: flex; align-items: center; gap: 0.6rem;
+.rnnviz-control { width: 100%; box-sizing: border-box; display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
   font-family: inherit; padding: 0.2rem 0; }
 .rnnviz-control label { display: flex; align-items: center; gap: 0.6rem; flex: 1; min-width: 0; font-size: 0.95rem; }
 .rnnviz-control input[type=range] { flex: 1; min-width: 0; height: 1.4rem;
@@ -25,6 +25,11 @@ _CSS = """
 .rnnviz-control button { font-size: 1rem; min-width: 2.4rem; padding: 0.15rem 0.5rem; border-radius: 0.4rem;
   border: 1px solid rgba(49, 51, 63, 0.25); background: transparent; cursor: pointer; }
 .rnnviz-control output { min-width: 6.5rem; font-variant-numeric: tabular-nums; font-weight: 600; }
+.rnnviz-control .note { flex-basis: 100%; box-sizing: border-box; padding: 0.75rem 1rem; border-radius: 0.5rem;
+  font-size: 1rem; line-height: 1.55; }
+.rnnviz-control .note.success { background: rgba(33, 195, 84, 0.1); color: rgb(23, 114, 51); }
+.rnnviz-control .note.info { background: rgba(28, 131, 225, 0.1); color: rgb(0, 66, 128); }
+.rnnviz-control .note.warning { background: rgba(255, 227, 18, 0.1); color: rgb(146, 108, 5); }
 """
 
 
@@ -35,17 +40,25 @@ def _component():
 
 
 def index_control(field: str, count: int, index: int, *, label: str, lang: str,
-                  values: list[str] | None = None) -> int:
-    """A control of ``field`` (an AppState field: "step", "snapshot") over 0..count-1 (count > 1) that moves what
-    the page's charts declare for it inside the browser; a click on a point of a chart whose layout.meta has
-    ``<field>_click`` selects that point's index. ``index``: the one the page's state has; ``values``: what to show
-    for each index (default "t = i"). Its key is ``w_<field>`` on every view, so the choice follows the user from
-    view to view. Returns the index the server knows (the one on screen once it has rested)."""
+                  values: list[str] | None = None, notes: list[tuple[str, str]] | None = None,
+                  param: str | None = None, url: list[str | None] | None = None) -> int:
+    """A control of ``field`` ("step", "snapshot", "rho") over 0..count-1 (count > 1) that moves what the page's
+    charts declare for it inside the browser; a click on a point of a chart whose layout.meta has ``<field>_click``
+    selects that point's index. ``index``: the one the page's state has; ``values``: what to show for each index
+    (default "t = i"); ``notes``: (kind, sentence) true at each index, shown in a box under the control (kind
+    "success", "info" or "warning"); ``param`` / ``url``: the address bar's parameter and its value at each index
+    (None: left out), when they are not the field and the index. Its key is ``w_<field>`` on every view, so the
+    choice follows the user from view to view. Returns the index the server knows (the one on screen once it has
+    rested)."""
     key = f"w_{field}"
     data = {"field": field, "count": count, "index": index, "label": label, "prev": t("ctl.prev", lang),
             "next": t("ctl.next", lang), "settle_ms": SETTLE_MS}
     if values is not None:
         data["values"] = values
+    if notes is not None:
+        data["notes"] = notes
+    if param is not None:
+        data["param"], data["url"] = param, url
     result = _component()(key=key, data=data, default={"index": index}, on_index_change=lambda: None)
     chosen = getattr(result, "index", None)  # what the browser last reported: adopted when it is news
     if chosen != st.session_state.get(f"_{key}_seen"):

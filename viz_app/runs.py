@@ -246,14 +246,13 @@ def recording_cost(run: experiment.Run, jacobians: bool = True) -> budget.Estima
     return est if jacobians else budget.Estimate(0.0, est.record_seconds / 10, est.mb)
 
 
-def rescaled_decay(cfg: experiment.RunConfig, rho: float):
-    """Run.rescaled_decay, cached: the rho slider on the eigenvalue page."""
-    return _rescaled_decay(cfg, rho, owner(cfg))
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _rescaled_decay(cfg: experiment.RunConfig, rho: float, who: str):
-    return cached_run(cfg, who).rescaled_decay(rho)
+def rescaled_grid(cfg: experiment.RunConfig, values: tuple, lang: str = "en") -> experiment.RescaledGrid:
+    """Run.rescaled_grid, recorded in a worker: every position of the eigenvalue page's rho slider at once."""
+    who = owner(cfg)
+    run = cached_run(cfg, who)
+    one = recording_cost(run, jacobians=False)
+    return _recorded(("rho_grid", cfg, values, who), budget.Estimate(0.0, one.record_seconds * len(values), one.mb),
+                     lang, run.rescaled_grid, values)
 
 
 def snapshot_gradient_norms(cfg: experiment.RunConfig, lang: str = "en") -> np.ndarray:

@@ -75,12 +75,19 @@ def _freeze(value):
     return value
 
 
+def _set(d: dict, dotted: str, value) -> dict:
+    """A copy of ``d`` with the value at a Plotly dotted key ("yaxis.range", "marker.opacity") set."""
+    head, _, rest = dotted.partition(".")
+    return {**d, head: _set(d.get(head) or {}, rest, value) if rest else value}
+
+
 def place(spec: dict, index: int, field: str = "step") -> dict:
     """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/linked.js does in the
     browser, done on the server so a figure is built once for every index. Shapes named "<field>-x" (a band) and
     "<field>-y" (a line) move; layout.meta.<field>_ranges sets the x range and shows the annotations and shapes named
-    "col-N" inside it; layout.meta.<field>_titles sets the title; a trace's meta.<field>_xy moves its marker,
-    meta.<field>_points replaces its points, meta.<field>_y its y values. The stored dict is not changed (changed
+    "col-N" inside it; layout.meta.<field>_titles sets the title, <field>_layout any dotted layout keys; a trace's
+    meta.<field>_xy moves its marker, meta.<field>_points replaces its points, meta.<field>_y its y values,
+    meta.<field>_style any dotted trace keys. The stored dict is not changed (changed
     parts are copies)."""
     layout = dict(spec["layout"])
     meta = layout.get("meta") or {}
@@ -91,6 +98,8 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
     titles = meta.get(f"{field}_titles")
     if titles:
         layout["title"] = {**layout.get("title", {}), "text": titles[index]}
+    for key, value in ((meta.get(f"{field}_layout") or [{}] * (index + 1))[index] or {}).items():
+        layout = _set(layout, key, value)
 
     def placed(item: dict) -> dict:
         name = item.get("name") or ""
@@ -116,6 +125,8 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
             trace = {**trace, "x": list(xs), "y": list(ys)}
         elif tmeta.get(f"{field}_y") is not None:
             trace = {**trace, "y": list(tmeta[f"{field}_y"][index])}
+        for key, value in ((tmeta.get(f"{field}_style") or [{}] * (index + 1))[index] or {}).items():
+            trace = _set(trace, key, value)
         data.append(trace)
     return {**spec, "data": data, "layout": layout}
 

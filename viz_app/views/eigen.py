@@ -1,65 +1,131 @@
-"""View 4: W_hh's eigenvalues, a live rho slider, and the decay of ||dh_T/dh_k|| against the prediction."""
+"""View 4: W_hh's eigenvalues, a live rho slider, and the decay of ||dh_T/dh_k|| against the prediction.
+
+The rho slider answers in the browser: every position of it (a grid of GRID_STEP from RHO_MIN, plus the trained rho
+and the link's) is computed once (Run.rescaled_grid, in a worker), the figures carry all of them, and the regime
+sentence true at each position goes with the control (viz_app/linked.py)."""
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from engine import Trace, spectrum
+from engine import Trace, limits, spectrum
 from engine.experiment import Run
 
-from .. import claims
+from .. import claims, linked
 from ..figures import eigenvalues as figs
 from ..i18n import option, t
-from ..state import AppState
+from ..state import AppState, to_params
 from .common import AppSource, Chart, Source, chart, explain
 
 RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve on a log axis)
+GRID_STEP = 0.05
+AS_TRAINED = 5e-3  # a position this close to the trained rho shows W_hh as trained
 
 
-def live(state, trace) -> bool:
-    """W_hh is shown rescaled: the state's rho differs from the trained spectral radius."""
-    return state.rho_view > 0 and abs(state.rho_view - trace.main_spectrum.spectral_radius) > 5e-3
+def trained_rho(trace) -> float:
+    return trace.main_spectrum.spectral_radius
 
 
-def decay(state, src):
-    """(||dh_T/dh_k|| for every k, the main block's spectrum, its regime) at the state's rho."""
-    norms, blk = src.rescaled_decay(float(state.rho_view) if live(state, src.trace) else 0.0)
-    return norms, blk, spectrum.regime(src.trace.cell_kind, blk)
+BEYOND = 24  # positions past RHO_MAX up to a larger trained rho (an exploding run's can be 1e8), geometric
+
+
+def top(trace) -> float:
+    """The slider's end: the run decides the range (its trained rho must be on it), never the link."""
+    rho = trained_rho(trace)
+    return max(RHO_MAX, round(rho, 2)) if np.isfinite(rho) else RHO_MAX
+
+
+def asked(state, trace) -> float:
+    """The rho the state asks for (as trained: the trained rho)."""
+    return state.rho_view if state.rho_view > 0 else round(trained_rho(trace), 2)
+
+
+def grid(state, trace) -> tuple:
+    """The slider's positions: every GRID_STEP from RHO_MIN to RHO_MAX, BEYOND geometric ones past it up to a larger
+    trained rho, the trained rho and the state's own. A W_hh with NaN/Inf has one position: as trained."""
+    rho = trained_rho(trace)
+    if not np.isfinite(rho):
+        return (rho,)
+    end = top(trace)
+    values = {round(float(v), 2) for v in np.arange(RHO_MIN, RHO_MAX + 1e-9, GRID_STEP)}
+    if end > RHO_MAX:  # (the engine rescales up to limits.MAX_RHO; the trained rho itself needs no rescaling)
+        values |= {float(f"{v:.3g}") for v in np.geomspace(RHO_MAX, min(end, limits.MAX_RHO), BEYOND)}
+    values |= {round(rho, 2), round(min(max(asked(state, trace), RHO_MIN), end), 4)}
+    return tuple(sorted(values))
+
+
+def requests(values, trace) -> tuple:
+    """What to compute at each position: 0 (W_hh as trained) at the trained rho, the rho elsewhere."""
+    rho = trained_rho(trace)
+    return tuple(0.0 if not np.isfinite(v) or abs(v - rho) <= AS_TRAINED else float(v) for v in values)
+
+
+def position(state, trace, values) -> int:
+    """The slider's position for the state (the nearest one to a rho off the grid)."""
+    if len(values) == 1:
+        return 0
+    want = min(max(asked(state, trace), RHO_MIN), top(trace))
+    return int(np.argmin([abs(v - want) for v in values]))
+
+
+def regimes(trace, rescaled) -> list:
+    return [spectrum.regime(trace.cell_kind, blk) for blk in rescaled.spectra]
+
+
+def note(reg, norms, nonlinearity: str, lang: str) -> tuple[str, str]:
+    """The regime box at one position: its kind and the sentence true of that W_hh and that measured curve."""
+    kind = "success" if reg.guaranteed else "info" if reg.kind == spectrum.GATED else "warning"
+    measured = claims.measured_ratio_text(norms, lang)
+    return kind, claims.regime_text(reg, nonlinearity, lang) + (f"\n{measured}" if measured else "")
 
 
 def figures(state: AppState, src: Source) -> list[Chart]:
-    """The eigenvalues of W_hh's main block (and rescaled), the decay of ||dh_T/dh_k|| against the prediction."""
+    """The eigenvalues of W_hh's main block (and rescaled), the decay of ||dh_T/dh_k|| against the prediction; at
+    the state's rho, carrying every position of the slider."""
     trace, lang = src.trace, state.lang
     main = trace.main_spectrum
-    norms, blk, reg = decay(state, src)
-    return [Chart("eigenvalues", figs.eigenvalue_plane(main.eigenvalues, gamma=main.gamma, lang=lang,
-                                                       label=claims.block_label(trace.cell_kind),
-                                                       rescaled=blk.eigenvalues if live(state, trace) else None)),
-            Chart("decay", src.figure(figs.decay_curve, norms, **figs.reference_lines(blk, reg), lang=lang,
-                                      scale=state.scale))]
+    values = grid(state, trace)
+    wanted = requests(values, trace)
+    rescaled = src.rescaled_grid(wanted)
+    index = position(state, trace, values)
+    lines = [figs.reference_lines(blk, reg) for blk, reg in zip(rescaled.spectra, regimes(trace, rescaled))]
+    return [Chart("eigenvalues", figs.eigenvalue_plane(
+                main.eigenvalues, gamma=main.gamma, lang=lang, label=claims.block_label(trace.cell_kind),
+                rescaled=[blk.eigenvalues if w else None for w, blk in zip(wanted, rescaled.spectra)], index=index)),
+            Chart("decay", figs.decay_curve(list(rescaled.norms), rho=[r["rho"] for r in lines],
+                                            bound_rate=[r["bound_rate"] for r in lines], lang=lang,
+                                            scale=state.scale, index=index))]
 
 
 def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("eigen", state)
-    main = trace.main_spectrum
-    trained = round(main.spectral_radius, 2)
+    want = asked(state, trace)
+    shown = min(max(want, RHO_MIN), top(trace))
+    if np.isfinite(want) and shown != want:
+        st.caption(t("msg.rho_view_range", lang, asked=want, lo=RHO_MIN, hi=top(trace), shown=shown))
+    values = grid(state, trace)
+    wanted = requests(values, trace)
+    src = AppSource(state, run, trace)
+    rescaled = src.rescaled_grid(wanted)
+    notes = [note(reg, norms, trace.nonlinearity, lang) for reg, norms in zip(regimes(trace, rescaled),
+                                                                              rescaled.norms)]
     c1, c2 = st.columns([3, 1])
-    top = max(RHO_MAX, trained)  # the run decides the range (its trained rho must be on it), never the link
-    asked = state.rho_view if state.rho_view > 0 else trained
-    start = min(max(asked, RHO_MIN), top)
-    if start != asked:
-        st.caption(t("msg.rho_view_range", lang, asked=asked, lo=RHO_MIN, hi=top, shown=start))
-    rho = c1.slider(t("ctl.rho_view", lang), RHO_MIN, top, value=float(start), step=0.01,
-                    key="w_rho_view", help=t("ctl.rho_view_help", lang, rho=main.spectral_radius))
+    index = 0
+    if len(values) == 1:  # nothing to rescale: the sentence alone
+        kind, sentence = notes[0]
+        getattr(c1, kind)(sentence)
+    else:
+        with c1:
+            index = linked.index_control(
+                "rho", len(values), position(state, trace, values), label=t("ctl.rho_view", lang), lang=lang,
+                values=[f"ρ = {v:.3g}" for v in values], notes=notes, param="rho_view",
+                url=[to_params(state.with_(rho_view=v if w else 0.0)).get("rho_view")
+                     for v, w in zip(values, wanted)])
     scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                      format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
-    state = state.with_(rho_view=float(rho), scale=scale)
-    state = state.with_(rho_view=state.rho_view if live(state, trace) else 0.0)
-    src = AppSource(state, run, trace)
-    norms, blk, reg = decay(state, src)
-    box = st.success if reg.guaranteed else st.info if reg.kind == spectrum.GATED else st.warning
-    measured = claims.measured_ratio_text(norms, lang)
-    box(claims.regime_text(reg, trace.nonlinearity, lang) + (f"  \n{measured}" if measured else ""))
+    state = state.with_(rho_view=values[index] if wanted[index] else 0.0, scale=scale)
+    st.caption(t("ctl.rho_view_help", lang, rho=trained_rho(trace)))
     charts = figures(state, src)
     left, right = st.columns(2)
     with left:
