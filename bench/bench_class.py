@@ -31,10 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import websockets  # noqa: E402
-from load_test import MemoryWatch, pct, start_server  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from load_test import MemoryWatch, open_link, pct, start_server  # noqa: E402
 
 from viz_app import state as S  # noqa: E402
 
@@ -45,35 +42,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of one process (the server: every session's script runs in it)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
-
-
-async def open_link(port: int, query: str) -> dict:
-    """One session: seconds to the first chart and to the end of the script run (every figure sent), charts, error."""
-    start, out = time.perf_counter(), {"first": None, "all": None, "charts": 0, "error": None}
-    try:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
-                                      subprotocols=["streamlit"], open_timeout=300) as ws:
-            msg = BackMsg()
-            msg.rerun_script.query_string = query
-            await ws.send(msg.SerializeToString())
-            while True:
-                fwd = ForwardMsg()
-                fwd.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=600))
-                kind = fwd.WhichOneof("type")
-                if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                    element = fwd.delta.new_element.WhichOneof("type")
-                    if element == "exception":
-                        out["error"] = "exception: " + fwd.delta.new_element.exception.message[:150]
-                    elif element == "plotly_chart":
-                        out["charts"] += 1
-                        if out["first"] is None:
-                            out["first"] = time.perf_counter() - start
-                if kind == "script_finished":
-                    out["all"] = time.perf_counter() - start
-                    return out
-    except Exception as e:  # counted and reported
-        out["error"] = f"{type(e).__name__}: {e}"[:200]
-    return out
 
 
 def summary(name: str, results: list[dict], expected: int | None, wall: float) -> None:

@@ -114,12 +114,13 @@ async def session(browser, url: str, upload: bool = False) -> dict:
     return out
 
 
-async def ws_session(port: int, query: str) -> tuple[float | None, str | None]:
-    """One app session over the websocket: (seconds to the first chart, error or None)."""
-    start, first = time.time(), None
+async def open_link(port: int, query: str) -> dict:
+    """One app session over the websocket: seconds to the first chart and to the end of the script run (every figure
+    sent), how many charts, and the error (an exception shown, or a failed connection) or None."""
+    start, out = time.perf_counter(), {"first": None, "all": None, "charts": 0, "error": None}
     try:
         async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
-                                      subprotocols=["streamlit"], open_timeout=120) as ws:
+                                      subprotocols=["streamlit"], open_timeout=300) as ws:
             msg = BackMsg()
             msg.rerun_script.query_string = query
             await ws.send(msg.SerializeToString())
@@ -129,14 +130,24 @@ async def ws_session(port: int, query: str) -> tuple[float | None, str | None]:
                 kind = fwd.WhichOneof("type")
                 if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                     element = fwd.delta.new_element.WhichOneof("type")
-                    if element == "exception":
-                        return first, "exception: " + fwd.delta.new_element.exception.message[:150]
-                    if element == "plotly_chart" and first is None:
-                        first = time.time() - start
+                    if element == "exception" and out["error"] is None:
+                        out["error"] = "exception: " + fwd.delta.new_element.exception.message[:150]
+                    elif element == "plotly_chart":
+                        out["charts"] += 1
+                        if out["first"] is None:
+                            out["first"] = time.perf_counter() - start
                 if kind == "script_finished":
-                    return first, None if first is not None else "no chart"
+                    out["all"] = time.perf_counter() - start
+                    return out
     except Exception as e:  # counted and reported
-        return first, f"{type(e).__name__}: {e}"[:200]
+        out["error"] = f"{type(e).__name__}: {e}"[:200]
+    return out
+
+
+async def ws_session(port: int, query: str) -> tuple[float | None, str | None]:
+    """One app session over the websocket: (seconds to the first chart, error or None)."""
+    out = await open_link(port, query)
+    return out["first"], out["error"] or (None if out["first"] is not None else "no chart")
 
 
 async def ws_student(port: int, base: str, views=S.VIEWS) -> dict:

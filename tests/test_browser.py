@@ -98,6 +98,10 @@ def test_train_and_visit_every_view(server, page):
         assert f"view={view}" in page.url or view == "unroll"
 
 
+COUNT_RUNS = """() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
+    new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
+      .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""  # script runs from now on
+
 STEP_MARKERS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
     const sh = (gd.layout.shapes || []).find(sh => (sh.name || '').startsWith('step-'));
     return sh ? (sh.name === 'step-x' ? sh.x0 + 0.5 : sh.y0) : null; })"""
@@ -110,9 +114,7 @@ def test_the_step_moves_every_chart_without_a_script_run(server, page, lang):
     page.goto(server + f"/?lang={lang}&view=bptt&epochs=30")
     _settle(page)
     before = page.evaluate(STEP_MARKERS)
-    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
-        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
-          .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
+    page.evaluate(COUNT_RUNS)
     slider = page.get_by_role("slider", name=t("ctl.step", lang))
     slider.focus()
     for _ in range(3):
@@ -143,9 +145,7 @@ def test_the_training_snapshot_moves_every_chart_without_a_script_run(server, pa
     page.goto(server + f"/?lang={lang}&view=timeline&epochs=30")
     _settle(page)
     before = page.evaluate(SNAPSHOT_PARTS)
-    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
-        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
-          .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
+    page.evaluate(COUNT_RUNS)
     control = page.get_by_role("slider", name=t("ctl.snapshot", lang))
     last = int(control.get_attribute("max"))
     control.focus()
@@ -173,9 +173,7 @@ def test_the_rho_slider_moves_the_charts_and_the_sentence_without_a_script_run(s
     before = page.evaluate(SNAPSHOT_PARTS)
     note = page.locator(".rnnviz-control .note")
     sentence = note.inner_text()
-    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
-        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
-          .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }""")
+    page.evaluate(COUNT_RUNS)
     control = page.get_by_role("slider", name=t("ctl.rho_view", lang))
     control.focus()
     page.keyboard.press("End")  # rho = 3 (or the trained rho beyond it): explosion possible

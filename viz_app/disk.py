@@ -66,21 +66,24 @@ def get(key) -> tuple[object, int] | None:
 
 
 def put(key, value) -> None:
-    """Store ``value`` under ``key`` (atomically: a reader sees the old file, the new one or none)."""
+    """Store ``value`` under ``key`` (atomically: a reader sees the old file, the new one or none). A full or
+    read-only disk only means the entry is not kept: the app works without it."""
     root = directory()
     if root is None:
         return
+    tmp = None
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             pickle.dump((repr(key), value), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, _path(root, key))
-    except OSError:  # a full or read-only disk: the app works without it
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def prune() -> int:

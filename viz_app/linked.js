@@ -1,8 +1,8 @@
 // A control of a view that answers in the browser (viz_app/linked.py mounts it): the time step, the training
-// snapshot. Moving it, pressing an arrow key on it, or clicking a point of a linked chart moves its index in every
-// linked chart of the page at once, through Plotly's own API (window.Plotly, which Streamlit's chart element
-// defines): no server round trip. The control has a field name F ("step", "snapshot"); every chart of the page
-// declares what index i of F moves, in its figure JSON (nothing: it stays as it is):
+// snapshot, the eigenvalue page's rho. Moving it, pressing an arrow key on it, or clicking a point of a linked chart
+// moves its index in every linked chart of the page at once, through Plotly's own API (window.Plotly, which
+// Streamlit's chart element defines): no server round trip. The control has a field name F ("step", "snapshot",
+// "rho"); every chart of the page declares what index i of F moves, in its figure JSON (nothing: it stays as is):
 //   - a layout shape named "F-x" (a band from i-0.5 to i+0.5) or "F-y" (a line at y = i);
 //   - layout.meta.F_ranges[i]: the x-axis range that shows i (the unrolled network's window); annotations and
 //     shapes named "col-N" are drawn only while column N is inside it;

@@ -26,6 +26,11 @@ def finite_or_nan(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def plain(values) -> list:
+    """Plain floats for a figure's JSON (meta carried to the browser), None for what is not finite (a gap)."""
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float).ravel()]
+
+
 def first_nonfinite(a: np.ndarray) -> int | None:
     bad = ~np.isfinite(np.asarray(a, dtype=float))
     return int(np.argmax(bad)) if bad.any() else None
@@ -81,14 +86,18 @@ def _set(d: dict, dotted: str, value) -> dict:
     return {**d, head: _set(d.get(head) or {}, rest, value) if rest else value}
 
 
+def _at(changes: list | None, index: int) -> dict:
+    """The dotted-key changes a figure declares at ``index`` (none when it declares none)."""
+    return (changes[index] or {}) if changes else {}
+
+
 def place(spec: dict, index: int, field: str = "step") -> dict:
     """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/linked.js does in the
     browser, done on the server so a figure is built once for every index. Shapes named "<field>-x" (a band) and
     "<field>-y" (a line) move; layout.meta.<field>_ranges sets the x range and shows the annotations and shapes named
     "col-N" inside it; layout.meta.<field>_titles sets the title, <field>_layout any dotted layout keys; a trace's
     meta.<field>_xy moves its marker, meta.<field>_points replaces its points, meta.<field>_y its y values,
-    meta.<field>_style any dotted trace keys. The stored dict is not changed (changed
-    parts are copies)."""
+    meta.<field>_style any dotted trace keys. The stored dict is not changed (changed parts are copies)."""
     layout = dict(spec["layout"])
     meta = layout.get("meta") or {}
     ranges = meta.get(f"{field}_ranges")
@@ -98,7 +107,7 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
     titles = meta.get(f"{field}_titles")
     if titles:
         layout["title"] = {**layout.get("title", {}), "text": titles[index]}
-    for key, value in ((meta.get(f"{field}_layout") or [{}] * (index + 1))[index] or {}).items():
+    for key, value in _at(meta.get(f"{field}_layout"), index).items():
         layout = _set(layout, key, value)
 
     def placed(item: dict) -> dict:
@@ -125,7 +134,7 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
             trace = {**trace, "x": list(xs), "y": list(ys)}
         elif tmeta.get(f"{field}_y") is not None:
             trace = {**trace, "y": list(tmeta[f"{field}_y"][index])}
-        for key, value in ((tmeta.get(f"{field}_style") or [{}] * (index + 1))[index] or {}).items():
+        for key, value in _at(tmeta.get(f"{field}_style"), index).items():
             trace = _set(trace, key, value)
         data.append(trace)
     return {**spec, "data": data, "layout": layout}

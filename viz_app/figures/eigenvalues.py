@@ -8,7 +8,7 @@ from engine import analysis
 
 from .. import theme
 from ..i18n import t
-from .common import positive
+from .common import plain, positive
 
 
 def _circle(radius: float, name: str, colour: str, dash: str) -> go.Scatter:
@@ -18,9 +18,10 @@ def _circle(radius: float, name: str, colour: str, dash: str) -> go.Scatter:
 
 
 def _xy(values: np.ndarray) -> list[list[float]]:
+    """The finite eigenvalues as [[re...], [im...]] for the figure's JSON."""
     v = np.asarray(values)
     v = v[np.isfinite(v)]
-    return [[float(x) for x in v.real], [float(y) for y in v.imag]]
+    return [plain(v.real), plain(v.imag)]
 
 
 def eigenvalue_plane(eigenvalues: np.ndarray, *, gamma: float, lang: str, rescaled: list | None = None,
@@ -65,10 +66,6 @@ def reference_lines(blk, reg) -> dict:
     return {"rho": blk.spectral_radius if reg.cell == "rnn" else None, "bound_rate": reg.bound_rate}
 
 
-def _curve(values) -> list:
-    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
-
-
 def decay_curve(norms, *, rho, bound_rate, lang: str, scale: str = "log", index: int = 0) -> go.Figure:
     """Measured ||dh_T/dh_k|| against the lag T-k, with rho^(T-k) (the linear prediction, ``rho`` given) and
     Pascanu's bound (gamma sigma_max)^(T-k) (only where it is a bound: a vanilla RNN, ``bound_rate`` given).
@@ -84,14 +81,14 @@ def decay_curve(norms, *, rho, bound_rate, lang: str, scale: str = "log", index:
     measured = [np.asarray(n, dtype=float)[order] for n in norms]
     log = scale == "log"
     fig = go.Figure()
-    ys = [_curve(positive(m) if log else m) for m in measured]
+    ys = [plain(positive(m) if log else m) for m in measured]
     fig.add_trace(go.Scatter(x=lags, y=ys[index], mode="lines+markers", name=t("leg.measured", lang),
                              line={"color": theme.BLUE, "width": 3}, meta={"rho_y": ys} if grid else None))
     for rates, name, line in ((rho, "leg.rho_line", {"color": theme.GREEN, "dash": "dash"}),
                               (bound_rate, "leg.pascanu", {"color": theme.ORANGE, "dash": "dot"})):
         if all(r is None for r in rates):
             continue
-        ys = [_curve(positive(analysis.geometric(r, lags))) if r is not None else [] for r in rates]
+        ys = [plain(positive(analysis.geometric(r, lags))) if r is not None else [] for r in rates]
         style = [{"visible": r is not None} for r in rates]
         fig.add_trace(go.Scatter(x=lags, y=ys[index], mode="lines", name=t(name, lang), line=line,
                                  visible=style[index]["visible"],

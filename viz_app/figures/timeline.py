@@ -8,12 +8,7 @@ import plotly.graph_objects as go
 
 from .. import theme
 from ..i18n import t
-from .common import positive
-
-
-def _points(values: np.ndarray) -> list:
-    """Plain floats for the figure JSON (NaN for what is not finite: a gap)."""
-    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
+from .common import plain, positive
 
 
 def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figure:
@@ -29,7 +24,7 @@ def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figur
     fig.add_trace(go.Scatter(x=allx, y=ally, mode="markers", showlegend=False, hoverinfo="skip",
                              marker={"color": colour, "colorscale": theme.SEQUENTIAL, "size": 5, "opacity": 0.3,
                                      "cmin": 0, "cmax": max(n - 1, 1)}))
-    points = [[_points(e.real), _points(e.imag)] for e in eigs]
+    points = [[plain(e.real), plain(e.imag)] for e in eigs]
     fig.add_trace(go.Scatter(x=points[index][0], y=points[index][1], mode="markers", name=t("leg.snapshot", lang),
                              marker={"color": theme.VERMILLION, "size": 10}, meta={"snapshot_points": points}))
     r = max(1.1, float(np.nanmax(np.abs(np.concatenate(eigs)))) * 1.1)
@@ -76,8 +71,8 @@ def gradients_at_snapshots(norms: np.ndarray, updates: list[int], *, index: int,
     shows the gradient grow or shrink instead of the axis rescaling."""
     steps = norms.shape[-1]
     x = np.arange(steps)
-    total = [_points(positive(n[0])) for n in norms]
-    direct = [_points(positive(n[1])) for n in norms]
+    total = [plain(positive(n[0])) for n in norms]
+    direct = [plain(positive(n[1])) for n in norms]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=total[index], customdata=x, name=t("leg.total", lang), mode="lines+markers",
                              line={"color": theme.BLUE, "width": 3}, meta={"snapshot_y": total}))
