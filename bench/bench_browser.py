@@ -1,13 +1,14 @@
 """What the user feels, in a real browser (Debian chromium + Playwright, 1280x720): a key press on a control until a
 chart's drawing has changed (its SVG, checked every animation frame), and how many script runs the presses caused.
 
-- the time step (the browser's own control: viz_app/linked.js) on the unrolled, states and BPTT views, and the
-  training snapshot on the timeline view (the same control);
+- the time step (the browser's own control: viz_app/linked.js) on the unrolled, states and BPTT views, the unrolled
+  view's step-through (forward, then BPTT) and the training snapshot on the timeline view (the same control);
 - the eigenvalue view's rho slider (the same control over a precomputed grid), and beside it the floor of any
   server round trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
 - a view switch (a click on the view bar, the run cached): click until the script has finished and a chart changed.
 
-Goals (speed issue): browser-side controls p50 < 50 ms; rho slider p50 <= 1.3x the floor; view switch p50 < 500 ms.
+Goals (speed issue): time step, step-through and snapshot p50 < 50 ms; rho slider p50 <= 1.3x the floor; view
+switch p50 < 500 ms.
 
 Not part of CI: `.venv/bin/python bench/bench_browser.py [presses]`."""
 from __future__ import annotations
@@ -70,9 +71,12 @@ def settle(pg, timeout=240):
         time.sleep(0.2)
 
 
-def measure(pg, url, slider, presses, gap):
+def measure(pg, url, slider, presses, gap, prepare=None):
     pg.goto(url)
     settle(pg)
+    if prepare:
+        prepare(pg)
+        settle(pg)
     pg.evaluate(WATCH)
     slider(pg).focus()
     for i in range(presses):
@@ -112,19 +116,30 @@ def main():
     snapshot = lambda pg: pg.get_by_role("slider", name=t("ctl.snapshot", "en"))  # noqa: E731
     rho = lambda pg: pg.get_by_role("slider", name=t("ctl.rho_view", "en"))  # noqa: E731
     floor = lambda pg: pg.locator("input[type=range]").first  # noqa: E731
+    phase = lambda pg: pg.get_by_role("slider", name=t("ctl.phase_at", "en"))  # noqa: E731
+
+
+    def through(pg):  # the step-through on, at phase 12 (the presses below go both ways from there)
+        pg.get_by_text(t("ctl.phase", "en"), exact=True).click()
+        settle(pg)
+        phase(pg).focus()
+        for _ in range(12):
+            pg.keyboard.press("ArrowRight")
+        time.sleep(1.5)
     rows = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             pg = browser.new_page(viewport={"width": 1280, "height": 720})
-            for label, url, slider, gap in (
+            for label, url, slider, gap, *prepare in (
                     ("time step, unrolled view", f"{base}&view=unroll", step, 0.3),
+                    ("step-through, unrolled view", f"{base}&view=unroll", phase, 0.3, through),
                     ("time step, states view", f"{base}&view=states", step, 0.3),
                     ("time step, BPTT view", f"{base}&view=bptt", step, 0.3),
                     ("training snapshot, timeline view", f"{base}&view=timeline", snapshot, 0.3),
                     ("rho slider, eigen view", f"{base}&view=eigen", rho, 0.3),
                     ("floor: one-slider app (server)", f"http://127.0.0.1:{floor_port}/", floor, 1.5)):
-                lat, runs = measure(pg, url, slider, presses, gap)
+                lat, runs = measure(pg, url, slider, presses, gap, *prepare)
                 rows.append((label, lat, runs))
             switches = view_switches(pg, base, max(1, presses // 7))
             rows.append(("view switch (run cached)", switches, None))

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from viz_app import state as S
+from viz_app.i18n import t
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
 QUICK = {"epochs": "30"}  # keep each case's training short
@@ -75,21 +76,46 @@ def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
     steps = json.loads(control.proto.json)["count"]
     assert at.session_state["w_step"]["index"] == steps - 1  # the last step by default
     specs = [json.loads(s) for s in _specs(at)]
-    marked = [[sh.get("name") for sh in f["layout"].get("shapes", ())] for f in specs]
+    marked = [[item.get("name") for part in ("shapes", "images") for item in f["layout"].get(part, ())]
+              for f in specs]
     assert ["step-x" in m or "step-y" in m for m in marked] == [True, True, False, True]  # derivatives: no step
     assert specs[0]["layout"]["meta"]["step_click"] and specs[3]["layout"]["meta"]["step_click"]
     at.session_state["w_step"] = {"index": 5}  # what the browser reports once the step rests
     at.run()
-    assert '"x0":4.5' in _specs(at)[0].replace(" ", "")  # the server's figure agrees
+    band = [im for im in json.loads(_specs(at)[0])["layout"]["images"] if im["name"] == "step-x"]
+    assert band[0]["x"] == 4.5  # the server's figure agrees
     at.segmented_control(key="w_view").set_value("unroll").run()
     assert json.loads(_controls(at)[0].proto.json)["index"] == 5  # and it follows the user to another view
     assert at.query_params["step"] in (["5"], "5")
     net = json.loads(_specs(at)[0])
     assert len(net["layout"]["meta"]["step_ranges"]) == steps  # the network pans to any step in the browser
-    band = [sh for sh in net["layout"]["shapes"] if sh.get("name") == "step-x"]
-    assert band[0]["x0"] == 4.5 and net["layout"]["xaxis"]["range"] == net["layout"]["meta"]["step_ranges"][5]
-    shown = {int(a["name"][4:]) for a in net["layout"]["annotations"] if a.get("visible", True)}
-    assert shown == set(range(1, 9))  # the 8 columns around step 5
+    band = [im for im in net["layout"]["images"] if im.get("name") == "step-x"]
+    assert band[0]["x"] == 4.5 and net["layout"]["xaxis"]["range"] == net["layout"]["meta"]["step_ranges"][5]
+    inputs = next(tr for tr in net["data"] if tr.get("name") == "x")
+    shown = {x for x, y in zip(inputs["x"], inputs["y"]) if y is not None}
+    assert shown == set(range(2, 10))  # 8 columns, step 5 at least 2 from either edge
+
+
+def test_the_step_through_moves_in_the_browser_and_reaches_the_server(default_app):
+    """The unrolled view's step-through is a browser-side control over 2T phases (forward t = 0..T-1, then BPTT back
+    from T-1 to 0); the phase it reports when it rests reaches the figure the server draws and the URL's step."""
+    at = default_app
+    at.segmented_control(key="w_view").set_value("unroll").run()
+    at.toggle(key="w_through").set_value(True).run()
+    assert not at.exception and _controls(at) == []  # the phase control replaces the step's
+    (control,) = _controls(at, "phase")
+    data = json.loads(control.proto.json)
+    steps = data["count"] // 2
+    assert data["play_ms"] > 0 and data["url"] == [str(i) for i in range(steps)] + [str(i) for i in range(steps)][::-1]
+    lang = at.session_state["app_state"].lang
+    assert data["values"][1] == t("ctl.phase_fwd", lang, t=1) and data["values"][-1] == t("ctl.phase_bwd", lang, t=0)
+    at.session_state["w_phase"] = {"index": steps + 3}  # BPTT, 4 steps back from the end
+    at.run()
+    net = json.loads(_specs(at)[0])
+    assert net["layout"]["title"]["text"] == t("fig.unrolled_bptt", lang, t=steps - 4)
+    assert at.query_params["step"] in ([str(steps - 4)], str(steps - 4))
+    at.toggle(key="w_through").set_value(False).run()
+    assert json.loads(_controls(at)[0].proto.json)["index"] == steps - 4  # the step control takes over there
 
 
 def test_the_training_snapshot_moves_in_the_browser_and_reaches_the_server(default_app):

@@ -103,8 +103,9 @@ COUNT_RUNS = """() => { window.__runs = 0; const app = document.querySelector('[
       .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""  # script runs from now on
 
 STEP_MARKERS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
-    const sh = (gd.layout.shapes || []).find(sh => (sh.name || '').startsWith('step-'));
-    return sh ? (sh.name === 'step-x' ? sh.x0 + 0.5 : sh.y0) : null; })"""
+    const im = (gd.layout.images || []).find(im => im.name === 'step-x');
+    const sh = (gd.layout.shapes || []).find(sh => sh.name === 'step-y');
+    return im ? im.x + 0.5 : sh ? sh.y0 : null; })"""
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -129,6 +130,76 @@ def test_the_step_moves_every_chart_without_a_script_run(server, page, lang):
     _settle(page)
     assert f"step={int(before[0]) - 3}" in page.url
     assert page.evaluate(STEP_MARKERS) == moved  # the server's redraw agrees with the browser
+
+
+THROUGH = """() => { const gd = document.querySelector('.js-plotly-plot');
+    const named = (n) => gd.data.find(tr => tr.name === n);
+    const grad = named('dL/dh');
+    const [band, veil, gradVeil] = gd.layout.images;  // veils: left edge (forward), right edge (BPTT)
+    return {title: gd.layout.title.text, veil: veil.x, band: band.x + 0.5,
+            hidden: grad.x.filter((x, k) => grad.y[k] !== null && x < gradVeil.x).map(Math.round),
+            inputs: named('x').x.filter((x, k) => named('x').y[k] !== null)}; }"""
+CONTROL = """() => { const host = Array.from(document.querySelectorAll('*')).find(e => e.shadowRoot
+    && e.shadowRoot.querySelector('.rnnviz-control'));
+    const root = host.shadowRoot; const input = root.querySelector('input');
+    return {value: Number(input.value), shown: root.querySelector('output').textContent,
+            focused: root.activeElement === input}; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_step_through_runs_in_the_browser_and_keys_go_on_after_each_rest(server, page, lang):
+    """The unrolled view's step-through: forward phases computed left to right (the rest behind a veil), then
+    BPTT's ||dL/dh_t|| revealed right to left; every phase in the browser (no script run while moving or playing).
+    After a rest the server redraws the control: the keyboard focus stays on it and the index does not jump back,
+    also when keys come while that rerun is under way."""
+    page.goto(server + f"/?lang={lang}&view=unroll&epochs=30&step=3")
+    _settle(page)
+    page.get_by_text(t("ctl.phase", lang), exact=True).click()
+    _settle(page)
+    page.evaluate(COUNT_RUNS)
+    control = page.get_by_role("slider", name=t("ctl.phase_at", lang))
+    phases = int(control.get_attribute("max")) + 1
+    steps = phases // 2
+    control.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    time.sleep(0.2)
+    now = page.evaluate(THROUGH)
+    assert page.evaluate("window.__runs") == 0
+    assert now["title"] == t("fig.unrolled_fwd", lang, t=3) and now["veil"] == 3.36
+    assert now["hidden"] == now["inputs"]  # no gradient yet
+    time.sleep(1.5)  # rests: one script run, the control is drawn again
+    _settle(page)
+    assert "step=3" in page.url and page.evaluate(CONTROL) == {"value": 3, "shown": t("ctl.phase_fwd", lang, t=3),
+                                                              "focused": True}
+    page.keyboard.press("ArrowRight")  # the focus is still on the control
+    time.sleep(0.5)  # the control reports 4 (settle 0.45 s): the server's rerun is under way when the next keys come
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    time.sleep(2.0)
+    _settle(page)
+    assert page.evaluate(CONTROL)["value"] == 6 and "step=6" in page.url
+    assert page.evaluate(THROUGH)["title"] == t("fig.unrolled_fwd", lang, t=6)
+    _assert_clean(page, f"33_through_forward_{lang}")
+    page.keyboard.press("End")  # the last phase: BPTT back at step 0
+    time.sleep(0.3)
+    now = page.evaluate(THROUGH)
+    assert now["title"] == t("fig.unrolled_bptt", lang, t=0) and now["band"] == 0 and now["veil"] > steps - 1
+    assert now["hidden"] == [] and now["inputs"] == list(range(min(8, steps)))  # the window's columns, all reached
+    _assert_clean(page, f"34_through_bptt_{lang}")
+    page.keyboard.press("Home")
+    time.sleep(1.5)
+    _settle(page)
+    page.evaluate(COUNT_RUNS)
+    page.get_by_role("button", name=t("ctl.play", lang)).click()
+    time.sleep(2.5)  # about 3 phases at 0.7 s each
+    played = page.evaluate(CONTROL)["value"]
+    assert page.evaluate("window.__runs") == 0 and 2 <= played <= 5
+    assert page.evaluate(THROUGH)["title"] == t("fig.unrolled_fwd", lang, t=played)
+    page.get_by_role("button", name=t("ctl.pause", lang)).click()
+    time.sleep(1.5)
+    _settle(page)
+    assert f"step={page.evaluate(CONTROL)['value']}" in page.url
 
 
 SNAPSHOT_PARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => [

@@ -33,21 +33,64 @@ def exploded():
 def test_unrolled_hello(hello, lang):
     run, tr = hello
     fig = unrolled.unrolled_network(tr, lang=lang, vocab=run.eval_data.vocab, step=2)
-    (strips,) = fig.data  # one heatmap: a strip of H units per step (h, e, l, l), empty cells between them
+    strips = fig.data[0]  # one heatmap: a strip of H units per step (h, e, l, l), empty cells between them
     cells = [v for v in strips.z[0] if v is not None]
     assert np.array_equal(cells, tr.hidden[-1, :, 0, :].ravel().tolist())
     assert len(strips.x) == len(strips.z[0]) + 1  # cells given by their edges
-    texts = [a.text for a in fig.layout.annotations]
-    assert [x for x in texts if x.startswith("<b>")] == ["<b>h</b>", "<b>e</b>", "<b>l</b>", "<b>l</b>"]
+    by_name = {d.name: d for d in fig.data}
+    assert list(by_name["x"].text) == ["<b>h</b>", "<b>e</b>", "<b>l</b>", "<b>l</b>"]
     # the trained model predicts e after h, l after e, l after l, o after the second l
-    preds = [x.split(" ")[0] for x in texts if " 1.00" in x or "<br>" in x]
-    assert [p[0] for p in preds] == ["e", "l", "l", "o"]
+    assert [p[0] for p in by_name["y"].text] == ["e", "l", "l", "o"]
+    probs = torch.softmax(torch.as_tensor(tr.outputs[:, 0]), -1)
+    assert [float(p.split("<br>")[0][2:]) for p in by_name["y"].text] == [round(float(v), 2) for v in probs.max(-1)[0]]
     assert fig.layout.title.text == t("fig.unrolled", lang)
-    bptt_fig = unrolled.unrolled_network(tr, lang=lang, vocab=run.eval_data.vocab, phase=5)
-    assert bptt_fig.layout.title.text == t("fig.unrolled_bptt", lang, t=2)
-    assert sum("‖∂L/∂h‖" in (a.text or "") for a in bptt_fig.layout.annotations) == 2
-    anim = unrolled.animated(tr, lang=lang, vocab=run.eval_data.vocab)
-    assert len(anim.frames) == 8
+    assert "dL/dh" not in by_name
+    assert fig.layout.images[0].x == 1.5  # the step's band
+
+
+def test_unrolled_window_pages(lstm_trace):
+    """A window of 4 of the 9 steps: it turns by pages of 2 columns, the step at least one column from its edges
+    (except at the sequence's ends); only the window's points are kept."""
+    want = [0, 0, 1, 1, 3, 3, 5, 5, 5]
+    for step, first in enumerate(want):
+        fig = unrolled.unrolled_network(lstm_trace, lang="en", step=step, window=4)
+        for trace in fig.data[1:]:
+            kept = [x for x, y in zip(trace.x, trace.y) if x is not None and y is not None]
+            assert first - 0.64 < min(kept) and max(kept) < first + 3.5, trace.name  # the window's columns
+        assert [x for x, y in zip(fig.data[3].x, fig.data[3].y) if y is not None] == list(range(first, first + 4))
+        assert list(fig.layout.xaxis.range) == [first - unrolled.PAD, first + 3 + unrolled.PAD]
+        assert fig.layout.images[0].x == step - 0.5
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_unrolled_step_through(hello, lang):
+    """The step-through's 2T phases: forward up to column p (the rest behind the veil), then BPTT back to column
+    2T-1-p with ||dL/dh_t|| written on the columns it has reached."""
+    run, tr = hello
+    steps, vocab = tr.steps, run.eval_data.vocab
+    norms = np.linalg.norm(tr.grad_hidden[-1, :, 0, :].astype(float), axis=-1)
+    for phase in range(2 * steps):
+        fig = unrolled.unrolled_network(tr, lang=lang, vocab=vocab, through=True, phase=phase, window=8)
+        by_name = {d.name: d for d in fig.data}
+        band, veil, grad_veil, arrow_veil = fig.layout.images
+        grads = by_name["dL/dh"]
+        written = [(x, text) for x, y, text in zip(grads.x, grads.y, grads.text) if y is not None]
+        assert [round(x) for x, _ in written] == list(range(steps))  # in the window; hidden by the veils below
+        # the veils' edges (xanchor right: they cover everything left of x)
+        hidden = [round(x) for x, _ in written if x < grad_veil.x]
+        if phase < steps:
+            assert fig.layout.title.text == t("fig.unrolled_fwd", lang, t=phase)
+            assert band.x == phase - 0.5 and veil.x == phase + 0.36 and hidden == list(range(steps))
+            assert arrow_veil.x > steps
+        else:
+            column = 2 * steps - 1 - phase
+            assert fig.layout.title.text == t("fig.unrolled_bptt", lang, t=column)
+            assert band.x == column - 0.5 and veil.x > steps - 0.5
+            assert hidden == list(range(column))  # BPTT has reached the columns column..T-1
+            assert [float(text) for _, text in written] == [float(f"{v:.2g}") for v in norms]
+            arrows = [x for d in fig.data if d.name.startswith("dL/dh arrows") for x in d.x if x is not None]
+            assert {round(x + 0.48) for x in arrows} == set(range(1, steps))  # from every column but the first
+            assert all((x < arrow_veil.x) == (x < column - 0.6) for x in arrows)
 
 
 def test_state_figures(hello, lstm_trace):
@@ -219,23 +262,24 @@ def test_the_figure_cache_does_not_keep_a_trace_alive():
     assert ref() is None
 
 
-@pytest.mark.parametrize("case", ["unrolled", "unrolled-window", "jacobian", "pca"])
+@pytest.mark.parametrize("case", ["unrolled", "unrolled-window", "step-through", "jacobian", "pca"])
 def test_a_figure_built_once_and_placed_at_a_step_equals_one_built_at_that_step(hello, lstm_trace, case):
     """figure(..., step=s) builds a figure once (at step 0) and moves its declared step markers to s (the server's
     copy of what linked.js does in the browser); the result must be the figure built at s, for every s."""
     from viz_app.figures.common import figure, place
     run, tr = hello
     vocab = run.eval_data.vocab
+    field = "phase" if case == "step-through" else "step"
     builder, data, options = {
-        "unrolled": (unrolled.unrolled_network, tr, {"lang": "en", "vocab": vocab, "start": 1, "width": 3}),
-        "unrolled-window": (unrolled.unrolled_network, tr,
-                            {"lang": "ko", "vocab": vocab, "start": 0, "width": tr.steps, "window": 2}),
+        "unrolled": (unrolled.unrolled_network, tr, {"lang": "en", "vocab": vocab, "window": 3}),
+        "unrolled-window": (unrolled.unrolled_network, tr, {"lang": "ko", "vocab": vocab, "window": 2}),
+        "step-through": (unrolled.unrolled_network, tr, {"lang": "en", "vocab": vocab, "window": 2, "through": True}),
         "jacobian": (gradients.jacobian_map, lstm_trace, {"lang": "en", "cell_state": True}),
         "pca": (activity.pca_trajectory, lstm_trace, {"lang": "en"}),
     }[case]
-    at_zero = builder(data, step=0, **options).to_dict()
-    for s in range(data.hidden.shape[1]):
-        want = builder(data, step=s, **options).to_plotly_json()
-        assert place(at_zero, s) == want, s
-        assert figure(builder, data, step=s, **options).to_plotly_json() == want, s
-    assert builder(data, step=0, **options).to_dict() == at_zero  # the stored dict was not changed
+    at_zero = builder(data, **{field: 0}, **options).to_dict()
+    for s in range(data.hidden.shape[1] * (2 if field == "phase" else 1)):
+        want = builder(data, **{field: s}, **options).to_plotly_json()
+        assert place(at_zero, s, field) == want, s
+        assert figure(builder, data, step=s, field=field, **options).to_plotly_json() == want, s
+    assert builder(data, **{field: 0}, **options).to_dict() == at_zero  # the stored dict was not changed

@@ -3,16 +3,20 @@
 // moves its index in every linked chart of the page at once, through Plotly's own API (window.Plotly, which
 // Streamlit's chart element defines): no server round trip. The control has a field name F ("step", "snapshot",
 // "rho"); every chart of the page declares what index i of F moves, in its figure JSON (nothing: it stays as is):
-//   - a layout shape named "F-x" (a band from i-0.5 to i+0.5) or "F-y" (a line at y = i);
-//   - layout.meta.F_ranges[i]: the x-axis range that shows i (the unrolled network's window); annotations and
-//     shapes named "col-N" are drawn only while column N is inside it;
+//   - a layout shape named "F-x" (a band from i-0.5 to i+0.5) or "F-y" (a line at y = i), or a layout image named
+//     "F-x" (a band whose left edge goes to i-0.5: an image moves without Plotly recalculating the figure);
+//   - layout.meta.F_ranges[i]: the x-axis range that shows i (the unrolled network's window);
 //   - layout.meta.F_titles[i]: the title text;
 //   - layout.meta.F_layout[i]: any layout changes at i, as Plotly.relayout's dotted keys ({"yaxis.range": [..]});
 //   - a trace with meta.F_xy[i] = [x, y]: a marker that moves to that point (null: hidden);
 //   - a trace with meta.F_points[i] = [[x...], [y...]]: its points become those (the eigenvalues at a snapshot);
 //   - a trace with meta.F_y[i] = [y...]: its y values become those (a curve as it was at a snapshot);
+//   - a trace with meta.F_cols[i] = [first, last]: only its points of columns first..last are drawn (meta.cols: each
+//     point's column, meta.y_all: each point's y; the unrolled network keeps the window's columns, or what BPTT has
+//     reached);
 //   - a trace with meta.F_style[i] = {"visible": false, "marker.opacity": 0.35}: its attributes at i (dotted keys);
 //   - layout.meta.F_click: a click on one of its points selects the index in its customdata (or its x).
+// With data.play_ms it has a play / pause button that moves the index on by itself (the step-through's sweep).
 // The control can also carry notes (data.notes[i] = [kind, text]: "success" / "info" / "warning"): a box under it
 // whose sentence is the one true at i, computed on the server for every i.
 // Once the index rests, it goes to the server as the component's state (one rerun, nothing redrawn), so the
@@ -26,8 +30,15 @@ export default function (component) {
     <button type="button" class="prev">◀</button>
     <label><span class="name"></span><input type="range" min="0" step="1"></label>
     <button type="button" class="next">▶</button>
+    <button type="button" class="play" hidden></button>
     <output aria-live="polite"></output>
     <div class="note" role="status" hidden></div>`;
+  // The server draws the control again after each rest (with the index it has just heard) and when the page changes:
+  // the new one takes over from the one it replaces (same field) its keyboard focus, and any move made since the
+  // report, so a held arrow key or a clicker goes on without a jump back.
+  const prev = parentElement.__rnnviz;
+  const focused = !!(prev && prev.input === (parentElement.getRootNode().activeElement || doc.activeElement));
+  if (prev) prev.stop();
   // keep the component's own <style> (Streamlit puts it in the same root): replace only our element
   parentElement.querySelectorAll(".rnnviz-control").forEach((el) => el.remove());
   parentElement.appendChild(root);
@@ -39,8 +50,10 @@ export default function (component) {
   root.querySelector(".prev").setAttribute("aria-label", data.prev);
   root.querySelector(".next").setAttribute("aria-label", data.next);
   root.querySelector(".name").textContent = data.label;
-  let at = data.index;  // the index of F shown
-  let timer = null;
+  // the index of F shown: the server's, or the one the user has moved to since reporting what the server now has
+  const moved = prev && prev.field === F && prev.sent === data.index && prev.at !== data.index;
+  let at = moved ? prev.at : data.index;
+  let timer = null, sent = moved ? prev.sent : data.index;
 
   const charts = () => Array.from(doc.querySelectorAll(".js-plotly-plot")).filter((gd) => gd.layout && gd.data);
 
@@ -49,6 +62,9 @@ export default function (component) {
     if (!P) return;
     const meta = gd.layout.meta || {};
     const layout = {};
+    (gd.layout.images || []).forEach((im, i) => {  // a band drawn as an image: moved without a recalculation
+      if (im.name === `${F}-x`) layout[`images[${i}].x`] = s - 0.5;
+    });
     (gd.layout.shapes || []).forEach((sh, i) => {
       if (sh.name === `${F}-x`) {
         layout[`shapes[${i}].x0`] = s - 0.5;
@@ -59,57 +75,90 @@ export default function (component) {
       }
     });
     const ranges = meta[`${F}_ranges`];
-    if (ranges && ranges[s]) {
-      layout["xaxis.range"] = ranges[s];
-      const [lo, hi] = ranges[s];
-      for (const part of ["annotations", "shapes"]) {  // items named col-N: drawn while column N is in range
-        (gd.layout[part] || []).forEach((item, i) => {
-          const m = /^col-(\d+)$/.exec(item.name || "");
-          if (m) {
-            const inside = Number(m[1]) > lo && Number(m[1]) < hi;
-            if (inside !== (item.visible !== false)) layout[`${part}[${i}].visible`] = inside;
-          }
-        });
-      }
-    }
+    if (ranges && ranges[s]) layout["xaxis.range"] = ranges[s];
     const titles = meta[`${F}_titles`];
     if (titles && titles[s] !== undefined) layout["title.text"] = titles[s];
     const more = meta[`${F}_layout`];
     if (more && more[s]) Object.assign(layout, more[s]);
     const idx = [], xs = [], ys = [], styles = [];
+    let styled = false;
     gd.data.forEach((tr, i) => {
       const m = tr.meta || {};
       const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`], style = m[`${F}_style`];
-      if (!pt && !pts && !curve && !style) return;
-      styles.push(style ? style[s] || {} : {});
+      const keep = m[`${F}_cols`];
+      let x = tr.x, y = null;
       if (pt) {
         const p = pt[s];
-        idx.push(i);
-        xs.push(p ? [p[0]] : []);
-        ys.push(p ? [p[1]] : []);
+        x = p ? [p[0]] : [];
+        y = p ? [p[1]] : [];
       } else if (pts) {
-        const p = pts[s] || [[], []];
-        idx.push(i);
-        xs.push(p[0]);
-        ys.push(p[1]);
+        [x, y] = pts[s] || [[], []];
       } else if (curve) {
-        idx.push(i);
-        xs.push(tr.x);
-        ys.push(curve[s] || []);
-      } else {
-        idx.push(i);
-        xs.push(tr.x);
-        ys.push(tr.y);
+        y = curve[s] || [];
+      } else if (keep) {
+        const [first, last] = keep[s] || [1, 0];
+        if (kept.get(tr) !== `${first},${last}`) {  // the same columns: nothing to redraw
+          y = m.y_all.map((v, k) => (m.cols[k] >= first && m.cols[k] <= last ? v : null));
+        }
       }
+      const st = {};  // the declared attributes that differ from what is drawn
+      for (const [key, value] of Object.entries((style && style[s]) || {})) {
+        if (JSON.stringify(lookup(tr, key)) !== JSON.stringify(value)) st[key] = value;
+      }
+      if (y === null && !Object.keys(st).length) return;
+      styled = styled || Object.keys(st).length > 0;
+      idx.push(i);
+      xs.push(x);
+      ys.push(y === null ? tr.y : y);
+      styles.push(st);
     });
-    const update = { x: xs, y: ys };
-    const keys = new Set(styles.flatMap((st) => Object.keys(st)));
-    for (const key of keys) {  // a trace that does not declare a key keeps its value
-      update[key] = styles.map((st, j) => (key in st ? st[key]
-        : key.split(".").reduce((o, k) => (o == null ? undefined : o[k]), gd.data[idx[j]])));
+    for (const key of Object.keys(layout)) {  // what already has its value is not redrawn (an unchanged x range)
+      if (JSON.stringify(lookup(gd.layout, key)) === JSON.stringify(layout[key])) delete layout[key];
     }
-    if (idx.length) P.update(gd, update, layout, idx);
-    else if (Object.keys(layout).length) P.relayout(gd, layout);
+    // Points that move, with nothing else recalculated (a band image, a title, an axis range), go through
+    // Plotly.animate without a redraw: only those traces are drawn again (a few ms instead of the whole figure's
+    // tens of ms); images and the title are relaid out (no recalculation either).
+    const axes = Object.keys(layout).filter((key) => /^[xy]axis\.range$/.test(key));
+    const light = Object.keys(layout).every((key) => axes.includes(key) || /^images\[\d+\]\.|^title\.text$/
+      .test(key));
+    const scatter = idx.every((i) => (gd.data[i].type || "scatter") === "scatter");
+    if (idx.length && !styled && light && scatter) {
+      const frame = { data: idx.map((i, j) => ({ x: xs[j], y: ys[j] })), traces: idx, layout: {} };
+      for (const key of axes) {
+        frame.layout[key] = layout[key];
+        delete layout[key];
+      }
+      P.animate(gd, frame, { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" })
+        .catch(() => {});
+      if (Object.keys(layout).length) P.relayout(gd, layout);
+    } else if (idx.length) {
+      const update = { x: xs, y: ys };
+      const keys = new Set(styles.flatMap((st) => Object.keys(st)));
+      for (const key of keys) {  // a trace that does not change a key keeps its value
+        update[key] = styles.map((st, j) => (key in st ? st[key] : lookup(gd.data[idx[j]], key)));
+      }
+      P.update(gd, update, layout, idx);
+    } else if (Object.keys(layout).length) {
+      P.relayout(gd, layout);  // e.g. only a band moved: no recalculation
+    }
+    remember(gd, s);
+  }
+
+  function lookup(obj, dotted) {  // the value at a Plotly dotted key ("xaxis.range", "images[0].x")
+    return dotted.split(".").reduce((o, k) => {
+      if (o == null) return undefined;
+      const m = /^(\w+)\[(\d+)\]$/.exec(k);
+      return m ? (o[m[1]] || [])[Number(m[2])] : o[k];
+    }, obj);
+  }
+
+  // The columns each trace with meta.F_cols shows now (a step inside the same window changes none of them).
+  const kept = new WeakMap();
+  function remember(gd, s) {
+    for (const tr of gd.data) {
+      const keep = tr.meta && tr.meta[`${F}_cols`];
+      if (keep && keep[s]) kept.set(tr, `${keep[s][0]},${keep[s][1]}`);
+    }
   }
 
   const note = root.querySelector(".note");
@@ -161,8 +210,41 @@ export default function (component) {
     if (shown === null || shown === undefined) url.searchParams.delete(param);
     else url.searchParams.set(param, shown);
     doc.defaultView.history.replaceState(null, "", url);
+    report();
+  }
+
+  function report() {  // the server hears the index once it rests (not at every tick of play)
     clearTimeout(timer);
-    timer = setTimeout(() => setStateValue("index", at), data.settle_ms);
+    if (!playing) {
+      timer = setTimeout(() => {
+        sent = at;
+        setStateValue("index", at);
+      }, data.settle_ms);
+    }
+  }
+
+  // Play (data.play_ms): one index further every play_ms, from the start again when at the end; stops at the end.
+  const play = root.querySelector(".play");
+  let playing = null;
+  function stop() {
+    const was = playing;
+    clearInterval(playing);
+    playing = null;
+    play.textContent = `▷ ${data.play}`;
+    if (was) report();
+  }
+  if (data.play_ms) {
+    play.hidden = false;
+    stop();
+    play.addEventListener("click", () => {
+      if (playing) return stop();
+      if (at >= data.count - 1) select(0);
+      play.textContent = `❚❚ ${data.pause}`;
+      playing = setInterval(() => {
+        select(at + 1);
+        if (at >= data.count - 1) stop();
+      }, data.play_ms);
+    });
   }
 
   function onClick(ev) {
@@ -184,16 +266,43 @@ export default function (component) {
     }
   }
 
+  // A chart the server draws (again) shows the server's index: moved to ours when they differ (a new layout object
+  // is a fresh drawing: Plotly.react replaces it, Plotly.update / relayout change it in place).
+  const fresh = new WeakSet();
+  function follow() {
+    bind();
+    for (const gd of charts()) {
+      if (fresh.has(gd.layout)) continue;
+      fresh.add(gd.layout);
+      remember(gd, data.index);  // the server drew it at its index
+      if (at !== data.index) {
+        drawn.delete(gd);
+        apply(gd, at);
+        drawn.set(gd, at);
+      }
+    }
+  }
+
   input.value = String(at);
   show(at);
   input.addEventListener("input", () => select(Number(input.value)));
   root.querySelector(".prev").addEventListener("click", () => select(at - 1));
   root.querySelector(".next").addEventListener("click", () => select(at + 1));
-  bind();
-  const poll = setInterval(bind, 400);
-  return () => {
-    clearInterval(poll);
-    clearTimeout(timer);
-    clearTimeout(pending);
+  if (focused) input.focus();
+  follow();
+  if (at !== sent) report();
+  const poll = setInterval(follow, 150);
+  const self = {
+    field: F, input,
+    get at() { return at; },
+    get sent() { return sent; },
+    stop() {
+      clearInterval(poll);
+      clearInterval(playing);
+      clearTimeout(timer);
+      clearTimeout(pending);
+    },
   };
+  parentElement.__rnnviz = self;
+  return () => self.stop();
 }

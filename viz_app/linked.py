@@ -3,10 +3,12 @@ chart through Plotly's own API (viz_app/linked.js), with no server round trip; t
 rests.
 
 A chart takes part by what its figure JSON declares (listed in linked.js: for the field F, a shape named "F-x" or
-"F-y", layout.meta.F_ranges / F_titles / F_click, a trace's meta.F_xy / F_points / F_y). The control is a Streamlit
+"F-y", layout.meta.F_ranges / F_titles / F_layout / F_click, a trace's meta.F_xy / F_points / F_y / F_cols /
+F_style). The control is a Streamlit
 custom component (components v2: inline JavaScript in the page)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import streamlit as st
@@ -41,14 +43,15 @@ def _component():
 
 def index_control(field: str, count: int, index: int, *, label: str, lang: str,
                   values: list[str] | None = None, notes: list[tuple[str, str]] | None = None,
-                  param: str | None = None, url: list[str | None] | None = None) -> int:
+                  param: str | None = None, url: list[str | None] | None = None, play_ms: int = 0) -> int:
     """A control of ``field`` ("step", "snapshot", "rho") over 0..count-1 (count > 1) that moves what the page's
     charts declare for it inside the browser; a click on a point of a chart whose layout.meta has ``<field>_click``
     selects that point's index. ``index``: the one the page's state has; ``values``: what to show for each index
     (default "t = i"); ``notes``: (kind, sentence) true at each index, shown in a box under the control (kind
     "success", "info" or "warning"); ``param`` / ``url``: the address bar's parameter and its value at each index
-    (None: left out), when they are not the field and the index. Its key is ``w_<field>`` on every view, so the
-    choice follows the user from view to view. Returns the index the server knows (the one on screen once it has
+    (None: left out), when they are not the field and the index; ``play_ms`` > 0: a play / pause button that moves
+    one index on every play_ms (the server hears the index when it stops). Its key is ``w_<field>`` on every view, so
+    the choice follows the user from view to view. Returns the index the server knows (the one on screen once it has
     rested)."""
     key = f"w_{field}"
     data = {"field": field, "count": count, "index": index, "label": label, "prev": t("ctl.prev", lang),
@@ -59,13 +62,26 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
         data["notes"] = notes
     if param is not None:
         data["param"], data["url"] = param, url
-    result = _component()(key=key, data=data, default={"index": index}, on_index_change=lambda: None)
-    chosen = getattr(result, "index", None)  # what the browser last reported: adopted when it is news
-    if chosen != st.session_state.get(f"_{key}_seen"):
-        st.session_state[f"_{key}_seen"] = chosen
-        if isinstance(chosen, int | float) and 0 <= int(chosen) < count:
-            index = int(chosen)
+    if play_ms:
+        data.update(play_ms=play_ms, play=t("ctl.play", lang), pause=t("ctl.pause", lang))
+    # What the browser last reported is adopted before the control is drawn, so the control is sent the index it
+    # already shows (linked.js then keeps the keyboard focus and any move made since).
+    seen_key, reported = f"_{key}_seen", _reported(st.session_state.get(key))
+    if reported != st.session_state.get(seen_key):
+        st.session_state[seen_key] = reported
+        if reported is not None and 0 <= reported < count:
+            index = reported
+    data["index"] = index
+    _component()(key=key, data=data, default={"index": index}, on_index_change=lambda: None)
     return index
+
+
+def _reported(value) -> int | None:
+    """The index in the component's state (an object with .index or a dict), if it is a whole number."""
+    index = value.get("index") if isinstance(value, dict) else getattr(value, "index", None)
+    if isinstance(index, bool) or not isinstance(index, int | float) or not math.isfinite(index) or index % 1:
+        return None
+    return int(index)
 
 
 def step_control(lang: str, steps: int, step: int) -> int:

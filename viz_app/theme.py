@@ -38,6 +38,21 @@ def style(fig: go.Figure, *, height: int = 420, title: str | None = None, lectur
     return fig
 
 
+def solid(colour: str) -> str:
+    """A 1x1 PNG of one colour ("#RRGGBB") as a data URI: a layout image stretched over a region (a highlight band,
+    a veil), which the browser moves far more cheaply than a shape (editType arraydraw: no recalculation)."""
+    import base64
+    import struct
+    import zlib
+    rgb = bytes.fromhex(colour.lstrip("#"))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00" + rgb)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
     """A log axis labelled in powers of ten."""
     getattr(fig, f"update_{axis}axes")(type="log", exponentformat="power", **kw)
@@ -60,6 +75,9 @@ def slide(fig: go.Figure, *, background: str = "light", caption: str | None = No
     out.update_xaxes(gridcolor=grid, linecolor=ink, tickcolor=ink, title_font_size=28)
     out.update_yaxes(gridcolor=grid, linecolor=ink, tickcolor=ink, title_font_size=28)
     out.update_annotations(font_color=ink)
+    for image in out.layout.images:  # a veil hides what is not yet computed: the slide's own background
+        if (image.name or "").endswith("-veil"):
+            image.source = solid(paper if paper.startswith("#") else "#FFFFFF")
     if out.layout.scene:
         axis = {"gridcolor": grid, "color": ink, "backgroundcolor": paper}
         out.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis)

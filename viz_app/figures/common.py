@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import weakref
+from urllib.parse import quote
 
 import numpy as np
 import plotly.graph_objects as go
@@ -52,16 +53,24 @@ def mark_nonfinite(fig: go.Figure, at: int | None, lang: str) -> None:
         vline(fig, at, colour=theme.NONFINITE, width=2, text=t("leg.nonfinite", lang))
 
 
-def step_shape(step: int) -> dict:
-    """The highlight of the selected time step on a time axis (named: the browser's step control moves it)."""
-    return {"type": "rect", "name": "step-x", "x0": step - 0.5, "x1": step + 0.5, "y0": 0, "y1": 1, "xref": "x",
-            "yref": "paper", "fillcolor": theme.YELLOW, "opacity": 0.25, "line": {"width": 0}, "layer": "below"}
+_FRAME = "data:image/svg+xml;charset=utf-8," + quote(
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10' preserveAspectRatio='none'><rect width='10' "
+    "height='10' fill='none' stroke='#000' stroke-width='4' vector-effect='non-scaling-stroke'/></svg>")
+
+
+def step_band(step: int, *, over: bool = False) -> dict:
+    """The highlight of the selected time step on a time axis, from step - 0.5 to step + 0.5 across the plot: a
+    layout image named "step-x" (the browser's step control moves an image without Plotly recalculating the
+    figure). ``over``: a frame drawn over a heatmap, where a band beneath the cells would be hidden."""
+    return {"source": _FRAME if over else theme.solid(theme.YELLOW), "name": "step-x", "x": step - 0.5, "y": 1,
+            "sizex": 1, "sizey": 1, "xref": "x", "yref": "paper", "xanchor": "left", "yanchor": "top",
+            "sizing": "stretch", "opacity": 1.0 if over else 0.25, "layer": "above" if over else "below"}
 
 
 def mark_step(fig: go.Figure, step: int | None) -> None:
-    """Highlight the selected time step."""
+    """Highlight the selected time step (a frame when the figure is a heatmap)."""
     if step is not None and step >= 0:
-        fig.add_shape(**step_shape(step))
+        fig.add_layout_image(**step_band(step, over=any(tr.type == "heatmap" for tr in fig.data)))
 
 
 def char_labels(trace, vocab: str | None) -> list[str] | None:
@@ -81,8 +90,14 @@ def _freeze(value):
 
 
 def _set(d: dict, dotted: str, value) -> dict:
-    """A copy of ``d`` with the value at a Plotly dotted key ("yaxis.range", "marker.opacity") set."""
+    """A copy of ``d`` with the value at a Plotly dotted key ("yaxis.range", "marker.opacity", "shapes[1].x0") set."""
     head, _, rest = dotted.partition(".")
+    name, bracket, item = head.partition("[")
+    if bracket:  # an item of a list: "shapes[1]"
+        items = list(d.get(name) or ())
+        i = int(item.rstrip("]"))
+        items[i] = _set(items[i], rest, value) if rest else value
+        return {**d, name: items}
     return {**d, head: _set(d.get(head) or {}, rest, value) if rest else value}
 
 
@@ -94,14 +109,15 @@ def _at(changes: list | None, index: int) -> dict:
 def place(spec: dict, index: int, field: str = "step") -> dict:
     """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/linked.js does in the
     browser, done on the server so a figure is built once for every index. Shapes named "<field>-x" (a band) and
-    "<field>-y" (a line) move; layout.meta.<field>_ranges sets the x range and shows the annotations and shapes named
-    "col-N" inside it; layout.meta.<field>_titles sets the title, <field>_layout any dotted layout keys; a trace's
-    meta.<field>_xy moves its marker, meta.<field>_points replaces its points, meta.<field>_y its y values,
-    meta.<field>_style any dotted trace keys. The stored dict is not changed (changed parts are copies)."""
+    "<field>-y" (a line) move, and layout images named "<field>-x" (a band: x is its left edge);
+    layout.meta.<field>_ranges sets the x range, <field>_titles the title, <field>_layout any dotted layout keys; a
+    trace's meta.<field>_xy moves its marker, meta.<field>_points replaces its points, meta.<field>_y its y values,
+    meta.<field>_cols keeps the points of the columns [first, last] (meta.cols: each point's column; meta.y_all:
+    every point's y), meta.<field>_style sets any dotted trace keys. The stored dict is not changed (changed parts
+    are copies)."""
     layout = dict(spec["layout"])
     meta = layout.get("meta") or {}
     ranges = meta.get(f"{field}_ranges")
-    lo, hi = ranges[index] if ranges else (None, None)
     if ranges:
         layout["xaxis"] = {**layout.get("xaxis", {}), "range": list(ranges[index])}
     titles = meta.get(f"{field}_titles")
@@ -112,15 +128,15 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
 
     def placed(item: dict) -> dict:
         name = item.get("name") or ""
+        if name == f"{field}-x" and "source" in item:  # a layout image: a band from its left edge
+            return {**item, "x": index - 0.5}
         if name == f"{field}-x":
             return {**item, "x0": index - 0.5, "x1": index + 0.5}
         if name == f"{field}-y":
             return {**item, "y0": index, "y1": index}
-        if ranges and name.startswith("col-"):
-            return {**item, "visible": lo < int(name[4:]) < hi}
         return item
 
-    for part in ("shapes", "annotations"):
+    for part in ("shapes", "annotations", "images"):
         if layout.get(part):
             layout[part] = [placed(item) for item in layout[part]]
     data = []
@@ -134,21 +150,26 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
             trace = {**trace, "x": list(xs), "y": list(ys)}
         elif tmeta.get(f"{field}_y") is not None:
             trace = {**trace, "y": list(tmeta[f"{field}_y"][index])}
+        elif tmeta.get(f"{field}_cols") is not None:
+            first, last = tmeta[f"{field}_cols"][index]
+            trace = {**trace, "y": [y if first <= c <= last else None for y, c in zip(tmeta["y_all"], tmeta["cols"])]}
         for key, value in _at(tmeta.get(f"{field}_style"), index).items():
             trace = _set(trace, key, value)
         data.append(trace)
     return {**spec, "data": data, "layout": layout}
 
 
-def figure(builder, data, *, step: int | None = None, highlight: int | None = None, **options) -> go.Figure:
+def figure(builder, data, *, step: int | None = None, field: str = "step", highlight: int | None = None, **options
+           ) -> go.Figure:
     """``builder(data, **options)``, built once per (data object, options) and then reused: a view-only rerun
-    costs a dict copy instead of a rebuild. ``step``: for a builder that draws its own step markers, built once at
-    step 0 and placed at ``step`` (``place``); ``highlight`` adds the time-step band to one that draws none.
+    costs a dict copy instead of a rebuild. ``step``: for a builder that draws its own markers of ``field`` (its
+    keyword), built once at index 0 and placed at ``step`` (``place``); ``highlight`` adds the time-step band to one
+    that draws none.
 
     The cache holds a weak reference to ``data``: a Trace the trace cache let go is freed, not kept alive by the
     figures built from it, and its figures leave the cache when it goes (memory follows the trace cache's bound)."""
     if step is not None:
-        options["step"] = 0
+        options[field] = 0
     key = (builder.__module__, builder.__qualname__, id(data), _freeze(options))
     hit = _FIGURES.get(key)
     if hit is None or hit[0]() is not data:  # the id of a freed object may be reused: compare identity
@@ -156,9 +177,10 @@ def figure(builder, data, *, step: int | None = None, highlight: int | None = No
             _FIGURES.discard(key, lambda entry: entry[0] is ref)
         hit = (weakref.ref(data, forget), builder(data, **options).to_dict())
         _FIGURES.put(key, hit)
-    spec = hit[1] if step is None else place(hit[1], step)
+    spec = hit[1] if step is None else place(hit[1], step, field)
     if highlight is not None and highlight >= 0:
         layout = spec["layout"]
-        spec = {**spec, "layout": {**layout, "shapes": [*layout.get("shapes", ()), step_shape(highlight)]}}
+        band = step_band(highlight, over=any(tr.get("type") == "heatmap" for tr in spec.get("data", ())))
+        spec = {**spec, "layout": {**layout, "images": [*layout.get("images", ()), band]}}
     # the stored dict was produced by a validated Figure: skip plotly's (slow) validation the second time
     return go.Figure(spec, _validate=False)

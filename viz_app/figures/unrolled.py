@@ -1,5 +1,9 @@
-"""The network unrolled over a window of steps: x_t -> h_t -> y_t with the shared W_xh, W_hh, W_hy on the arrows,
-each h_t as a heat strip, the predicted next character at each step, and a forward-then-BPTT step-through."""
+"""The network unrolled over time: x_t -> h_t -> y_t with the shared W_xh, W_hh, W_hy on the arrows, each h_t as a
+heat strip, the predicted next character at each step, and a forward-then-BPTT step-through.
+
+Every column of the sequence is in the figure, drawn with a handful of traces (text, arrows, boxes: no annotation per
+column), and a window of them is shown at a time: the browser's control (viz_app/linked.js) pans the x range and
+keeps only the window's points (meta.<field>_cols), so moving the step redraws a few dozen points."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +11,11 @@ import plotly.graph_objects as go
 
 from .. import safe, theme
 from ..i18n import t
-from .common import char_labels
+from .common import char_labels, step_band
 
-FADED = 0.15
 PAD = 0.64  # x range beyond the first and last column shown: the incoming W_hh arrow (from t-0.63), no neighbour strip
+VEIL = 0.82  # opacity of the veil over the steps the forward pass has not reached
+GRAD_ROW, ARROW_ROW = 1.33, 0.7  # the step-through's BPTT: ||dL/dh_t|| above each strip, red arrows below
 
 
 def _prediction_text(trace, s: int, vocab: str | None) -> str:
@@ -38,114 +43,163 @@ def _strips(h: np.ndarray, cols: list[int]) -> go.Heatmap:
             cell.append([s, -1])
     return go.Heatmap(z=[z, z], x=edges, y=[0.8, 1.0, 1.2], coloraxis="coloraxis", customdata=[cell, cell],
                       hovertemplate="h_%{customdata[0]}[%{customdata[1]}] = %{z:.3f}<extra></extra>",
-                      showscale=False, xgap=0, ygap=0, hoverongaps=False)
+                      showscale=False, xgap=0, ygap=0, hoverongaps=False, name="h")
 
 
 def window_start(step: int, steps: int, width: int) -> int:
-    """The first of ``width`` columns shown around ``step`` (centred, kept inside the sequence)."""
-    return min(max(0, step - width // 2), max(0, steps - width))
+    """The first of ``width`` columns shown while ``step`` is selected. The window moves by pages of width // 2
+    columns, keeping the step at least (width - page) // 2 columns from either edge inside the sequence: three key
+    presses in four move only the highlight (cheap in the browser), the fourth turns the page."""
+    page = max(1, width // 2)
+    margin = (width - page) // 2
+    return min(max(0, page * (step // page) - margin), max(0, steps - width))
 
 
-def unrolled_network(trace, *, lang: str, vocab: str | None = None, start: int = 0, width: int = 8,
-                     step: int | None = None, phase: int | None = None, layer: int = -1,
-                     window: int | None = None) -> go.Figure:
-    """Columns start .. start+width-1. ``phase`` in [0, 2n): forward pass up to column phase, then BPTT back to column
-    2n-1-phase (n columns). ``window``: show that many columns around ``step`` at a time; the layout's
-    meta.step_ranges give the x range for every step, so the browser's step control pans without a redraw."""
+def phase_column(phase: int, steps: int) -> int:
+    """The step-through's phase in [0, 2T): the forward pass reaches column phase, then BPTT goes back to column
+    2T-1-phase."""
+    return phase if phase < steps else 2 * steps - 1 - phase
+
+
+class _Layer:
+    """The points of one trace, each belonging to a column (the browser keeps a column's points while it is shown)."""
+
+    def __init__(self):
+        self.x, self.y, self.cols, self.text, self.custom = [], [], [], [], []
+
+    def point(self, col: int, x: float, y: float, text: str = "") -> None:
+        self.x.append(x)
+        self.y.append(y)
+        self.cols.append(col)
+        self.text.append(text)
+        self.custom.append(col)
+
+    def path(self, col: int, xs, ys) -> None:
+        """A polyline, ended by a gap."""
+        for x, y in [*zip(xs, ys), (None, None)]:
+            self.point(col, x, y)
+
+
+def _columns_trace(layer: _Layer, keep: dict, **kw) -> go.Scatter:
+    """A trace of column points; ``keep``: meta.<field>_cols, the [first, last] columns kept at each index."""
+    return go.Scatter(x=layer.x, y=layer.y, meta={"cols": layer.cols, "y_all": layer.y, **keep},
+                      customdata=layer.custom, showlegend=False, cliponaxis=True, **kw)
+
+
+def _text(layer: _Layer, keep: dict, *, size: int, name: str, colour: str = theme.BLACK,
+          position: str = "middle center", hover: bool = False) -> go.Scatter:
+    return _columns_trace(layer, keep, mode="text", text=layer.text, textposition=position, name=name,
+                          textfont={"size": size, "color": colour},
+                          hovertemplate="t = %{customdata}<extra></extra>" if hover else None,
+                          hoverinfo=None if hover else "skip")
+
+
+def _arrows(layer: _Layer, keep: dict, *, colour: str, width: float, name: str) -> go.Scatter:
+    """Line segments (start, end, gap) with an arrowhead at each end point."""
+    sizes = [0 if (k % 3) == 0 else 10 + 2 * width for k in range(len(layer.x))]
+    return _columns_trace(layer, keep, mode="lines+markers", name=name, hoverinfo="skip",
+                          line={"color": colour, "width": width},
+                          marker={"symbol": "arrow", "angleref": "previous", "size": sizes, "color": colour})
+
+
+def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | None = None, window: int = 8,
+                     layer: int = -1, through: bool = False, phase: int | None = None) -> go.Figure:
+    """Every step of sequence 0, ``window`` columns shown around ``step``. The layout's meta.step_ranges and each
+    trace's meta.step_cols give the x range and the columns kept at every step (the browser's step control pans with
+    them; figures.common.place is the server's copy).
+
+    ``through``: the step-through instead, over the field "phase" (``phase`` in [0, 2T)): the forward pass computes
+    h_t left to right (the steps not yet reached behind a veil), then BPTT sends ‖∂L/∂h_t‖ back right to left (red
+    arrows, thicker for a larger gradient); the window follows the phase's column."""
     steps = trace.hidden.shape[1]
-    cols = list(range(max(0, start), min(steps, start + width)))
-    n = len(cols)
+    cols = list(range(steps))
     chars = char_labels(trace, vocab)
     h = trace.hidden[layer, :, 0, :]
     bound = float(np.nanmax(np.abs(h[np.isfinite(h)]))) if np.isfinite(h).any() else 1.0
     grad = np.sqrt((trace.grad_hidden[layer, :, 0, :].astype(float) ** 2).sum(-1))  # ||dL/dh_t|| of sequence 0
-    fwd_upto = n - 1 if phase is None else min(phase, n - 1)
-    back_from = None if phase is None or phase < n else 2 * n - 1 - phase  # columns >= back_from show gradients
-    fig = go.Figure()
-    annotations, shapes = [], []
-    units = h.shape[1]
-    if phase is None:  # one heatmap for every column: panning redraws one image, not one per column
-        fig.add_trace(_strips(h, cols))
-    for j, s in enumerate(cols):
-        first_annotation, first_shape = len(annotations), len(shapes)
-        alpha = 1.0 if j <= fwd_upto else FADED
-        if phase is not None:
-            xs = np.linspace(s - 0.35, s + 0.35, units)
-            fig.add_trace(go.Heatmap(z=[h[s], h[s]], x=xs, y=[0.9, 1.1], coloraxis="coloraxis", opacity=alpha,
-                                     customdata=[[s] * units] * 2,
-                                     hovertemplate=f"h_{s}" + "[%{pointNumber[1]}] = %{z:.3f}<extra></extra>",
-                                     showscale=False, ygap=0, xgap=0))
-        shapes.append({"type": "rect", "x0": s - 0.3, "x1": s + 0.3, "y0": -0.15, "y1": 0.15,
-                       "line": {"color": theme.GREY}, "opacity": alpha})
-        shapes.append({"type": "rect", "x0": s - 0.3, "x1": s + 0.3, "y0": 1.85, "y1": 2.35,
-                       "line": {"color": theme.GREY}, "opacity": alpha})
-        x_label = chars[s] if chars else f"x<sub>{s}</sub>"
-        annotations.append({"x": s, "y": 0, "text": f"<b>{x_label}</b>", "showarrow": False, "opacity": alpha,
-                            "font": {"size": 18}})
-        annotations.append({"x": s, "y": -0.32, "text": f"t={s}", "showarrow": False, "opacity": alpha,
-                            "font": {"color": theme.GREY}})
-        annotations.append({"x": s, "y": 2.1, "text": _prediction_text(trace, s, vocab), "showarrow": False,
-                            "opacity": alpha, "font": {"size": 12}})
-        arrow = {"showarrow": True, "arrowhead": 3, "arrowwidth": 1.5, "arrowcolor": theme.BLACK, "opacity": alpha,
-                 "axref": "x", "ayref": "y", "text": ""}
-        label = {"showarrow": False, "opacity": alpha, "font": {"size": 12, "color": theme.BLUE}, "xanchor": "left"}
-        annotations.append({**arrow, "x": s, "y": 0.78, "ax": s, "ay": 0.17})
-        annotations.append({**label, "x": s + 0.04, "y": 0.48, "text": "W<sub>xh</sub>"})
-        annotations.append({**arrow, "x": s, "y": 1.83, "ax": s, "ay": 1.22})
-        annotations.append({**label, "x": s + 0.04, "y": 1.52, "text": "W<sub>hy</sub>"})
-        if j > 0:
-            annotations.append({**arrow, "x": s - 0.37, "y": 1.0, "ax": s - 0.63, "ay": 1.0})
-            annotations.append({**label, "x": s - 0.5, "y": 1.12, "text": "W<sub>hh</sub>", "xanchor": "center"})
-        if back_from is not None and j >= back_from:
-            annotations.append({"x": s, "y": 1.3, "text": f"‖∂L/∂h‖={grad[s]:.2g}", "showarrow": False,
-                                "font": {"color": theme.VERMILLION, "size": 12}})
-            if j > 0 and j > back_from - 1:
-                annotations.append({"x": s - 0.63, "y": 0.86, "ax": s - 0.37, "ay": 0.86, "axref": "x", "ayref": "y",
-                                    "showarrow": True, "arrowhead": 3, "arrowcolor": theme.VERMILLION,
-                                    "arrowwidth": 1 + 3 * min(1.0, grad[s] / (np.nanmax(grad[cols]) or 1.0)),
-                                    "text": ""})
-        for item in annotations[first_annotation:] + shapes[first_shape:]:
-            item["name"] = f"col-{s}"  # the browser's step control shows the columns of the step's window
-    if step is not None:  # the selected step's band (outside the columns drawn it is simply not seen)
-        shapes.append({"type": "rect", "name": "step-x", "x0": step - 0.5, "x1": step + 0.5, "y0": -0.45, "y1": 2.45,
-                       "fillcolor": theme.YELLOW, "opacity": 0.18, "line": {"width": 0}, "layer": "below"})
-    if back_from is not None:
-        title = t("fig.unrolled_bptt", lang, t=cols[back_from])
-    elif phase is not None:
-        title = t("fig.unrolled_fwd", lang, t=cols[fwd_upto])
-    else:
-        title = t("fig.unrolled", lang)
-    shown = cols
-    if window is not None and step is not None:
-        ranges = []
-        for s in range(steps):
-            first = window_start(s, steps, window)
-            ranges.append([first - PAD, min(steps, first + window) - 1 + PAD])
-        fig.update_layout(meta={"step_ranges": ranges})
-        first = window_start(step, steps, window)
-        shown = range(first, min(steps, first + window))
-        for item in annotations + shapes:  # drawing only the window's columns keeps panning cheap
-            if item.get("name", "").startswith("col-"):
-                item["visible"] = int(item["name"][4:]) in shown
+    big = float(np.nanmax(grad[np.isfinite(grad)])) if np.isfinite(grad).any() else 0.0
+
+    boxes, arrows, inputs, times, preds, w_side, w_hh = (_Layer() for _ in range(7))
+    grad_text, back = _Layer(), {w: _Layer() for w in (1, 2, 3, 4)}
+    for s in cols:
+        for y0, y1 in ((-0.15, 0.15), (1.85, 2.35)):
+            boxes.path(s, [s - 0.3, s + 0.3, s + 0.3, s - 0.3, s - 0.3], [y0, y0, y1, y1, y0])
+        inputs.point(s, s, 0, f"<b>{chars[s]}</b>" if chars else f"x<sub>{s}</sub>")
+        times.point(s, s, -0.32, f"t={s}")
+        preds.point(s, s, 2.1, _prediction_text(trace, s, vocab))
+        arrows.path(s, [s, s], [0.17, 0.74])
+        arrows.path(s, [s, s], [1.22, 1.79])
+        w_side.point(s, s + 0.04, 0.48, "W<sub>xh</sub>")
+        w_side.point(s, s + 0.04, 1.52, "W<sub>hy</sub>")
+        if s > 0:
+            arrows.path(s, [s - 0.63, s - 0.41], [1.0, 1.0])
+            w_hh.point(s, s - 0.5, 1.12, "W<sub>hh</sub>")
+        if through:
+            grad_text.point(s, s + 0.04, GRAD_ROW, f"{grad[s]:.2g}".replace("e-0", "e-").replace("e+0", "e+"))
+            if s > 0:
+                width = 1 + int(round(3 * min(1.0, grad[s] / big))) if big > 0 and np.isfinite(grad[s]) else 1
+                back[width].path(s, [s - 0.37, s - 0.59], [ARROW_ROW, ARROW_ROW])
+
+    field = "phase" if through else "step"
+    count = 2 * steps if through else steps
+    focus = [phase_column(i, steps) if through else i for i in range(count)]
+    shown = []  # (first, last) column shown at each index
+    for c in focus:
+        first = window_start(c, steps, window)
+        shown.append((first, min(steps, first + window) - 1))
+    keep = {f"{field}_cols": [list(pair) for pair in shown]}
+    fig = go.Figure([_strips(h, cols),
+                     _columns_trace(boxes, keep, mode="lines", line={"color": theme.GREY, "width": 1},
+                                    hoverinfo="skip", name="boxes"),
+                     _arrows(arrows, keep, colour=theme.BLACK, width=1.5, name="arrows"),
+                     _text(inputs, keep, size=18, name="x", hover=True),
+                     _text(times, keep, size=14, colour=theme.GREY, name="t"),
+                     _text(preds, keep, size=12, name="y"),
+                     _text(w_side, keep, size=12, colour=theme.BLUE, position="middle right", name="W"),
+                     _text(w_hh, keep, size=12, colour=theme.BLUE, name="W_hh")])
+    meta = {f"{field}_ranges": [[first - PAD, last + PAD] for first, last in shown]}
+    band = step_band(0)
+    images = [band]
+    if through:
+        # BPTT's rows (||dL/dh_t|| written above each strip, red arrows below) are kept only in the window: their
+        # columns not yet reached are hidden behind veils, like the forward pass's
+        fig.add_trace(_text(grad_text, keep, size=12, colour=theme.VERMILLION, position="middle right",
+                            name="dL/dh"))
+        for width, layer_ in back.items():
+            fig.add_trace(_arrows(layer_, keep, colour=theme.VERMILLION, width=width, name=f"dL/dh arrows {width}"))
+        veil = {"source": theme.solid("#FFFFFF"), "xref": "x", "yref": "y", "sizex": steps + 2, "sizing": "stretch",
+                "opacity": 1.0, "layer": "above"}
+        images = [{**band, "name": "phase-band"},
+                  # the forward pass's: over the columns after the phase's (faded, not hidden: the input is known)
+                  {**veil, "name": "phase-veil", "x": 0.36, "y": 2.5, "sizey": 3.0, "xanchor": "left",
+                   "yanchor": "top", "opacity": VEIL},
+                  # BPTT's: over the gradient rows of the columns before the phase's
+                  {**veil, "name": "phase-grad-veil", "x": steps + 1, "y": GRAD_ROW + 0.1, "sizey": 0.2,
+                   "xanchor": "right", "yanchor": "top"},
+                  {**veil, "name": "phase-arrow-veil", "x": steps + 1, "y": ARROW_ROW + 0.08, "sizey": 0.16,
+                   "xanchor": "right", "yanchor": "top"}]
+        meta["phase_click"] = True  # a click on a column goes to its forward phase
+        forward = [i < steps for i in range(count)]
+        meta["phase_titles"] = [t("fig.unrolled_fwd" if f else "fig.unrolled_bptt", lang, t=c)
+                                for f, c in zip(forward, focus)]
+        meta["phase_layout"] = [{"images[0].x": c - 0.5, "images[1].x": c + 0.36 if f else steps + 1,
+                                 "images[2].x": steps + 1 if f else c - 0.5,
+                                 "images[3].x": steps + 1 if f else c - 0.7} for f, c in zip(forward, focus)]
+    title = t("fig.unrolled", lang) if not through else t("fig.unrolled_fwd", lang, t=0)
     theme.style(fig, title=title, height=430)
-    fig.update_layout(shapes=shapes, annotations=annotations,
+    fig.update_layout(images=images, meta=meta,
                       coloraxis={"colorscale": theme.DIVERGING, "cmin": -bound, "cmax": bound,
                                  "colorbar": {"title": "h", "thickness": 12}})
-    fig.update_xaxes(range=[shown[0] - PAD, shown[-1] + PAD], showgrid=False, zeroline=False, showticklabels=False)
-    fig.update_yaxes(range=[-0.5, 2.5], showgrid=False, zeroline=False, tickmode="array", tickvals=[0, 1, 2.1],
-                     ticktext=["x<sub>t</sub>", "h<sub>t</sub>", "y<sub>t</sub>"])
-    return fig
+    fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False, fixedrange=True)
+    rows = {0: "x<sub>t</sub>", 1: "h<sub>t</sub>", 2.1: "y<sub>t</sub>"}
+    if through:
+        rows[GRAD_ROW] = "‖∂L/∂h<sub>t</sub>‖"
+    fig.update_yaxes(range=[-0.5, 2.5], showgrid=False, zeroline=False, tickmode="array", tickvals=list(rows),
+                     ticktext=list(rows.values()), fixedrange=True)
+    return _at(fig, field, 0 if phase is None and through else (phase if through else step))
 
 
-def animated(trace, **kw) -> go.Figure:
-    """The step-through as a Plotly animation: forward left to right, then BPTT right to left, with a Play button."""
-    n = len(range(max(0, kw.get("start", 0)), min(trace.hidden.shape[1], kw.get("start", 0) + kw.get("width", 8))))
-    figs = [unrolled_network(trace, **{**kw, "phase": p}) for p in range(2 * n)]
-    base = go.Figure(figs[0])
-    base.frames = [go.Frame(data=f.data, layout={"annotations": f.layout.annotations, "shapes": f.layout.shapes,
-                                                 "title": f.layout.title}, name=str(p)) for p, f in enumerate(figs)]
-    base.update_layout(updatemenus=[{"type": "buttons", "showactive": False, "x": 0, "y": -0.05, "xanchor": "left",
-                                     "buttons": [{"label": "▶", "method": "animate",
-                                                  "args": [None, {"frame": {"duration": 700, "redraw": True},
-                                                                  "fromcurrent": True}]}]}])
-    return base
+def _at(fig: go.Figure, field: str, index: int | None) -> go.Figure:
+    """The figure placed at ``index`` of ``field`` (the x range, the columns kept, the band, title and veil)."""
+    from .common import place
+    return go.Figure(place(fig.to_dict(), max(0, index or 0), field), _validate=False)

@@ -1,4 +1,4 @@
-"""View 1: the unrolled network with a forward / BPTT step-through."""
+"""View 1: the unrolled network, with a forward-then-BPTT step-through; both move in the browser."""
 from __future__ import annotations
 
 import streamlit as st
@@ -6,54 +6,49 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
+from .. import linked
 from ..figures import unrolled
 from ..i18n import t
-from ..state import AppState
+from ..state import AppState, hidden
 from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 WIDTH = 8  # steps shown, centred on the selected one
-
-
-def window(step: int, steps: int) -> tuple[int, int]:
-    """(first step shown, how many)."""
-    start = unrolled.window_start(step, steps, WIDTH)
-    return start, min(WIDTH, steps - start)
+PLAY_MS = 700  # the step-through's play: one phase every PLAY_MS
 
 
 def figures(state: AppState, src: Source, *, phase: int | None = None) -> list[Chart]:
-    """The network around the selected step (every step drawn, WIDTH shown: the step control pans it in the browser);
-    with ``phase`` (the step-through), the window's phase and the animation."""
+    """The network around the selected step (every step drawn, WIDTH shown: the step control pans it in the
+    browser); with ``phase`` in [0, 2T), the step-through at that phase (every phase in the figure)."""
     trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
-    step = resolve_step(state, trace.steps)
-    start, _ = window(step, trace.steps)
     if phase is None:
-        return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, start=0,
-                                            width=trace.steps, window=WIDTH, step=step), selectable=True)]
-    return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, start=start,
-                                        width=WIDTH, step=step, phase=phase), selectable=True),
-            Chart("animation", src.figure(unrolled.animated, trace, lang=lang, vocab=vocab, start=start,
-                                          width=WIDTH))]
+        return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, window=WIDTH,
+                                            step=resolve_step(state, trace.steps)), selectable=True)]
+    return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, window=WIDTH,
+                                        through=True, step=phase, field="phase"))]
+
+
+def phase_control(state: AppState, steps: int) -> int:
+    """The step-through's control over its 2T phases (forward t = 0..T-1, then BPTT t = T-1..0), with play; the
+    address bar names the phase's time step."""
+    lang, key = state.lang, "_unroll_phase"
+    columns = [unrolled.phase_column(i, steps) for i in range(2 * steps)]
+    values = [t("ctl.phase_fwd" if i < steps else "ctl.phase_bwd", lang, t=c) for i, c in enumerate(columns)]
+    phase = min(st.session_state.get(key, 0), 2 * steps - 1)
+    phase = st.session_state[key] = linked.index_control(
+        "phase", 2 * steps, phase, label=t("ctl.phase_at", lang), lang=lang, values=values, param="step",
+        url=[str(c) for c in columns], play_ms=PLAY_MS)
+    return phase
 
 
 def render(state: AppState, run: Run, trace: Trace) -> AppState:
     lang = state.lang
     explain("unroll", state)
     nonfinite_notice(trace, lang)
-    state, step = step_control(state, trace.steps)
-    _, n = window(step, trace.steps)
-    phase_key = "unroll_phase"
-    cols = st.columns([2, 1, 1, 3])  # the toggle label fits in Korean and English
     phase = None
-    if cols[0].toggle(t("ctl.phase", lang), key="w_through"):
-        phase = st.session_state.get(phase_key, 0)
-        if cols[1].button(t("ctl.prev", lang), disabled=phase <= 0):
-            phase -= 1
-        if cols[2].button(t("ctl.next", lang), disabled=phase >= 2 * n - 1):
-            phase += 1
-        phase = st.session_state[phase_key] = max(0, min(phase, 2 * n - 1))
-    charts = figures(state, AppSource(state, run, trace), phase=phase)
-    chart(charts[0], state)
-    if phase is not None:
-        with st.expander("▶ animation"):
-            chart(charts[1], state)
+    if not hidden(state, "step") and st.toggle(t("ctl.phase", lang), key="w_through"):
+        phase = phase_control(state, trace.steps)
+        state = state.with_(step=unrolled.phase_column(phase, trace.steps))
+    else:
+        state, _ = step_control(state, trace.steps)
+    chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state)
     return state
