@@ -84,6 +84,22 @@ def test_a_run_in_a_worker_is_bit_identical_to_one_in_process(pool):
     assert not progress or progress[-1][1] == 40  # the training's own counts reached the waiting page
 
 
+def test_the_live_loss_curve_is_the_training_s_own_loss(pool):
+    """What a waiting page draws while a run trains (Status.curve): updates in order, each with the loss the run's
+    history has at that update, the last one the end of training."""
+    cfg = experiment.RunConfig(epochs=900)
+    seen = []
+    run = pool.run(("live", cfg), experiment.run, cfg, worker.PROGRESS, heavy=False, mb=MB, seconds=120,
+                   on_wait=seen.append)
+    curve = pool.jobs[("live", cfg)].curve
+    assert len(curve) >= 3 and max(len(s.curve) for s in seen) >= 2  # several reports reached the waiting page
+    done = [d for d, _ in curve]
+    assert done == sorted(set(done)) and done[-1] == 900
+    assert [loss for _, loss in curve] == [float(run.history.loss[d - 1]) for d in done]
+    for status in seen:  # each status's curve is the start of the job's
+        assert list(status.curve) == curve[:len(status.curve)]
+
+
 @pytest.mark.parametrize("kind, error", [("vocab", VocabularyError), ("config", ConfigError),
                                          ("budget", budget.BudgetError), ("bug", ResourceError)])
 def test_errors_arrive_typed_with_their_fields(pool, kind, error):
@@ -202,3 +218,26 @@ def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_
     monkeypatch.setattr(runs, "_job_limits", real)
     at.run()
     assert not at.exception and not at.error and at.get("plotly_chart")
+
+
+def test_waiting_pages_draw_the_live_curve_once_per_group_of_reports(monkeypatch):
+    """Every session waiting for one training job draws the same figures of the loss so far (the curve cut to whole
+    groups of reports), each built once; the figure's points are the curve's."""
+    import streamlit as st
+    from viz_app import runs
+    drawn = []
+    monkeypatch.setattr(st.delta_generator.DeltaGenerator, "plotly_chart",
+                        lambda self, fig, **kw: drawn.append(fig), raising=True)
+    runs._live_figure.cache_clear()
+    curve = tuple((10 * (i + 1), 1.0 / (i + 1)) for i in range(23))
+    pages = [runs._Waiting("en", budget.Estimate(1.0, 0.0, 10.0)) for _ in range(3)]
+    for n in (3, 7, 12, 23):
+        for page in pages:
+            page.drawn = (page.drawn[0], 0.0)  # as if half a second had passed
+            page(worker.Status(0, (curve[n - 1][0], 500, curve[n - 1][1]), 1.0, curve[:n]))
+    assert [len(f.data[0].x) for f in drawn] == [5] * 3 + [10] * 3 + [20] * 3
+    assert list(drawn[-1].data[0].x) == [d for d, _ in curve[:20]]
+    assert list(drawn[-1].data[0].y) == [loss for _, loss in curve[:20]]
+    assert runs._live_figure.cache_info().misses == 3  # one build per group, shared by the three pages
+    for page in pages:
+        page.close()

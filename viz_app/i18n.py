@@ -261,6 +261,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "Unrolled RNN: x_t → h_t → y_t (every step shares W_xh, W_hh, W_hy)"),
     "fig.unrolled_bptt": ("BPTT: 시점 {t}까지 거꾸로 전달된 기울기 ‖∂L/∂h_t‖",
                           "BPTT: gradient ‖∂L/∂h_t‖ sent back to step {t}"),
+    "fig.live_loss": ("학습 중인 손실 (실시간)", "Loss while training (live)"),
     "fig.unrolled_fwd": ("순전파: 시점 {t}까지 계산", "Forward pass: computed up to step {t}"),
     "fig.heatmap": ("{name}: 유닛 × 시점", "{name}: unit × time"),
     "fig.saturation": ("게이트 포화: 0.1 미만 / 0.9 초과인 비율", "Gate saturation: fraction < 0.1 / > 0.9"),
@@ -368,9 +369,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
     "exp.timeline": (
         "학습하는 동안 저장한 매개변수를 되돌려 봅니다. W_hh의 고유값이 움직이면 ∂L/∂h_t가 과거로 얼마나 멀리 "
-        "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다.",
+        "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다. ▷ 재생은 학습 과정을 처음부터 다시 보여 줍니다.",
         "Scrub through the parameters saved during training. As W_hh's eigenvalues move, so does how far ∂L/∂h_t "
-        "reaches into the past. The marker on the loss curve is the snapshot you are looking at."),
+        "reaches into the past. The marker on the loss curve is the snapshot you are looking at. ▷ Play replays "
+        "the training from the start."),
 }
 
 

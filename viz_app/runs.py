@@ -12,6 +12,7 @@ import os
 import time
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -24,6 +25,7 @@ from . import disk, worker
 from . import scenarios
 from . import state as S
 from .cache import FairCache, UploadStore
+from .figures.timeline import live_loss
 from .i18n import error_message, t
 
 MAX_RUNS = 24
@@ -131,6 +133,14 @@ def _job_limits(cost: budget.Estimate) -> dict:
     return dict(heavy=heavy, mb=mb, seconds=1.5 * soft + 10, soft_seconds=soft)
 
 
+LIVE_GROUP = 5  # the live loss curve is redrawn every 5 reports of the training job (about half a second)
+
+
+@functools.lru_cache(maxsize=16)
+def _live_figure(curve: tuple, total: int, lang: str) -> dict:
+    return live_loss(curve, total, lang=lang).to_dict()
+
+
 class _Waiting:
     """What a session waiting for a job sees, in one placeholder: its place in the queue, then the training's
     progress bar (or how long the recording has run). Its updates are also where Streamlit stops a page whose user
@@ -139,6 +149,7 @@ class _Waiting:
     def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True):
         self.lang, self.cost, self.label, self.training = lang, cost, label + " " if label else "", training
         self.slot, self.last = st.empty(), (None, 0.0)
+        self.chart, self.drawn = st.empty(), (0, 0.0)  # the loss so far, redrawn as it grows (at most twice a second)
 
     def __call__(self, status: worker.Status) -> None:
         lang = self.lang
@@ -152,6 +163,14 @@ class _Waiting:
             shown = ("caption", self.label + t("msg.training_start" if self.training else "msg.recording", lang,
                                                seconds=status.seconds))
         now = time.monotonic()
+        # the curve drawn grows by whole groups of reports, so that every session waiting for the job draws the
+        # same few figures, built once (_live_figure)
+        curve = status.curve[:len(status.curve) // LIVE_GROUP * LIVE_GROUP]
+        if self.training and status.progress and len(curve) > 1 and len(curve) != self.drawn[0] \
+                and now - self.drawn[1] >= 0.5:
+            self.drawn = (len(curve), now)
+            self.chart.plotly_chart(go.Figure(_live_figure(curve, status.progress[1], lang), _validate=False),
+                                    theme=None, config={"displaylogo": False, "staticPlot": True})
         if shown == self.last[0] and now - self.last[1] < 0.5:
             return
         self.last = (shown, now)
@@ -162,6 +181,7 @@ class _Waiting:
 
     def close(self) -> None:
         self.slot.empty()
+        self.chart.empty()
 
 
 def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.Run | None:

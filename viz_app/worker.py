@@ -68,6 +68,7 @@ class Status:
     queued_ahead: int  # jobs before this one in the queue (0: running)
     progress: tuple | None  # (done, total, loss) of a training job, once it reports
     seconds: float  # since the job started running (0 while queued)
+    curve: tuple = ()  # every (done, loss) the training job has reported so far (about ten a second)
 
 
 @dataclass(eq=False)
@@ -88,6 +89,7 @@ class Job:
     started: float = 0.0
     finished: float = 0.0
     progress: tuple | None = None
+    curve: list = field(default_factory=list)  # (done, loss) of every progress report
     result: object = None
     error: BaseException | None = None
     peak_mb: float = 0.0  # the child's largest resident growth seen
@@ -153,7 +155,7 @@ class Pool:
         with self.cond:
             if job in self.queue:
                 return Status(self.queue.index(job) + 1, None, 0.0)
-            return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0)
+            return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0, tuple(job.curve))
 
     # the pool's own threads ------------------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -219,6 +221,7 @@ class Pool:
                         break
                     if kind == "progress":
                         job.progress = tuple(payload)
+                        job.curve.append((payload[0], payload[2]))
                     elif kind == "started":
                         base = payload[0]
                     elif kind == "result":

@@ -88,3 +88,16 @@ def gradients_at_snapshots(norms: np.ndarray, updates: list[int], *, index: int,
                                                 float(np.log10(shown.max())) + 0.2]}
     theme.log_axis(fig, title=t("axis.norm", lang), **span)
     return fig
+
+
+def live_loss(curve, total: int, *, lang: str) -> go.Figure:
+    """The loss while a run trains: every (update, loss) the training job has reported so far (``curve``), on an
+    x axis already as long as the training (``total`` updates), so the line grows from left to right."""
+    x, y = zip(*curve) if curve else ((), ())
+    fig = go.Figure(go.Scatter(x=list(x), y=plain(positive(np.asarray(y, dtype=float))), mode="lines",
+                               name=t("axis.loss", lang), line={"color": theme.BLUE, "width": 2},
+                               hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
+    theme.style(fig, title=t("fig.live_loss", lang), height=260)
+    fig.update_xaxes(title=t("axis.update", lang), range=[0, max(total, 1)])
+    theme.log_axis(fig, title=t("axis.loss", lang))
+    return fig

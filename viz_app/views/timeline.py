@@ -12,6 +12,8 @@ from ..i18n import t
 from ..state import AppState, hidden
 from .common import AppSource, Chart, Source, chart, explain
 
+PLAY_MS = 400  # the replay of training: one snapshot every PLAY_MS
+
 
 def snapshot_of(state, run) -> int:
     last = len(run.history.snapshots) - 1
@@ -38,7 +40,7 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
     index = snapshot_of(state, run)
     if len(snaps) > 1 and not hidden(state, "snapshot"):
         index = linked.index_control("snapshot", len(snaps), index, label=t("ctl.snapshot", lang), lang=lang,
-                                     values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps])
+                                     values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps], play_ms=PLAY_MS)
     state = state.with_(snapshot=int(index))
     eigenvalues, loss, grads = figures(state, AppSource(state, run, trace))
     left, right = st.columns(2)
