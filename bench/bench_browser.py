@@ -5,7 +5,8 @@ chart's drawing has changed (its SVG, checked every animation frame), and how ma
   view's step-through (forward, then BPTT) and the training snapshot on the timeline view (the same control);
 - the eigenvalue view's rho slider (the same control over a precomputed grid), and beside it the floor of any
   server round trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
-- a view switch (a click on the view bar, the run cached): click until the script has finished and a chart changed.
+- a view switch (a click on the view bar, the run cached) and a view's own server-side control (the BPTT view's
+  scale): click until the script has finished and a chart changed.
 
 Goals (speed issue): time step, step-through and snapshot p50 < 50 ms; rho slider p50 <= 1.3x the floor; view
 switch p50 < 500 ms.
@@ -106,6 +107,19 @@ def view_switches(pg, url, rounds):
     return pg.evaluate("window.__clat")
 
 
+def control_clicks(pg, url, rounds):
+    """A view's own server-side control (the BPTT view's log / linear scale) clicked ``rounds`` times each way."""
+    pg.goto(url)
+    settle(pg)
+    pg.evaluate(CLICKWATCH)
+    scale = pg.get_by_role("radiogroup", name=t("ctl.scale", "en"))
+    for _ in range(rounds):
+        for value in ("linear", "log"):
+            scale.get_by_text(t(f"opt.{value}", "en"), exact=True).click()
+            settle(pg)
+    return pg.evaluate("window.__clat")
+
+
 def main():
     from playwright.sync_api import sync_playwright
     presses = int(sys.argv[1]) if len(sys.argv) > 1 else 20
@@ -143,6 +157,7 @@ def main():
                 rows.append((label, lat, runs))
             switches = view_switches(pg, base, max(1, presses // 7))
             rows.append(("view switch (run cached)", switches, None))
+            rows.append(("a view's own control (server)", control_clicks(pg, f"{base}&view=bptt", presses // 2), None))
             browser.close()
     finally:
         server.terminate()

@@ -47,16 +47,27 @@ def main() -> None:
                        initial_sidebar_state="collapsed" if S.presenting(st) else "auto")
     if "app_state" not in st.session_state:  # the URL is read once per session
         st.session_state.app_state, st.session_state.notices = S.read_url(st)
-    state = st.session_state.app_state
-    state, pressed = controls.sidebar(state)
+    state, pressed = controls.sidebar(st.session_state.app_state)
+    if pressed:
+        st.session_state.pop("halted", None)
+    st.session_state.app_state = state
     lang = state.lang
     if not S.hidden(state, "title"):
         st.title(t("app.title", lang))
-    banner = st.empty() if state.scenario else None  # filled once the run is known: its numbers go in it
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         key, values = reason
         st.warning(t("msg.bad_param", lang, name=name, value=safe.md(value, safe.QUOTE_LIMIT),
                      reason=safe.md(t(f"reason.{key}", lang, **values), 300)))
+    page()
+
+
+@st.fragment
+def page() -> None:
+    """The scenario's banner, the view bar, the run and the view. A change of the view or of one of its own controls
+    reruns only this part (st.fragment): never the sidebar; the run comes from the cache."""
+    state = st.session_state.app_state
+    lang = state.lang
+    banner = st.empty() if state.scenario else None  # filled once the run is known: its numbers go in it
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario
     view = state.view if S.hidden(state, "view") else st.segmented_control(
@@ -64,8 +75,6 @@ def main() -> None:
     st.session_state._shown_view = view
     state = state.with_(view=view)
     cfg = state.run_config()
-    if pressed:
-        st.session_state.pop("halted", None)
     if runs.cached_run(cfg) is None and st.session_state.get("halted") == cfg:
         st.info(t("msg.stopped", lang) + " " + t("msg.train_first", lang))
         run = None
