@@ -171,6 +171,9 @@ def test_the_rho_figures_carry_every_position_and_place_like_a_build_at_it(hello
 
 def test_nonfinite_traces_draw_the_finite_part(exploded):
     first = exploded.nonfinite["hidden"]
+    net = unrolled.unrolled_network(exploded, lang="en", step=0)
+    preds = next(d for d in net.data if d.name == "y").text
+    assert "nan" not in " ".join(preds) and preds[-1] == "ŷ: " + t("leg.nonfinite", "en")
     fig = gradients.grad_norms_over_time(exploded, lang="en")
     assert fig.layout.shapes and any(s.x0 is not None for s in fig.layout.shapes)
     heat = activity.state_heatmap(exploded, name="h", lang="ko")

@@ -18,8 +18,10 @@ VEIL = 0.82  # opacity of the veil over the steps the forward pass has not reach
 GRAD_ROW, ARROW_ROW = 1.33, 0.7  # the step-through's BPTT: ||dL/dh_t|| above each strip, red arrows below
 
 
-def _prediction_text(trace, s: int, vocab: str | None) -> str:
+def _prediction_text(trace, s: int, vocab: str | None, lang: str) -> str:
     out = trace.outputs[s, 0]
+    if not np.isfinite(out).all():  # a diverged run: no probabilities to show
+        return f"ŷ: {t('leg.nonfinite', lang)}"
     if vocab is None or trace.loss_kind != "cross_entropy" or len(out) != len(vocab):
         return "ŷ = " + ", ".join(f"{v:.2f}" for v in out[:3])
     p = np.exp(out - out.max())
@@ -126,7 +128,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
             boxes.path(s, [s - 0.3, s + 0.3, s + 0.3, s - 0.3, s - 0.3], [y0, y0, y1, y1, y0])
         inputs.point(s, s, 0, f"<b>{chars[s]}</b>" if chars else f"x<sub>{s}</sub>")
         times.point(s, s, -0.32, f"t={s}")
-        preds.point(s, s, 2.1, _prediction_text(trace, s, vocab))
+        preds.point(s, s, 2.1, _prediction_text(trace, s, vocab, lang))
         arrows.path(s, [s, s], [0.17, 0.74])
         arrows.path(s, [s, s], [1.22, 1.79])
         w_side.point(s, s + 0.04, 0.48, "W<sub>xh</sub>")
