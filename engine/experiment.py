@@ -139,7 +139,8 @@ class Run:
 
     def snapshot_eigenvalues(self) -> list:
         """Eigenvalues of the top layer's main W_hh block at every training snapshot."""
-        return [top_eigenvalues(state, self.net.cell, self.net.nonlinearity, self.net.num_layers)
+        top = f"recurrent.weight_hh_l{self.net.num_layers - 1}"
+        return [spectrum.main_spectrum(state[top], self.net.cell, self.net.nonlinearity).eigenvalues
                 for _, state in self.history.snapshots]
 
     def snapshot_trace(self, index: int) -> Trace:
@@ -166,32 +167,14 @@ class Run:
         return net
 
 
-def top_eigenvalues(state: dict, cell: str, nonlinearity: str, layers: int) -> np.ndarray:
-    """Eigenvalues of the top layer's main W_hh block (the candidate block for LSTM / GRU) in a snapshot's
-    state_dict (History.snapshots)."""
-    return spectrum.main_spectrum(state[f"recurrent.weight_hh_l{layers - 1}"], cell, nonlinearity).eigenvalues
-
-
-class LiveSpectrum:
-    """``on_snapshot`` for a run trained elsewhere (a worker process): (update, the top layer's main W_hh block's
-    eigenvalues) of each snapshot, small enough to send as it is taken."""
-
-    def __init__(self, cfg: RunConfig):
-        self.cell, self.nonlinearity, self.layers = cfg.cell, cfg.nonlinearity, cfg.num_layers
-
-    def __call__(self, update: int, state: dict) -> tuple[int, np.ndarray]:
-        return update, top_eigenvalues(state, self.cell, self.nonlinearity, self.layers)
-
-
 def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None, *,
-        data: tasks.TaskData | None = None, model: RecurrentNet | None = None, budgeted: bool = False,
-        on_snapshot: Callable[[int, dict], None] | None = None) -> Run:
+        data: tasks.TaskData | None = None, model: RecurrentNet | None = None, budgeted: bool = False) -> Run:
     """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings).
 
     ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model, shown as it
     is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
     ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
-    (engine.limits), before any training. ``on_snapshot``: training.train's, called with each snapshot as taken."""
+    (engine.limits), before any training."""
     if budgeted:
         estimate(cfg, data=data, model=model)
     cfg.check()
@@ -204,8 +187,7 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     net = build_model(cfg, eval_data)
     torch.manual_seed(cfg.seed)
     fixed = cfg.task in ("char_lm", "csv")
-    history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress,
-                    on_snapshot)
+    history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress)
     return Run(cfg, net, history, eval_data)
 
 

@@ -106,12 +106,10 @@ def _clip(params, cfg: TrainConfig) -> tuple[float, float, bool]:
 
 
 def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: TrainConfig,
-          progress: Callable[[int, int, float], bool | None] | None = None,
-          on_snapshot: Callable[[int, dict], None] | None = None) -> History:
+          progress: Callable[[int, int, float], bool | None] | None = None) -> History:
     """Train ``net`` in place. ``data`` is one fixed batch (char-LM) or ``epoch -> TaskData`` (fresh batches).
 
     ``progress(update, total_updates, loss)`` is called after every update; returning True stops training.
-    ``on_snapshot(update, state)`` is called with every snapshot as it is taken (History.snapshots' entries).
     """
     cfg.check()
     params = [p for p in net.parameters() if p.requires_grad]
@@ -121,13 +119,7 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     per_epoch = sum(1 for *_, has in _chunks(first, cfg.tbptt) if has)
     total = cfg.epochs * per_epoch
     rec = {"loss": [], "gn": [], "gc": [], "fired": []}
-    snaps, status, bad, start = [], "finished", None, time.perf_counter()
-
-    def keep(update: int) -> None:
-        snaps.append((update, _snapshot(net)))
-        if on_snapshot is not None:
-            on_snapshot(*snaps[-1])
-    keep(0)
+    snaps, status, bad, start = [(0, _snapshot(net))], "finished", None, time.perf_counter()
     checked = None
     net.train()
     for epoch in range(cfg.epochs):
@@ -159,14 +151,14 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
                 break
             opt.step()
             if cfg.snapshot_every and (u + 1) % cfg.snapshot_every == 0:
-                keep(u + 1)
+                snaps.append((u + 1, _snapshot(net)))
             if progress is not None and progress(u + 1, total, rec["loss"][-1]):
                 status = "stopped"
                 break
         if status != "finished":
             break
     if snaps[-1][0] != len(rec["loss"]):
-        keep(len(rec["loss"]))
+        snaps.append((len(rec["loss"]), _snapshot(net)))
     net.eval()
     allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
     return History(np.array(rec["loss"], dtype=float), np.array(rec["gn"], dtype=float),

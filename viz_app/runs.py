@@ -24,8 +24,8 @@ from engine.cliff import demo as cliff_demo
 from . import disk, worker
 from . import scenarios
 from . import state as S
-from .cache import LRU, FairCache, UploadStore
-from .figures.timeline import eigen_timeline, live_loss
+from .cache import FairCache, UploadStore
+from .figures.timeline import live_loss
 from .i18n import error_message, t
 
 MAX_RUNS = 24
@@ -141,30 +141,15 @@ def _live_figure(curve: tuple, total: int, lang: str) -> dict:
     return live_loss(curve, total, lang=lang).to_dict()
 
 
-_LIVE_EIGS = LRU(16)  # (run settings, language, snapshots so far) -> the eigenvalue figure, shared by sessions
-
-
-def _live_eigen_figure(cfg, lang: str, reports: tuple) -> dict:
-    key = (cfg, lang, len(reports))
-    spec = _LIVE_EIGS.get(key)
-    if spec is None:
-        eigs = [e for _, e in reports]
-        spec = eigen_timeline(eigs, index=len(eigs) - 1, lang=lang, updates=[u for u, _ in reports]).to_dict()
-        _LIVE_EIGS.put(key, spec)
-    return spec
-
-
 class _Waiting:
     """What a session waiting for a job sees, in one placeholder: its place in the queue, then the training's
     progress bar (or how long the recording has run). Its updates are also where Streamlit stops a page whose user
     clicked Stop, changed a setting or left: the session stops waiting, and the job goes on only for the others."""
 
-    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True, live=None):
+    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True):
         self.lang, self.cost, self.label, self.training = lang, cost, label + " " if label else "", training
         self.slot, self.last = st.empty(), (None, 0.0)
-        # the loss so far and W_hh's eigenvalues at each snapshot so far (``live``: the run's settings), redrawn as
-        # they grow, at most twice a second
-        self.chart, self.drawn, self.live = st.empty(), (0, 0.0, 0), live
+        self.chart, self.drawn = st.empty(), (0, 0.0)  # the loss so far, redrawn as it grows (at most twice a second)
 
     def __call__(self, status: worker.Status) -> None:
         lang = self.lang
@@ -181,18 +166,11 @@ class _Waiting:
         # the curve drawn grows by whole groups of reports, so that every session waiting for the job draws the
         # same few figures, built once (_live_figure)
         curve = status.curve[:len(status.curve) // LIVE_GROUP * LIVE_GROUP]
-        snaps = status.reports if self.live is not None else ()
-        if self.training and status.progress and len(curve) > 1 and now - self.drawn[1] >= 0.5 \
-                and (len(curve), len(snaps)) != (self.drawn[0], self.drawn[2]):
-            self.drawn = (len(curve), now, len(snaps))
-            config = {"displaylogo": False, "staticPlot": True}
-            with self.chart.container():
-                left, right = st.columns(2) if snaps else (st.container(), None)
-                left.plotly_chart(go.Figure(_live_figure(curve, status.progress[1], lang), _validate=False),
-                                  theme=None, config=config)
-                if right is not None:
-                    right.plotly_chart(go.Figure(_live_eigen_figure(self.live, lang, snaps), _validate=False),
-                                       theme=None, config=config)
+        if self.training and status.progress and len(curve) > 1 and len(curve) != self.drawn[0] \
+                and now - self.drawn[1] >= 0.5:
+            self.drawn = (len(curve), now)
+            self.chart.plotly_chart(go.Figure(_live_figure(curve, status.progress[1], lang), _validate=False),
+                                    theme=None, config={"displaylogo": False, "staticPlot": True})
         if shown == self.last[0] and now - self.last[1] < 0.5:
             return
         self.last = (shown, now)
@@ -222,9 +200,8 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
     try:
         data, model = _uploaded_inputs(cfg)
         cost = experiment.estimate(cfg, data=data, model=model)  # BudgetError before anything is trained
-        waiting = _Waiting(lang, cost, label, live=cfg)
-        live = {} if model is not None else {"on_snapshot": worker.Report(experiment.LiveSpectrum(cfg))}
-        run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model, **live,
+        waiting = _Waiting(lang, cost, label)
+        run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
                           on_wait=waiting, on_done=lambda run: _store().put(key, run), **_job_limits(cost))
         if _on_disk(*key) and run.history.status != "stopped":  # a time limit depends on the machine
             disk.put(("run", cfg), run)

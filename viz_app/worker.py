@@ -61,15 +61,6 @@ class _Progress:
 PROGRESS = _Progress()
 
 
-class Report:
-    """Stands for a callback in a job's keyword arguments: in the child, calling it sends ``fn(*args)`` (small and
-    picklable) to the pool, where the waiting sessions see it in Status.reports (e.g. each training snapshot's
-    eigenvalues, experiment.LiveSpectrum)."""
-
-    def __init__(self, fn: Callable):
-        self.fn = fn
-
-
 @dataclass(frozen=True)
 class Status:
     """What a waiting session is told: its place in the queue, or the job's progress."""
@@ -78,7 +69,6 @@ class Status:
     progress: tuple | None  # (done, total, loss) of a training job, once it reports
     seconds: float  # since the job started running (0 while queued)
     curve: tuple = ()  # every (done, loss) the training job has reported so far (about ten a second)
-    reports: tuple = ()  # what the job's Report callbacks have sent so far
 
 
 @dataclass(eq=False)
@@ -100,7 +90,6 @@ class Job:
     finished: float = 0.0
     progress: tuple | None = None
     curve: list = field(default_factory=list)  # (done, loss) of every progress report
-    reports: list = field(default_factory=list)  # what the child's Report callbacks sent, in order
     result: object = None
     error: BaseException | None = None
     peak_mb: float = 0.0  # the child's largest resident growth seen
@@ -126,8 +115,7 @@ class Pool:
             first: bool = False, on_wait: Callable[[Status], None] | None = None, on_done: Callable | None = None,
             **kwargs):
         """``fn(*args, **kwargs)`` in a child process (an argument given as PROGRESS becomes a callback
-        ``(done, total, loss) -> stop?`` whose calls reach ``on_wait`` as Status.progress and Status.curve; one given
-        as Report(f) a callback whose f(...) values reach it as Status.reports). Waits for it, calling
+        ``(done, total, loss) -> stop?`` whose calls reach ``on_wait`` as Status.progress). Waits for it, calling
         ``on_wait`` every POLL seconds (an exception there detaches this caller; the job goes on for the others, or
         for GRACE seconds). Returns its result or raises what it raised: an EngineError, or ResourceError."""
         job = self.submit(key, fn, *args, heavy=heavy, mb=mb, seconds=seconds, soft_seconds=soft_seconds,
@@ -167,8 +155,7 @@ class Pool:
         with self.cond:
             if job in self.queue:
                 return Status(self.queue.index(job) + 1, None, 0.0)
-            return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0, tuple(job.curve),
-                          tuple(job.reports))
+            return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0, tuple(job.curve))
 
     # the pool's own threads ------------------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -235,8 +222,6 @@ class Pool:
                     if kind == "progress":
                         job.progress = tuple(payload)
                         job.curve.append((payload[0], payload[2]))
-                    elif kind == "report":
-                        job.reports.append(payload[0])
                     elif kind == "started":
                         base = payload[0]
                     elif kind == "result":
@@ -353,14 +338,8 @@ def _child(conn, task: bytes, mb: float, soft_seconds: float, threads: int) -> N
             send("progress", done, total, float(loss))
         return now - started > soft_seconds  # training stops, keeping what it learned (status "stopped")
 
-    def stand_in(v):
-        if isinstance(v, _Progress):
-            return progress
-        if isinstance(v, Report):
-            return lambda *a: send("report", v.fn(*a))
-        return v
-    args = tuple(stand_in(v) for v in args)
-    kwargs = {k: stand_in(v) for k, v in kwargs.items()}
+    args = tuple(progress if isinstance(v, _Progress) else v for v in args)
+    kwargs = {k: progress if isinstance(v, _Progress) else v for k, v in kwargs.items()}
     try:
         result = fn(*args, **kwargs)
         send("result", result)

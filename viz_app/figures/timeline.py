@@ -11,10 +11,8 @@ from ..i18n import t
 from .common import plain, positive
 
 
-def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str, updates: list[int] | None = None
-                   ) -> go.Figure:
-    """Eigenvalues of every snapshot (faded, coloured by training time) and the chosen snapshot's (bold).
-    ``updates``: the snapshots' update numbers, to say in the title which one is bold (while a run trains)."""
+def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figure:
+    """Eigenvalues of every snapshot (faded, coloured by training time) and the chosen snapshot's (bold)."""
     fig = go.Figure()
     a = np.linspace(0, 2 * np.pi, 200)
     fig.add_trace(go.Scatter(x=np.cos(a), y=np.sin(a), mode="lines", name=t("leg.unit_circle", lang),
@@ -30,10 +28,7 @@ def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str, updates: li
     fig.add_trace(go.Scatter(x=points[index][0], y=points[index][1], mode="markers", name=t("leg.snapshot", lang),
                              marker={"color": theme.VERMILLION, "size": 10}, meta={"snapshot_points": points}))
     r = max(1.1, float(np.nanmax(np.abs(np.concatenate(eigs)))) * 1.1)
-    title = t("fig.timeline_eigs", lang)
-    if updates is not None:
-        title += f"<br><sub>{t('axis.update', lang)} {updates[index]}</sub>"
-    theme.style(fig, title=title, height=420)
+    theme.style(fig, title=t("fig.timeline_eigs", lang), height=420)
     fig.update_xaxes(title=t("axis.re", lang), range=[-r, r])
     fig.update_yaxes(title=t("axis.im", lang), range=[-r, r], scaleanchor="x")
     return fig
