@@ -132,7 +132,6 @@ def main():
     floor = lambda pg: pg.locator("input[type=range]").first  # noqa: E731
     phase = lambda pg: pg.get_by_role("slider", name=t("ctl.phase_at", "en"))  # noqa: E731
 
-
     def through(pg):  # the step-through on, at phase 12 (the presses below go both ways from there)
         pg.get_by_text(t("ctl.phase", "en"), exact=True).click()
         settle(pg)
@@ -140,6 +139,7 @@ def main():
         for _ in range(12):
             pg.keyboard.press("ArrowRight")
         time.sleep(1.5)
+
     rows = []
     try:
         with sync_playwright() as p:

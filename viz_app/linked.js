@@ -276,7 +276,6 @@ export default function (component) {
       fresh.add(gd.layout);
       remember(gd, data.index);  // the server drew it at its index
       if (at !== data.index) {
-        drawn.delete(gd);
         apply(gd, at);
         drawn.set(gd, at);
       }

@@ -4,8 +4,7 @@ rests.
 
 A chart takes part by what its figure JSON declares (listed in linked.js: for the field F, a shape named "F-x" or
 "F-y", layout.meta.F_ranges / F_titles / F_layout / F_click, a trace's meta.F_xy / F_points / F_y / F_cols /
-F_style). The control is a Streamlit
-custom component (components v2: inline JavaScript in the page)."""
+F_style). The control is a Streamlit custom component (components v2: inline JavaScript in the page)."""
 from __future__ import annotations
 
 import math

@@ -59,7 +59,7 @@ def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
 
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # 16:9
-SLIDE_BACKGROUNDS = {"light": ("white", "#1A1A1A", GRID), "dark": ("#14161A", "#F2F2F2", "#3A3F47")}
+SLIDE_BACKGROUNDS = {"light": ("#FFFFFF", "#1A1A1A", GRID), "dark": ("#14161A", "#F2F2F2", "#3A3F47")}
 
 
 def slide(fig: go.Figure, *, background: str = "light", caption: str | None = None) -> go.Figure:
@@ -77,7 +77,7 @@ def slide(fig: go.Figure, *, background: str = "light", caption: str | None = No
     out.update_annotations(font_color=ink)
     for image in out.layout.images:  # a veil hides what is not yet computed: the slide's own background
         if (image.name or "").endswith("-veil"):
-            image.source = solid(paper if paper.startswith("#") else "#FFFFFF")
+            image.source = solid(paper)
     if out.layout.scene:
         axis = {"gridcolor": grid, "color": ink, "backgroundcolor": paper}
         out.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from .. import safe, theme
 from ..i18n import t
-from .common import char_labels, step_band
+from .common import char_labels, place, step_band
 
 PAD = 0.64  # x range beyond the first and last column shown: the incoming W_hh arrow (from t-0.63), no neighbour strip
 VEIL = 0.82  # opacity of the veil over the steps the forward pass has not reached
@@ -67,14 +67,13 @@ class _Layer:
     """The points of one trace, each belonging to a column (the browser keeps a column's points while it is shown)."""
 
     def __init__(self):
-        self.x, self.y, self.cols, self.text, self.custom = [], [], [], [], []
+        self.x, self.y, self.cols, self.text = [], [], [], []
 
     def point(self, col: int, x: float, y: float, text: str = "") -> None:
         self.x.append(x)
         self.y.append(y)
         self.cols.append(col)
         self.text.append(text)
-        self.custom.append(col)
 
     def path(self, col: int, xs, ys) -> None:
         """A polyline, ended by a gap."""
@@ -85,7 +84,7 @@ class _Layer:
 def _columns_trace(layer: _Layer, keep: dict, **kw) -> go.Scatter:
     """A trace of column points; ``keep``: meta.<field>_cols, the [first, last] columns kept at each index."""
     return go.Scatter(x=layer.x, y=layer.y, meta={"cols": layer.cols, "y_all": layer.y, **keep},
-                      customdata=layer.custom, showlegend=False, cliponaxis=True, **kw)
+                      customdata=layer.cols, showlegend=False, cliponaxis=True, **kw)
 
 
 def _text(layer: _Layer, keep: dict, *, size: int, name: str, colour: str = theme.BLACK,
@@ -198,10 +197,5 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
         rows[GRAD_ROW] = "‖∂L/∂h<sub>t</sub>‖"
     fig.update_yaxes(range=[-0.5, 2.5], showgrid=False, zeroline=False, tickmode="array", tickvals=list(rows),
                      ticktext=list(rows.values()), fixedrange=True)
-    return _at(fig, field, 0 if phase is None and through else (phase if through else step))
-
-
-def _at(fig: go.Figure, field: str, index: int | None) -> go.Figure:
-    """The figure placed at ``index`` of ``field`` (the x range, the columns kept, the band, title and veil)."""
-    from .common import place
-    return go.Figure(place(fig.to_dict(), max(0, index or 0), field), _validate=False)
+    # placed at its index (x range, columns kept, band, title, veils) exactly as the browser's control places it
+    return go.Figure(place(fig.to_dict(), (phase if through else step) or 0, field), _validate=False)

@@ -12,7 +12,7 @@ from ..i18n import t
 from ..state import AppState, hidden
 from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
-WIDTH = 8  # steps shown, centred on the selected one
+WIDTH = 8  # steps shown at a time (figures.unrolled.window_start: pages of 4 around the selected one)
 PLAY_MS = 700  # the step-through's play: one phase every PLAY_MS
 
 
