@@ -135,10 +135,11 @@ def test_the_step_moves_every_chart_without_a_script_run(server, page, lang):
 THROUGH = """() => { const gd = document.querySelector('.js-plotly-plot');
     const named = (n) => gd.data.find(tr => tr.name === n);
     const grad = named('dL/dh');
-    const [band, veil, gradVeil] = gd.layout.images;  // veils: left edge (forward), right edge (BPTT)
-    return {title: gd.layout.title.text, veil: veil.x, band: band.x + 0.5,
-            hidden: grad.x.filter((x, k) => grad.y[k] !== null && x < gradVeil.x).map(Math.round),
-            inputs: named('x').x.filter((x, k) => named('x').y[k] !== null)}; }"""
+    const [band, veil] = gd.layout.images;
+    const inputs = named('x').x.filter((x, k) => named('x').y[k] !== null);
+    const written = grad.x.filter((x, k) => grad.y[k] !== null).map(Math.round);
+    return {title: gd.layout.title.text, veil: veil.x, band: band.x + 0.5, inputs,
+            hidden: inputs.filter(c => !written.includes(c))}; }"""
 CONTROL = """() => { const host = Array.from(document.querySelectorAll('*')).find(e => e.shadowRoot
     && e.shadowRoot.querySelector('.rnnviz-control'));
     const root = host.shadowRoot; const input = root.querySelector('input');

@@ -162,30 +162,27 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
     band = step_band(0)
     images = [band]
     if through:
-        # BPTT's rows (||dL/dh_t|| written above each strip, red arrows below) are kept only in the window: their
-        # columns not yet reached are hidden behind veils, like the forward pass's
-        fig.add_trace(_text(grad_text, keep, size=12, colour=theme.VERMILLION, position="middle right",
+        # BPTT's rows (||dL/dh_t|| written above each strip, red arrows below) keep the window's columns it has
+        # reached: c..T-1 at a backward phase on column c, none in the forward pass
+        forward = [i < steps for i in range(count)]
+        reached = {"phase_cols": [[1, 0] if f else [max(first, c), last]
+                                  for f, c, (first, last) in zip(forward, focus, shown)]}
+        fig.add_trace(_text(grad_text, reached, size=12, colour=theme.VERMILLION, position="middle right",
                             name="dL/dh"))
         for width, layer_ in back.items():
-            fig.add_trace(_arrows(layer_, keep, colour=theme.VERMILLION, width=width, name=f"dL/dh arrows {width}"))
-        veil = {"source": theme.solid("#FFFFFF"), "xref": "x", "yref": "y", "sizex": steps + 2, "sizing": "stretch",
-                "opacity": 1.0, "layer": "above"}
+            fig.add_trace(_arrows(layer_, reached, colour=theme.VERMILLION, width=width,
+                                  name=f"dL/dh arrows {width}"))
+        # the band on the phase's column; the veil over the columns after it in the forward pass (faded, not
+        # hidden: the input is known)
         images = [{**band, "name": "phase-band"},
-                  # the forward pass's: over the columns after the phase's (faded, not hidden: the input is known)
-                  {**veil, "name": "phase-veil", "x": 0.36, "y": 2.5, "sizey": 3.0, "xanchor": "left",
-                   "yanchor": "top", "opacity": VEIL},
-                  # BPTT's: over the gradient rows of the columns before the phase's
-                  {**veil, "name": "phase-grad-veil", "x": steps + 1, "y": GRAD_ROW + 0.1, "sizey": 0.2,
-                   "xanchor": "right", "yanchor": "top"},
-                  {**veil, "name": "phase-arrow-veil", "x": steps + 1, "y": ARROW_ROW + 0.08, "sizey": 0.16,
-                   "xanchor": "right", "yanchor": "top"}]
+                  {"source": theme.solid("#FFFFFF"), "name": "phase-veil", "x": 0.36, "y": 2.5, "sizex": steps + 2,
+                   "sizey": 3.0, "xref": "x", "yref": "y", "xanchor": "left", "yanchor": "top", "sizing": "stretch",
+                   "opacity": VEIL, "layer": "above"}]
         meta["phase_click"] = True  # a click on a column goes to its forward phase
-        forward = [i < steps for i in range(count)]
         meta["phase_titles"] = [t("fig.unrolled_fwd" if f else "fig.unrolled_bptt", lang, t=c)
                                 for f, c in zip(forward, focus)]
-        meta["phase_layout"] = [{"images[0].x": c - 0.5, "images[1].x": c + 0.36 if f else steps + 1,
-                                 "images[2].x": steps + 1 if f else c - 0.5,
-                                 "images[3].x": steps + 1 if f else c - 0.7} for f, c in zip(forward, focus)]
+        meta["phase_layout"] = [{"images[0].x": c - 0.5, "images[1].x": c + 0.36 if f else steps + 1}
+                                for f, c in zip(forward, focus)]
     title = t("fig.unrolled", lang) if not through else t("fig.unrolled_fwd", lang, t=0)
     theme.style(fig, title=title, height=430)
     fig.update_layout(images=images, meta=meta,
