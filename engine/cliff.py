@@ -103,6 +103,27 @@ def cliff_surface(w_range=(-2.0, 12.0), b_range=(-8.0, 2.0), n_w: int = 60, n_b:
                         ws)
 
 
+def loss_map(w_range=(-2.0, 12.0), b_range=(-8.0, 2.0), n_w: int = 141, n_b: int = 101, steps: int = STEPS
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """E on a regular grid for a 2-D map: (w (n_w,), b (n_b,), E (n_b, n_w)). Each wall shows as the edge between
+    two colours (a cell may straddle it: the exact walls are ``cliff_surface``'s)."""
+    ws, bs = np.linspace(*w_range, n_w), np.linspace(*b_range, n_b)
+    return ws, bs, cliff_loss(ws[None, :], bs[:, None], steps)[0]
+
+
+def slice_across(w: float, b_centre: float, half: float = 1.5, n: int = 241, steps: int = STEPS
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """E along b at fixed ``w``, over b_centre +- half: a line that crosses the wall b*(w) = x_0 - sigma(x_0) w when
+    it lies in the interval, sampled densely there (down to 1e-9 either side) so the jump is drawn vertical.
+    Returns (b, E), b increasing."""
+    bs = np.linspace(b_centre - half, b_centre + half, n)
+    wall = float(basin_boundary(w))
+    if bs[0] < wall < bs[-1]:
+        near = np.geomspace(1e-9, 2 * half / n, 16)
+        bs = np.unique(np.concatenate([bs, wall - near, wall + near]))
+    return bs, cliff_loss(np.full_like(bs, w), bs, steps)[0]
+
+
 def descent_path(w0: float, b0: float, lr: float = 0.5, iters: int = 60, clip: float | None = None,
                  steps: int = STEPS) -> dict[str, np.ndarray]:
     """Gradient descent on (w, b) from (w0, b0); with ``clip``, g <- clip * g / ||g|| when ||g|| > clip.

@@ -328,3 +328,72 @@ def test_a_hostile_link_renders_as_text(server, page):
     assert "# CLASS CANCELLED" in page.inner_text("body")  # quoted, as text
     drawn = [s.strip() for s in page.locator(".js-plotly-plot text").evaluate_all("els => els.map(e => e.textContent)")]
     assert "<" in drawn and ">" in drawn and "&" in drawn  # one character per cell, drawn literally
+
+
+PRESENT_BOXES = """() => {
+    const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const size = (e) => parseFloat(getComputedStyle(e).fontSize);
+    const host = Array.from(document.querySelectorAll('*')).find(e => e.shadowRoot
+        && e.shadowRoot.querySelector('.rnnviz-control'));
+    const bar = document.querySelector('[data-testid=stMain] [data-testid=stButtonGroup]');
+    return {
+        charts: Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({
+            box: box(gd), titles: Array.from(gd.querySelectorAll('.gtitle')).map(box),
+            legends: Array.from(gd.querySelectorAll('.legend')).map(box),
+            plots: Array.from(gd.querySelectorAll('.nsewdrag')).map(box)})),
+        bar: bar ? box(bar) : null,
+        fonts: {
+            banner: Array.from(document.querySelectorAll('[data-testid=stAlert] p')).map(size),
+            tabs: bar ? Array.from(bar.querySelectorAll('button p')).map(size) : [],
+            labels: Array.from(document.querySelectorAll('[data-testid=stWidgetLabel] p')).map(size),
+            captions: Array.from(document.querySelectorAll('[data-testid=stCaptionContainer] p')).map(size),
+            control: host ? ['label', 'output'].map(s => size(host.shadowRoot.querySelector('.rnnviz-control ' + s)))
+                          : []}}; }"""
+
+
+VIEW_BAR = "[data-testid=stMain] [data-testid=stButtonGroup] button"
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+
+
+@pytest.mark.parametrize("lang,width,height", [("en", 1280, 720), ("ko", 1280, 720), ("en", 1920, 1080),
+                                               ("ko", 1920, 1080)])
+def test_presentation_mode_fits_the_projector(server, lang, width, height):
+    """Presentation mode at a projector's size, every view reached with the clicker's keys (the digit of the view,
+    then PageDown / PageUp): the view's main chart lies inside the screen without scrolling, no legend covers a
+    title or a plot area, the view bar is one row, and the page's text (banner, view names, labels, captions, the
+    step control) is at least 20 px."""
+    from playwright.sync_api import sync_playwright
+    from viz_app import present
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": width, "height": height})
+        pg.goto(server + f"/?lang={lang}&scenario=vanishing&present=1&epochs=40")
+        _settle(pg)
+        for i, view in enumerate(S.VIEWS):  # the scenario opens its own view (eigen): "1" goes to the first
+            pg.keyboard.press("PageDown" if i % 2 else str(i + 1))
+            pg.wait_for_function(f"() => document.querySelectorAll({VIEW_BAR!r})[{i}]"
+                                 ".getAttribute('aria-checked') === 'true'", timeout=60_000)
+            time.sleep(0.5)
+            _settle(pg)
+            name = f"60_present_{width}_{lang}_{view}"
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            _assert_clean(pg, name)
+            got = pg.evaluate(PRESENT_BOXES)
+            main = got["charts"][0]["box"]
+            assert main[1] >= 0 and main[3] <= height and main[2] <= width, (view, main)
+            assert got["bar"][3] - got["bar"][1] < 70, (view, got["bar"])  # one row
+            for c in got["charts"]:
+                for legend in c["legends"]:
+                    assert not any(_overlap(legend, b) for b in c["titles"] + c["plots"]), (view, legend, c)
+            small = {k: v for k, v in got["fonts"].items() if v and min(v) < present.TEXT_PX}
+            assert not small, (view, small)
+            assert got["fonts"]["tabs"] and got["fonts"]["captions"], view
+            if view == "eigen":  # the scenario's banner is drawn under the charts
+                assert got["fonts"]["banner"], view
+        pg.keyboard.press("PageUp")
+        pg.wait_for_function(f"() => document.querySelectorAll({VIEW_BAR!r})[{len(S.VIEWS) - 2}]"
+                             ".getAttribute('aria-checked') === 'true'", timeout=60_000)
+        browser.close()

@@ -6,7 +6,8 @@ import torch
 import engine
 from conftest import exploding_net
 from engine import experiment, spectrum
-from engine.cliff import cliff_surface, descent_path
+from engine.cliff import basin_boundary, cliff_loss
+from engine.cliff import demo as cliff_demo
 from viz_app.figures import activity, clipping, compare, eigenvalues, gradients, timeline, unrolled
 from viz_app.i18n import t
 
@@ -198,9 +199,6 @@ def test_clipping_compare_timeline_figures():
     # each panel on its own log axis with tick labels: the clipped run is not squashed under the other's scale
     assert losses.layout.yaxis2.matches is None and losses.layout.yaxis2.type == "log"
     assert losses.layout.yaxis2.showticklabels is not False and losses.data[1].yaxis == "y2"
-    surf = cliff_surface(n_w=20, n_b=10)
-    cf = clipping.cliff_figure(surf, {"a": descent_path(6.0, -3.0, iters=3)}, lang="en")
-    assert cf.data[0].type == "surface" and cf.data[1].type == "scatter3d"
     run = experiment.run(experiment.RunConfig(epochs=40))
     eigs = [spectrum.layer_spectrum(s["recurrent.weight_hh_l0"], "rnn", "tanh")[0].eigenvalues
             for _, s in run.history.snapshots]
@@ -285,3 +283,28 @@ def test_a_figure_built_once_and_placed_at_a_step_equals_one_built_at_that_step(
         assert place(at_zero, s, field) == want, s
         assert figure(builder, data, step=s, field=field, **options).to_plotly_json() == want, s
     assert builder(data, **{field: 0}, **options).to_dict() == at_zero  # the stored dict was not changed
+
+
+def test_the_cliff_is_a_map_with_both_paths_and_a_slice_across_the_wall():
+    """Pascanu's cliff in 2-D: the map's colours are E at its (w, b) (the engine's forward-mode loss, checked against
+    autograd elsewhere); the unclipped path leaves the map in one step and is drawn to the map's edge with its
+    landing point written; the clipped path stays; the slice at the start's w jumps at the basin boundary."""
+    surface, plain, clipped = cliff_demo()
+    fig = clipping.cliff_figure(surface, {"plain": plain, "clipped": clipped}, lang="en")
+    heat = fig.data[0]
+    assert heat.type == "heatmap"
+    j, i = 37, 101
+    assert heat.z[j][i] == pytest.approx(float(cliff_loss(heat.x[i], heat.y[j])[0]), abs=1e-4)
+    paths = {tr.name: tr for tr in fig.data if tr.name in ("plain", "clipped")}
+    w_range, b_range = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert len(paths["plain"].x) == 2 and not (b_range[0] <= plain["b"][1] <= b_range[1])  # thrown off the map
+    edge = (paths["plain"].x[-1], paths["plain"].y[-1])
+    assert edge[1] == pytest.approx(b_range[0]) or edge[0] == pytest.approx(w_range[0])
+    (note,) = [a for a in fig.layout.annotations if "lands at" in a.text]
+    assert f"{plain['w'][1]:.3g}" in note.text and f"{plain['b'][1]:.3g}" in note.text
+    assert len(paths["clipped"].x) == len(clipped["w"])  # every clipped iterate stays on the map
+    line = next(tr for tr in fig.data if (tr.name or "").startswith("E at w"))
+    b, e = np.asarray(line.x), np.asarray(line.y)
+    k = int(np.argmax(np.abs(np.diff(e))))
+    assert abs(e[k + 1] - e[k]) > 0.3 and b[k] <= basin_boundary(plain["w"][0]) <= b[k + 1]
+    assert heat.colorbar.x < fig.layout.xaxis2.domain[0]  # the colour bar stays between the two panels

@@ -95,7 +95,7 @@ def test_every_option_and_view_has_a_label():
     for v in values:
         assert f"opt.{v}" in STRINGS, v
     for v in S.VIEWS:
-        assert f"view.{v}" in STRINGS and f"exp.{v}" in STRINGS, v
+        assert f"view.{v}" in STRINGS and f"view_short.{v}" in STRINGS and f"exp.{v}" in STRINGS, v
 
 
 def test_every_key_used_in_code_exists():

@@ -15,6 +15,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("순환 신경망 들여다보기", "Inside recurrent neural networks"),
     "app.lang": ("언어 / Language", "Language / 언어"),
     "app.view": ("화면", "View"),
+    "app.subtitle": ("RNN·LSTM·GRU를 몇 초 만에 학습시키고, 그 안의 숫자(은닉 상태, 게이트, 기울기, 고유값)를 시점마다 "
+                     "봅니다. 슬라이더를 움직이면 그림이 바로 바뀌고, 링크 하나가 지금 보이는 그림을 그대로 엽니다.",
+                     "Train an RNN, LSTM or GRU in seconds and see the numbers inside it (hidden states, gates, "
+                     "gradients, eigenvalues) at every time step. Move a slider and the picture follows; a link "
+                     "opens exactly the picture on screen."),
     # views
     "view.unroll": ("펼친 신경망", "Unrolled network"),
     "view.states": ("은닉 상태와 게이트", "Hidden states and gates"),
@@ -23,6 +28,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "view.clipping": ("기울기 클리핑", "Gradient clipping"),
     "view.compare": ("RNN · LSTM · GRU 비교", "RNN vs LSTM vs GRU"),
     "view.timeline": ("학습 과정", "Training timeline"),
+    # the same, short: presentation mode's view bar fits one row at 1280 px
+    "view_short.unroll": ("펼친 신경망", "Unrolled"),
+    "view_short.states": ("은닉 상태·게이트", "States & gates"),
+    "view_short.bptt": ("BPTT", "BPTT"),
+    "view_short.eigen": ("소실·폭발·고유값", "Eigenvalues"),
+    "view_short.clipping": ("클리핑", "Clipping"),
+    "view_short.compare": ("RNN·LSTM·GRU", "RNN·LSTM·GRU"),
+    "view_short.timeline": ("학습 과정", "Training"),
     # controls
     "ctl.scenario": ("강의 시나리오", "Lecture scenario"),
     "ctl.scenario_none": ("직접 설정", "Custom settings"),
@@ -276,7 +289,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.decay": ("‖∂h_T/∂h_k‖ 대 T−k", "‖∂h_T/∂h_k‖ against T−k"),
     "fig.clip_norms": ("업데이트별 기울기 노름 ‖g‖", "Gradient norm ‖g‖ per update"),
     "fig.clip_loss": ("손실 곡선", "Loss curves"),
-    "fig.cliff": ("Pascanu 외(2013)의 단일 유닛 RNN 손실 곡면과 절벽", "Pascanu et al. (2013): one-unit RNN loss surface and its cliff"),
+    "fig.cliff": ("Pascanu 외(2013): 단일 유닛 RNN 손실의 절벽", "Pascanu et al. (2013): the loss cliff of a one-unit RNN"),
+    "fig.cliff_map": ("손실 E(w, b)와 경사 하강 경로", "loss E(w, b) and gradient-descent paths"),
+    "fig.cliff_slice": ("절벽을 가로지른 단면 (w = {w:.3g})", "a slice across the wall (w = {w:.3g})"),
     "fig.sensitivity": ("입력 x_1에 대한 민감도 ‖∂h_t/∂x_1‖", "Sensitivity to the first input ‖∂h_t/∂x_1‖"),
     "fig.timeline_eigs": ("학습 중 W_hh 고유값의 이동", "W_hh's eigenvalues moving during training"),
     "fig.timeline_loss": ("손실과 현재 학습 단계", "Loss and the current snapshot"),
@@ -311,6 +326,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "leg.low": ("< 0.1", "< 0.1"),
     "leg.high": ("> 0.9", "> 0.9"),
     "leg.wall": ("절벽 위치", "cliff wall"),
+    "leg.thrown": ("{step}번째 걸음에 (w, b) = ({w:.3g}, {b:.3g})로 튕겨 나감", "step {step} lands at (w, b) = ({w:.3g}, {b:.3g})"),
+    "leg.start": ("시작점", "start"),
+    "leg.slice": ("w = {w:.3g}에서의 E", "E at w = {w:.3g}"),
     "leg.snapshot": ("현재 학습 단계", "this snapshot"),
     "leg.reference": ("강의 노트의 값", "the lecture notes' values"),
     # explanations (2-4 sentences per view)

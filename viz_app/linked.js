@@ -25,7 +25,7 @@ export default function (component) {
   const { data, parentElement, setStateValue } = component;
   const doc = parentElement.ownerDocument || document;
   const root = doc.createElement("div");
-  root.className = "rnnviz-control";
+  root.className = data.large ? "rnnviz-control large" : "rnnviz-control";
   root.innerHTML = `
     <button type="button" class="prev">◀</button>
     <label><span class="name"></span><input type="range" min="0" step="1"></label>
@@ -295,6 +295,7 @@ export default function (component) {
     field: F, input,
     get at() { return at; },
     get sent() { return sent; },
+    select,
     stop() {
       clearInterval(poll);
       clearInterval(playing);
@@ -303,5 +304,11 @@ export default function (component) {
     },
   };
   parentElement.__rnnviz = self;
-  return () => self.stop();
+  // the page's controls, for presentation mode's keys (viz_app/present.py)
+  const registry = (doc.defaultView.__rnnvizControls = doc.defaultView.__rnnvizControls || new Set());
+  registry.add(self);
+  return () => {
+    self.stop();
+    registry.delete(self);
+  };
 }

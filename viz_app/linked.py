@@ -31,6 +31,11 @@ _CSS = """
 .rnnviz-control .note.success { background: rgba(33, 195, 84, 0.1); color: rgb(23, 114, 51); }
 .rnnviz-control .note.info { background: rgba(28, 131, 225, 0.1); color: rgb(0, 66, 128); }
 .rnnviz-control .note.warning { background: rgba(255, 227, 18, 0.1); color: rgb(146, 108, 5); }
+.rnnviz-control.large label, .rnnviz-control.large output, .rnnviz-control.large .note,
+.rnnviz-control.large button { font-size: 20px; }
+.rnnviz-control.large .note { padding: 0.4rem 0.8rem; line-height: 1.35; }
+@media (min-width: 1800px) { .rnnviz-control.large label, .rnnviz-control.large output, .rnnviz-control.large .note,
+  .rnnviz-control.large button { font-size: 24px; } }
 """
 
 
@@ -42,19 +47,21 @@ def _component():
 
 def index_control(field: str, count: int, index: int, *, label: str, lang: str,
                   values: list[str] | None = None, notes: list[tuple[str, str]] | None = None,
-                  param: str | None = None, url: list[str | None] | None = None, play_ms: int = 0) -> int:
+                  param: str | None = None, url: list[str | None] | None = None, play_ms: int = 0,
+                  large: bool = False) -> int:
     """A control of ``field`` ("step", "snapshot", "rho") over 0..count-1 (count > 1) that moves what the page's
     charts declare for it inside the browser; a click on a point of a chart whose layout.meta has ``<field>_click``
     selects that point's index. ``index``: the one the page's state has; ``values``: what to show for each index
     (default "t = i"); ``notes``: (kind, sentence) true at each index, shown in a box under the control (kind
     "success", "info" or "warning"); ``param`` / ``url``: the address bar's parameter and its value at each index
     (None: left out), when they are not the field and the index; ``play_ms`` > 0: a play / pause button that moves
-    one index on every play_ms (the server hears the index when it stops). Its key is ``w_<field>`` on every view, so
+    one index on every play_ms (the server hears the index when it stops); ``large``: presentation mode's text
+    size. Its key is ``w_<field>`` on every view, so
     the choice follows the user from view to view. Returns the index the server knows (the one on screen once it has
     rested)."""
     key = f"w_{field}"
     data = {"field": field, "count": count, "index": index, "label": label, "prev": t("ctl.prev", lang),
-            "next": t("ctl.next", lang), "settle_ms": SETTLE_MS}
+            "next": t("ctl.next", lang), "settle_ms": SETTLE_MS, "large": large}
     if values is not None:
         data["values"] = values
     if notes is not None:
@@ -83,6 +90,6 @@ def _reported(value) -> int | None:
     return int(index)
 
 
-def step_control(lang: str, steps: int, step: int) -> int:
+def step_control(lang: str, steps: int, step: int, *, large: bool = False) -> int:
     """The time-step control (steps > 1): ``index_control`` of the field "step"."""
-    return index_control("step", steps, step, label=t("ctl.step", lang), lang=lang)
+    return index_control("step", steps, step, label=t("ctl.step", lang), lang=lang, large=large)

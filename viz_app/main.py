@@ -13,11 +13,12 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import claims, controls, freeze_imports, runs, safe, scenarios  # noqa: E402
+from viz_app import claims, controls, freeze_imports, present, runs, safe, scenarios  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import error_message, t  # noqa: E402
 from viz_app.views import VIEWS  # noqa: E402
+from viz_app.views.common import areas  # noqa: E402
 
 freeze_imports()
 
@@ -52,8 +53,11 @@ def main() -> None:
         st.session_state.pop("halted", None)
     st.session_state.app_state = state
     lang = state.lang
-    if not S.hidden(state, "title"):
+    if state.present:
+        present.setup()
+    elif not S.hidden(state, "title"):  # presentation mode: the screen's height goes to the chart
         st.title(t("app.title", lang))
+        st.caption(t("app.subtitle", lang))
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         key, values = reason
         st.warning(t("msg.bad_param", lang, name=name, value=safe.md(value, safe.QUOTE_LIMIT),
@@ -67,39 +71,48 @@ def page() -> None:
     reruns only this part (st.fragment): never the sidebar; the run comes from the cache."""
     state = st.session_state.app_state
     lang = state.lang
-    banner = st.empty() if state.scenario else None  # filled once the run is known: its numbers go in it
+    # the banner is filled once the run is known (its numbers go in it): above the view bar, or in presentation mode
+    # with the notes under the main chart
+    banner = st.empty() if state.scenario and not state.present else None
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario
-    view = state.view if S.hidden(state, "view") else st.segmented_control(
-        t("app.view", lang), S.VIEWS, key="w_view", format_func=lambda v: t(f"view.{v}", lang)) or state.view
+    view = state.view if S.hidden(state, "view") else st.segmented_control(  # presentation mode: one row of names
+        t("app.view", lang), S.VIEWS, key="w_view",
+        format_func=lambda v: t(f"view_short.{v}" if state.present else f"view.{v}", lang),
+        label_visibility="collapsed" if state.present else "visible") or state.view
     st.session_state._shown_view = view
     state = state.with_(view=view)
+    where = areas(state)
+    if state.scenario and state.present:
+        banner = where.notes.empty()
     cfg = state.run_config()
     if runs.cached_run(cfg) is None and st.session_state.get("halted") == cfg:
-        st.info(t("msg.stopped", lang) + " " + t("msg.train_first", lang))
+        where.stage.info(t("msg.stopped", lang) + " " + t("msg.train_first", lang))
         run = None
     else:
-        slot = st.empty()
+        slot = where.stage.empty()
         if runs.cached_run(cfg) is None and slot.button(t("ctl.stop", lang), key="w_stop"):
             st.session_state.halted = cfg  # the click interrupted the training run; don't restart it
             st.rerun()
-        run = runs.train(cfg, lang)
+        with where.stage:  # the training's progress and live loss where the chart will be
+            run = runs.train(cfg, lang)
         slot.empty()
     if run is not None and cfg.model_id:
-        st.info(t("msg.using_model", lang))
+        where.notes.info(t("msg.using_model", lang))
     if run is not None:
         hist = run.history
         if hist.status == "diverged":
-            st.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
+            where.notes.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
         elif hist.status == "stopped":  # only the time limit stops a stored run (a Stop click discards it)
-            st.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
+            where.notes.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
         elif hist.updates:
-            st.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds, loss=float(hist.loss[-1])))
+            where.notes.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds,
+                                  loss=float(hist.loss[-1])))
         try:  # a recording stopped at its limits (engine.ResourceError) is said, like a refused run
             trace = runs.trace(cfg, lang=lang)
-            state = VIEWS[view].render(state, run, trace)
+            state = VIEWS[view].render(state, run, trace, where)
         except EngineError as e:
-            st.error(error_message(e, lang))
+            where.stage.error(error_message(e, lang))
             run = None
         if run is not None and banner is not None:
             scenario_banner(banner, state, run, trace)

@@ -20,11 +20,18 @@ SEQUENTIAL = "Viridis"  # magnitudes (norm maps), perceptually uniform and colou
 UNIT = "Cividis"  # gates in [0, 1]
 FONT = "NanumGothic, 'Nanum Gothic', 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
 NONFINITE = VERMILLION
+FONT_SIZE = 14  # chart text on screen (px)
+
+
+# Legends sit at the bottom of the figure, under the axis title (container coordinates: Plotly makes room for them),
+# never over the title or the data whatever the title's length and the chart's width.
+LEGEND = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "xref": "paper", "x": 0.0,
+          "xanchor": "left"}
 
 
 def style(fig: go.Figure, *, height: int = 420, title: str | None = None, lecture: bool = False) -> go.Figure:
     """Apply the project's look to a figure (in place) and return it."""
-    base = 22 if lecture else 14
+    base = 22 if lecture else FONT_SIZE
     fig.update_layout(
         plot_bgcolor="white", paper_bgcolor="white", xaxis=AXIS, yaxis=AXIS,
         font={"family": FONT, "size": base, "color": "#222"},
@@ -32,7 +39,7 @@ def style(fig: go.Figure, *, height: int = 420, title: str | None = None, lectur
         colorway=list(PALETTE),
         height=int(height * (1.3 if lecture else 1.0)),
         margin={"l": 60, "r": 30, "t": 60 if title else 30, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "right", "x": 1.0},
+        legend=LEGEND,
         hoverlabel={"font": {"family": FONT}},
     )
     return fig
@@ -53,12 +60,19 @@ def solid(colour: str) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+LOG_TICKS = 4
+
+
 def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
-    """A log axis labelled in powers of ten."""
-    getattr(fig, f"update_{axis}axes")(type="log", exponentformat="power", **kw)
+    """A log axis labelled in powers of ten (at most about LOG_TICKS labels: no 2s and 5s crowding between decades
+    at a projector's font size)."""
+    getattr(fig, f"update_{axis}axes")(type="log", exponentformat="power", nticks=LOG_TICKS, **kw)
 
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # 16:9
+# A slide's legend: a column right of the plot (its bottom margin carries the caption)
+SLIDE_LEGEND = {"orientation": "v", "yref": "paper", "y": 1.0, "yanchor": "top", "xref": "paper", "x": 1.02,
+                "xanchor": "left", "font": {"size": 22}}
 SLIDE_BACKGROUNDS = {"light": ("#FFFFFF", "#1A1A1A", GRID), "dark": ("#14161A", "#F2F2F2", "#3A3F47")}
 
 
@@ -71,10 +85,10 @@ def slide(fig: go.Figure, *, background: str = "light", caption: str | None = No
                       font={"family": FONT, "size": 26, "color": ink}, title_font_size=34,
                       title_x=0.0, title_xref="paper", title_xanchor="left",
                       margin={"l": 110, "r": 60, "t": 110, "b": 190 if caption else 100},
-                      legend={"font": {"size": 22}})
+                      legend=SLIDE_LEGEND)
     out.update_xaxes(gridcolor=grid, linecolor=ink, tickcolor=ink, title_font_size=28)
     out.update_yaxes(gridcolor=grid, linecolor=ink, tickcolor=ink, title_font_size=28)
-    out.update_annotations(font_color=ink)
+    out.update_annotations(font_color=ink, font_size=24)  # subplot titles, labels in the plot
     for image in out.layout.images:  # a veil hides what is not yet computed: the slide's own background
         if (image.name or "").endswith("-veil"):
             image.source = solid(paper)

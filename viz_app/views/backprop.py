@@ -10,7 +10,7 @@ from .. import claims
 from ..figures import gradients as figs
 from ..i18n import option, t
 from ..state import AppState
-from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
+from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 
 def bptt_window(state, run, steps: int) -> int:
@@ -44,22 +44,24 @@ def figures(state: AppState, src: Source) -> list[Chart]:
     return out
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("bptt", state)
     steps = trace.steps
-    c1, c2 = st.columns(2)
-    window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=bptt_window(state, run, steps),
-                       key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt))
-    scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
-                     format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
-    state = state.with_(scale=scale, bptt_window=-1 if window == run.config.tbptt else int(window))
-    src = AppSource(state, run, trace)
-    trace = traced(state, src)
-    nonfinite_notice(trace, lang)
-    state, step = step_control(state, steps)
-    charts = {c.name: c for c in figures(state, src)}
-    chart(charts["grad-norms"], state)
+    with areas.notes:
+        explain("bptt", state)
+        c1, c2 = st.columns(2)
+        window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=bptt_window(state, run, steps),
+                           key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt))
+        scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
+                         format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
+        state = state.with_(scale=scale, bptt_window=-1 if window == run.config.tbptt else int(window))
+        src = AppSource(state, run, trace)
+        trace = traced(state, src)
+        nonfinite_notice(trace, lang)
+    with areas.stage:
+        state, step = step_control(state, steps)
+        charts = {c.name: c for c in figures(state, src)}
+        chart(charts["grad-norms"], state, main=True)
     left, right = st.columns(2)
     with left:
         chart(charts["jacobian-map"], state)

@@ -11,7 +11,7 @@ from engine.experiment import Run
 from ..figures import clipping as figs
 from ..i18n import t
 from ..state import AppState
-from .common import AppSource, Chart, Source, chart, explain
+from .common import AppSource, Areas, Chart, Source, chart, explain
 
 THRESHOLDS = (0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 
@@ -38,20 +38,27 @@ def figures(state: AppState, src: Source) -> list[Chart]:
                                              lang=lang))]
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("clipping", state)
-    thr = st.select_slider(t("ctl.clip_threshold", lang), options=THRESHOLDS, key="w_clip_thr",
-                           value=min(THRESHOLDS, key=lambda v: abs(v - state.clip_threshold)))
-    state = state.with_(clip_threshold=float(thr))
-    src = AppSource(state, run, trace)
-    plain, clipped = pair(state, src)  # trained here, their progress shown above the charts
+    with areas.notes:
+        explain("clipping", state)
+    with areas.stage:
+        thr = st.select_slider(t("ctl.clip_threshold", lang), options=THRESHOLDS, key="w_clip_thr",
+                               value=min(THRESHOLDS, key=lambda v: abs(v - state.clip_threshold)))
+        state = state.with_(clip_threshold=float(thr))
+        src = AppSource(state, run, trace)
+        plain, clipped = pair(state, src)  # trained here, their progress shown above the charts
     if plain is None or clipped is None:
         return state
-    for r in (plain, clipped):
-        if r.history.status == "diverged":
-            st.warning(t("msg.diverged", lang, update=r.history.first_nonfinite))
-    st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)), total=clipped.history.updates))
-    for c in figures(state, src):
+    with areas.notes:
+        for r in (plain, clipped):
+            if r.history.status == "diverged":
+                st.warning(t("msg.diverged", lang, update=r.history.first_nonfinite))
+        st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)),
+                     total=clipped.history.updates))
+    first, *rest = figures(state, src)
+    with areas.stage:
+        chart(first, state, main=True)
+    for c in rest:
         chart(c, state)
     return state

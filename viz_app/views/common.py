@@ -11,16 +11,18 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from urllib.parse import quote
 
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import export, linked, runs
+from .. import export, linked, present, runs
 from ..figures.common import figure
 from ..i18n import t
 from ..state import hidden, to_params
+from .. import theme
 from ..theme import slide
 
 class Chart(NamedTuple):
@@ -79,22 +81,48 @@ def chart_key(view: str, name: str) -> str:
     return f"c_{view}_{name}"
 
 
-def resolve_step(state, steps: int) -> int:
-    """The state's time step, or the last one when it has none (-1) or one past the end."""
-    return state.step if 0 <= state.step < steps else steps - 1
+def resolve_step(state, steps: int, *, first: bool = False) -> int:
+    """The state's time step, or when it has none (-1) or one past the end the last one (``first``: the first)."""
+    return state.step if 0 <= state.step < steps else 0 if first else steps - 1
 
 
 CHART_CONFIG = {"displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "width": 1600, "height": 900}}
 
 
-def chart(c: Chart, state) -> None:
+class Areas(NamedTuple):
+    """Where a view draws: ``notes`` (the banner, explanations, secondary settings) and ``stage`` (the view's own
+    control and its main chart). On screen the notes come first; in presentation mode the stage does, so the room
+    sees the main chart without scrolling and the notes follow below it. What a view draws after both comes last."""
+
+    notes: DeltaGenerator
+    stage: DeltaGenerator
+
+
+def areas(state) -> Areas:
+    if state.present:
+        stage = st.container()
+        return Areas(st.container(), stage)
+    notes = st.container()
+    return Areas(notes, st.container())
+
+
+def chart(c: Chart, state, *, main: bool = False, above: int = 0) -> None:
     """Draw a view's Chart with its download buttons (a click on a selectable one selects its step in the browser:
     ``step_control``). ``state`` is the page's state as the view returns it: its exports' captions link to exactly
-    this figure."""
+    this figure. ``main``: the view's main chart, sized in presentation mode to fit the screen under the view bar and
+    one row of controls (``above``: px more above it)."""
     fig, key = c.fig, chart_key(state.view, c.name)
     if state.lecture or state.present:
-        fig.update_layout(font_size=22, title_font_size=28)
+        font, title = present.chart_fonts() if state.present else (present.CHART_FONT, present.CHART_TITLE)
+        fig.update_layout(font_size=font, title_font_size=title)
+        fig.update_annotations(font_size=font)  # subplot titles, labels in the plot
+        for trace in fig.data:  # text a figure sizes itself (e.g. the unrolled network's labels) grows with it
+            size = getattr(getattr(trace, "textfont", None), "size", None)
+            if isinstance(size, int | float):
+                trace.textfont.size = round(size * font / theme.FONT_SIZE)
+    if state.present and main:
+        fig.update_layout(height=present.main_height(above))
     if c.selectable:
         fig.update_layout(meta={**(fig.layout.meta or {}), "step_click": True})
     st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
@@ -139,12 +167,13 @@ def explain(view: str, state) -> None:
         st.caption(t(f"exp.{view}", state.lang))
 
 
-def step_control(state, steps: int):
+def step_control(state, steps: int, *, first: bool = False):
     """The view's time-step control (viz_app/linked.py): it moves the step marker of every chart on the page inside
-    the browser, and a click on a point of a selectable Chart selects that step. Returns the state with the step."""
-    step = resolve_step(state, steps)
+    the browser, and a click on a point of a selectable Chart selects that step (``first``: without one in the state,
+    start at the first step, not the last). Returns the state with the step."""
+    step = resolve_step(state, steps, first=first)
     if steps > 1 and not hidden(state, "step"):
-        step = linked.step_control(state.lang, steps, step)
+        step = linked.step_control(state.lang, steps, step, large=bool(state.present))
     return state.with_(step=step), step
 
 

@@ -9,7 +9,7 @@ from engine.experiment import Run
 from ..figures import compare as figs
 from ..i18n import t
 from ..state import AppState
-from .common import AppSource, Chart, Source, chart, explain
+from .common import AppSource, Areas, Chart, Source, chart, explain
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -36,16 +36,18 @@ def figures(state: AppState, src: Source) -> list[Chart]:
             Chart("losses", figs.loss_curves({c: r.history for c, r in results.items()}, lang=state.lang))]
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("compare", state)
-    st.caption(t("msg.compare_note", lang))
+    with areas.notes:
+        explain("compare", state)
+        st.caption(t("msg.compare_note", lang))
     src = AppSource(state, run, trace)
-    both = trained(src)  # trained here, their progress shown above the charts
+    with areas.stage:
+        both = trained(src)  # trained here, their progress shown above the charts
     if both is None:
         return state
     results, traces = both
-    cols = st.columns(3)
+    cols = areas.notes.columns(3)
     for col, (cell, r) in zip(cols, results.items()):
         n = evidence.parameter_count(r.net)
         col.metric(cell.upper(), f"{n:,}", help=t("msg.params", lang, cell=cell.upper(), n=n,
@@ -53,7 +55,8 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
         col.caption(t("msg.params", lang, cell=cell.upper(), n=n,
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
     sensitivity, losses = figures(state, src)
-    chart(sensitivity, state)
+    with areas.stage:
+        chart(sensitivity, state, main=True)
     last = {c: float(tr.jacobians.input_sensitivity[-1]) for c, tr in traces.items()}
     st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].jacobians.input_sensitivity) - 1, **last))
     chart(losses, state)

@@ -15,10 +15,11 @@ from .. import claims, linked
 from ..figures import eigenvalues as figs
 from ..i18n import option, t
 from ..state import AppState, to_params
-from .common import AppSource, Chart, Source, chart, explain
+from .common import AppSource, Areas, Chart, Source, chart, explain
 
 RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve on a log axis)
 GRID_STEP = 0.05
+NOTE_HEIGHT = 90  # presentation mode: the regime box's two lines above the charts (px)
 AS_TRAINED = 5e-3  # a position this close to the trained rho shows W_hh as trained
 
 
@@ -97,20 +98,22 @@ def figures(state: AppState, src: Source) -> list[Chart]:
                                             scale=state.scale, index=index))]
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("eigen", state)
-    want = asked(state, trace)
-    shown = min(max(want, RHO_MIN), top(trace))
-    if np.isfinite(want) and shown != want:
-        st.caption(t("msg.rho_view_range", lang, asked=want, lo=RHO_MIN, hi=top(trace), shown=shown))
+    with areas.notes:
+        explain("eigen", state)
+        want = asked(state, trace)
+        shown = min(max(want, RHO_MIN), top(trace))
+        if np.isfinite(want) and shown != want:
+            st.caption(t("msg.rho_view_range", lang, asked=want, lo=RHO_MIN, hi=top(trace), shown=shown))
     values = grid(state, trace)
     wanted = requests(values, trace)
     src = AppSource(state, run, trace)
     rescaled = src.rescaled_grid(wanted)
     notes = [note(reg, norms, trace.nonlinearity, lang) for reg, norms in zip(regimes(trace, rescaled),
                                                                               rescaled.norms)]
-    c1, c2 = st.columns([3, 1])
+    # presentation mode: the scale goes with the settings below the charts, the rho control has the stage's width
+    c1, c2 = (areas.stage, areas.notes) if state.present else areas.stage.columns([3, 1])
     index = 0
     if len(values) == 1:  # nothing to rescale: the sentence alone
         kind, sentence = notes[0]
@@ -121,15 +124,17 @@ def render(state: AppState, run: Run, trace: Trace) -> AppState:
                 "rho", len(values), position(state, trace, values), label=t("ctl.rho_view", lang), lang=lang,
                 values=[f"ρ = {v:.3g}" for v in values], notes=notes, param="rho_view",
                 url=[to_params(state.with_(rho_view=v if w else 0.0)).get("rho_view")
-                     for v, w in zip(values, wanted)])
-    scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
-                     format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
+                     for v, w in zip(values, wanted)], large=bool(state.present))
+    with c2:
+        scale = st.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
+                         format_func=lambda v: option(v, lang), horizontal=True, key="w_scale_eig")
     state = state.with_(rho_view=values[index] if wanted[index] else 0.0, scale=scale)
-    st.caption(t("ctl.rho_view_help", lang, rho=trained_rho(trace)))
+    areas.notes.caption(t("ctl.rho_view_help", lang, rho=trained_rho(trace)))
     charts = figures(state, src)
-    left, right = st.columns(2)
-    with left:
-        chart(charts[0], state)
-    with right:
-        chart(charts[1], state)
+    with areas.stage:
+        left, right = st.columns(2)
+        with left:
+            chart(charts[0], state, main=True, above=NOTE_HEIGHT)
+        with right:
+            chart(charts[1], state, main=True, above=NOTE_HEIGHT)
     return state

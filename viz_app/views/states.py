@@ -9,7 +9,7 @@ from engine.experiment import Run
 from ..figures import activity as figs
 from ..i18n import t
 from ..state import AppState
-from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
+from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 
 def layer_of(state, layers: int) -> int:
@@ -34,22 +34,24 @@ def figures(state: AppState, src: Source, *, gate: str = "h", dims: int = 2) -> 
     return out
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("states", state)
-    nonfinite_notice(trace, lang)
-    steps, hidden = trace.steps, trace.hidden.shape[3]
-    state, step = step_control(state, steps)
-    names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
-    c1, c2, c3 = st.columns(3)
-    name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate")
-    unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
-    layers = trace.hidden.shape[0]
-    layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), index=layer_of(state, layers), key="w_layer")
+    with areas.notes:
+        explain("states", state)
+        nonfinite_notice(trace, lang)
+        steps, hidden = trace.steps, trace.hidden.shape[3]
+        names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
+        c1, c2, c3 = st.columns(3)
+        name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate")
+        unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
+        layers = trace.hidden.shape[0]
+        layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), index=layer_of(state, layers), key="w_layer")
     state = state.with_(unit=int(unit), layer=int(layer))
-    dims = 3 if st.session_state.get("w_pca3d") else 2
-    charts = {c.name: c for c in figures(state, AppSource(state, run, trace), gate=name, dims=dims)}
-    chart(charts["heatmap"], state)
+    with areas.stage:
+        state, step = step_control(state, steps)
+        dims = 3 if st.session_state.get("w_pca3d") else 2
+        charts = {c.name: c for c in figures(state, AppSource(state, run, trace), gate=name, dims=dims)}
+        chart(charts["heatmap"], state, main=True)
     if "text" in charts:
         chart(charts["text"], state)
     left, right = st.columns(2)

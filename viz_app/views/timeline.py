@@ -10,7 +10,7 @@ from .. import linked, scenarios
 from ..figures import timeline as figs
 from ..i18n import t
 from ..state import AppState, hidden
-from .common import AppSource, Chart, Source, chart, explain
+from .common import AppSource, Areas, Chart, Source, chart, explain
 
 PLAY_MS = 400  # the replay of training: one snapshot every PLAY_MS
 
@@ -33,20 +33,24 @@ def figures(state: AppState, src: Source) -> list[Chart]:
                                                            lang=lang))]
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("timeline", state)
+    with areas.notes:
+        explain("timeline", state)
     snaps = run.history.snapshots
     index = snapshot_of(state, run)
-    if len(snaps) > 1 and not hidden(state, "snapshot"):
-        index = linked.index_control("snapshot", len(snaps), index, label=t("ctl.snapshot", lang), lang=lang,
-                                     values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps], play_ms=PLAY_MS)
-    state = state.with_(snapshot=int(index))
-    eigenvalues, loss, grads = figures(state, AppSource(state, run, trace))
-    left, right = st.columns(2)
-    with left:
-        chart(eigenvalues, state)
-    with right:
-        chart(loss, state)
+    with areas.stage:
+        if len(snaps) > 1 and not hidden(state, "snapshot"):
+            index = linked.index_control(
+                "snapshot", len(snaps), index, label=t("ctl.snapshot", lang), lang=lang,
+                values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps], play_ms=PLAY_MS,
+                large=bool(state.present))
+        state = state.with_(snapshot=int(index))
+        eigenvalues, loss, grads = figures(state, AppSource(state, run, trace))
+        left, right = st.columns(2)
+        with left:
+            chart(eigenvalues, state, main=True)
+        with right:
+            chart(loss, state, main=True)
     chart(grads, state)
     return state

@@ -10,7 +10,7 @@ from .. import linked
 from ..figures import unrolled
 from ..i18n import t
 from ..state import AppState, hidden
-from .common import AppSource, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
+from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 WIDTH = 8  # steps shown at a time (figures.unrolled.window_start: pages of 4 around the selected one)
 PLAY_MS = 700  # the step-through's play: one phase every PLAY_MS
@@ -22,7 +22,7 @@ def figures(state: AppState, src: Source, *, phase: int | None = None) -> list[C
     trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
     if phase is None:
         return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, window=WIDTH,
-                                            step=resolve_step(state, trace.steps)), selectable=True)]
+                                            step=resolve_step(state, trace.steps, first=True)), selectable=True)]
     return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, window=WIDTH,
                                         through=True, step=phase, field="phase"))]
 
@@ -36,19 +36,28 @@ def phase_control(state: AppState, steps: int) -> int:
     phase = min(st.session_state.get(key, 0), 2 * steps - 1)
     phase = st.session_state[key] = linked.index_control(
         "phase", 2 * steps, phase, label=t("ctl.phase_at", lang), lang=lang, values=values, param="step",
-        url=[str(c) for c in columns], play_ms=PLAY_MS)
+        url=[str(c) for c in columns], play_ms=PLAY_MS, large=bool(state.present))
     return phase
 
 
-def render(state: AppState, run: Run, trace: Trace) -> AppState:
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
-    explain("unroll", state)
-    nonfinite_notice(trace, lang)
-    phase = None
-    if not hidden(state, "step") and st.toggle(t("ctl.phase", lang), key="w_through"):
-        phase = phase_control(state, trace.steps)
-        state = state.with_(step=unrolled.phase_column(phase, trace.steps))
-    else:
-        state, _ = step_control(state, trace.steps)
-    chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state)
+    with areas.notes:
+        explain("unroll", state)
+        nonfinite_notice(trace, lang)
+    with areas.stage:
+        phase = None
+        # presentation mode: the toggle beside the control (one row above the chart)
+        if state.present:
+            toggle, control = st.columns([1, 4], vertical_alignment="center")
+        else:
+            toggle = control = st.container()
+        if not hidden(state, "step") and toggle.toggle(t("ctl.phase", lang), key="w_through"):
+            with control:
+                phase = phase_control(state, trace.steps)
+            state = state.with_(step=unrolled.phase_column(phase, trace.steps))
+        else:
+            with control:
+                state, _ = step_control(state, trace.steps, first=True)  # a sentence is read from its start
+        chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state, main=True)
     return state
