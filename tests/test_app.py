@@ -376,3 +376,22 @@ def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_tru
     plane, decay = (json.loads(s) for s in _specs(at))
     assert decay["data"][0]["y"] == decay["data"][0]["meta"]["rho_y"][values.index(2.5)]
     assert at.query_params["rho_view"] in (["2.5"], "2.5")
+
+
+@pytest.mark.parametrize("params,expect,absent", [
+    ({"view": "unroll"}, [r"\tanh\!\left(W_{xh}", r"\operatorname{softmax}"], [r"c_t"]),
+    ({"view": "unroll", "cell": "lstm"}, [r"c_t &= f_t \odot c_{t-1}", r"\operatorname{softmax}"], []),
+    ({"view": "states", "cell": "gru"}, [r"h_t &= (1 - z_t) \odot"], [r"\operatorname{softmax}"]),
+    ({"view": "unroll", "task": "sine"}, [r"\hat y_t = W_{hy}\, h_t + b_y"], [r"\operatorname{softmax}"]),
+    ({"view": "eigen", "cell": "rnn", "nonlinearity": "relu"}, [r"\sigma_{\max}(W_{hh})"], []),
+])
+def test_each_view_typesets_the_equations_of_the_cell_on_the_page(params, expect, absent):
+    """The equations above a view are the cell's own (RNN, LSTM or GRU), with the softmax only where the loss is a
+    cross-entropy; they are KaTeX elements (st.latex), not raw text."""
+    at = _app({**QUICK, "lang": "en", **params})
+    assert not at.exception
+    tex = " ".join(e.body for e in at.latex)
+    for piece in expect:
+        assert piece in tex, (piece, tex)
+    for piece in absent:
+        assert piece not in tex, (piece, tex)

@@ -10,7 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from viz_app import deck, export, scenarios
+from viz_app import deck, export, safe, scenarios
+from viz_app import state as S
 from viz_app.state import AppState, from_params
 from viz_app.theme import SLIDE_HEIGHT, SLIDE_WIDTH, slide
 
@@ -95,10 +96,98 @@ def test_korean_renders_real_glyphs():
 
 
 def test_caption_names_settings_and_permalink():
-    st = AppState().with_(cell="gru", seed=7, clip="norm", clip_threshold=0.5)
+    st = AppState().with_(cell="gru", seed=7, clip="norm", clip_threshold=0.5, lang="en")
     cap = export.caption(st, "http://x/?cell=gru&seed=7")
-    assert "GRU" in cap and "seed=7" in cap and "clip=norm@0.5" in cap
+    assert "GRU H=35" in cap and "seed 7" in cap and "clipping: By norm at 0.5" in cap
     assert cap.endswith("?cell=gru&amp;seed=7")  # Plotly text: the entity shows as "&"
+
+
+def test_captions_describe_the_figure_drawn():
+    """The comparison's slide names its three cells, clipping's its two runs, the cliff Pascanu's one-unit RNN
+    (not the page's model)."""
+    st = AppState().with_(lang="en", cell="rnn", nonlinearity="tanh", clip_threshold=0.25)
+    compare = export.caption(st.with_(view="compare"), "http://x/", trained_rho=0.9, figure="sensitivity")
+    assert compare.startswith("RNN (tanh) · LSTM · GRU H=35") and "ρ=" not in compare
+    clip = export.caption(st.with_(view="clipping"), "http://x/", figure="grad-norms")
+    assert "no clipping vs clipping by norm at 0.25" in clip
+    cliff_cap = export.caption(st.with_(view="clipping"), "http://x/", figure="cliff")
+    assert cliff_cap.startswith("Pascanu et al. (2013)'s one-unit RNN") and "H=" not in cliff_cap
+
+
+# English words a Korean caption may keep: model and method names, symbols
+ALLOWED = {"RNN", "LSTM", "GRU", "BPTT", "tanh", "ReLU", "IRNN", "np", "Adam", "SGD", "RMSprop", "MSE", "PyTorch",
+           "Pascanu", "H", "T", "k", "E", "w", "b", "x", "t", "lr"}
+
+
+def test_korean_captions_have_no_english_words():
+    """Every scenario's slide captions in Korean, for every view and the cliff: no ASCII word outside ALLOWED
+    (the permalink line and the user's own text aside)."""
+    from viz_app.state import baseline
+    for name in [""] + scenarios.names():
+        st = (baseline(name) if name else AppState()).with_(lang="ko")
+        for view in S.VIEWS:
+            for figure in ("main", "cliff"):
+                cap = export.caption(st.with_(view=view), "http://x/?q", trained_rho=0.5, figure=figure)
+                line = cap.split("<br>")[0].replace(safe.plot(safe.shorten(st.text, 40)), "")
+                words = set(re.findall(r"[A-Za-z]+", line)) - ALLOWED
+                assert not words, (name, view, figure, words, line)
+
+
+def test_permalinks_are_absolute_and_reopen_the_same_settings(monkeypatch):
+    """The caption's link starts with the public address (RNN_VIZ_PUBLIC_URL, else the page's own) and its query
+    opens the same settings."""
+    from urllib.parse import parse_qsl, urlsplit
+    from viz_app.state import baseline
+    monkeypatch.delenv(export.PUBLIC_URL, raising=False)
+    st = baseline("exploding").with_(view="clipping", clip_threshold=0.25, lang="ko")
+    link = export.permalink(st, export.public_base("http://10.0.0.5:8501/?view=unroll#x"))
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "10.0.0.5:8501", "/")
+    again, notices = from_params(dict(parse_qsl(parts.query)))
+    assert notices == [] and again == st
+    monkeypatch.setenv(export.PUBLIC_URL, "https://rnn.example.edu/course")
+    assert export.permalink(st, export.public_base("http://10.0.0.5:8501/")).startswith(
+        "https://rnn.example.edu/course/?")
+    monkeypatch.delenv(export.PUBLIC_URL)
+    assert export.public_base("").startswith("http://") and "://" in export.caption(st, export.permalink(
+        st, export.public_base("")))
+
+
+def test_file_names_are_unique_across_scenarios_and_settings():
+    """One name per (scenario, view, figure, settings drawn): no two scenarios' files collide in one folder; how a
+    page is shown (language, presentation) does not change the name."""
+    from viz_app.state import baseline
+    names = {}
+    for name in [""] + scenarios.names():
+        st = baseline(name) if name else AppState()
+        for view in S.VIEWS:
+            f = export.file_name(st.with_(view=view), "fig", "png")
+            assert f not in names, (f, name, names.get(f))
+            names[f] = name
+            assert f.startswith(f"{name or 'custom'}-{view}-fig-")
+    st = AppState()
+    assert export.file_name(st, "a", "png") != export.file_name(st.with_(hidden_size=64), "a", "png")
+    assert export.file_name(st, "a", "png") == export.file_name(st.with_(lang="en", present=1), "a", "png")
+
+
+def test_cli_picks_one_figure_and_joins_a_deck(tmp_path, capsys):
+    """--view / --figure write exactly the one file; two links with --deck give one PDF with a page per figure,
+    in the links' order."""
+    from pypdf import PdfReader
+    code = export.main(["--scenario", "vanishing", "--view", "eigen", "--figure", "decay", "--format", "html",
+                        "--out", str(tmp_path / "one")])
+    assert code == 0
+    (only,) = (tmp_path / "one").iterdir()
+    assert only.name.startswith("vanishing-eigen-decay-") and only.suffix == ".html"
+    assert export.main(["--scenario", "hello", "--figure", "no-such", "--format", "html",
+                        "--out", str(tmp_path / "none")]) == 2
+    code = export.main(["--url", "?view=eigen&epochs=10", "--url", "http://h/?view=unroll&epochs=10", "--format",
+                        "pdf", "--deck", "--scale", "1", "--out", str(tmp_path / "deck"),
+                        "--base-url", "https://rnn.example.edu/"])
+    assert code == 0
+    pages = sorted(p.name for p in (tmp_path / "deck").glob("custom-*.pdf"))
+    assert len(pages) == 3 and len(PdfReader(tmp_path / "deck" / "deck.pdf").pages) == 3
+    assert "deck: deck.pdf" in capsys.readouterr().out
 
 
 def test_batch_exporter_on_a_scenario(tmp_path, capsys):
@@ -117,8 +206,7 @@ def test_batch_exporter_from_a_url_and_bad_input(tmp_path, capsys):
     assert code == 0
     assert "ignored lr=oops" in capsys.readouterr().err
     assert all(b"Plotly.newPlot" in f.read_bytes() for f in tmp_path.glob("*.html"))
-    assert {p.name.split("-")[0] for p in tmp_path.iterdir()} == {"unroll", "states", "bptt", "eigen", "clipping",
-                                                                   "compare", "timeline"}
+    assert [p.name.split("-")[:3] for p in tmp_path.iterdir()] == [["custom", "unroll", "network"]]  # its view
     with pytest.raises(SystemExit):
         export.main(["--scenario", "no-such-scenario"])
 

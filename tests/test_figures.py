@@ -98,9 +98,9 @@ def test_state_figures(hello, lstm_trace):
     heat = activity.state_heatmap(tr, name="h", lang="en", vocab=run.eval_data.vocab)
     assert heat.data[0].z.shape == (8, 4) and list(heat.layout.xaxis.ticktext) == ["h", "e", "l", "l"]
     gate = activity.state_heatmap(lstm_trace, name="f", lang="ko")
-    assert gate.data[0].zmin == 0 and gate.data[0].zmax == 1
+    assert gate.data[0].zmin == 0 and gate.data[0].zmax == 1 and "망각 게이트" in gate.layout.title.text
     sat = activity.saturation_bars(lstm_trace, lang="en")
-    assert list(sat.data[0].x) == ["i", "f", "g", "o"]
+    assert list(sat.data[0].x) == ["input gate", "forget gate", "candidate cell state", "output gate"]
     assert all(0 <= v <= 1 for v in sat.data[0].y)
     pca = activity.pca_trajectory(lstm_trace, lang="en", dims=3)
     assert pca.data[0].type == "scatter3d"

@@ -15,10 +15,10 @@ from .views import VIEWS
 from .worker import THREADS
 
 
-def all_figures(state) -> list[tuple[str, str, object]]:
-    """(view, figure name, plotly Figure) for every view, in the app's order."""
+def all_figures(state, views: tuple[str, ...] | None = None) -> list[tuple[str, str, object]]:
+    """(view, figure name, plotly Figure) for ``views`` (default: every view), in the app's order (the lecture's)."""
     src = DeckSource(state.run_config())
-    return [(name, c.name, c.fig) for name, view in VIEWS.items()
+    return [(name, c.name, c.fig) for name, view in VIEWS.items() if views is None or name in views
             for c in view.figures(state.with_(view=name), src)]
 
 

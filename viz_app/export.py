@@ -5,7 +5,8 @@ One Kaleido browser serves the whole process (started on first use, MathJax off:
 and offline that is a hang, not an error); calls are serialised with a lock, because Streamlit runs each session in
 its own thread and concurrent Kaleido calls have been reported to swap results.
 
-    python -m viz_app.export --scenario vanishing --format pdf --out slides/
+    python -m viz_app.export --scenario vanishing --format pdf --deck --out slides/
+    python -m viz_app.export --url 'https://rnn.example.edu/?view=eigen&rho=0.6' --figure decay --format png
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import plotly.graph_objects as go
 
 from . import safe, scenarios
 from .i18n import t
+from .state import VIEWS as VIEW_NAMES
 from .state import from_params, to_params
 from .theme import slide
 
@@ -111,27 +113,73 @@ def _reset_server() -> None:
     threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True}, daemon=True).start()
 
 
-def caption(state, permalink: str, *, trained_rho: float | None = None) -> str:
-    """Model, task, seed and key settings, and the URL that reproduces the figure. ``trained_rho``: the spectral
-    radius of the W_hh drawn (after training), quoted beside the radius it was set to at initialisation."""
-    cell = state.cell.upper() + (f" ({state.nonlinearity})" if state.cell == "rnn" else "")
+PUBLIC_URL = "RNN_VIZ_PUBLIC_URL"  # the app's public address (e.g. https://rnn.example.edu/): captions' permalinks
+
+
+def public_base(request_url: str = "") -> str:
+    """The address a caption's permalink starts with: the RNN_VIZ_PUBLIC_URL setting, else the request's own address
+    (the page the lecturer has open), else Streamlit's browser.serverAddress / serverPort (the exporter's guess)."""
+    base = os.environ.get(PUBLIC_URL, "").strip() or request_url.split("?")[0].split("#")[0]
+    if not base:
+        from streamlit import config
+        base = f"http://{config.get_option('browser.serverAddress')}:{config.get_option('browser.serverPort')}/"
+    return base if base.endswith("/") else base + "/"
+
+
+def permalink(state, base: str) -> str:
+    """The absolute address that reproduces ``state``'s figure."""
+    query = "&".join(f"{k}={quote(v)}" for k, v in to_params(state).items())
+    return f"{base}?{query}" if query else base
+
+
+def caption(state, permalink: str, *, trained_rho: float | None = None, figure: str = "") -> str:
+    """What the figure drawn is (model or models, settings, seed; in the state's language) and the URL that
+    reproduces it. ``trained_rho``: the spectral radius of the W_hh drawn (after training), quoted beside the
+    radius it was set to at initialisation; ``figure``: the figure's name, for views whose figures are not the
+    page's model (the comparison's three cells, clipping's two runs, Pascanu's one-unit cliff)."""
+    lang = state.lang
+    if state.view == "clipping" and figure == "cliff":
+        from engine import cliff
+        return t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP) + "<br>" + \
+            safe.plot(permalink)
+    if state.view == "compare":
+        cell, trained_rho = "RNN (tanh) · LSTM · GRU", None  # three models: no one W_hh
+    else:
+        cell = t(f"opt.{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else f"opt.{state.cell}", lang)
     text = safe.plot(safe.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
-    task = state.task + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
+    task = t(f"opt.{state.task}", lang) + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
     rho = f" ρ₀={state.rho:g}" if state.rho else ""
     if trained_rho is not None:
         rho += f" → ρ={trained_rho:.3g}" if state.epochs else f" ρ={trained_rho:.3g}"
-    loss = "" if (state.loss, state.reduce) == ("cross_entropy", "mean") else f"loss={state.loss}({state.reduce})"
-    parts = [f"{cell} H={state.hidden_size} L={state.num_layers}", f"init={state.init}" + rho, f"task={task}",
-             *([loss] if loss else []), f"{state.optimizer} lr={state.lr:g}", f"epochs={state.epochs}",
-             f"clip={state.clip}" + (f"@{state.clip_threshold:g}" if state.clip != "none" else ""),
-             f"tbptt={state.tbptt}", f"seed={state.seed}"]
+    if state.view == "clipping":  # its two runs: without clipping, and clipped at the view's threshold
+        clip = t("cap.clip_pair", lang, thr=state.clip_threshold)
+    elif state.clip == "none":
+        clip = t("cap.no_clip", lang)
+    else:
+        clip = t("cap.clip", lang, mode=t(f"opt.{state.clip}", lang), thr=state.clip_threshold)
+    parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers),
+             t("cap.init", lang, init=t(f"opt.{state.init}", lang)) + rho, t("cap.task", lang, task=task)]
+    if (state.loss, state.reduce) != ("cross_entropy", "mean"):
+        parts.append(t("cap.loss", lang, loss=t(f"opt.{state.loss}", lang), reduce=t(f"opt.{state.reduce}", lang)))
+    parts += [t("cap.training", lang, opt=t(f"opt.{state.optimizer}", lang), lr=state.lr, n=state.epochs), clip,
+              t("cap.tbptt", lang, k=state.tbptt) if state.tbptt else t("cap.full_bptt", lang),
+              t("cap.seed", lang, seed=state.seed)]
     return " · ".join(parts) + "<br>" + safe.plot(permalink)
 
 
+# what a figure's file name does not depend on: how the page is shown, not what it draws
+_NOT_DRAWN = ("lang", "present", "hide", "caption", "slide", "lecture", "png_scale")
+
+
 def file_name(state, name: str, fmt: str) -> str:
-    """One name per figure and setting: two scenarios exported into one folder do not overwrite each other."""
-    prefix = f"{state.scenario}-" if state.scenario else ""
-    return f"{prefix}{state.view}-{name}-{state.cell}-seed{state.seed}.{fmt}"
+    """One name per figure and setting, shared by the download buttons and the exporter: the scenario (or
+    "custom"), the view, the figure and a digest of every setting it is drawn from, so two scenarios, or two
+    settings of one, exported into one folder never overwrite each other."""
+    import hashlib
+    params = {k: v for k, v in to_params(state).items() if k not in _NOT_DRAWN}
+    params["view"] = state.view
+    digest = hashlib.sha1("&".join(f"{k}={v}" for k, v in sorted(params.items())).encode()).hexdigest()[:8]
+    return f"{state.scenario or 'custom'}-{state.view}-{name}-{digest}.{fmt}"
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -142,24 +190,38 @@ def _progress(done: int, total: int, label: str) -> None:
 
 
 def batch(state, out: Path, fmt: str, *, background: str = "light", scale: float = 2.0, base_url: str = "",
-          with_caption: bool = True, progress=_progress) -> list[Path]:
-    """Write every figure of every view for ``state``'s settings into ``out``; returns the files written."""
+          with_caption: bool = True, views: tuple[str, ...] | None = None, figure: str | None = None,
+          progress=_progress) -> list[Path]:
+    """Write the figures of ``views`` (default: every view, in the app's order; ``figure``: only that one) for
+    ``state``'s settings into ``out``; returns the files written. Captions link to ``base_url`` (public_base)."""
     out.mkdir(parents=True, exist_ok=True)
     from . import deck  # the views (which export from the page) are what the deck draws
-    figures = deck.all_figures(state)
+    figures = [f for f in deck.all_figures(state, views) if figure is None or f[1] == figure]
     rho = deck.trained_rho(state)
+    base = base_url or public_base()
     written = []
     for i, (view, name, fig) in enumerate(figures):
         view_state = state.with_(view=view)
-        query = "&".join(f"{k}={quote(v)}" for k, v in to_params(view_state).items())
-        cap = caption(view_state, f"{base_url}?{query}", trained_rho=rho) if with_caption else None
+        cap = caption(view_state, permalink(view_state, base), trained_rho=rho, figure=name) if with_caption \
+            else None
         path = out / file_name(view_state, name, fmt)
         path.write_bytes(to_bytes(slide(fig, background=background, caption=cap), fmt, scale=scale))
         written.append(path)
         progress(i + 1, len(figures), path.name)
-    if progress is _progress:
+    if progress is _progress and figures:
         sys.stderr.write("\n")
     return written
+
+
+def merge_pdfs(pages: list[Path], target: Path) -> Path:
+    """One PDF with the pages of ``pages`` in order (the whole deck)."""
+    from pypdf import PdfWriter
+    writer = PdfWriter()
+    for page in pages:
+        writer.append(str(page))
+    with open(target, "wb") as f:
+        writer.write(f)
+    return target
 
 
 def _scale(raw: str) -> float:
@@ -176,36 +238,67 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m viz_app.export", description=__doc__.split("\n\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scenario", choices=scenarios.names(), help="a scenario from assets/scenarios.json")
-    src.add_argument("--url", help="an app URL (or just its ?query) whose settings to export")
+    src.add_argument("--url", action="append",
+                     help="an app URL (or just its ?query) whose settings to export; repeat it for a deck of links "
+                          "(each link: its own view)")
+    ap.add_argument("--view", action="append", choices=VIEW_NAMES,
+                    help="only this view's figures (repeatable); default: every view (a --url: its view)")
+    ap.add_argument("--figure", help="only the figure of this name (e.g. decay, network, cliff)")
+    ap.add_argument("--deck", action="store_true",
+                    help="also join the PDFs into one deck, one page per figure in lecture order (--format pdf)")
     ap.add_argument("--format", choices=FORMATS, default="pdf")
     ap.add_argument("--out", type=Path, default=Path("slides"))
     ap.add_argument("--background", choices=("light", "dark"), default="light")
     ap.add_argument("--scale", type=_scale, default=2.0,
                     help=f"PNG pixel scale, {MIN_SCALE:g} to {MAX_SCALE:g} (2 = 3200 x 1800)")
     ap.add_argument("--lang", choices=("ko", "en"))
+    ap.add_argument("--base-url", default="",
+                    help=f"the app's public address for the captions' links (default: ${PUBLIC_URL}, else "
+                         "Streamlit's browser.serverAddress and serverPort)")
     ap.add_argument("--no-caption", action="store_true")
     a = ap.parse_args(argv)
+    if a.deck and a.format != "pdf":
+        ap.error("--deck joins PDFs: use it with --format pdf")
+    jobs = []  # (state, views)
     if a.scenario:
-        params = {"scenario": a.scenario}  # the scenario's settings, as its link opens them
+        state = _state({"scenario": a.scenario})  # the scenario's settings, as its link opens them
+        jobs.append((state, tuple(a.view) if a.view else None))
     else:
         from urllib.parse import parse_qsl, urlsplit
-        params = dict(parse_qsl(urlsplit(a.url).query or a.url.lstrip("?")))
-    state, notices = from_params(params)
-    for name, value, (key, values) in notices:
-        print(f"ignored {name}={value}: {t(f'reason.{key}', 'en', **values)}", file=sys.stderr)
+        for url in a.url:
+            state = _state(dict(parse_qsl(urlsplit(url).query or url.lstrip("?"))))
+            jobs.append((state, tuple(a.view) if a.view else (state.view,)))
     if a.lang:
-        state = state.with_(lang=a.lang)
+        jobs = [(s.with_(lang=a.lang), v) for s, v in jobs]
     if a.format != "html" and chrome_path() is None:
         print(f"no Chrome or Chromium found for {a.format}; install one ({INSTALL_HINT}) or use --format html",
               file=sys.stderr)
         return 2
     try:
-        files = batch(state, a.out, a.format, background=a.background, scale=a.scale, with_caption=not a.no_caption)
+        files = []
+        for state, views in jobs:
+            files += batch(state, a.out, a.format, background=a.background, scale=a.scale,
+                           base_url=public_base(a.base_url), with_caption=not a.no_caption, views=views,
+                           figure=a.figure)
+        if not files:
+            where = ", ".join(sorted({v for _, views in jobs for v in views or ()})) or "any view"
+            print(f"no figure named {a.figure!r} in {where}", file=sys.stderr)
+            return 2
+        if a.deck:
+            name = f"{a.scenario}-deck.pdf" if a.scenario else "deck.pdf"
+            files.append(merge_pdfs(files, a.out / name))
     except Exception as e:  # one clear line, not a traceback
         print(f"export failed: {e}", file=sys.stderr)
         return 1
-    print(f"wrote {len(files)} files to {a.out}/")
+    print(f"wrote {len(files)} files to {a.out}/" + (f" (deck: {files[-1].name})" if a.deck else ""))
     return 0
+
+
+def _state(params: dict):
+    state, notices = from_params(params)
+    for name, value, (key, values) in notices:
+        print(f"ignored {name}={value}: {t(f'reason.{key}', 'en', **values)}", file=sys.stderr)
+    return state
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ engine's errors (``error_message``).
 """
 from __future__ import annotations
 
+import re
+
 from engine import (DataError, EngineError, ResourceError, StateDictError, TextError, VocabularyError, budget, limits,
                     tasks)
 
@@ -277,6 +279,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.live_loss": ("학습 중인 손실 (실시간)", "Loss while training (live)"),
     "fig.unrolled_fwd": ("순전파: 시점 {t}까지 계산", "Forward pass: computed up to step {t}"),
     "fig.heatmap": ("{name}: 유닛 × 시점", "{name}: unit × time"),
+    # what each recorded quantity is (the states view's choice, heatmap titles, saturation bars)
+    "gate.h": ("h_t 은닉 상태", "h_t hidden state"),
+    "gate.c": ("c_t 셀 상태", "c_t cell state"),
+    "gate.i": ("i_t 입력 게이트", "i_t input gate"),
+    "gate.f": ("f_t 망각 게이트", "f_t forget gate"),
+    "gate.g": ("g_t 후보 셀 상태", "g_t candidate cell state"),
+    "gate.o": ("o_t 출력 게이트", "o_t output gate"),
+    "gate.r": ("r_t 리셋 게이트", "r_t reset gate"),
+    "gate.z": ("z_t 업데이트 게이트", "z_t update gate"),
+    "gate.n": ("n_t 후보 은닉 상태", "n_t candidate hidden state"),
     "fig.saturation": ("게이트 포화: 0.1 미만 / 0.9 초과인 비율", "Gate saturation: fraction < 0.1 / > 0.9"),
     "fig.pca": ("h_t의 궤적 (PCA, 설명된 분산 {var:.0%})", "Trajectory of h_t (PCA, {var:.0%} of variance)"),
     "fig.text_color": ("유닛 {unit}의 활성값으로 칠한 입력 문장", "Input text coloured by unit {unit}'s activation"),
@@ -296,6 +308,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.timeline_eigs": ("학습 중 W_hh 고유값의 이동", "W_hh's eigenvalues moving during training"),
     "fig.timeline_loss": ("손실과 현재 학습 단계", "Loss and the current snapshot"),
     "fig.timeline_grad": ("이 학습 단계의 ‖∂L/∂h_t‖", "‖∂L/∂h_t‖ at this snapshot"),
+    # export captions (one line under a slide: what the figure is drawn from)
+    "cap.layers": ("{n}층", "L={n}"),
+    "cap.init": ("초기화: {init}", "init: {init}"),
+    "cap.task": ("과제: {task}", "task: {task}"),
+    "cap.loss": ("손실: {loss}, {reduce}", "loss: {loss}, {reduce}"),
+    "cap.training": ("{opt} 학습률 {lr:g}, 업데이트 {n}회", "{opt} lr={lr:g}, {n} updates"),
+    "cap.no_clip": ("클리핑 없음", "no clipping"),
+    "cap.clip": ("클리핑: {mode} {thr:g}", "clipping: {mode} at {thr:g}"),
+    "cap.clip_pair": ("클리핑 없음 대 노름 기준 {thr:g} 클리핑", "no clipping vs clipping by norm at {thr:g}"),
+    "cap.tbptt": ("잘린 BPTT k={k}", "truncated BPTT k={k}"),
+    "cap.full_bptt": ("전체 BPTT", "full BPTT"),
+    "cap.seed": ("시드 {seed}", "seed {seed}"),
+    "cap.cliff": ("Pascanu 외(2013)의 단일 유닛 RNN: x_t = w σ(x_{{t−1}}) + b, x_0 = 0.5, {steps}단계, E = (σ(x_{steps}) − 0.7)²; "
+                  "경사 하강 학습률 {lr:g}, 클리핑 임계값 {clip:g}",
+                  "Pascanu et al. (2013)'s one-unit RNN: x_t = w σ(x_{{t−1}}) + b, x_0 = 0.5, {steps} steps, "
+                  "E = (σ(x_{steps}) − 0.7)²; gradient descent lr={lr:g}, clipping at {clip:g}"),
     # axes and legends
     "axis.t": ("시점 t", "time step t"),
     "axis.k": ("시점 k", "step k"),
@@ -326,6 +354,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "leg.low": ("< 0.1", "< 0.1"),
     "leg.high": ("> 0.9", "> 0.9"),
     "leg.wall": ("절벽 위치", "cliff wall"),
+    "leg.term_norm": ("‖k번째 항‖", "‖term k‖"),
     "leg.thrown": ("{step}번째 걸음에 (w, b) = ({w:.3g}, {b:.3g})로 튕겨 나감", "step {step} lands at (w, b) = ({w:.3g}, {b:.3g})"),
     "leg.start": ("시작점", "start"),
     "leg.slice": ("w = {w:.3g}에서의 E", "E at w = {w:.3g}"),
@@ -395,11 +424,49 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 
 def t(key: str, lang: str, **values) -> str:
-    """The string ``key`` in ``lang`` ("ko" or "en"), formatted with ``values``."""
+    """The string ``key`` in ``lang`` ("ko" or "en"), formatted with ``values``. A chart's strings (fig., axis.,
+    leg.: Plotly text) have their math set with sub- and superscripts (``chart_math``)."""
     ko, en = STRINGS[key]
     text = ko if lang == "ko" else en
-    return text.format(**values) if values else text
+    text = text.format(**values) if values else text
+    return chart_math(text) if key.startswith(_CHART_KEYS) else text
 
+
+_CHART_KEYS = ("fig.", "axis.", "leg.")
+_SUB_BRACED = re.compile(r"([A-Za-zα-ωΑ-Ω∂])_\{([^{}]*)\}")
+_SUB = re.compile(r"(?<![A-Za-z0-9])([A-Za-zα-ωΑ-Ω∂])_([A-Za-z0-9]+)")
+_SUP = re.compile(r"\^\(([^()]*)\)|\^\{([^{}]*)\}|\^([A-Za-z0-9−-]+)")
+
+
+def chart_math(text: str) -> str:
+    """Plain-text math (x_t, h_{t-1}, W_hh, σ_max, ρ^(T−k)) as Plotly's <sub> / <sup> (Kaleido's MathJax stays
+    off): x<sub>t</sub>, h<sub>t-1</sub>, W<sub>hh</sub>, σ<sub>max</sub>, ρ<sup>T−k</sup>."""
+    text = _SUB_BRACED.sub(r"\1<sub>\2</sub>", text)
+    text = _SUB.sub(r"\1<sub>\2</sub>", text)
+    return _SUP.sub(lambda m: f"<sup>{m.group(1) or m.group(2) or m.group(3)}</sup>", text)
+
+
+# Plotly's own interface (the chart's toolbar and its messages) in Korean: its config's locale and dictionary, our
+# wording, keyed by Plotly's English strings
+PLOTLY_KO = {
+    "Autoscale": "자동 범위", "Box Select": "상자 선택", "Lasso Select": "올가미 선택", "Pan": "이동",
+    "Zoom": "영역 확대", "Zoom in": "확대", "Zoom out": "축소", "Reset axes": "축 되돌리기",
+    "Reset view": "보기 되돌리기", "Reset views": "보기 되돌리기", "Reset": "되돌리기",
+    "Download plot as a PNG": "PNG로 내려받기", "Download plot": "그림 내려받기",
+    "Toggle Spike Lines": "보조선 켜기/끄기", "Show closest data on hover": "가장 가까운 점의 값 보기",
+    "Compare data on hover": "같은 위치의 값 비교", "Toggle show closest data on hover": "가장 가까운 점의 값 켜기/끄기",
+    "Orbital rotation": "궤도 회전", "Turntable rotation": "회전판 회전", "Reset camera to default": "카메라 되돌리기",
+    "Reset camera to last save": "저장한 카메라로", "Double-click to zoom back out": "두 번 클릭하면 원래 크기로",
+    "Double-click on legend to isolate one trace": "범례를 두 번 클릭하면 그 항목만 보입니다",
+    "Taking snapshot - this may take a few seconds": "그림을 만드는 중입니다 (몇 초 걸릴 수 있습니다)",
+    "Snapshot succeeded": "그림을 만들었습니다", "Sorry, there was a problem downloading your snapshot!":
+    "그림을 내려받지 못했습니다", "Produced with Plotly.js": "Plotly.js로 그림",
+}
+
+
+def plotly_config(lang: str) -> dict:
+    """The locale part of a chart's Plotly config: Korean toolbar labels on a Korean page."""
+    return {"locale": "ko", "locales": {"ko": {"dictionary": PLOTLY_KO}}} if lang == "ko" else {}
 
 def option(value: str, lang: str) -> str:
     """Label of an option value (cells, inits, tasks, optimizers, clipping modes)."""

@@ -36,11 +36,10 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
         z=z, x=x, y=np.arange(z.shape[0]), customdata=np.tile(x, (z.shape[0], 1)),
         colorscale=theme.DIVERGING if signed else theme.UNIT, zmid=0 if signed else None,
         zmin=None if signed else 0, zmax=None if signed else 1, colorbar={"title": name, "thickness": 12},
-        hovertemplate="t=%{x}<br>unit %{y}<br>" + name + "=%{z:.3f}<extra></extra>"))
+        hovertemplate="t=%{x}<br>" + t("axis.unit", lang) + " %{y}<br>" + name + "=%{z:.3f}<extra></extra>"))
     if signed:
         fig.update_traces(zmin=-bound, zmax=bound)
-    label = {"h": "h_t", "c": "c_t"}.get(name, f"{name}_t")
-    theme.style(fig, title=t("fig.heatmap", lang, name=label), height=320)
+    theme.style(fig, title=t("fig.heatmap", lang, name=t(f"gate.{name}", lang)), height=320)
     fig.update_xaxes(title=t("axis.t", lang))
     fig.update_yaxes(title=t("axis.unit", lang))
     if chars:
@@ -58,8 +57,9 @@ def saturation_bars(trace, *, lang: str, layer: int = -1) -> go.Figure:
         s = analysis.saturation(trace.gates[g][layer])
         low.append(float(s["low"].mean()))
         high.append(float(s["high"].mean()))
-    fig = go.Figure([go.Bar(name=t("leg.low", lang), x=names, y=low, marker_color=theme.BLUE),
-                     go.Bar(name=t("leg.high", lang), x=names, y=high, marker_color=theme.ORANGE)])
+    labels = [t(f"gate.{g}", lang).split(" ", 1)[1] for g in names]  # the gate's name under its bars
+    fig = go.Figure([go.Bar(name=t("leg.low", lang), x=labels, y=low, marker_color=theme.BLUE),
+                     go.Bar(name=t("leg.high", lang), x=labels, y=high, marker_color=theme.ORANGE)])
     fig.update_layout(barmode="group")
     theme.style(fig, title=t("fig.saturation", lang), height=320)
     fig.update_yaxes(title=t("axis.fraction", lang), range=[0, 1])

@@ -54,7 +54,7 @@ def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None
     fig = go.Figure(go.Heatmap(
         z=z, x=x, y=x, customdata=np.tile(x, (steps, 1)).T, colorscale=theme.SEQUENTIAL,
         colorbar={"title": "log₁₀", "thickness": 12},
-        hovertemplate="t=%{y}, k=%{x}<br>log₁₀ norm=%{z:.2f}<extra></extra>"))
+        hovertemplate="t=%{y}, k=%{x}<br>log₁₀ " + t("axis.norm", lang) + "=%{z:.2f}<extra></extra>"))
     theme.style(fig, title=t("fig.cell_jacobian_map" if cell_state else "fig.jacobian_map", lang), height=420)
     fig.update_xaxes(title=t("axis.k", lang))
     fig.update_yaxes(title=t("axis.t", lang), autorange="reversed", scaleanchor="x")
@@ -79,7 +79,7 @@ def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> 
                              hovertemplate="k=%{x}<br>%{y:.3g}<extra></extra>"))
         fig.add_annotation(text=f"Σ = ‖∂L/∂W_hh‖ = {total:.3g}", xref="paper", yref="paper", x=1, y=1.02,
                            showarrow=False, xanchor="right")
-    fig.add_trace(go.Scatter(x=x, y=norms, customdata=x, mode="lines+markers", name="‖term_k‖",
+    fig.add_trace(go.Scatter(x=x, y=norms, customdata=x, mode="lines+markers", name=t("leg.term_norm", lang),
                              line={"color": theme.GREY}))
     theme.style(fig, title=t("fig.terms", lang), height=360)
     fig.update_xaxes(title=t("axis.k", lang))

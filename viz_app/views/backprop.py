@@ -48,7 +48,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     steps = trace.steps
     with areas.notes:
-        explain("bptt", state)
+        explain("bptt", state, run)
         c1, c2 = st.columns(2)
         window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=bptt_window(state, run, steps),
                            key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt))

@@ -41,7 +41,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("clipping", state)
+        explain("clipping", state, run)
     with areas.stage:
         thr = st.select_slider(t("ctl.clip_threshold", lang), options=THRESHOLDS, key="w_clip_thr",
                                value=min(THRESHOLDS, key=lambda v: abs(v - state.clip_threshold)))

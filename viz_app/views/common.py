@@ -13,16 +13,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from urllib.parse import quote
-
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import export, linked, present, runs
+from .. import equations, export, linked, present, runs, theme
 from ..figures.common import figure
-from ..i18n import t
-from ..state import hidden, to_params
-from .. import theme
+from ..i18n import plotly_config, t
+from ..state import hidden
 from ..theme import slide
 
 class Chart(NamedTuple):
@@ -125,7 +122,7 @@ def chart(c: Chart, state, *, main: bool = False, above: int = 0) -> None:
         fig.update_layout(height=present.main_height(above))
     if c.selectable:
         fig.update_layout(meta={**(fig.layout.meta or {}), "step_click": True})
-    st.plotly_chart(fig, key=key, config=CHART_CONFIG, theme=None)
+    st.plotly_chart(fig, key=key, config={**CHART_CONFIG, **plotly_config(state.lang)}, theme=None)
     if not hidden(state, "downloads"):
         downloads(fig, c.name, state)
 
@@ -140,7 +137,8 @@ def downloads(fig, name: str, state) -> None:
             if slide_fig is None:
                 run = runs.cached_run(state.run_config())
                 rho = run.main_spectrum().spectral_radius if run is not None else None
-                cap = export.caption(state, permalink(state), trained_rho=rho) if state.caption else None
+                cap = export.caption(state, permalink(state), trained_rho=rho, figure=name) if state.caption \
+                    else None
                 slide_fig = slide(fig, background=state.slide, caption=cap)
             return export.to_bytes(slide_fig, fmt, scale=state.png_scale)
         return build
@@ -156,14 +154,18 @@ def downloads(fig, name: str, state) -> None:
 
 
 def permalink(state) -> str:
-    """The address that reproduces this figure: the app's URL with the state's query."""
-    base = (getattr(st.context, "url", None) or "").split("?")[0]
-    query = "&".join(f"{k}={quote(v)}" for k, v in to_params(state).items())
-    return f"{base}?{query}" if query else base
+    """The absolute address that reproduces this figure: the app's public address (the RNN_VIZ_PUBLIC_URL setting,
+    else the page's own) with the state's query."""
+    return export.permalink(state, export.public_base(getattr(st.context, "url", None) or ""))
 
 
-def explain(view: str, state) -> None:
+def explain(view: str, state, run: Run) -> None:
+    """The view's equations for the run's cell, typeset (KaTeX), and its explanation."""
     if not hidden(state, "explain"):
+        cfg = run.config
+        for tex in equations.of_view(view, cfg.cell, cfg.nonlinearity,
+                                     classifies=run.eval_data.loss == "cross_entropy"):
+            st.latex(tex)
         st.caption(t(f"exp.{view}", state.lang))
 
 

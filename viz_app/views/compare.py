@@ -39,7 +39,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("compare", state)
+        explain("compare", state, run)
         st.caption(t("msg.compare_note", lang))
     src = AppSource(state, run, trace)
     with areas.stage:

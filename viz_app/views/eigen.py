@@ -101,7 +101,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("eigen", state)
+        explain("eigen", state, run)
         want = asked(state, trace)
         shown = min(max(want, RHO_MIN), top(trace))
         if np.isfinite(want) and shown != want:

@@ -37,12 +37,12 @@ def figures(state: AppState, src: Source, *, gate: str = "h", dims: int = 2) -> 
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("states", state)
+        explain("states", state, run)
         nonfinite_notice(trace, lang)
         steps, hidden = trace.steps, trace.hidden.shape[3]
         names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
         c1, c2, c3 = st.columns(3)
-        name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate")
+        name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate", format_func=lambda g: t(f"gate.{g}", lang))
         unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
         layers = trace.hidden.shape[0]
         layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), index=layer_of(state, layers), key="w_layer")

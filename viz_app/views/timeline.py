@@ -36,7 +36,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("timeline", state)
+        explain("timeline", state, run)
     snaps = run.history.snapshots
     index = snapshot_of(state, run)
     with areas.stage:

@@ -43,7 +43,7 @@ def phase_control(state: AppState, steps: int) -> int:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("unroll", state)
+        explain("unroll", state, run)
         nonfinite_notice(trace, lang)
     with areas.stage:
         phase = None
