@@ -21,7 +21,7 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 
 from . import safe, scenarios
-from .i18n import t
+from .i18n import chart_math, t
 from .state import VIEWS as VIEW_NAMES
 from .state import from_params, to_params
 from .theme import slide
@@ -140,8 +140,8 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
     lang = state.lang
     if state.view == "clipping" and figure == "cliff":
         from engine import cliff
-        return t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP) + "<br>" + \
-            safe.plot(permalink)
+        return chart_math(t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP)) + \
+            "<br>" + safe.plot(permalink)
     if state.view == "compare":
         cell, trained_rho = "RNN (tanh) · LSTM · GRU", None  # three models: no one W_hh
     else:
