@@ -146,7 +146,8 @@ def main():
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             pg = browser.new_page(viewport={"width": 1280, "height": 720})
             for label, url, slider, gap, *prepare in (
-                    ("time step, unrolled view", f"{base}&view=unroll", step, 0.3),
+                    # it opens at t = 0: start mid-sentence, so the presses go both ways from there
+                    ("time step, unrolled view", f"{base}&view=unroll&step=20", step, 0.3),
                     ("step-through, unrolled view", f"{base}&view=unroll", phase, 0.3, through),
                     ("time step, states view", f"{base}&view=states", step, 0.3),
                     ("time step, BPTT view", f"{base}&view=bptt", step, 0.3),

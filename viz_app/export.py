@@ -11,6 +11,7 @@ its own thread and concurrent Kaleido calls have been reported to swap results.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import sys
@@ -20,8 +21,10 @@ from urllib.parse import quote
 
 import plotly.graph_objects as go
 
+from engine import cliff
+
 from . import safe, scenarios
-from .i18n import chart_math, t
+from .i18n import chart_math, option, t
 from .state import VIEWS as VIEW_NAMES
 from .state import from_params, to_params
 from .theme import slide
@@ -139,15 +142,15 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
     page's model (the comparison's three cells, clipping's two runs, Pascanu's one-unit cliff)."""
     lang = state.lang
     if state.view == "clipping" and figure == "cliff":
-        from engine import cliff
         return chart_math(t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP)) + \
             "<br>" + safe.plot(permalink)
     if state.view == "compare":
-        cell, trained_rho = "RNN (tanh) · LSTM · GRU", None  # three models: no one W_hh
+        cell = " · ".join(option(c, lang) for c in ("rnn_tanh", "lstm", "gru"))
+        trained_rho = None  # three models: no one W_hh
     else:
-        cell = t(f"opt.{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else f"opt.{state.cell}", lang)
+        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
     text = safe.plot(safe.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
-    task = t(f"opt.{state.task}", lang) + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
+    task = option(state.task, lang) + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
     rho = f" ρ₀={state.rho:g}" if state.rho else ""
     if trained_rho is not None:
         rho += f" → ρ={trained_rho:.3g}" if state.epochs else f" ρ={trained_rho:.3g}"
@@ -156,12 +159,12 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
     elif state.clip == "none":
         clip = t("cap.no_clip", lang)
     else:
-        clip = t("cap.clip", lang, mode=t(f"opt.{state.clip}", lang), thr=state.clip_threshold)
+        clip = t("cap.clip", lang, mode=option(state.clip, lang), thr=state.clip_threshold)
     parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers),
-             t("cap.init", lang, init=t(f"opt.{state.init}", lang)) + rho, t("cap.task", lang, task=task)]
+             t("cap.init", lang, init=option(state.init, lang)) + rho, t("cap.task", lang, task=task)]
     if (state.loss, state.reduce) != ("cross_entropy", "mean"):
-        parts.append(t("cap.loss", lang, loss=t(f"opt.{state.loss}", lang), reduce=t(f"opt.{state.reduce}", lang)))
-    parts += [t("cap.training", lang, opt=t(f"opt.{state.optimizer}", lang), lr=state.lr, n=state.epochs), clip,
+        parts.append(t("cap.loss", lang, loss=option(state.loss, lang), reduce=option(state.reduce, lang)))
+    parts += [t("cap.training", lang, opt=option(state.optimizer, lang), lr=state.lr, n=state.epochs), clip,
               t("cap.tbptt", lang, k=state.tbptt) if state.tbptt else t("cap.full_bptt", lang),
               t("cap.seed", lang, seed=state.seed)]
     return " · ".join(parts) + "<br>" + safe.plot(permalink)
@@ -175,7 +178,6 @@ def file_name(state, name: str, fmt: str) -> str:
     """One name per figure and setting, shared by the download buttons and the exporter: the scenario (or
     "custom"), the view, the figure and a digest of every setting it is drawn from, so two scenarios, or two
     settings of one, exported into one folder never overwrite each other."""
-    import hashlib
     params = {k: v for k, v in to_params(state).items() if k not in _NOT_DRAWN}
     params["view"] = state.view
     digest = hashlib.sha1("&".join(f"{k}={v}" for k, v in sorted(params.items())).encode()).hexdigest()[:8]

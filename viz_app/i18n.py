@@ -279,16 +279,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.live_loss": ("학습 중인 손실 (실시간)", "Loss while training (live)"),
     "fig.unrolled_fwd": ("순전파: 시점 {t}까지 계산", "Forward pass: computed up to step {t}"),
     "fig.heatmap": ("{name}: 유닛 × 시점", "{name}: unit × time"),
-    # what each recorded quantity is (the states view's choice, heatmap titles, saturation bars)
-    "gate.h": ("h_t 은닉 상태", "h_t hidden state"),
-    "gate.c": ("c_t 셀 상태", "c_t cell state"),
-    "gate.i": ("i_t 입력 게이트", "i_t input gate"),
-    "gate.f": ("f_t 망각 게이트", "f_t forget gate"),
-    "gate.g": ("g_t 후보 셀 상태", "g_t candidate cell state"),
-    "gate.o": ("o_t 출력 게이트", "o_t output gate"),
-    "gate.r": ("r_t 리셋 게이트", "r_t reset gate"),
-    "gate.z": ("z_t 업데이트 게이트", "z_t update gate"),
-    "gate.n": ("n_t 후보 은닉 상태", "n_t candidate hidden state"),
+    # the name of each recorded quantity (``quantity_name``: with its symbol)
+    "gate.h": ("은닉 상태", "hidden state"),
+    "gate.c": ("셀 상태", "cell state"),
+    "gate.i": ("입력 게이트", "input gate"),
+    "gate.f": ("망각 게이트", "forget gate"),
+    "gate.g": ("후보 셀 상태", "candidate cell state"),
+    "gate.o": ("출력 게이트", "output gate"),
+    "gate.r": ("리셋 게이트", "reset gate"),
+    "gate.z": ("업데이트 게이트", "update gate"),
+    "gate.n": ("후보 은닉 상태", "candidate hidden state"),
     "fig.saturation": ("게이트 포화: 0.1 미만 / 0.9 초과인 비율", "Gate saturation: fraction < 0.1 / > 0.9"),
     "fig.pca": ("h_t의 궤적 (PCA, 설명된 분산 {var:.0%})", "Trajectory of h_t (PCA, {var:.0%} of variance)"),
     "fig.text_color": ("유닛 {unit}의 활성값으로 칠한 입력 문장", "Input text coloured by unit {unit}'s activation"),
@@ -467,6 +467,11 @@ PLOTLY_KO = {
 def plotly_config(lang: str) -> dict:
     """The locale part of a chart's Plotly config: Korean toolbar labels on a Korean page."""
     return {"locale": "ko", "locales": {"ko": {"dictionary": PLOTLY_KO}}} if lang == "ko" else {}
+
+def quantity_name(name: str, lang: str) -> str:
+    """A recorded quantity ("h", "c" or a gate's letter) with its symbol: "f_t forget gate"."""
+    return f"{name}_t {t(f'gate.{name}', lang)}"
+
 
 def option(value: str, lang: str) -> str:
     """Label of an option value (cells, inits, tasks, optimizers, clipping modes)."""

@@ -14,24 +14,20 @@ SCREEN = 720  # the screen's height until the browser has said it (px)
 ABOVE = 220  # what sits above a main chart: the top margin, the view bar, one control row and the gaps (px)
 MAIN_MIN, MAIN_MAX = 360, 1000  # a main chart's height (px): 500 at 1280x720, 860 at 1920x1080
 
+# the page's text: paragraphs, labels, captions, notices, buttons, metrics, select boxes
+TEXT = ", ".join(['[data-testid="stMain"] p', '[data-testid="stMain"] li', '[data-testid="stMarkdownContainer"] p',
+                  '[data-testid="stWidgetLabel"] p', '[data-testid="stCaptionContainer"]',
+                  '[data-testid="stCaptionContainer"] p', '[data-testid="stAlert"] p',
+                  '[data-testid="stMain"] button p', '[data-testid="stMain"] label', '[data-testid="stMetricValue"]',
+                  '[data-testid="stMetricLabel"] p', '[data-baseweb="select"] div'])
 STYLE = f"""
 <style>
 .block-container, [data-testid="stMainBlockContainer"] {{ padding-top: 2.6rem !important;
   padding-left: 2rem !important; padding-right: 2rem !important; max-width: 100% !important; }}
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMarkdownContainer"] p,
-[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
-[data-testid="stAlert"] p, [data-testid="stMain"] button p, [data-testid="stMain"] label,
-[data-testid="stMetricValue"], [data-testid="stMetricLabel"] p, [data-baseweb="select"] div {{
-  font-size: {TEXT_PX}px !important; line-height: 1.4; }}
+{TEXT} {{ font-size: {TEXT_PX}px !important; line-height: 1.4; }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{ color: #333 !important; }}
 [data-testid="stMain"] [data-testid="stButtonGroup"] button {{ min-height: 2.6rem; padding: 0.2rem 0.9rem; }}
-@media (min-width: 1800px) {{
-  [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMarkdownContainer"] p,
-  [data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
-  [data-testid="stAlert"] p, [data-testid="stMain"] button p, [data-testid="stMain"] label,
-  [data-testid="stMetricValue"], [data-testid="stMetricLabel"] p, [data-baseweb="select"] div {{
-    font-size: {round(TEXT_PX * 1.2)}px !important; }}
-}}
+@media (min-width: 1800px) {{ {TEXT} {{ font-size: {round(TEXT_PX * 1.2)}px !important; }} }}
 </style>
 """
 
@@ -95,6 +91,9 @@ export default function ({ parentElement, data, setStateValue }) {
 """
 
 
+KEY = "present_keys"
+
+
 @st.cache_resource
 def _keys():
     return st.components.v2.component("rnn_viz.keys", js=KEYS_JS)
@@ -104,19 +103,22 @@ def setup() -> None:
     """The page's large text and the clicker's keys (call once per run in presentation mode); the component reports
     the screen's height (one rerun when the page opens), which sizes the main charts (``main_height``)."""
     st.html(STYLE)
-    _keys()(key=KEY, data={"height": screen()}, default={"height": 0}, on_height_change=lambda: None)
+    # the height as reported (not as bounded): the browser reports again only when the screen really changed
+    _keys()(key=KEY, data={"height": _reported() or SCREEN}, default={"height": 0}, on_height_change=lambda: None)
 
 
-KEY = "present_keys"
-
-
-def screen() -> int:
-    """The screen's height the browser reported (SCREEN until it has), within bounds."""
+def _reported() -> float | None:
+    """The screen's height the browser reported, if it has (its component state: 0 until then)."""
     value = st.session_state.get(KEY)
     height = value.get("height") if isinstance(value, dict) else getattr(value, "height", None)
     if isinstance(height, bool) or not isinstance(height, int | float) or not height > 0:  # none yet (0), NaN
-        return SCREEN
-    return int(min(max(height, MAIN_MIN + ABOVE), MAIN_MAX + ABOVE))
+        return None
+    return float(height)
+
+
+def screen() -> int:
+    """The screen's height (SCREEN until the browser has said it), within bounds."""
+    return int(min(max(_reported() or SCREEN, MAIN_MIN + ABOVE), MAIN_MAX + ABOVE))
 
 
 def chart_fonts() -> tuple[int, int]:

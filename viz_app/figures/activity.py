@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from engine import analysis
 
 from .. import theme
-from ..i18n import t
+from ..i18n import quantity_name, t
 from .common import char_labels, finite_or_nan, mark_nonfinite, mark_step
 
 SIGNED = {"h", "c", "grad"}
@@ -39,7 +39,7 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
         hovertemplate="t=%{x}<br>" + t("axis.unit", lang) + " %{y}<br>" + name + "=%{z:.3f}<extra></extra>"))
     if signed:
         fig.update_traces(zmin=-bound, zmax=bound)
-    theme.style(fig, title=t("fig.heatmap", lang, name=t(f"gate.{name}", lang)), height=320)
+    theme.style(fig, title=t("fig.heatmap", lang, name=quantity_name(name, lang)), height=320)
     fig.update_xaxes(title=t("axis.t", lang))
     fig.update_yaxes(title=t("axis.unit", lang))
     if chars:
@@ -57,7 +57,7 @@ def saturation_bars(trace, *, lang: str, layer: int = -1) -> go.Figure:
         s = analysis.saturation(trace.gates[g][layer])
         low.append(float(s["low"].mean()))
         high.append(float(s["high"].mean()))
-    labels = [t(f"gate.{g}", lang).split(" ", 1)[1] for g in names]  # the gate's name under its bars
+    labels = [t(f"gate.{g}", lang) for g in names]  # the gate's name under its bars
     fig = go.Figure([go.Bar(name=t("leg.low", lang), x=labels, y=low, marker_color=theme.BLUE),
                      go.Bar(name=t("leg.high", lang), x=labels, y=high, marker_color=theme.ORANGE)])
     fig.update_layout(barmode="group")

@@ -54,6 +54,7 @@ def clip_losses(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
     return fig
 
 
+START = {"symbol": "star", "size": 16, "color": theme.YELLOW, "line": {"color": theme.BLACK, "width": 1}}
 CLIFF_SPACING = 0.17  # between the map and the slice: the map's colour bar and the slice's E axis
 
 
@@ -106,9 +107,8 @@ def cliff_figure(surface, paths: dict[str, dict], *, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, legendgroup=name,
                                  line={"color": colour, "width": 3}, marker={"size": 6, "color": colour}),
                       row=1, col=1)
-    fig.add_trace(go.Scatter(x=[w0], y=[b0], mode="markers", name=t("leg.start", lang),
-                             marker={"symbol": "star", "size": 16, "color": theme.YELLOW,
-                                     "line": {"color": theme.BLACK, "width": 1}}), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[w0], y=[b0], mode="markers", name=t("leg.start", lang), marker=START),
+                  row=1, col=1)
     # right: E along b at the start's w, across the wall
     b_line, e_line = cliff.slice_across(w0, b0)
     fig.add_trace(go.Scatter(x=b_line, y=e_line, mode="lines", name=t("leg.slice", lang, w=w0),
@@ -117,10 +117,10 @@ def cliff_figure(surface, paths: dict[str, dict], *, lang: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=clipped["b"], y=clipped["loss"], mode="markers", name=names[-1],
                              legendgroup=names[-1], showlegend=False,
                              marker={"size": 7, "color": colours[1]}), row=1, col=2)
-    fig.add_trace(go.Scatter(x=[b0], y=[float(start["loss"][0])], mode="markers", showlegend=False,
-                             marker={"symbol": "star", "size": 16, "color": theme.YELLOW,
-                                     "line": {"color": theme.BLACK, "width": 1}}), row=1, col=2)
-    fig.add_shape(type="line", x0=float(cliff.basin_boundary(w0)), x1=float(cliff.basin_boundary(w0)), y0=0, y1=1,
+    fig.add_trace(go.Scatter(x=[b0], y=[float(start["loss"][0])], mode="markers", showlegend=False, marker=START),
+                  row=1, col=2)
+    wall = float(cliff.basin_boundary(w0))
+    fig.add_shape(type="line", x0=wall, x1=wall, y0=0, y1=1,
                   xref="x2", yref="y2 domain", line={"color": theme.GREY, "dash": "dot", "width": 1.5})
     theme.style(fig, title=t("fig.cliff", lang), height=480)
     fig.update_xaxes(title_text="w", range=list(w_range), row=1, col=1)

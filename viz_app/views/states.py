@@ -7,7 +7,7 @@ from engine import Trace
 from engine.experiment import Run
 
 from ..figures import activity as figs
-from ..i18n import t
+from ..i18n import quantity_name, t
 from ..state import AppState
 from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
@@ -42,7 +42,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         steps, hidden = trace.steps, trace.hidden.shape[3]
         names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
         c1, c2, c3 = st.columns(3)
-        name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate", format_func=lambda g: t(f"gate.{g}", lang))
+        name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate", format_func=lambda g: quantity_name(g, lang))
         unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
         layers = trace.hidden.shape[0]
         layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), index=layer_of(state, layers), key="w_layer")
