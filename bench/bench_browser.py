@@ -14,6 +14,7 @@ switch p50 < 500 ms.
 Not part of CI: `.venv/bin/python bench/bench_browser.py [presses]`."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -128,7 +129,8 @@ def main():
     base = f"http://127.0.0.1:{port}/?lang=en"
     step = lambda pg: pg.get_by_role("slider", name=t("ctl.step", "en"))  # noqa: E731
     snapshot = lambda pg: pg.get_by_role("slider", name=t("ctl.snapshot", "en"))  # noqa: E731
-    rho = lambda pg: pg.get_by_role("slider", name=t("ctl.rho_view", "en"))  # noqa: E731
+    rho_name = re.sub("<[^>]+>", "", t("ctl.rho_view", "en", form="html"))  # the control's aria-label: its text
+    rho = lambda pg: pg.get_by_role("slider", name=rho_name)  # noqa: E731
     floor = lambda pg: pg.locator("input[type=range]").first  # noqa: E731
     phase = lambda pg: pg.get_by_role("slider", name=t("ctl.phase_at", "en"))  # noqa: E731
 

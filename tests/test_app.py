@@ -252,7 +252,7 @@ def test_concurrent_sessions_train_a_run_once(monkeypatch):
 
 def _banner(at, name):
     from viz_app import scenarios
-    title = scenarios.title(name, "en")
+    title = scenarios.title(name, "en")  # as the banner sets it (Markdown + KaTeX)
     return [e.value for e in (*at.info, *at.warning) if title in e.value]
 
 
@@ -365,9 +365,9 @@ def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_tru
         norms, blk = run.rescaled_decay(rho)
         reg = spectrum.regime(run.net.cell, blk)
         kind, sentence = data["notes"][i]
-        assert sentence.startswith(claims.regime_text(reg, "tanh", "en"))
+        assert sentence.startswith(claims.regime_text(reg, "tanh", "en", "html"))  # the control's box: HTML
         assert kind == ("success" if reg.guaranteed else "warning")
-        assert claims.measured_ratio_text(norms, "en") in sentence
+        assert claims.measured_ratio_text(norms, "en", "html") in sentence
         drawn = decay["data"][0]["meta"]["rho_y"][i]  # by lag: norms[k] has lag T-1-k
         assert [v is None for v in drawn] == [not v > 0 for v in norms[::-1]]
         assert np.allclose([v for v in drawn if v is not None], [v for v in norms[::-1] if v > 0], rtol=1e-12)
@@ -383,7 +383,8 @@ def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_tru
     ({"view": "unroll", "cell": "lstm"}, [r"c_t &= f_t \odot c_{t-1}", r"\operatorname{softmax}"], []),
     ({"view": "states", "cell": "gru"}, [r"h_t &= (1 - z_t) \odot"], [r"\operatorname{softmax}"]),
     ({"view": "unroll", "task": "sine"}, [r"\hat y_t = W_{hy}\, h_t + b_y"], [r"\operatorname{softmax}"]),
-    ({"view": "eigen", "cell": "rnn", "nonlinearity": "relu"}, [r"\sigma_{\max}(W_{hh})"], []),
+    ({"view": "eigen", "cell": "rnn", "nonlinearity": "relu"}, [r"\sigma_{\max}(W_{hh})"], [r"\tag{RNN}"]),
+    ({"view": "eigen", "cell": "lstm"}, [r"\sigma_{\max}(W_{hh})", r"\tag{RNN}"], []),  # Pascanu: a vanilla RNN's
 ])
 def test_each_view_typesets_the_equations_of_the_cell_on_the_page(params, expect, absent):
     """The equations above a view are the cell's own (RNN, LSTM or GRU), with the softmax only where the loss is a

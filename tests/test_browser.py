@@ -247,7 +247,7 @@ def test_the_rho_slider_moves_the_charts_and_the_sentence_without_a_script_run(s
     note = page.locator(".rnnviz-control .note")
     sentence = note.inner_text()
     page.evaluate(COUNT_RUNS)
-    control = page.get_by_role("slider", name=t("ctl.rho_view", lang))
+    control = page.get_by_role("slider", name=re.sub("<[^>]+>", "", t("ctl.rho_view", lang, form="html")))
     control.focus()
     page.keyboard.press("End")  # rho = 3 (or the trained rho beyond it): explosion possible
     time.sleep(0.2)
@@ -396,5 +396,73 @@ def test_presentation_mode_fits_the_projector(server, page, lang, width, height)
         pg.keyboard.press("PageUp")
         pg.wait_for_function(f"() => document.querySelectorAll({VIEW_BAR!r})[{len(S.VIEWS) - 2}]"
                              ".getAttribute('aria-checked') === 'true'", timeout=60_000)
+    finally:
+        pg.close()
+
+
+KATEX_COUNTS = """() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(m => ({
+    formulas: m.querySelectorAll('.katex').length, errors: m.querySelectorAll('.katex-error').length,
+    dollars: (m.innerText.match(/[$]/g) || []).length}))"""
+
+
+def test_every_formula_of_the_table_is_typeset(page):
+    """Every string of the table with math, in both languages (tests/pages/all_math.py): KaTeX typesets each $...$
+    of it (as many formulas as pairs of $, none an error, no $ left on the page). Uses the module's browser (one
+    Playwright per module) on a server of its own."""
+    from tests.pages.all_math import strings
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "tests/pages/all_math.py", "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--server.fileWatcherType", "none"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    expected = strings()
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        for _ in range(120):
+            try:
+                pg.goto(f"http://127.0.0.1:{port}/")
+                break
+            except Exception:  # noqa: BLE001 (not listening yet)
+                time.sleep(0.5)
+        pg.wait_for_function(f"() => document.querySelectorAll('[data-testid=stMarkdownContainer]').length"
+                             f" >= {len(expected)}", timeout=60_000)
+        time.sleep(1.0)
+        got = pg.evaluate(KATEX_COUNTS)
+        pg.screenshot(path=str(ARTIFACTS / "70_all_formulas.png"), full_page=True)
+    finally:
+        pg.close()
+        proc.terminate()
+        proc.wait(10)
+    assert len(got) == len(expected)
+    for (key, lang, text), shown in zip(expected, got):
+        assert shown == {"formulas": text.count("$") // 2, "errors": 0, "dollars": 0}, (key, lang, text)
+
+
+# the page's words that are not Korean and need not be: names of models, methods and functions, the language switch
+ENGLISH_ALLOWED = {"RNN", "LSTM", "GRU", "BPTT", "PCA", "ReLU", "IRNN", "Pascanu", "PyTorch", "NaN", "Inf", "MSE",
+                   "SGD", "Adam", "PNG", "SVG", "PDF", "HTML", "CSV", "English", "Language", "tanh", "log"}
+PAGE_WORDS = """() => { const c = document.querySelector('[data-testid=stApp]').cloneNode(true);
+    c.querySelectorAll('.katex, [data-testid=stSkipToContent], [data-testid=stIconMaterial], style, script')
+      .forEach(e => e.remove());  // formulas, Streamlit's skip link and its icons' ligature names
+    c.style.position = 'absolute'; document.body.appendChild(c); const text = c.innerText; c.remove();
+    return text; }"""
+
+
+@pytest.mark.parametrize("query", ["", "&cell=lstm"])
+def test_korean_pages_have_no_english_words(server, page, query):
+    """Every view in Korean (an RNN, then an LSTM: its gates), the sidebar open: no English word on the page
+    (text, charts, legends, buttons, notices) outside ENGLISH_ALLOWED; math is typeset, not a word."""
+    pg = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        found = {}
+        for view in S.VIEWS:
+            pg.goto(server + f"/?lang=ko&view={view}&epochs=40{query}")
+            _settle(pg)
+            text = pg.evaluate(PAGE_WORDS).replace("\u200b", "_")  # Plotly's <sub>: W\u200bhh\u200b, an index
+            words = set(re.findall(r"(?<![A-Za-z_])[A-Za-z]{2,}(?![A-Za-z_])", text))
+            if words - ENGLISH_ALLOWED:
+                found[view] = sorted(words - ENGLISH_ALLOWED)
+                pg.screenshot(path=str(ARTIFACTS / f"71_ko_english_{view}{query.replace('&', '_')}.png"))
+        assert not found, found
     finally:
         pg.close()

@@ -30,7 +30,8 @@ PAYLOADS = {
     "long": "[a](https://evil.example)" * 200,
 }
 # markup that must never appear unescaped in a Markdown body built from a payload
-MARKUP = [r"\]\(", r"!\[", r"<a\b", r"<script", r"^\s*#", r"\n\s*#", r":red\[", r"\$x", r"\*\*", r"`"]
+# (the payload's formula, not ours: the page's own sentences carry $x_t$)
+MARKUP = [r"\]\(", r"!\[", r"<a\b", r"<script", r"^\s*#", r"\n\s*#", r":red\[", r"\$x(?!_)", r"\*\*", r"`"]
 
 
 def _inert(body: str) -> bool:

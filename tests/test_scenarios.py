@@ -11,6 +11,7 @@ from torch.autograd.functional import jacobian
 from engine import experiment, spectrum
 from engine.cliff import cliff_surface, demo, descent_path, steep_start
 from viz_app import claims, scenarios
+from viz_app.i18n import scientific, tex
 from viz_app.state import baseline, scenario_state
 
 _RUNS: dict = {}
@@ -68,7 +69,7 @@ def test_remember_reproduces_the_lecture_notes_curve():
     summed = sum(F.mse_loss(out[t, 0], d.y[t, 0]) for t in range(d.x.shape[0]))
     assert trace.loss == pytest.approx(float(summed), rel=1e-5)
     j = trace.jacobians.spectral
-    assert j[-1, 0] < 1e-2 * j[-1, -2] and f"{j[-1, 0] / j[-1, -2]:.1e}" in text
+    assert j[-1, 0] < 1e-2 * j[-1, -2] and tex(f"{j[-1, 0] / j[-1, -2]:.1e}") in text
 
 
 def test_bptt_terms_shrink_with_distance_when_the_loss_is_at_the_end():
@@ -83,7 +84,7 @@ def test_bptt_terms_shrink_with_distance_when_the_loss_is_at_the_end():
     loss = F.mse_loss(net(x)[-1], y)
     (g,) = torch.autograd.grad(loss, [net.recurrent.weight_hh_l0])
     assert np.allclose(terms.sum(0), g.numpy(), atol=1e-6)
-    assert ev.shown and f"{norms[-1]:.2g}" in text and f"{norms[1]:.2g} at step 1" in text
+    assert ev.shown and scientific(f"{norms[-1]:.2g}") in text and scientific(f"{norms[1]:.2g} at step 1") in text
 
 
 def test_vanishing_keeps_sigma_below_one_and_says_so_with_its_numbers():
@@ -93,8 +94,8 @@ def test_vanishing_keeps_sigma_below_one_and_says_so_with_its_numbers():
     assert np.abs(np.linalg.eigvals(w0)).max() == pytest.approx(0.6, rel=1e-5)
     sigma = np.linalg.norm(w1, 2)
     assert sigma < 1 and trace.regime.kind == spectrum.VANISHING
-    assert ev.shown and f"σ_max = {sigma:.3f} < 1/γ = 1" in text
-    assert f"ρ = {np.abs(np.linalg.eigvals(w1)).max():.2f}" in text and "ρ = 0.60" in text
+    assert ev.shown and f"${tex(f'σ_max = {sigma:.3f} < 1/γ = 1')}$" in text
+    assert f"${tex(f'ρ = {np.abs(np.linalg.eigvals(w1)).max():.2f}')}$" in text and f"${tex('ρ = 0.60')}$" in text
     j = trace.jacobians.spectral
     assert j[-1, 0] < 1e-3 * j[-1, -2]
 
@@ -107,7 +108,7 @@ def test_exploding_text_describes_the_chart():
     finite = plain.grad_norm[np.isfinite(plain.grad_norm)]
     assert finite.max() / finite[0] > 1e6 or plain.status == "diverged"
     assert ev.values["g_first"] == plain.grad_norm[0] and ev.values["g_max"] == finite.max()
-    assert f"{plain.grad_norm[0]:.3g} at update 0" in text and f"{finite.max():.3g}" in text
+    assert scientific(f"{plain.grad_norm[0]:.3g} at update 0") in text and scientific(f"{finite.max():.3g}") in text
     assert clipped.status == "finished"
     assert (clipped.grad_norm_clipped <= state.clip_threshold + 1e-6).all() and clipped.clipped.any()
     assert clipped.loss[-1] < clipped.loss[0]
@@ -124,7 +125,7 @@ def test_cliff_throws_plain_descent_and_not_clipped():
     assert jump > 100 * np.hypot(np.diff(clipped["w"]), np.diff(clipped["b"])).max()
     _, _, ev, text = _claim("cliff")
     big = np.hypot(np.diff(_CLIFF[1]["w"]), np.diff(_CLIFF[1]["b"])).max()
-    assert ev.shown and f"{big:.3g}" in text and ev.values["clipped_step"] <= 0.2 + 1e-12
+    assert ev.shown and scientific(f"{big:.3g}") in text and ev.values["clipped_step"] <= 0.2 + 1e-12
 
 
 def test_truncated_cuts_the_gradient_at_window_edges():
@@ -136,7 +137,7 @@ def test_truncated_cuts_the_gradient_at_window_edges():
         assert np.allclose(g[edge], direct[edge])
     assert not np.allclose(tr.grad_hidden[0, k - 1], direct[k - 1])
     _, _, ev, text = _claim("truncated")
-    assert ev.shown and "t = 9, 19, 29, 39" in text
+    assert ev.shown and "$t$ = 9, 19, 29, 39" in text
 
 
 def test_irnn_starts_without_decay_and_beats_the_mean_predictor():
@@ -158,7 +159,7 @@ def test_irnn_starts_without_decay_and_beats_the_mean_predictor():
     assert norm == pytest.approx(ev.values["norm"], rel=1e-5) and norm >= 0.5
     y = run.eval_data.y.numpy()
     assert trace.loss * 3 < ((y - y.mean()) ** 2).mean()
-    assert ev.shown and f"{norm:.3g}" in text
+    assert ev.shown and f"{tex(f'= {norm:.3g}')}$" in text
 
 
 def test_lstm_beats_the_rnn_and_the_memoryless_baseline_on_the_copy_task():

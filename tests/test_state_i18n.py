@@ -1,15 +1,16 @@
 """URL state round trip, fallbacks for malformed links, and the string table's completeness."""
 import random
 import re
+import string
 from pathlib import Path
 
 import pytest
 
 from engine import init, tasks
 from engine.training import CLIPS, OPTIMIZERS
+from viz_app import scenarios
 from viz_app import state as S
-from viz_app.i18n import STRINGS
-from viz_app.i18n import t
+from viz_app.i18n import STRINGS, t, tex
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,6 +88,44 @@ def test_every_string_in_both_languages():
     hangul = re.compile("[가-힣]")
     for key, (_ko, en) in STRINGS.items():
         assert key == "app.lang" or not hangul.search(en), key  # the language switch names both on purpose
+
+
+@pytest.mark.parametrize("plain,latex", [
+    ("σ_max(W_hh) < 1/γ", r"\sigma _{\max}(W_{hh}) < 1/\gamma"),
+    ("‖∂h_T/∂h_{T−1}‖ = 1.3e-04", r"\|\partial h_{T}/\partial h_{T-1}\| = 1.3 \times 10^{-4}"),
+    ("W_hhᵗ = Q diag(λᵗ) Q⁻¹", r"W_{hh}^{t} = Q \operatorname{diag}(\lambda ^{t}) Q^{-1}"),
+    ("(0.93)^(t−k)", "(0.93)^{t-k}"),
+    ("c_t = f_t ⊙ c_{t-1}", r"c_{t} = f_{t} \odot  c_{t-1}"),
+    ("tanh′ ≈ 0, 3 ln 4 / T", r"\tanh' \approx  0, 3 \ln 4 / T"),
+    ("‖T_k‖, ŷ_t, 45%", r"\|T_{k}\|, \hat{y}_{t}, 45\%"),
+])
+def test_plain_math_becomes_latex(plain, latex):
+    assert tex(plain) == latex
+
+
+def test_math_in_the_table_is_marked_where_it_can_be_typeset():
+    """Formulas ($...$) come in pairs, only in the page's Markdown strings: never in a chart's (Plotly text) or an
+    export caption's; the plain and the HTML forms of every string carry no $."""
+    for key, (ko, en) in STRINGS.items():
+        for text in (ko, en):
+            assert text.count("$") % 2 == 0, key
+            assert "$" not in text or not key.startswith(("fig.", "axis.", "leg.", "cap.", "opt.", "gate.")), key
+    for name in scenarios.names():
+        for lang in ("ko", "en"):
+            for text in (scenarios._all()[name]["title"][lang], scenarios._all()[name]["text"][lang]):
+                assert text.count("$") % 2 == 0, name
+            assert "$" not in scenarios.title(name, lang, "text") + scenarios.text(name, lang, "text"), name
+    for key, (ko, en) in STRINGS.items():
+        names = {f for _, f, _, _ in string.Formatter().parse(ko + en) if f and f.isidentifier()}
+        for lang in ("ko", "en"):
+            for form in ("text", "html"):
+                assert "$" not in t(key, lang, form=form, **dict.fromkeys(names, 1.5)), (key, form)
+    assert t("msg.regime_vanishing", "en", form="html", sigma=0.5, bound=1.0, rate=0.5).startswith(
+        "Vanishing guaranteed: σ<sub>max</sub>(W<sub>hh</sub>) = 0.5 &lt; 1/γ = 1, so")
+    assert t("msg.measured_ratio", "en", form="html", ratio=7.5e-08, steps=47).endswith(
+        "= 7.5×10<sup>−8</sup> over T = 47 steps.")  # a value in a formula, in the rho control's box
+    assert t("claim.truncated", "en", edges="9", cut=0.0, carried=5.2e-05).endswith(
+        r"at least $5.2 \times 10^{-5}$ more there from later steps.")
 
 
 def test_every_option_and_view_has_a_label():

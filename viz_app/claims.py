@@ -19,28 +19,29 @@ def block_label(cell: str) -> str:
     return block if block == "W_hh" else f"W_h{block}"
 
 
-def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str) -> str:
-    """The regime box: Pascanu's statement for an RNN (strict inequalities), no guarantee for a gated cell."""
+def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str, form: str = "md") -> str:
+    """The regime box: Pascanu's statement for an RNN (strict inequalities), no guarantee for a gated cell. ``form``:
+    as in ``i18n.t`` ("md" for the page, "html" for the rho control's box)."""
     if reg.kind == spectrum.UNDEFINED:
-        return t("msg.regime_undefined", lang)
+        return t("msg.regime_undefined", lang, form=form)
     if reg.kind == spectrum.GATED:
-        return t("msg.regime_gated", lang, cell=reg.cell.upper(), path=t(f"msg.regime_path_{reg.cell}", lang),
-                 block=block_label(reg.cell), sigma=reg.sigma_max)
+        return t("msg.regime_gated", lang, form=form, cell=reg.cell.upper(), block=block_label(reg.cell),
+                 path=t(f"msg.regime_path_{reg.cell}", lang, form=form), sigma=reg.sigma_max)
     bound = 1 / reg.gamma
     if reg.kind == spectrum.VANISHING:
-        return t("msg.regime_vanishing", lang, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
+        return t("msg.regime_vanishing", lang, form=form, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
     if reg.kind == spectrum.BOUNDARY:
-        return t("msg.regime_boundary", lang, bound=bound)
-    return t("msg.regime_exploding", lang, sigma=reg.sigma_max, bound=bound,
-             why=t(f"msg.regime_why_{nonlinearity}", lang))
+        return t("msg.regime_boundary", lang, form=form, bound=bound)
+    return t("msg.regime_exploding", lang, form=form, sigma=reg.sigma_max, bound=bound,
+             why=t(f"msg.regime_why_{nonlinearity}", lang, form=form))
 
 
-def measured_ratio_text(norms, lang: str) -> str | None:
+def measured_ratio_text(norms, lang: str, form: str = "md") -> str | None:
     """The measured ||dh_T/dh_1|| / ||dh_T/dh_{T-1}|| of the curve drawn, or None when it is undefined."""
     ratio = spectrum.decay_ratio(norms)
     if not math.isfinite(ratio):
         return None
-    return t("msg.measured_ratio", lang, ratio=ratio, steps=len(norms))
+    return t("msg.measured_ratio", lang, form=form, ratio=ratio, steps=len(norms))
 
 
 class Context:

@@ -57,7 +57,8 @@ def sidebar(state) -> tuple[object, bool]:
                         format_func=lambda v: {"ko": "한국어", "en": "English"}[v], key="w_lang")
         names = S.BY_NAME["scenario"].choices
         choice = st.selectbox(t("ctl.scenario", lang), names, index=names.index(state.scenario), key="w_scenario",
-                              format_func=lambda v: scenarios.title(v, lang) if v else t("ctl.scenario_none", lang))
+                              format_func=lambda v: scenarios.title(v, lang, "text") if v
+                              else t("ctl.scenario_none", lang))
         if choice != state.scenario:  # a scenario sets everything at once; "custom" keeps the current settings
             state = S.scenario_state(choice, lang) if choice else state.with_(scenario="")
         with st.form("settings", border=False):

@@ -33,8 +33,9 @@ def cell_step(cell: str, nonlinearity: str = "tanh") -> str:
 
 def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: bool = True) -> list[str]:
     """The equations shown above (on screen) or under (presentation mode) ``view``'s charts. ``classifies``: the
-    readout is a softmax over classes (char-LM, classification), else a linear regression output."""
+    readout is a softmax over classes (char-LM, classification), else a linear regression output. Pascanu's bound
+    holds for a vanilla RNN: under a gated cell it is tagged (RNN)."""
     output = _OUTPUT if classifies else r"\hat y_t = W_{hy}\, h_t + b_y"
     return {"unroll": [cell_step(cell, nonlinearity), output], "states": [cell_step(cell, nonlinearity)],
-            "bptt": [_BPTT], "eigen": [_EIGEN], "clipping": [_CLIP],
+            "bptt": [_BPTT], "eigen": [_EIGEN if cell == "rnn" else _EIGEN + r" \tag{RNN}"], "clipping": [_CLIP],
             "compare": [cell_step("lstm"), cell_step("gru")], "timeline": []}[view]

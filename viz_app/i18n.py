@@ -5,6 +5,7 @@ engine's errors (``error_message``).
 """
 from __future__ import annotations
 
+import html
 import re
 
 from engine import (DataError, EngineError, ResourceError, StateDictError, TextError, VocabularyError, budget, limits,
@@ -45,15 +46,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ctl.cell": ("셀", "Cell"),
     "ctl.hidden_size": ("은닉 상태 크기 H", "Hidden size H"),
     "ctl.num_layers": ("층 수", "Layers"),
-    "ctl.init": ("W_hh 초기화", "W_hh initialisation"),
-    "ctl.rho": ("W_hh 스펙트럼 반경 ρ (0 = 초기화 그대로)", "W_hh spectral radius ρ (0 = as initialised)"),
+    "ctl.init": ('$W_hh$ 초기화', '$W_hh$ initialisation'),
+    "ctl.rho": ('$W_hh$ 스펙트럼 반경 $ρ$ (0 = 초기화 그대로)', '$W_hh$ spectral radius $ρ$ (0 = as initialised)'),
     "ctl.task": ("과제", "Task"),
     "ctl.text": ("학습할 문장", "Text to learn"),
     "ctl.length": ("시퀀스 길이 T (생성 과제; 문자 언어 모델은 문장 길이)", "Sequence length T (generated tasks; the char-LM uses its text's length)"),
     "ctl.batch": ("배치 크기", "Batch size"),
     "ctl.training": ("학습", "Training"),
     "ctl.optimizer": ("옵티마이저", "Optimizer"),
-    "ctl.lr": ("학습률 η", "Learning rate η"),
+    "ctl.lr": ('학습률 $η$', 'Learning rate $η$'),
     "ctl.epochs": ("에폭 수", "Epochs"),
     "ctl.clip": ("기울기 클리핑", "Gradient clipping"),
     "ctl.clip_threshold": ("클리핑 임계값", "Clipping threshold"),
@@ -73,12 +74,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ctl.unit": ("은닉 유닛", "Hidden unit"),
     "ctl.layer": ("층", "Layer"),
     "ctl.scale": ("세로축", "Vertical axis"),
-    "msg.rho_view_range": ("링크의 ρ = {asked:g}는 이 슬라이더의 범위({lo:g}–{hi:g}) 밖이라 ρ = {shown:g}로 보여 줍니다.",
-                           "The link's ρ = {asked:g} is outside this slider's range ({lo:g}–{hi:g}): shown at "
-                           "ρ = {shown:g}."),
-    "ctl.rho_view": ("W_hh를 ρ로 다시 조정 (재학습 없음)", "Rescale W_hh to ρ (no retraining)"),
-    "ctl.rho_view_help": ("학습된 ρ = {rho:.3g}에 두면 학습된 그대로입니다. LSTM·GRU에서는 W_hh의 게이트 블록 모두를 각각 ρ로 조정합니다.",
-                          "At the trained ρ = {rho:.3g} the curve is the trained model's. For an LSTM or GRU every gate block of W_hh is rescaled to ρ."),
+    "msg.rho_view_range": (
+        '링크의 $ρ = {asked:g}$는 이 슬라이더의 범위({lo:g}–{hi:g}) 밖이라 $ρ = {shown:g}$로 보여 줍니다.',
+        "The link's $ρ = {asked:g}$ is outside this slider's range ({lo:g}–{hi:g}): shown at $ρ = {shown:g}$."),
+    "ctl.rho_view": ("$W_hh$를 $ρ$로 다시 조정 (재학습 없음)", "Rescale $W_hh$ to $ρ$ (no retraining)"),
+    "ctl.rho_view_help": (
+        '학습된 $ρ = {rho:.3g}$에 두면 학습된 그대로입니다. LSTM·GRU에서는 $W_hh$의 게이트 블록 모두를 각각 $ρ$로 조정합니다.',
+        "At the trained $ρ = {rho:.3g}$ the curve is the trained model's. For an LSTM or GRU every gate block of $W_hh$ is rescaled to $ρ$."),
     "ctl.snapshot": ("학습 단계 (저장된 매개변수)", "Training snapshot"),
     "ctl.next": ("다음 ▶", "Next ▶"),
     "ctl.prev": ("◀ 이전", "◀ Back"),
@@ -185,33 +187,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.nonfinite": ("시점 {step}부터 값이 NaN/Inf입니다: 그 앞의 유한한 부분만 그렸습니다.",
                       "Values are NaN/Inf from step {step} on: only the finite part before it is drawn."),
     "msg.train_first": ("왼쪽에서 설정을 고르고 '학습하기'를 누르세요.", "Choose settings on the left and press Train."),
-    "msg.regime_vanishing": ("기울기 소실 보장: σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}이므로 ‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k)입니다 (Pascanu 외, 2013).",
-                             "Vanishing guaranteed: σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}, so ‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k) (Pascanu et al., 2013)."),
-    "msg.regime_boundary": ("경계: σ_max(W_hh) = 1/γ = {bound:.3g}이므로 ‖∂h_t/∂h_k‖ ≤ 1입니다. 기울기가 커질 수는 없지만 반드시 사라지지도 않습니다 (소실 조건은 엄격한 부등식 σ_max < 1/γ).",
-                            "At the boundary: σ_max(W_hh) = 1/γ = {bound:.3g}, so ‖∂h_t/∂h_k‖ ≤ 1: the gradient cannot grow, but nothing forces it to vanish (the condition for vanishing is the strict σ_max < 1/γ)."),
-    "msg.regime_exploding": ("기울기 폭발 가능 (보장 아님): σ_max(W_hh) = {sigma:.3g} > 1/γ = {bound:.3g}. 폭발의 필요조건일 뿐 충분조건이 아닙니다: {why}",
-                             "Explosion possible, not guaranteed: σ_max(W_hh) = {sigma:.3g} > 1/γ = {bound:.3g}. This is necessary for explosion, not sufficient: {why}"),
-    "msg.regime_why_tanh": ("포화된 유닛은 tanh′ ≈ 0이라 ‖∂h_t/∂h_k‖가 그래도 줄어들 수 있습니다.",
-                            "saturated units have tanh′ ≈ 0, so ‖∂h_t/∂h_k‖ can still fall."),
-    "msg.regime_why_relu": ("꺼진 ReLU 유닛(ReLU′ = 0)은 그 경로를 끊으므로 ‖∂h_t/∂h_k‖가 그래도 줄어들 수 있습니다.",
-                            "ReLU units that are off (ReLU′ = 0) cut the paths through them, so ‖∂h_t/∂h_k‖ can still fall."),
-    "msg.regime_gated": ("{cell}에는 W_hh만으로 내릴 수 있는 보장이 없습니다: {path} W_hh를 거치지 않으므로, 게이트가 1에 가까우면 σ_max와 상관없이 기울기가 전달됩니다 (여기서 후보 블록 {block}의 σ_max = {sigma:.3g}). 아래의 측정값을 보세요.",
-                         "No guarantee from W_hh for the {cell}: {path} does not pass through W_hh, so a gate near 1 carries the gradient whatever σ_max is (here the candidate block {block} has σ_max = {sigma:.3g}). Look at the measured decay below."),
-    "msg.regime_path_lstm": ("셀 상태 경로 c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t의 야코비안 ∂c_t/∂c_{t−1} = diag(f_t)는",
-                             "the cell state's path c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t, whose Jacobian ∂c_t/∂c_{t−1} = diag(f_t),"),
-    "msg.regime_path_gru": ("h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}의 항 diag(z_t)는",
-                            "the term diag(z_t) of h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}"),
-    "msg.regime_undefined": ("W_hh에 NaN/Inf가 있어 스펙트럼을 계산할 수 없습니다.", "W_hh holds NaN/Inf: its spectrum is undefined."),
-    "msg.measured_ratio": ("이 실행의 측정값: T = {steps} 시점에서 ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}.",
-                           "Measured on this run: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g} over T = {steps} steps."),
-    "msg.sensitivity": ("이 실행의 측정값 (마지막 시점 t = {t}): ‖∂h_t/∂x_1‖ = {rnn:.2g} (RNN), {lstm:.2g} (LSTM), {gru:.2g} (GRU).",
-                        "Measured in this run at the last step t = {t}: ‖∂h_t/∂x_1‖ = {rnn:.2g} (RNN), {lstm:.2g} (LSTM), {gru:.2g} (GRU)."),
+    "msg.regime_vanishing": (
+        '기울기 소실 보장: $σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}$이므로 $‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k)$입니다 (Pascanu 외, 2013).',
+        'Vanishing guaranteed: $σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}$, so $‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k)$ (Pascanu et al., 2013).'),
+    "msg.regime_boundary": (
+        '경계: $σ_max(W_hh) = 1/γ = {bound:.3g}$이므로 $‖∂h_t/∂h_k‖ ≤ 1$입니다. 기울기가 커질 수는 없지만 반드시 사라지지도 않습니다 (소실 조건은 엄격한 부등식 $σ_max < 1/γ$).',
+        'At the boundary: $σ_max(W_hh) = 1/γ = {bound:.3g}$, so $‖∂h_t/∂h_k‖ ≤ 1$: the gradient cannot grow, but nothing forces it to vanish (the condition for vanishing is the strict $σ_max < 1/γ$).'),
+    "msg.regime_exploding": (
+        '기울기 폭발 가능 (보장 아님): $σ_max(W_hh) = {sigma:.3g} > 1/γ = {bound:.3g}$. 폭발의 필요조건일 뿐 충분조건이 아닙니다: {why}',
+        'Explosion possible, not guaranteed: $σ_max(W_hh) = {sigma:.3g} > 1/γ = {bound:.3g}$. This is necessary for explosion, not sufficient: {why}'),
+    "msg.regime_why_tanh": (
+        '포화된 유닛은 $tanh′ ≈ 0$이라 $‖∂h_t/∂h_k‖$가 그래도 줄어들 수 있습니다.',
+        'saturated units have $tanh′ ≈ 0$, so $‖∂h_t/∂h_k‖$ can still fall.'),
+    "msg.regime_why_relu": (
+        '꺼진 ReLU 유닛($ReLU′ = 0$)은 그 경로를 끊으므로 $‖∂h_t/∂h_k‖$가 그래도 줄어들 수 있습니다.',
+        'ReLU units that are off ($ReLU′ = 0$) cut the paths through them, so $‖∂h_t/∂h_k‖$ can still fall.'),
+    "msg.regime_gated": (
+        '{cell}에는 $W_hh$만으로 내릴 수 있는 보장이 없습니다: {path} $W_hh$를 거치지 않으므로, 게이트가 1에 가까우면 $σ_max$와 상관없이 기울기가 전달됩니다 (여기서 후보 블록 ${block}$의 $σ_max = {sigma:.3g}$). 아래의 측정값을 보세요.',
+        'No guarantee from $W_hh$ for the {cell}: {path} does not pass through $W_hh$, so a gate near 1 carries the gradient whatever $σ_max$ is (here the candidate block ${block}$ has $σ_max = {sigma:.3g}$). Look at the measured decay below.'),
+    "msg.regime_path_lstm": (
+        '셀 상태 경로 $c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t$의 야코비안 $∂c_t/∂c_{t−1} = diag(f_t)$는',
+        "the cell state's path $c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t$, whose Jacobian $∂c_t/∂c_{t−1} = diag(f_t)$,"),
+    "msg.regime_path_gru": (
+        '$h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}$의 항 $diag(z_t)$는',
+        'the term $diag(z_t)$ of $h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}$'),
+    "msg.regime_undefined": ('$W_hh$에 NaN/Inf가 있어 스펙트럼을 계산할 수 없습니다.', '$W_hh$ holds NaN/Inf: its spectrum is undefined.'),
+    "msg.measured_ratio": (
+        '이 실행의 측정값: $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$.',
+        'Measured on this run: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$ over $T = {steps}$ steps.'),
+    "msg.sensitivity": (
+        '이 실행의 측정값 (마지막 시점 $t = {t}$): $‖∂h_t/∂x_1‖ = {rnn:.2g}$ (RNN), ${lstm:.2g}$ (LSTM), ${gru:.2g}$ (GRU).',
+        'Measured in this run at the last step $t = {t}$: $‖∂h_t/∂x_1‖ = {rnn:.2g}$ (RNN), ${lstm:.2g}$ (LSTM), ${gru:.2g}$ (GRU).'),
     "msg.compare_note": ("같은 과제·같은 예산으로 세 셀을 각각 학습합니다 (처음 한 번은 몇 초 걸립니다).",
                          "The three cells are trained on the same task and budget (the first time takes a few "
                          "seconds)."),
     "msg.params": ("{cell}: 매개변수 {n:,}개, 마지막 손실 {loss:.4g}", "{cell}: {n:,} parameters, final loss {loss:.4g}"),
-    "msg.no_terms": ("H > 64이거나 시퀀스가 길면 단계별 항을 행렬로 저장하지 않아 노름만 보입니다 (메모리 한도).",
-                     "For H > 64 or long sequences the per-step terms are kept as norms only (a memory bound)."),
+    "msg.no_terms": (
+        '$H > 64$이거나 시퀀스가 길면 단계별 항을 행렬로 저장하지 않아 노름만 보입니다 (메모리 한도).',
+        'For $H > 64$ or long sequences the per-step terms are kept as norms only (a memory bound).'),
     "msg.bad_model": ("올린 모델을 쓸 수 없습니다: {reason}", "The uploaded model cannot be used: {reason}"),
     "msg.bad_data": ("올린 데이터를 쓸 수 없습니다: {reason}", "The uploaded data cannot be used: {reason}"),
     "msg.model_info": ("{cell}, 입력 {i}, 은닉 {h}, {layers}층{readout}", "{cell}, input {i}, hidden {h}, {layers} layer(s){readout}"),
@@ -232,44 +245,58 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.notes_loss": ("에폭 {epochs}의 손실: 이 실행 {ours}, 노트 {notes} (가장 큰 차이 {worst:.2g}배).",
                          "Loss at epochs {epochs}: {ours} in this run, {notes} in the notes (at most {worst:.2g}× apart)."),
     "claim.notes_off": ("⚠ 이 실행은 노트의 손실과 2배 넘게 다릅니다.", "⚠ This run is more than a factor of 2 away from the notes' losses."),
-    "claim.decay_faded": ("첫 문자가 마지막 상태에 주는 직접 영향은 사라졌습니다: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e} (T = {steps}).",
-                          "The first character's direct influence on the last state has faded: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e} (T = {steps})."),
-    "claim.decay_kept": ("첫 문자의 영향은 아직 남아 있습니다: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g} (T = {steps}).",
-                         "The first character's influence has not faded: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g} (T = {steps})."),
-    "claim.vanishing_ok": ("W_hh는 ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f})에서 시작해 {updates}번 업데이트 뒤 ρ = {rho_after:.2f}, σ_max = {sigma_after:.3f} < 1/γ = {bound:g}입니다: 기울기 소실이 보장됩니다. 측정값: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}.",
-                           "W_hh started at ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f}); after {updates} updates ρ = {rho_after:.2f} and σ_max = {sigma_after:.3f} < 1/γ = {bound:g}: vanishing is guaranteed. Measured: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}."),
-    "claim.vanishing_not": ("⚠ W_hh는 ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f})에서 시작했지만 {updates}번 업데이트 뒤 σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}라서 소실이 더는 보장되지 않습니다. 측정값: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}.",
-                            "⚠ W_hh started at ρ = {rho_before:.2f} (σ_max = {sigma_before:.2f}), but after {updates} updates σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}: vanishing is no longer guaranteed. Measured: ‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}."),
-    "claim.explode_jump": ("클리핑 없이: ‖g‖는 업데이트 0에서 {g_first:.3g}, 업데이트 {u_max}에서 {g_max:.3g}로 {orders:.0f}자릿수 커졌고, 그 대부분이 한 번에 일어났습니다 (업데이트 {rise_at}에서 ×{biggest_rise:.2g}): 한 걸음이 매개변수를 절벽 너머로 보냈습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.",
-                           "Without clipping, ‖g‖ went from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.0f} orders of magnitude, most of it in one update (×{biggest_rise:.2g} at update {rise_at}): one step threw the parameters over a cliff. The loss went from {loss_first:.3g} to {loss_last:.3g}."),
-    "claim.explode_gradual": ("클리핑 없이: ‖g‖는 업데이트 0의 {g_first:.3g}에서 업데이트 {u_max}의 {g_max:.3g}까지 {orders:.1f}자릿수 커졌습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.",
-                              "Without clipping, ‖g‖ grew from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.1f} orders of magnitude. The loss went from {loss_first:.3g} to {loss_last:.3g}."),
+    "claim.decay_faded": (
+        '첫 문자가 마지막 상태에 주는 직접 영향은 사라졌습니다: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$ ($T = {steps}$).',
+        "The first character's direct influence on the last state has faded: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$ ($T = {steps}$)."),
+    "claim.decay_kept": (
+        '첫 문자의 영향은 아직 남아 있습니다: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$ ($T = {steps}$).',
+        "The first character's influence has not faded: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$ ($T = {steps}$)."),
+    "claim.vanishing_ok": (
+        '$W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작해 {updates}번 업데이트 뒤 $ρ = {rho_after:.2f}$, $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$입니다: 기울기 소실이 보장됩니다. 측정값: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.',
+        '$W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$); after {updates} updates $ρ = {rho_after:.2f}$ and $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$: vanishing is guaranteed. Measured: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.'),
+    "claim.vanishing_not": (
+        '⚠ $W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작했지만 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$라서 소실이 더는 보장되지 않습니다. 측정값: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.',
+        '⚠ $W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$), but after {updates} updates $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$: vanishing is no longer guaranteed. Measured: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.'),
+    "claim.explode_jump": (
+        '클리핑 없이: $‖g‖$는 업데이트 0에서 {g_first:.3g}, 업데이트 {u_max}에서 {g_max:.3g}로 {orders:.0f}자릿수 커졌고, 그 대부분이 한 번에 일어났습니다 (업데이트 {rise_at}에서 ×{biggest_rise:.2g}): 한 걸음이 매개변수를 절벽 너머로 보냈습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.',
+        'Without clipping, $‖g‖$ went from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.0f} orders of magnitude, most of it in one update (×{biggest_rise:.2g} at update {rise_at}): one step threw the parameters over a cliff. The loss went from {loss_first:.3g} to {loss_last:.3g}.'),
+    "claim.explode_gradual": (
+        '클리핑 없이: $‖g‖$는 업데이트 0의 {g_first:.3g}에서 업데이트 {u_max}의 {g_max:.3g}까지 {orders:.1f}자릿수 커졌습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.',
+        'Without clipping, $‖g‖$ grew from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.1f} orders of magnitude. The loss went from {loss_first:.3g} to {loss_last:.3g}.'),
     "claim.explode_nan": ("업데이트 {diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다.", "Training stopped at update {diverged_at} on NaN/Inf."),
-    "claim.clip_result": ("임계값 {threshold:g}의 클리핑은 {clipped_updates}번 중 {fired}번 발동했고, 적용된 ‖g‖는 최대 {applied_max:.3g}, 손실은 {clip_loss_first:.3g}에서 {clip_loss_last:.3g}가 되었습니다.",
-                          "With clipping at {threshold:g}, clipping fired on {fired} of {clipped_updates} updates, no applied ‖g‖ exceeded {applied_max:.3g}, and the loss went from {clip_loss_first:.3g} to {clip_loss_last:.3g}."),
-    "claim.cliff": ("벽 바로 옆에서 시작한 경사 하강의 가장 큰 걸음은 (w, b)를 {plain_step:.3g}만큼 옮겼습니다. ‖g‖ ≤ {clip:g}로 클리핑하면 (η = {lr:g}) 어떤 걸음도 {bound:.2g}를 넘지 않습니다 (가장 큰 걸음 {clipped_step:.2g}).",
-                    "From a point beside the wall, plain gradient descent's largest step moved (w, b) by {plain_step:.3g}. Clipped at ‖g‖ ≤ {clip:g} (η = {lr:g}), no step is longer than {bound:.2g} (largest {clipped_step:.2g})."),
-    "claim.truncated": ("각 창의 마지막 시점 (t = {edges})에서 잘린 ∂L/∂h_t는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.",
-                        "At the last step of each window (t = {edges}) the truncated ∂L/∂h_t equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
-    "claim.irnn_start": ("초기화 직후 (W_hh = I) T = {steps} 시점에서 ‖∂h_T/∂h_1‖ = {norm:.3g}: 줄어들지 않습니다.",
-                         "As initialised (W_hh = I), ‖∂h_T/∂h_1‖ = {norm:.3g} over T = {steps} steps: no decay."),
-    "claim.irnn_start_decayed": ("초기화 직후에도 T = {steps} 시점에서 ‖∂h_T/∂h_1‖ = {norm:.3g}로 줄어듭니다 (꺼진 ReLU 유닛).",
-                                 "As initialised, ‖∂h_T/∂h_1‖ = {norm:.3g} over T = {steps} steps: it decays already (ReLU units that are off)."),
+    "claim.clip_result": (
+        '임계값 {threshold:g}의 클리핑은 {clipped_updates}번 중 {fired}번 발동했고, 적용된 $‖g‖$는 최대 {applied_max:.3g}, 손실은 {clip_loss_first:.3g}에서 {clip_loss_last:.3g}가 되었습니다.',
+        'With clipping at {threshold:g}, clipping fired on {fired} of {clipped_updates} updates, no applied $‖g‖$ exceeded {applied_max:.3g}, and the loss went from {clip_loss_first:.3g} to {clip_loss_last:.3g}.'),
+    "claim.cliff": (
+        '벽 바로 옆에서 시작한 경사 하강의 가장 큰 걸음은 $(w, b)$를 {plain_step:.3g}만큼 옮겼습니다. $‖g‖ ≤ {clip:g}$로 클리핑하면 ($η = {lr:g}$) 어떤 걸음도 {bound:.2g}를 넘지 않습니다 (가장 큰 걸음 {clipped_step:.2g}).',
+        "From a point beside the wall, plain gradient descent's largest step moved $(w, b)$ by {plain_step:.3g}. Clipped at $‖g‖ ≤ {clip:g}$ ($η = {lr:g}$), no step is longer than {bound:.2g} (largest {clipped_step:.2g})."),
+    "claim.truncated": (
+        '각 창의 마지막 시점 ($t$ = {edges})에서 잘린 $∂L/∂h_t$는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.',
+        "At the last step of each window ($t$ = {edges}) the truncated $∂L/∂h_t$ equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
+    "claim.irnn_start": (
+        '초기화 직후 ($W_hh = I$) $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ = {norm:.3g}$: 줄어들지 않습니다.',
+        'As initialised ($W_hh = I$), $‖∂h_T/∂h_1‖ = {norm:.3g}$ over $T = {steps}$ steps: no decay.'),
+    "claim.irnn_start_decayed": (
+        '초기화 직후에도 $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ = {norm:.3g}$로 줄어듭니다 (꺼진 ReLU 유닛).',
+        'As initialised, $‖∂h_T/∂h_1‖ = {norm:.3g}$ over $T = {steps}$ steps: it decays already (ReLU units that are off).'),
     "claim.irnn_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델 ({baseline:.3g})보다 {factor:.1f}배 낮습니다.",
                        "After {updates} updates the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
     "claim.irnn_no_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}, 평균을 예측하면 {baseline:.3g}입니다: 3배 이상 낫지 않습니다.",
                           "After {updates} updates the loss on the evaluation batch is {loss:.3g}; predicting the mean gives {baseline:.3g}: not 3× better."),
-    "claim.copy": ("평가 배치의 손실: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 3 ln 4 / T = {baseline:.3f}. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).",
-                   "Loss on the evaluation batch: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline 3 ln 4 / T = {baseline:.3f}. Symbols recalled: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%})."),
+    "claim.copy": (
+        '평가 배치의 손실: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 $3 ln 4 / T = {baseline:.3f}$. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).',
+        'Loss on the evaluation batch: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline $3 ln 4 / T = {baseline:.3f}$. Symbols recalled: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%}).'),
     "claim.gru_lstm": ("매개변수: GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}). 학습 손실이 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
                        "Parameters: GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f}). The training loss fell below {thr:g} at update {reach_gru} (GRU) and {reach_lstm} (LSTM); final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
     "claim.never": ("없음", "never"),
     "claim.similar": ("비슷합니다: 느린 쪽도 빠른 쪽의 {factor:.2g}배 업데이트 안에 도달했습니다.", "Similar: the slower one needed {factor:.2g}× the updates of the faster one."),
     "claim.not_similar": ("⚠ 이 실행에서는 비슷하다고 할 수 없습니다 ({factor:.2g}배 차이).", "⚠ Not similar in this run ({factor:.2g}× apart)."),
-    "claim.terms_every_step": ("이 실행은 모든 시점에 손실이 있어서, 시점 k의 항에는 그 시점 출력의 기울기도 새로 들어갑니다: 항이 거리에 따라 줄어든다는 보장이 없습니다. 강의의 T_3 + T_2 + T_1 그림 (손실이 마지막 시점에만 있음)은 시나리오 'BPTT의 항'에서 볼 수 있습니다.",
-                               "Every step of this run has a loss of its own, so the term of step k also receives that step's own output gradient: nothing makes the terms shrink with distance. The lecture's T_3 + T_2 + T_1 picture (a loss at the last step only) is the scenario 'BPTT's terms'."),
-    "claim.terms": ("손실이 마지막 시점에만 있으므로, 마지막 시점부터 거꾸로 ‖항_k‖ = {seq}, 시점 1에서 {first:.2g} ({factor:.0f}배 작음): 한 시점 멀어질 때마다 ∂h_{{j+1}}/∂h_j가 하나 더 곱해집니다. 시점 0의 항은 h_{{−1}} = 0이라 0입니다.",
-                    "With the loss at the last step only, ‖term_k‖ from the last step back is {seq}, down to {first:.2g} at step 1 ({factor:.0f}× smaller): each step further back multiplies by one more ∂h_{{j+1}}/∂h_j. Step 0's term is 0, as h_{{−1}} = 0."),
+    "claim.terms_every_step": (
+        "이 실행은 모든 시점에 손실이 있어서, 시점 $k$의 항에는 그 시점 출력의 기울기도 새로 들어갑니다: 항이 거리에 따라 줄어든다는 보장이 없습니다. 강의의 $T_3 + T_2 + T_1$ 그림 (손실이 마지막 시점에만 있음)은 시나리오 'BPTT의 항'에서 볼 수 있습니다.",
+        "Every step of this run has a loss of its own, so the term of step $k$ also receives that step's own output gradient: nothing makes the terms shrink with distance. The lecture's $T_3 + T_2 + T_1$ picture (a loss at the last step only) is the scenario 'BPTT's terms'."),
+    "claim.terms": (
+        '손실이 마지막 시점에만 있으므로, 마지막 시점부터 거꾸로 항의 노름 $‖T_k‖$ = {seq}, 시점 1에서 {first:.2g} ({factor:.0f}배 작음): 한 시점 멀어질 때마다 $∂h_{{j+1}}/∂h_j$가 하나 더 곱해집니다. 시점 0의 항은 $h_{{−1}} = 0$이라 0입니다.',
+        "With the loss at the last step only, the term norms $‖T_k‖$ from the last step back are {seq}, down to {first:.2g} at step 1 ({factor:.0f}× smaller): each step further back multiplies by one more $∂h_{{j+1}}/∂h_j$. Step 0's term is 0, as $h_{{−1}} = 0$."),
     "claim.terms_not": ("⚠ 이 실행에서는 항의 노름이 거리에 따라 꾸준히 줄지 않습니다.", "⚠ In this run the term norms do not fall steadily with distance."),
     # figure titles
     "fig.unrolled": ("펼친 RNN: x_t → h_t → y_t (모든 시점이 W_xh, W_hh, W_hy를 공유)",
@@ -362,74 +389,70 @@ STRINGS: dict[str, tuple[str, str]] = {
     "leg.reference": ("강의 노트의 값", "the lecture notes' values"),
     # explanations (2-4 sentences per view)
     "exp.unroll": (
-        "순환 신경망은 매 시점 같은 가중치로 h_t = tanh(W_xh x_t + W_hh h_{t-1} + b)를 계산하고 "
-        "y_t = W_hy h_t로 다음 문자를 예측합니다. 펼쳐 그리면 시점마다 복사된 층처럼 보이지만 W_xh, W_hh, W_hy는 "
-        "하나뿐입니다. '단계별 보기'로 순전파를 왼쪽에서 오른쪽으로, 이어서 BPTT를 오른쪽에서 왼쪽으로 따라가 보세요.",
-        "A recurrent network computes h_t = tanh(W_xh x_t + W_hh h_{t-1} + b) at every step with the same weights and "
-        "predicts the next character with y_t = W_hy h_t. Unrolled, it looks like one layer per step, but there is "
-        "only one W_xh, one W_hh and one W_hy. Use 'Step through' to follow the forward pass left to right, then "
-        "BPTT right to left."),
+        "순환 신경망은 매 시점 같은 가중치로 위의 식을 계산합니다: 새 상태 $h_t$는 입력 $x_t$와 이전 상태 $h_{t-1}$에서 나오고, 출력 $ŷ_t$는 $h_t$에서 읽습니다. 펼쳐 그리면 시점마다 복사된 층처럼 보이지만 $W_xh$, $W_hh$, $W_hy$는 하나뿐입니다. '단계별 보기'로 순전파를 왼쪽에서 오른쪽으로, 이어서 BPTT를 오른쪽에서 왼쪽으로 따라가 보세요.",
+        "A recurrent network computes the equations above at every step with the same weights: the new state $h_t$ comes from the input $x_t$ and the previous state $h_{t-1}$, and the output $ŷ_t$ is read from $h_t$. Unrolled, it looks like one layer per step, but there is only one $W_xh$, one $W_hh$ and one $W_hy$. Use 'Step through' to follow the forward pass left to right, then BPTT right to left."),
     "exp.states": (
-        "각 칸은 한 유닛의 한 시점 값입니다. LSTM에서는 c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, h_t = o_t ⊙ tanh(c_t)이고, "
-        "GRU에서는 h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}입니다 (PyTorch 표기). 0.1 미만이나 0.9 초과로 포화된 게이트는 "
-        "σ′ = σ(1 − σ) < 0.09 (최대 0.25)라서 게이트 자체를 통해서는 기울기가 적게 흐릅니다.",
-        "Each cell is one unit at one step. In an LSTM c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and h_t = o_t ⊙ tanh(c_t); in "
-        "a GRU h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1} (PyTorch's convention). A gate saturated below 0.1 or above 0.9 "
-        "has σ′ = σ(1 − σ) < 0.09 (at most 0.25), so little gradient flows through the gate itself."),
+        '각 칸은 한 유닛의 한 시점 값입니다. LSTM에서는 $c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t$, $h_t = o_t ⊙ tanh(c_t)$이고, GRU에서는 $h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}$입니다 (PyTorch 표기). 0.1 미만이나 0.9 초과로 포화된 게이트는 $σ′ = σ(1 − σ) < 0.09$ (최대 0.25)라서 게이트 자체를 통해서는 기울기가 적게 흐릅니다.',
+        "Each cell is one unit at one step. In an LSTM $c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t$ and $h_t = o_t ⊙ tanh(c_t)$; in a GRU $h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}$ (PyTorch's convention). A gate saturated below 0.1 or above 0.9 has $σ′ = σ(1 − σ) < 0.09$ (at most 0.25), so little gradient flows through the gate itself."),
     "exp.bptt": (
-        "∂L/∂h_t에는 그 시점의 출력에서 오는 항과, 뒤 시점에서 ∂h_{t+1}/∂h_t = diag(f′(a_{t+1})) W_hh를 곱해 "
-        "거꾸로 전달되는 항이 더해집니다. ∂L/∂W_hh는 시점별 항의 합 Σ_k (∂L/∂a_k) h_{k-1}ᵀ이며, 막대 하나가 항 "
-        "하나입니다. 먼 과거의 항일수록 tanh′ ≤ 1, σ′ ≤ 1/4인 인수와 W_hh를 더 많이 거칩니다 (그래서 줄어드는지는 "
-        "실행마다 다르며, 차트 아래 문장이 이 실행의 결과를 말합니다). 단기 BPTT는 k 시점마다 기울기를 끊고 상태만 넘깁니다.",
-        "∂L/∂h_t adds the term from step t's own output to what flows back from later steps, multiplied each time by "
-        "∂h_{t+1}/∂h_t = diag(f′(a_{t+1})) W_hh. ∂L/∂W_hh is the sum of per-step terms Σ_k (∂L/∂a_k) h_{k-1}ᵀ; each bar "
-        "is one term. A distant term passes through more factors with tanh′ ≤ 1, σ′ ≤ 1/4 and W_hh (whether it shrinks "
-        "depends on the run: the sentence under the chart says what this one shows). Truncated BPTT cuts the gradient "
-        "every k steps while the state goes on."),
+        '$∂L/∂h_t$에는 그 시점의 출력에서 오는 항과, 뒤 시점에서 $∂h_{t+1}/∂h_t$를 곱해 거꾸로 전달되는 항이 더해집니다 (위의 식). $∂L/∂W_hh$는 시점별 항의 합이며, 막대 하나가 항 하나입니다. 먼 과거의 항일수록 $tanh′ ≤ 1$, $σ′ ≤ 1/4$인 인수와 $W_hh$를 더 많이 거칩니다 (그래서 줄어드는지는 실행마다 다르며, 차트 아래 문장이 이 실행의 결과를 말합니다). 단기 BPTT는 $k$ 시점마다 기울기를 끊고 상태만 넘깁니다.',
+        "$∂L/∂h_t$ adds the term from step $t$'s own output to what flows back from later steps, multiplied each time by $∂h_{t+1}/∂h_t$ (the equations above). $∂L/∂W_hh$ is the sum of per-step terms; each bar is one term. A distant term passes through more factors with $tanh′ ≤ 1$, $σ′ ≤ 1/4$ and $W_hh$ (whether it shrinks depends on the run: the sentence under the chart says what this one shows). Truncated BPTT cuts the gradient every $k$ steps while the state goes on."),
     "exp.eigen": (
-        "선형 RNN에서 h_t = W_hh h_{t-1}이면 W_hh = Q diag(λ) Q⁻¹이므로 W_hhᵗ = Q diag(λᵗ) Q⁻¹: |λ| < 1이면 사라지고 "
-        "|λ| > 1이면 폭발합니다. 비선형일 때 Pascanu 외(2013)는 |f′| ≤ γ이면 σ_max(W_hh) < 1/γ일 때 기울기 소실이 "
-        "보장됨을 보였습니다 (기본 RNN; tanh γ = 1, 시그모이드 γ = 1/4). 슬라이더로 W_hh의 스펙트럼 반경 ρ를 바꾸면 재학습 없이 "
-        "곡선이 다시 그려집니다.",
-        "In a linear RNN h_t = W_hh h_{t-1}, W_hh = Q diag(λ) Q⁻¹ gives W_hhᵗ = Q diag(λᵗ) Q⁻¹: |λ| < 1 vanishes and "
-        "|λ| > 1 explodes. With a nonlinearity bounded by |f′| ≤ γ, Pascanu et al. (2013) showed that "
-        "σ_max(W_hh) < 1/γ guarantees vanishing gradients in a vanilla RNN (γ = 1 for tanh, 1/4 for the sigmoid). The slider rescales "
-        "W_hh's spectral radius ρ and redraws the curve without retraining."),
+        '선형 RNN $h_t = W_hh h_{t-1}$에서 $W_hh = Q diag(λ) Q⁻¹$이면 $W_hhᵗ = Q diag(λᵗ) Q⁻¹$: $|λ| < 1$이면 사라지고 $|λ| > 1$이면 폭발합니다. 비선형일 때 Pascanu 외(2013)는 $|f′| ≤ γ$이면 $σ_max(W_hh) < 1/γ$일 때 기울기 소실이 보장됨을 보였습니다 (기본 RNN; tanh는 $γ = 1$, 시그모이드는 $γ = 1/4$). 슬라이더로 $W_hh$의 스펙트럼 반경 $ρ$를 바꾸면 재학습 없이 곡선이 다시 그려집니다.',
+        "In a linear RNN $h_t = W_hh h_{t-1}$, $W_hh = Q diag(λ) Q⁻¹$ gives $W_hhᵗ = Q diag(λᵗ) Q⁻¹$: $|λ| < 1$ vanishes and $|λ| > 1$ explodes. With a nonlinearity bounded by $|f′| ≤ γ$, Pascanu et al. (2013) showed that $σ_max(W_hh) < 1/γ$ guarantees vanishing gradients in a vanilla RNN ($γ = 1$ for tanh, $1/4$ for the sigmoid). The slider rescales $W_hh$'s spectral radius $ρ$ and redraws the curve without retraining."),
     "exp.clipping": (
-        "기울기 폭발은 손실 곡면의 절벽에서 생깁니다: 한 걸음이 매개변수를 멀리 날려 보냅니다. 노름 기준 클리핑은 "
-        "‖g‖ > 임계값이면 g ← (임계값/‖g‖) g로 방향은 두고 길이만 줄입니다. 같은 모델을 클리핑 없이/있이 학습한 결과와, "
-        "단일 유닛 RNN x_t = w σ(x_{t-1}) + b의 절벽에서 두 경사 하강 경로를 비교해 보세요.",
-        "Exploding gradients come from cliffs in the loss surface: one step throws the parameters far away. "
-        "Clipping by norm keeps the direction and shortens the step: if ‖g‖ > threshold, g ← (threshold/‖g‖) g. "
-        "Compare the same model trained without and with clipping, and two gradient-descent paths on the cliff of "
-        "the one-unit RNN x_t = w σ(x_{t-1}) + b."),
+        '기울기 폭발은 손실 곡면의 절벽에서 생깁니다: 한 걸음이 매개변수를 멀리 날려 보냅니다. 노름 기준 클리핑은 $‖g‖$가 임계값 $θ$를 넘으면 $g ← (θ/‖g‖) g$로 방향은 두고 길이만 줄입니다. 같은 모델을 클리핑 없이/있이 학습한 결과와, 단일 유닛 RNN $x_t = w σ(x_{t-1}) + b$의 절벽에서 두 경사 하강 경로를 비교해 보세요.',
+        'Exploding gradients come from cliffs in the loss surface: one step throws the parameters far away. Clipping by norm keeps the direction and shortens the step: if $‖g‖$ exceeds the threshold $θ$, $g ← (θ/‖g‖) g$. Compare the same model trained without and with clipping, and two gradient-descent paths on the cliff of the one-unit RNN $x_t = w σ(x_{t-1}) + b$.'),
     "exp.compare": (
-        "RNN에서 x_1이 h_t에 닿는 모든 경로는 시점마다 W_hh와 f′를 거칩니다. LSTM의 셀 상태 c_t = f_t ⊙ c_{t-1} + …에는 "
-        "인수가 망각 게이트뿐인 경로가 있고, GRU에는 업데이트 게이트 z_t를 통한 경로가 있어서, 게이트가 1에 가까우면 민감도가 "
-        "오래 남을 수 있습니다. 실제로 남는지는 과제가 기억을 요구하는지에 달려 있습니다 (복사 과제 시나리오를 보세요). GRU는 "
-        "게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지도 과제마다 다르며, 아래 곡선이 이 실행의 "
-        "결과입니다.",
-        "In an RNN every path from x_1 to h_t passes through W_hh and f′ at every step. The LSTM's cell state "
-        "c_t = f_t ⊙ c_{t-1} + … offers a path whose only factor is the forget gate, and the GRU one through its update "
-        "gate z_t: with those gates near 1 the sensitivity can last. Whether it does depends on whether the task needs "
-        "the memory (see the copy-task scenario). With three gate blocks instead of four, the GRU has 3/4 of the "
-        "LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
+        'RNN에서 $x_1$이 $h_t$에 닿는 모든 경로는 시점마다 $W_hh$와 $f′$를 거칩니다. LSTM의 셀 상태 $c_t = f_t ⊙ c_{t-1} + …$에는 인수가 망각 게이트뿐인 경로가 있고, GRU에는 업데이트 게이트 $z_t$를 통한 경로가 있어서, 게이트가 1에 가까우면 민감도가 오래 남을 수 있습니다. 실제로 남는지는 과제가 기억을 요구하는지에 달려 있습니다 (복사 과제 시나리오를 보세요). GRU는 게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지도 과제마다 다르며, 아래 곡선이 이 실행의 결과입니다.',
+        "In an RNN every path from $x_1$ to $h_t$ passes through $W_hh$ and $f′$ at every step. The LSTM's cell state $c_t = f_t ⊙ c_{t-1} + …$ offers a path whose only factor is the forget gate, and the GRU one through its update gate $z_t$: with those gates near 1 the sensitivity can last. Whether it does depends on whether the task needs the memory (see the copy-task scenario). With three gate blocks instead of four, the GRU has 3/4 of the LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
     "exp.timeline": (
-        "학습하는 동안 저장한 매개변수를 되돌려 봅니다. W_hh의 고유값이 움직이면 ∂L/∂h_t가 과거로 얼마나 멀리 "
-        "전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다. ▷ 재생은 학습 과정을 처음부터 다시 보여 줍니다.",
-        "Scrub through the parameters saved during training. As W_hh's eigenvalues move, so does how far ∂L/∂h_t "
-        "reaches into the past. The marker on the loss curve is the snapshot you are looking at. ▷ Play replays "
-        "the training from the start."),
+        '학습하는 동안 저장한 매개변수를 되돌려 봅니다. $W_hh$의 고유값이 움직이면 $∂L/∂h_t$가 과거로 얼마나 멀리 전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다. ▷ 재생은 학습 과정을 처음부터 다시 보여 줍니다.',
+        "Scrub through the parameters saved during training. As $W_hh$'s eigenvalues move, so does how far $∂L/∂h_t$ reaches into the past. The marker on the loss curve is the snapshot you are looking at. ▷ Play replays the training from the start."),
 }
 
 
-def t(key: str, lang: str, **values) -> str:
-    """The string ``key`` in ``lang`` ("ko" or "en"), formatted with ``values``. A chart's strings (fig., axis.,
-    leg.: Plotly text) have their math set with sub- and superscripts (``chart_math``)."""
+def t(key: str, lang: str, *, form: str = "md", **values) -> str:
+    """The string ``key`` in ``lang`` ("ko" or "en"), formatted with ``values`` and set for ``form`` (``styled``); a
+    chart's strings (fig., axis., leg.: Plotly text) are always set as "chart"."""
     ko, en = STRINGS[key]
-    text = ko if lang == "ko" else en
-    text = text.format(**values) if values else text
-    return chart_math(text) if key.startswith(_CHART_KEYS) else text
+    return styled(ko if lang == "ko" else en, "chart" if key.startswith(_CHART_KEYS) else form, **values)
+
+
+def styled(text: str, form: str = "md", **values) -> str:
+    """One of our strings, formatted with ``values`` and its math set for where it goes.
+
+    Our strings write math in plain text (σ_max, ‖∂h_T/∂h_1‖, W_hh) and, in the page's sentences, between $ signs.
+    ``form``: "md" (Streamlit Markdown: each formula typeset by KaTeX, as ``tex`` turns it into LaTeX, and so is a
+    value formatted as 5.2e-05: 5.2 × 10⁻⁵), "html" (our browser components: escaped text, formulas with
+    <sub>/<sup>; the values are trusted: numbers, or strings made in the same form), "chart" (Plotly text: math with
+    <sub>/<sup>, ``chart_math``) or "text" (plain text, e.g. an aria-label or a select box's option). Values are
+    formatted into each part on its own, so a value never opens or closes a formula."""
+    parts = text.split("$")
+    fill = (lambda p: p.format(**values)) if values else (lambda p: p)  # a text without values keeps its braces
+    if form in ("chart", "text"):
+        text = "".join(fill(p) for p in parts)
+        return chart_math(text) if form == "chart" else text
+    if form == "html":  # 5.2e-05 becomes 5.2×10<sup>−5</sup> inside and outside formulas
+        parts = [fill(html.escape(p)) for p in parts]
+        return "".join(chart_math(_SCIENTIFIC.sub(lambda m: _sci(m[0]), p)) if i % 2 else
+                       _SCIENTIFIC.sub(lambda m: chart_math(_sci(m[0])), p) for i, p in enumerate(parts))
+    parts = [fill(p) for p in parts]
+    return "".join(f"${tex(p)}$" if i % 2 else scientific(p) for i, p in enumerate(parts))
+
+
+def _sci(number: str) -> str:
+    """5.2e-05 -> 5.2×10^(-5) (plain text math)."""
+    mantissa, exponent = number.split("e")
+    return f"{mantissa}×10^({int(exponent)})".replace("-", "−")
+
+
+_SCIENTIFIC = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[+-]\d+(?!\d)")
+
+
+def scientific(text: str) -> str:
+    """Text whose values formatted as 5.2e-05 are typeset as 5.2 × 10⁻⁵ (KaTeX)."""
+    return _SCIENTIFIC.sub(lambda m: f"${tex(m[0])}$", text)
 
 
 _CHART_KEYS = ("fig.", "axis.", "leg.")
@@ -444,6 +467,43 @@ def chart_math(text: str) -> str:
     text = _SUB_BRACED.sub(r"\1<sub>\2</sub>", text)
     text = _SUB.sub(r"\1<sub>\2</sub>", text)
     return _SUP.sub(lambda m: f"<sup>{m.group(1) or m.group(2) or m.group(3)}</sup>", text)
+
+
+# plain-text math in the table -> LaTeX (KaTeX): symbols, named functions, words set upright
+_TEX_SYMBOLS = {
+    "‖": r"\|", "⊙": r"\odot ", "σ": r"\sigma ", "λ": r"\lambda ", "ρ": r"\rho ", "γ": r"\gamma ", "η": r"\eta ",
+    "θ": r"\theta ", "∂": r"\partial ", "Σ": r"\sum ", "≤": r"\le ", "≥": r"\ge ", "≈": r"\approx ",
+    "←": r"\leftarrow ", "→": r"\to ", "⇒": r"\Rightarrow ", "×": r"\times ", "…": r"\dots ", "−": "-", "′": "'",
+    "ŷ": r"\hat{y}", "ᵀ": r"^{\top}", "⁻¹": "^{-1}", "ᵗ": "^{t}", "²": "^{2}", "₂": "_{2}", "%": r"\%", "·": r"\cdot ",
+}
+_TEX_WORDS = {"tanh": r"\tanh", "ln": r"\ln", "max": r"\max", "exp": r"\exp", "diag": r"\operatorname{diag}",
+              "softmax": r"\operatorname{softmax}", "ReLU": r"\operatorname{ReLU}"}
+_TEX_TOKEN = re.compile(r"(?P<sub>_(?:\{(?P<sb>[^{}]*)\}|(?P<sw>[A-Za-z0-9]+)))"
+                        r"|(?P<sup>\^(?:\((?P<pp>[^()]*)\)|\{(?P<pb>[^{}]*)\}|(?P<pw>[A-Za-z0-9−-]+)))"
+                        r"|(?P<num>\d+(?:\.\d+)?)e(?P<exp>[+-]\d+)"
+                        r"|(?P<word>[A-Za-z\uac00-\ud7a3]{2,}|[\uac00-\ud7a3])"
+                        r"|(?P<sym>⁻¹|.)", re.S)
+
+
+def tex(math: str, *, label: bool = False) -> str:
+    r"""Plain-text math as LaTeX: ``σ_max(W_hh) < 1/γ`` -> ``\sigma _{\max}(W_{hh}) < 1/\gamma``; subscripts and
+    superscripts braced (h_{t-1}, ρ^(T−k)), tanh / diag / softmax as operators, other words upright (\text{...}),
+    1.2e-05 as 1.2 \times 10^{-5}. ``label``: inside a subscript, where letters name an index (W_hh)."""
+    def one(m: re.Match) -> str:
+        if m["sub"]:
+            inner = m["sb"] if m["sb"] is not None else m["sw"]
+            return "_{" + (r"\max" if inner == "max" else tex(inner, label=True)) + "}"
+        if m["sup"]:
+            inner = next(g for g in (m["pp"], m["pb"], m["pw"]) if g is not None)
+            return "^{" + tex(inner) + "}"
+        if m["num"]:
+            return rf"{m['num']} \times 10^{{{int(m['exp'])}}}"
+        if m["word"]:
+            if label and m["word"].isascii():  # a subscript's letters name an index (W_hh, b_xn)
+                return m["word"]
+            return _TEX_WORDS.get(m["word"], r"\text{" + m["word"] + "}")
+        return _TEX_SYMBOLS.get(m["sym"], m["sym"])
+    return _TEX_TOKEN.sub(one, math).strip()  # a symbol's trailing space would keep KaTeX from closing the $
 
 
 # Plotly's own interface (the chart's toolbar and its messages) in Korean: its config's locale and dictionary, our

@@ -46,10 +46,11 @@ export default function (component) {
   const out = root.querySelector("output");
   const F = data.field;
   input.max = String(data.count - 1);
-  input.setAttribute("aria-label", data.label);
+  root.querySelector(".name").innerHTML = data.label;  // our strings (i18n.t, form "html": <sub>/<sup>)
+  input.setAttribute("aria-label", root.querySelector(".name").textContent);
   root.querySelector(".prev").setAttribute("aria-label", data.prev);
   root.querySelector(".next").setAttribute("aria-label", data.next);
-  root.querySelector(".name").textContent = data.label;
+
   // the index of F shown: the server's, or the one the user has moved to since reporting what the server now has
   const moved = prev && prev.field === F && prev.sent === data.index && prev.at !== data.index;
   let at = moved ? prev.at : data.index;
@@ -167,7 +168,7 @@ export default function (component) {
     if (data.notes && data.notes[s]) {
       note.hidden = false;
       note.className = `note ${data.notes[s][0]}`;
-      note.textContent = data.notes[s][1];
+      note.innerHTML = data.notes[s][1];
     }
   }
 

@@ -53,12 +53,12 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
     charts declare for it inside the browser; a click on a point of a chart whose layout.meta has ``<field>_click``
     selects that point's index. ``index``: the one the page's state has; ``values``: what to show for each index
     (default "t = i"); ``notes``: (kind, sentence) true at each index, shown in a box under the control (kind
-    "success", "info" or "warning"); ``param`` / ``url``: the address bar's parameter and its value at each index
-    (None: left out), when they are not the field and the index; ``play_ms`` > 0: a play / pause button that moves
-    one index on every play_ms (the server hears the index when it stops); ``large``: presentation mode's text
-    size. Its key is ``w_<field>`` on every view, so
-    the choice follows the user from view to view. Returns the index the server knows (the one on screen once it has
-    rested)."""
+    "success", "info" or "warning"); ``label`` and the notes' sentences are HTML (``i18n.t(..., form="html")``: our
+    strings, math with <sub>/<sup>), the slider's aria-label is the label's text; ``param`` / ``url``: the address
+    bar's parameter and its value at each index (None: left out), when they are not the field and the index;
+    ``play_ms`` > 0: a play / pause button that moves one index on every play_ms (the server hears the index when it
+    stops); ``large``: presentation mode's text size. Its key is ``w_<field>`` on every view, so the choice follows
+    the user from view to view. Returns the index the server knows (the one on screen once it has rested)."""
     key = f"w_{field}"
     data = {"field": field, "count": count, "index": index, "label": label, "prev": t("ctl.prev", lang),
             "next": t("ctl.next", lang), "settle_ms": SETTLE_MS, "large": large}
@@ -92,4 +92,4 @@ def _reported(value) -> int | None:
 
 def step_control(lang: str, steps: int, step: int, *, large: bool = False) -> int:
     """The time-step control (steps > 1): ``index_control`` of the field "step"."""
-    return index_control("step", steps, step, label=t("ctl.step", lang), lang=lang, large=large)
+    return index_control("step", steps, step, label=t("ctl.step", lang, form="html"), lang=lang, large=large)

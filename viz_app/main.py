@@ -13,7 +13,7 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import claims, controls, freeze_imports, present, runs, safe, scenarios  # noqa: E402
+from viz_app import claims, controls, freeze_imports, present, runs, safe, scenarios, theme  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import error_message, t  # noqa: E402
@@ -53,6 +53,7 @@ def main() -> None:
         st.session_state.pop("halted", None)
     st.session_state.app_state = state
     lang = state.lang
+    st.html(theme.PAGE_STYLE)
     if state.present:
         present.setup()
     elif not S.hidden(state, "title"):  # presentation mode: the screen's height goes to the chart

@@ -5,6 +5,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from .i18n import styled
+
 PATH = Path(__file__).resolve().parents[1] / "assets" / "scenarios.json"
 
 
@@ -22,12 +24,14 @@ def params(name: str) -> dict[str, str]:
     return dict(_all()[name]["params"])
 
 
-def title(name: str, lang: str) -> str:
-    return _all()[name]["title"][lang]
+def title(name: str, lang: str, form: str = "md") -> str:
+    """The scenario's title, its math ($...$) set for ``form`` (i18n.styled: "md" for the page, "text" for a select
+    box's option or a caption)."""
+    return styled(_all()[name]["title"][lang], form)
 
 
-def text(name: str, lang: str) -> str:
-    return _all()[name]["text"][lang]
+def text(name: str, lang: str, form: str = "md") -> str:
+    return styled(_all()[name]["text"][lang], form)
 
 
 def reference_losses(name: str) -> list:

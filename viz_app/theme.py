@@ -18,9 +18,14 @@ CELL_COLOURS = {"rnn": BLUE, "lstm": VERMILLION, "gru": GREEN}
 DIVERGING = "RdBu_r"  # signed values (h_t, gradients): blue < 0 < red
 SEQUENTIAL = "Viridis"  # magnitudes (norm maps), perceptually uniform and colour-blind safe
 UNIT = "Cividis"  # gates in [0, 1]
-FONT = "NanumGothic, 'Nanum Gothic', 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
+# Latin and Greek from the page's own font (Streamlit's Source Sans) or, in exports, DejaVu Sans; Hangul from Nanum
+# (NanumGothic's own γ reads as a Latin ɣ)
+FONT = ("'Source Sans', 'Source Sans 3', 'DejaVu Sans', NanumGothic, 'Nanum Gothic', 'Noto Sans CJK KR', "
+        "'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif")
 NONFINITE = VERMILLION
 FONT_SIZE = 14  # chart text on screen (px)
+# the page's inline formulas (KaTeX, 1.21 em by default) the size of the sentence around them, in captions too
+PAGE_STYLE = "<style>.katex { font-size: 1.08em; }</style>"
 
 
 # Legends sit at the bottom of the figure, under the axis title (container coordinates: Plotly makes room for them),

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from engine import analysis
 
 from .. import theme
-from ..i18n import t
+from ..i18n import chart_math, t
 from .common import plain, positive
 
 
@@ -29,7 +29,7 @@ def eigenvalue_plane(eigenvalues: np.ndarray, *, gamma: float, lang: str, rescal
     """Eigenvalues as points, the unit circle, and the 1/gamma circle (when it differs). ``rescaled``: the
     eigenvalues of W_hh rescaled to each position of the rho slider (None where it is as trained); the figure shows
     position ``index`` and carries every position (meta.rho_*: the slider moves them in the browser)."""
-    rescaled = rescaled or [None]
+    rescaled, label = rescaled or [None], chart_math(label)
     fig = go.Figure()
     fig.add_trace(_circle(1.0, t("leg.unit_circle", lang), theme.BLACK, "solid"))
     if abs(1 / gamma - 1) > 1e-9:

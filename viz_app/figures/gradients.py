@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from engine import analysis
 
 from .. import theme
-from ..i18n import t
+from ..i18n import chart_math, t
 from .common import first_nonfinite, mark_nonfinite, mark_step, positive, vline
 
 
@@ -77,7 +77,7 @@ def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> 
         colours = [theme.BLUE if v >= 0 else theme.VERMILLION for v in proj]
         fig.add_trace(go.Bar(x=x, y=proj, customdata=x, marker_color=colours, name=t("axis.contribution", lang),
                              hovertemplate="k=%{x}<br>%{y:.3g}<extra></extra>"))
-        fig.add_annotation(text=f"Σ = ‖∂L/∂W_hh‖ = {total:.3g}", xref="paper", yref="paper", x=1, y=1.02,
+        fig.add_annotation(text=chart_math(f"Σ = ‖∂L/∂W_hh‖ = {total:.3g}"), xref="paper", yref="paper", x=1, y=1.02,
                            showarrow=False, xanchor="right")
     fig.add_trace(go.Scatter(x=x, y=norms, customdata=x, mode="lines+markers", name=t("leg.term_norm", lang),
                              line={"color": theme.GREY}))

@@ -73,11 +73,13 @@ def regimes(trace, rescaled) -> list:
     return [spectrum.regime(trace.cell_kind, blk) for blk in rescaled.spectra]
 
 
-def note(reg, norms, nonlinearity: str, lang: str) -> tuple[str, str]:
-    """The regime box at one position: its kind and the sentence true of that W_hh and that measured curve."""
+def note(reg, norms, nonlinearity: str, lang: str, form: str = "md") -> tuple[str, str]:
+    """The regime box at one position: its kind and the sentence true of that W_hh and that measured curve
+    (``form``: "md" for an st.info box, "html" for the rho control's)."""
     kind = "success" if reg.guaranteed else "info" if reg.kind == spectrum.GATED else "warning"
-    measured = claims.measured_ratio_text(norms, lang)
-    return kind, claims.regime_text(reg, nonlinearity, lang) + (f"\n{measured}" if measured else "")
+    measured = claims.measured_ratio_text(norms, lang, form)
+    return kind, claims.regime_text(reg, nonlinearity, lang, form) + (
+        ("<br>" if form == "html" else "\n\n") + measured if measured else "")
 
 
 def figures(state: AppState, src: Source) -> list[Chart]:
@@ -110,8 +112,9 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     wanted = requests(values, trace)
     src = AppSource(state, run, trace)
     rescaled = src.rescaled_grid(wanted)
-    notes = [note(reg, norms, trace.nonlinearity, lang) for reg, norms in zip(regimes(trace, rescaled),
-                                                                              rescaled.norms)]
+    form = "md" if len(values) == 1 else "html"  # the sentence alone in a box, or in the rho control
+    notes = [note(reg, norms, trace.nonlinearity, lang, form) for reg, norms in zip(regimes(trace, rescaled),
+                                                                                    rescaled.norms)]
     # presentation mode: the scale goes with the settings below the charts, the rho control has the stage's width
     c1, c2 = (areas.stage, areas.notes) if state.present else areas.stage.columns([3, 1])
     index = 0
@@ -121,7 +124,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     else:
         with c1:
             index = linked.index_control(
-                "rho", len(values), position(state, trace, values), label=t("ctl.rho_view", lang), lang=lang,
+                "rho", len(values), position(state, trace, values), label=t("ctl.rho_view", lang, form="html"),
+                lang=lang,
                 values=[f"ρ = {v:.3g}" for v in values], notes=notes, param="rho_view",
                 url=[to_params(state.with_(rho_view=v if w else 0.0)).get("rho_view")
                      for v, w in zip(values, wanted)], large=bool(state.present))

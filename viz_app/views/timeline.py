@@ -42,7 +42,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     with areas.stage:
         if len(snaps) > 1 and not hidden(state, "snapshot"):
             index = linked.index_control(
-                "snapshot", len(snaps), index, label=t("ctl.snapshot", lang), lang=lang,
+                "snapshot", len(snaps), index, label=t("ctl.snapshot", lang, form="html"), lang=lang,
                 values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps], play_ms=PLAY_MS,
                 large=bool(state.present))
         state = state.with_(snapshot=int(index))

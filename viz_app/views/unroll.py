@@ -35,7 +35,7 @@ def phase_control(state: AppState, steps: int) -> int:
     values = [t("ctl.phase_fwd" if i < steps else "ctl.phase_bwd", lang, t=c) for i, c in enumerate(columns)]
     phase = min(st.session_state.get(key, 0), 2 * steps - 1)
     phase = st.session_state[key] = linked.index_control(
-        "phase", 2 * steps, phase, label=t("ctl.phase_at", lang), lang=lang, values=values, param="step",
+        "phase", 2 * steps, phase, label=t("ctl.phase_at", lang, form="html"), lang=lang, values=values, param="step",
         url=[str(c) for c in columns], play_ms=PLAY_MS, large=bool(state.present))
     return phase
 
