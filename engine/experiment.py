@@ -43,6 +43,7 @@ class RunConfig:
     optimizer: str = "adam"
     lr: float = 0.01
     epochs: int = 300
+    paused_at: int = -1  # training paused after this many epochs (0: the initialisation), to go on; -1: not paused
     clip: str = "none"
     clip_threshold: float = 1.0
     tbptt: int = 0
@@ -71,6 +72,8 @@ class RunConfig:
         if not 1 <= self.batch <= limits.MAX_BATCH:
             raise ConfigError(f"batch must be between 1 and {limits.MAX_BATCH}, got {self.batch}")
         self.train_config().check()
+        if not (self.paused_at == -1 or 0 <= self.paused_at < self.epochs):
+            raise ConfigError(f"paused_at must be -1 or in [0, epochs), got {self.paused_at} with {self.epochs} epochs")
 
     def with_(self, **changes) -> RunConfig:
         return replace(self, **changes)
@@ -168,13 +171,15 @@ class Run:
 
 
 def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None, *,
-        data: tasks.TaskData | None = None, model: RecurrentNet | None = None, budgeted: bool = False) -> Run:
+        data: tasks.TaskData | None = None, model: RecurrentNet | None = None, budgeted: bool = False,
+        resume: Run | None = None) -> Run:
     """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings).
 
     ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model, shown as it
     is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
     ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
-    (engine.limits), before any training."""
+    (engine.limits), before any training. ``resume``: a paused run of the same training (``cfg`` but an earlier
+    ``paused_at``) to go on from: the result is the same, bit for bit, as training ``cfg`` from the start."""
     if budgeted:
         estimate(cfg, data=data, model=model)
     cfg.check()
@@ -183,24 +188,36 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
         eval_data = data or _model_input(cfg, net)
         return Run(cfg, net, train(net, eval_data, TrainConfig(epochs=0)), eval_data)
     _check_upload(cfg, data)
+    if resume is not None and not can_resume(resume, cfg):
+        raise ConfigError("the run to resume is not an earlier pause of this training")
     eval_data = replace(data, reduction=cfg.reduce) if data is not None else task_batch(cfg, -1)
-    net = build_model(cfg, eval_data)
+    net = build_model(cfg, eval_data) if resume is None else copy.deepcopy(resume.net)
     torch.manual_seed(cfg.seed)
     fixed = cfg.task in ("char_lm", "csv")
-    history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress)
+    history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress,
+                    pause_at=cfg.paused_at, resume=None if resume is None else resume.history.checkpoint)
     return Run(cfg, net, history, eval_data)
 
 
-def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: RecurrentNet | None = None
-             ) -> budget.Estimate:
-    """The budget estimate of ``run(cfg, data=data, model=model)``, or BudgetError / ConfigError, without training."""
+def can_resume(run: Run, cfg: RunConfig) -> bool:
+    """Whether ``cfg``'s training can go on from ``run``: the same training paused earlier than ``cfg`` ends."""
+    point = run.history.checkpoint
+    end = cfg.epochs if cfg.paused_at < 0 else cfg.paused_at
+    return point is not None and run.config == cfg.with_(paused_at=run.config.paused_at) and point.epoch <= end
+
+
+def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: RecurrentNet | None = None,
+             resume_epoch: int = 0) -> budget.Estimate:
+    """The budget estimate of ``run(cfg, data=data, model=model)``, or BudgetError / ConfigError, without training
+    (``resume_epoch``: from a run paused after that many epochs)."""
     cfg.check()
     if model is not None:
         return check_budget(cfg, data or _model_input(cfg, model), model.cell, model.hidden_size, model.num_layers,
                             epochs=0)
     _check_upload(cfg, data)
     eval_data = data if data is not None else task_batch(cfg, -1)
-    return check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=cfg.epochs)
+    end = cfg.epochs if cfg.paused_at < 0 else cfg.paused_at
+    return check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=max(0, end - resume_epoch))
 
 
 def _check_upload(cfg: RunConfig, data: tasks.TaskData | None) -> None:

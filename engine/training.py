@@ -13,6 +13,7 @@ A loss or gradient norm that is NaN/Inf stops training with status "diverged" at
 """
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -67,14 +68,28 @@ class History:
     grad_norm: np.ndarray  # (U,) ||g|| before clipping
     grad_norm_clipped: np.ndarray  # (U,) ||g|| of the update actually applied
     clipped: np.ndarray  # (U,) bool, clipping changed the gradient
-    status: str  # "finished" | "diverged" | "stopped"
+    status: str  # "finished" | "diverged" | "stopped" (its time limit) | "paused" (asked to, with a checkpoint)
     first_nonfinite: int | None  # update where loss or gradient became NaN/Inf
     snapshots: tuple = field(default_factory=tuple)  # ((update, {name: ndarray}), ...)
     seconds: float = 0.0
+    checkpoint: Checkpoint | None = None  # status "paused": where training goes on from (train(resume=...))
 
     @property
     def updates(self) -> int:
         return len(self.loss)
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    """A training paused after ``epoch`` epochs: everything ``train(..., resume=checkpoint)`` needs to go on as if it
+    had never stopped (the model's parameters are the model's own). Read-only: resuming copies it."""
+
+    epoch: int  # epochs done
+    optimizer: dict  # the optimizer's state_dict (Adam's moments, step counts)
+    rng: torch.Tensor  # torch's global generator
+    records: dict  # per-update lists so far: loss, gn, gc, fired
+    snapshots: tuple  # the schedule's snapshots so far (not the one taken at the pause)
+    seconds: float
 
 
 def _snapshot(net: RecurrentNet) -> dict[str, np.ndarray]:
@@ -106,10 +121,14 @@ def _clip(params, cfg: TrainConfig) -> tuple[float, float, bool]:
 
 
 def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: TrainConfig,
-          progress: Callable[[int, int, float], bool | None] | None = None) -> History:
+          progress: Callable[[int, int, float], bool | None] | None = None, *, pause_at: int = -1,
+          resume: Checkpoint | None = None) -> History:
     """Train ``net`` in place. ``data`` is one fixed batch (char-LM) or ``epoch -> TaskData`` (fresh batches).
 
     ``progress(update, total_updates, loss)`` is called after every update; returning True stops training.
+    ``pause_at`` (0 <= pause_at < cfg.epochs): stop after that many epochs with status "paused" and a checkpoint;
+    ``resume``: go on from a checkpoint of this training (``net`` holding its parameters then). Paused and resumed,
+    a training is the same bit for bit as never paused (losses, gradients, snapshots, parameters).
     """
     cfg.check()
     params = [p for p in net.parameters() if p.requires_grad]
@@ -118,11 +137,18 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     first = get(0)
     per_epoch = sum(1 for *_, has in _chunks(first, cfg.tbptt) if has)
     total = cfg.epochs * per_epoch
-    rec = {"loss": [], "gn": [], "gc": [], "fired": []}
-    snaps, status, bad, start = [(0, _snapshot(net))], "finished", None, time.perf_counter()
-    checked = None
+    start, checked, status, bad = time.perf_counter(), None, "finished", None
+    if resume is None:
+        rec = {"loss": [], "gn": [], "gc": [], "fired": []}
+        snaps, begin, before = [(0, _snapshot(net))], 0, 0.0
+    else:  # copies: the checkpoint stays as it was (a paused run can be resumed again)
+        opt.load_state_dict(copy.deepcopy(resume.optimizer))
+        torch.set_rng_state(resume.rng)
+        rec = {k: list(v) for k, v in resume.records.items()}
+        snaps, begin, before = list(resume.snapshots), resume.epoch, resume.seconds
+    end = pause_at if 0 <= pause_at < cfg.epochs else cfg.epochs
     net.train()
-    for epoch in range(cfg.epochs):
+    for epoch in range(begin, end):
         batch = first if epoch == 0 else get(epoch)
         state = None
         for xc, yc, has_target in _chunks(batch, cfg.tbptt):
@@ -157,10 +183,16 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
                 break
         if status != "finished":
             break
+    seconds = before + time.perf_counter() - start
+    checkpoint = None
+    if status == "finished" and end < cfg.epochs:
+        status = "paused"
+        checkpoint = Checkpoint(end, copy.deepcopy(opt.state_dict()), torch.get_rng_state(),
+                                {k: list(v) for k, v in rec.items()}, tuple(snaps), seconds)
     if snaps[-1][0] != len(rec["loss"]):
         snaps.append((len(rec["loss"]), _snapshot(net)))
     net.eval()
     allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
     return History(np.array(rec["loss"], dtype=float), np.array(rec["gn"], dtype=float),
                    np.array(rec["gc"], dtype=float), np.array(rec["fired"], dtype=bool), status, bad,
-                   tuple(snaps), time.perf_counter() - start)
+                   tuple(snaps), seconds, checkpoint)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import engine
-from engine import tasks
+from engine import experiment, tasks
 from engine.training import TrainConfig, train
 
 
@@ -153,3 +153,51 @@ def test_the_notes_hand_written_rnn_with_summed_mse_takes_the_same_first_step():
         tasks.make("copy", loss="mse")
     with pytest.raises(engine.VocabularyError):
         tasks.make("char_lm", text="hello", alphabet="abc")
+
+
+def _same_training(a, b) -> None:
+    """Two runs trained alike, bit for bit: losses, gradient norms, every snapshot and the final parameters."""
+    ha, hb = a.history, b.history
+    for name in ("loss", "grad_norm", "grad_norm_clipped", "clipped"):
+        assert np.array_equal(getattr(ha, name), getattr(hb, name)), name
+    assert [u for u, _ in ha.snapshots] == [u for u, _ in hb.snapshots]
+    for (_, x), (_, y) in zip(ha.snapshots, hb.snapshots):
+        assert x.keys() == y.keys() and all(np.array_equal(x[k], y[k]) for k in x)
+    sa, sb = a.net.state_dict(), b.net.state_dict()
+    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.mark.parametrize("cfg", [
+    experiment.RunConfig(epochs=60),  # char-LM, Adam
+    experiment.RunConfig(cell="lstm", task="copy", epochs=30, optimizer="rmsprop", hidden_size=12),  # fresh batches
+    experiment.RunConfig(cell="gru", task="sine", tbptt=10, epochs=25, clip="norm", optimizer="sgd", lr=0.1),
+], ids=["rnn-adam", "lstm-rmsprop", "gru-tbptt-sgd-clip"])
+def test_a_paused_training_goes_on_as_if_never_paused(cfg):
+    """Paused after 0 (the initialisation) or 7 epochs, resumed to 20, then to the end: the same run, bit for bit,
+    as training without a pause; the paused run at 20 is the run a link with paused_at=20 trains directly; a
+    checkpoint resumed twice gives the same result (resuming does not change it)."""
+    full = experiment.run(cfg)
+    start = experiment.run(cfg.with_(paused_at=0))
+    assert start.history.status == "paused" and start.history.updates == 0 and start.history.checkpoint.epoch == 0
+    first = experiment.run(cfg.with_(paused_at=7))
+    assert first.history.status == "paused" and first.history.checkpoint.epoch == 7
+    middle = experiment.run(cfg.with_(paused_at=20), resume=first)
+    _same_training(middle, experiment.run(cfg.with_(paused_at=20)))
+    _same_training(experiment.run(cfg, resume=middle), full)
+    _same_training(experiment.run(cfg, resume=first), full)  # the first checkpoint, resumed a second time
+    _same_training(experiment.run(cfg, resume=start), full)
+    assert full.history.status == "finished" and full.history.checkpoint is None
+
+
+def test_only_an_earlier_pause_of_the_same_training_resumes():
+    cfg = experiment.RunConfig(epochs=20, hidden_size=8)
+    paused = experiment.run(cfg.with_(paused_at=10))
+    assert experiment.can_resume(paused, cfg) and experiment.can_resume(paused, cfg.with_(paused_at=15))
+    assert not experiment.can_resume(paused, cfg.with_(paused_at=5))  # already past it
+    assert not experiment.can_resume(paused, cfg.with_(seed=1)) and not experiment.can_resume(paused, cfg.with_(lr=0.1))
+    assert not experiment.can_resume(experiment.run(cfg), cfg)  # a finished run has no checkpoint
+    with pytest.raises(engine.ConfigError):
+        experiment.run(cfg.with_(seed=1), resume=paused)
+    for bad in (20, 25, -2):
+        with pytest.raises(engine.ConfigError):
+            cfg.with_(paused_at=bad).check()
