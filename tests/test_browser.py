@@ -466,3 +466,50 @@ def test_korean_pages_have_no_english_words(server, page, query):
         assert not found, found
     finally:
         pg.close()
+
+
+CLICK = """(label) => { const b = [...document.querySelectorAll('[data-testid=stMain] button')]
+    .find(b => b.innerText.trim() === label); if (b) b.click(); return !!b; }"""
+FIRST_CHART = """() => { const gd = document.querySelector('.js-plotly-plot');
+    return gd && gd.data ? JSON.stringify(gd.data.map(d => [d.z, d.y])) : null; }"""  # what the first chart draws
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_watching_it_learn_redraws_the_view_and_pauses_on_a_link(server, page, lang):
+    """▷ Watch it learn: the states view's first chart is redrawn at step after step of the training (the address bar
+    names each), ❚❚ Pause stops on one (no script run after it), and the address bar, the line under the title and
+    the buttons agree with it; no button of another state is left on the page."""
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        seed = {"en": 11, "ko": 12}[lang]  # runs no other test has cached: each step takes its time
+        pg.goto(server + f"/?lang={lang}&view=states&epochs=300&seed={seed}")
+        _settle(pg)
+        pg.get_by_role("button", name=t("ctl.watch", lang)).click()
+        pauses, drawn, deadline = [], set(), time.time() + 60
+        while (len(pauses) < 4 or len(drawn) < 4) and time.time() < deadline:
+            found = re.search(r"paused_at=(\d+)", pg.url)
+            if found and (not pauses or pauses[-1] != int(found[1])):
+                pauses.append(int(found[1]))
+            drawn.add(pg.evaluate(FIRST_CHART))
+            time.sleep(0.05)
+        assert len(pauses) >= 4 and pauses == sorted(pauses), pauses  # step after step, forwards
+        assert len(drawn - {None}) >= 4  # the chart itself changed with them
+        # a DOM click: Playwright's own waits for the button to hold still across animation frames, which it never
+        # does while the page redraws step after step (it stays in place: checked by its bounding box)
+        assert pg.evaluate(CLICK, t("ctl.live_pause", lang))
+        time.sleep(1.0)
+        _settle(pg)
+        pg.evaluate(COUNT_RUNS)
+        at = int(re.search(r"paused_at=(\d+)", pg.url)[1])
+        time.sleep(2.0)
+        assert pg.evaluate("window.__runs") == 0 and f"paused_at={at}&" in pg.url + "&"  # it stays paused there
+        line = pg.locator("[data-testid=stCaptionContainer]", has_text=f"{at}/300" if lang == "ko" else
+                          f"epoch {at} of 300").first.inner_text()
+        assert line.startswith(t("msg.paused", lang, epoch=at, epochs=300, updates=at, loss=0)[:12])
+        labels = [b.inner_text() for b in pg.locator("[data-testid=stMain] button").all()]
+        live_labels = [x for x in labels if x in {t(k, lang) for k in ("ctl.watch", "ctl.live_pause",
+                                                                         "ctl.live_resume", "ctl.live_finish")}]
+        assert live_labels == [t("ctl.live_resume", lang), t("ctl.live_finish", lang)], labels
+        pg.screenshot(path=str(ARTIFACTS / f"72_watch_paused_{lang}.png"))
+    finally:
+        pg.close()

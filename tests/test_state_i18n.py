@@ -34,6 +34,7 @@ def _random_state(rng):
             values[f.name] = "".join(rng.choice("ab c?.한글😀&=%#") for _ in range(rng.randint(2, 40)))
     if values["task"] == "csv" and not values["data_id"]:  # a CSV task is always an upload's (else: a notice)
         values["data_id"] = "0123456789abcdef"
+    values["paused_at"] = rng.randint(-1, values["epochs"] - 1)  # a pause inside the training (else: a notice)
     return S.AppState(**values)
 
 
@@ -213,3 +214,14 @@ def test_the_state_class_and_the_field_table_name_the_same_fields():
     assert all(f.type == S.BY_NAME[f.name].kind.__name__ for f in fields(S.AppState))
     assert S.AppState().run_config() == RunConfig()
     assert all(S.BY_NAME[n].default == getattr(RunConfig(), n) for n in S.RUN_FIELDS)
+
+
+@pytest.mark.parametrize("epochs,paused,ok", [(300, "150", True), (300, "0", True), (300, "-1", True),
+                                              (300, "300", False), (20, "25", False), (0, "0", False)])
+def test_a_link_pauses_only_inside_its_training(epochs, paused, ok):
+    """paused_at names an epoch of the link's own training (0 = the initialisation); any other value is a notice and
+    the training runs to its end."""
+    state, notices = S.from_params({"epochs": str(epochs), "paused_at": paused})
+    assert state.paused_at == (int(paused) if ok else -1) and (notices == []) == ok
+    assert [n for n, *_ in notices] == ([] if ok else ["paused_at"])
+    state.run_config().check()

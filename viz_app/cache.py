@@ -55,6 +55,11 @@ class FairCache:
             self._use(key, who)
             return self.items[key]
 
+    def entries(self) -> list:
+        """(key, value) of every entry, as they are now (not counted as a use)."""
+        with self.lock:
+            return list(self.items.items())
+
     def put(self, key, value, who: str = "", weight: float = 0.0) -> None:
         with self.lock:
             self.items[key] = value

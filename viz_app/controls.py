@@ -76,7 +76,8 @@ def sidebar(state) -> tuple[object, bool]:
         values["cell"], nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
         values["nonlinearity"] = nl if values["cell"] == "rnn" else state.nonlinearity
         changed = any(getattr(state, k) != v for k, v in values.items())  # then they are no longer the scenario's
-        new = new.with_(scenario="" if changed else state.scenario, **values)
+        # Train: a new training, or this one to its end (a pause of watching it learn is over)
+        new = new.with_(scenario="" if changed else state.scenario, paused_at=-1, **values)
     return new, pressed
 
 

@@ -164,7 +164,9 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
              t("cap.init", lang, init=option(state.init, lang)) + rho, t("cap.task", lang, task=task)]
     if (state.loss, state.reduce) != ("cross_entropy", "mean"):
         parts.append(t("cap.loss", lang, loss=option(state.loss, lang), reduce=option(state.reduce, lang)))
-    parts += [t("cap.training", lang, opt=option(state.optimizer, lang), lr=state.lr, n=state.epochs), clip,
+    paused = state.paused_at >= 0  # watching it learn: the training stopped there (every run of the figure)
+    parts += [t("cap.paused" if paused else "cap.training", lang, opt=option(state.optimizer, lang), lr=state.lr,
+                n=state.epochs, at=state.paused_at), clip,
               t("cap.tbptt", lang, k=state.tbptt) if state.tbptt else t("cap.full_bptt", lang),
               t("cap.seed", lang, seed=state.seed)]
     return " · ".join(parts) + "<br>" + safe.plot(permalink)

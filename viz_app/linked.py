@@ -72,9 +72,16 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
         data.update(play_ms=play_ms, play=t("ctl.play", lang), pause=t("ctl.pause", lang))
     # What the browser last reported is adopted before the control is drawn, so the control is sent the index it
     # already shows (linked.js then keeps the keyboard focus and any move made since).
+    # A report made over other positions (another run's rho grid or snapshots) names the position that means the same
+    # (the same address-bar value, else the same label), if there is one; else the state's index stands.
+    ids = url if url is not None else values
     seen_key, reported = f"_{key}_seen", _reported(st.session_state.get(key))
+    drawn, st.session_state[f"_{key}_ids"] = st.session_state.get(f"_{key}_ids"), ids
     if reported != st.session_state.get(seen_key):
         st.session_state[seen_key] = reported
+        if reported is not None and drawn != ids:
+            same = drawn[reported] if drawn and 0 <= reported < len(drawn) else object()
+            reported = ids.index(same) if ids and same in ids else None
         if reported is not None and 0 <= reported < count:
             index = reported
     data["index"] = index

@@ -13,12 +13,12 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import claims, controls, freeze_imports, present, runs, safe, scenarios, theme  # noqa: E402
+from viz_app import claims, controls, freeze_imports, live, present, runs, safe, scenarios, theme  # noqa: E402
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import error_message, t  # noqa: E402
 from viz_app.views import VIEWS  # noqa: E402
-from viz_app.views.common import areas  # noqa: E402
+from viz_app.views.common import AppSource, areas  # noqa: E402
 
 freeze_imports()
 
@@ -95,18 +95,25 @@ def page() -> None:
         if runs.cached_run(cfg) is None and slot.button(t("ctl.stop", lang), key="w_stop"):
             st.session_state.halted = cfg  # the click interrupted the training run; don't restart it
             st.rerun()
-        with where.stage:  # the training's progress and live loss where the chart will be
+        # the training's progress and live loss where the chart will be, in a container of their own: what follows
+        # keeps its place whether this run trained or not (a step of watching it learn reruns before a run ends)
+        with where.stage.container():
             run = runs.train(cfg, lang)
         slot.empty()
     if run is not None and cfg.model_id:
         where.notes.info(t("msg.using_model", lang))
+    next_step = None
     if run is not None:
+        # watching it learn: the play / pause row above the view (below it in presentation mode)
+        where_now, next_step = live.controls(state, run, where.notes if state.present else where.stage)
         hist = run.history
-        if hist.status == "diverged":
+        if where_now is not None:  # the training paused (or being watched) at an epoch
+            where.notes.caption(where_now)
+        elif hist.status == "diverged":
             where.notes.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
         elif hist.status == "stopped":  # only the time limit stops a stored run (a Stop click discards it)
             where.notes.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
-        elif hist.updates:
+        elif hist.updates and hist.status == "finished":
             where.notes.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds,
                                   loss=float(hist.loss[-1])))
         try:  # a recording stopped at its limits (engine.ResourceError) is said, like a refused run
@@ -121,6 +128,8 @@ def page() -> None:
         banner.info(scenario_head(state))
     st.session_state.app_state = state
     S.sync_to_url(st, state)
+    if run is not None:  # watching it learn: the next step, drawn into the caches while this one is on screen
+        live.advance(state, lambda s, r, tr: VIEWS[s.view].figures(s, AppSource(s, r, tr)), next_step)
 
 
 main()

@@ -146,8 +146,9 @@ class _Waiting:
     progress bar (or how long the recording has run). Its updates are also where Streamlit stops a page whose user
     clicked Stop, changed a setting or left: the session stops waiting, and the job goes on only for the others."""
 
-    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True):
+    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True, quiet: bool = False):
         self.lang, self.cost, self.label, self.training = lang, cost, label + " " if label else "", training
+        self.quiet = quiet  # one line of text, no bar or curve (a step of a training being watched)
         self.slot, self.last = st.empty(), (None, 0.0)
         self.chart, self.drawn = st.empty(), (0, 0.0)  # the loss so far, redrawn as it grows (at most twice a second)
 
@@ -166,7 +167,9 @@ class _Waiting:
         # the curve drawn grows by whole groups of reports, so that every session waiting for the job draws the
         # same few figures, built once (_live_figure)
         curve = status.curve[:len(status.curve) // LIVE_GROUP * LIVE_GROUP]
-        if self.training and status.progress and len(curve) > 1 and len(curve) != self.drawn[0] \
+        if self.quiet and shown[0] == "bar":
+            shown = ("caption", shown[2])
+        if self.training and not self.quiet and status.progress and len(curve) > 1 and len(curve) != self.drawn[0] \
                 and now - self.drawn[1] >= 0.5:
             self.drawn = (len(curve), now)
             self.chart.plotly_chart(go.Figure(_live_figure(curve, status.progress[1], lang), _validate=False),
@@ -184,9 +187,18 @@ class _Waiting:
         self.chart.empty()
 
 
-def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.Run | None:
-    """The run for ``cfg``: from the cache, or trained now in a worker process with its progress shown. None (and a
-    message) on bad input or when the run was stopped for passing its limits.
+def _resumable(cfg: experiment.RunConfig, who: str) -> experiment.Run | None:
+    """The cached pause of ``cfg``'s training (watching it learn) that is nearest before ``cfg``'s end, if any: the
+    training goes on from it (experiment.run(resume=...): the same run, bit for bit, as from the start)."""
+    found = [run for (c, w), run in _store().entries()
+             if w == who and c.paused_at >= 0 and experiment.can_resume(run, cfg)]
+    return max(found, key=lambda run: run.history.checkpoint.epoch, default=None)
+
+
+def train(cfg: experiment.RunConfig, lang: str, label: str = "", *, quiet: bool = False) -> experiment.Run | None:
+    """The run for ``cfg``: from the cache, or trained now in a worker process with its progress shown (``quiet``:
+    as one line of text), going on from a cached pause of the same training if there is one. None (and a message)
+    on bad input or when the run was stopped for passing its limits.
 
     When 50 students open the same link at once, they all wait for one job instead of training the model 50 times."""
     run = cached_run(cfg)
@@ -197,12 +209,15 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "") -> experiment.R
     if stored is not None:
         _store().put(key, stored[0], session_id())
         return stored[0]
+    earlier = _resumable(cfg, key[1])
     try:
         data, model = _uploaded_inputs(cfg)
-        cost = experiment.estimate(cfg, data=data, model=model)  # BudgetError before anything is trained
-        waiting = _Waiting(lang, cost, label)
+        cost = experiment.estimate(cfg, data=data, model=model,  # BudgetError before anything is trained
+                                   resume_epoch=earlier.history.checkpoint.epoch if earlier is not None else 0)
+        waiting = _Waiting(lang, cost, label, quiet=quiet)
         run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
-                          on_wait=waiting, on_done=lambda run: _store().put(key, run), **_job_limits(cost))
+                          resume=earlier, on_wait=waiting, on_done=lambda run: _store().put(key, run),
+                          **_job_limits(cost))
         if _on_disk(*key) and run.history.status != "stopped":  # a time limit depends on the machine
             disk.put(("run", cfg), run)
     except EngineError as e:

@@ -63,6 +63,7 @@ FIELDS = (
     Field("optimizer", str, tuple(OPTIMIZERS)),
     Field("lr", float, lo=1e-5, hi=10.0, log=True),
     Field("epochs", int, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS), widget="number", step=50),
+    Field("paused_at", int, lo=-1, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS) - 1),  # watching it learn: -1 = not paused
     Field("clip", str, CLIPS),
     Field("clip_threshold", float, lo=0.01, hi=100.0, widget="number"),
     Field("tbptt", int, lo=0, hi=200, widget="slider"),
@@ -117,6 +118,7 @@ class AppState:
     optimizer: str = _RUN.optimizer
     lr: float = _RUN.lr
     epochs: int = _RUN.epochs
+    paused_at: int = _RUN.paused_at
     clip: str = _RUN.clip
     clip_threshold: float = _RUN.clip_threshold
     tbptt: int = _RUN.tbptt
@@ -225,7 +227,11 @@ def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, 
         notices.append(("task", "csv", ("csv", {})))
         del values["task"]
     base = baseline(values.get("scenario", ""))
-    return replace(base, **values), notices
+    state = replace(base, **values)
+    if state.paused_at >= state.epochs:  # a pause inside the training, or none
+        notices.append(("paused_at", str(params["paused_at"])[:60], ("range", {"lo": -1, "hi": state.epochs - 1})))
+        state = state.with_(paused_at=-1)
+    return state, notices
 
 
 def to_params(state: AppState) -> dict[str, str]:
