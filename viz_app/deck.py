@@ -25,6 +25,8 @@ def all_figures(state, views: tuple[str, ...] | None = None) -> list[tuple[str, 
 class DeckSource:
     """The data views draw, without Streamlit: each config trained once per exporter process."""
 
+    watching = False  # a slide is drawn whole (every slider position)
+
     def __init__(self, cfg: experiment.RunConfig):
         self.run = _run(cfg)
         self.trace = _trace(cfg, 0)

@@ -8,6 +8,8 @@ the finished run any other link gets. The next step is trained, recorded and dra
 still shows the current one; then the page is drawn again from them."""
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -16,6 +18,8 @@ from .i18n import t
 from .state import AppState
 
 FRAMES = 20  # a training is watched in about this many steps (as many as its snapshots)
+PERIOD = 0.5  # seconds at least from one step to the next: about 10 s for a training, and the server's threads left
+# to the other sessions between the steps (a step's own work is 0.3-0.5 s for the default model)
 KEY = "live_playing"  # session state: the training (its config without paused_at) being played
 
 
@@ -85,6 +89,9 @@ def advance(state: AppState, prepare, slot) -> None:
         prepare(nxt, run, runs.trace(cfg, lang=state.lang))
     if nxt.paused_at < 0 or run.history.status != "paused":  # the end (or diverged, or its time limit)
         st.session_state.pop(KEY, None)
+    last = st.session_state.get("live_step_at", 0.0)
+    time.sleep(max(0.0, min(PERIOD, last + PERIOD - time.monotonic())))
+    st.session_state.live_step_at = time.monotonic()
     rerun(nxt)
 
 

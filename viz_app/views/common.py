@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import equations, export, linked, present, runs, theme
+from .. import equations, export, linked, live, present, runs, theme
 from ..figures.common import figure
 from ..i18n import plotly_config, t
 from ..state import hidden
@@ -36,6 +36,7 @@ class Source(Protocol):
 
     run: Run  # the page's run
     trace: Trace  # its recording (full BPTT)
+    watching: bool  # a step of watching it learn (viz_app/live.py): draw what moves, not every slider position
 
     def run_of(self, cfg: RunConfig, label: str = "") -> Run | None: ...
     def trace_of(self, cfg: RunConfig, tbptt: int = 0) -> Trace: ...
@@ -52,6 +53,7 @@ class AppSource:
 
     def __init__(self, state, run, trace):
         self.lang, self.run, self.trace = state.lang, run, trace
+        self.watching = live.playing(state)
 
     def run_of(self, cfg, label: str = ""):
         return runs.train(cfg, self.lang, label)

@@ -41,12 +41,13 @@ def asked(state, trace) -> float:
     return state.rho_view if state.rho_view > 0 else round(trained_rho(trace), 2)
 
 
-def grid(state, trace) -> tuple:
+def grid(state, trace, *, full: bool = True) -> tuple:
     """The slider's positions: every GRID_STEP from RHO_MIN to RHO_MAX, BEYOND geometric ones past it up to a larger
-    trained rho, the trained rho and the state's own. A W_hh with NaN/Inf has one position: as trained."""
+    trained rho, the trained rho and the state's own. A W_hh with NaN/Inf has one position: as trained; so has a
+    step of watching it learn (not ``full``: the slider comes back at a pause)."""
     rho = trained_rho(trace)
-    if not np.isfinite(rho):
-        return (rho,)
+    if not np.isfinite(rho) or not full:
+        return (rho if not np.isfinite(rho) else round(rho, 2),)
     end = top(trace)
     values = {round(float(v), 2) for v in np.arange(RHO_MIN, RHO_MAX + 1e-9, GRID_STEP)}
     if end > RHO_MAX:  # (the engine rescales up to limits.MAX_RHO; the trained rho itself needs no rescaling)
@@ -87,7 +88,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
     the state's rho, carrying every position of the slider."""
     trace, lang = src.trace, state.lang
     main = trace.main_spectrum
-    values = grid(state, trace)
+    values = grid(state, trace, full=not src.watching)
     wanted = requests(values, trace)
     rescaled = src.rescaled_grid(wanted)
     index = position(state, trace, values)
@@ -108,9 +109,9 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         shown = min(max(want, RHO_MIN), top(trace))
         if np.isfinite(want) and shown != want:
             st.caption(t("msg.rho_view_range", lang, asked=want, lo=RHO_MIN, hi=top(trace), shown=shown))
-    values = grid(state, trace)
-    wanted = requests(values, trace)
     src = AppSource(state, run, trace)
+    values = grid(state, trace, full=not src.watching)
+    wanted = requests(values, trace)
     rescaled = src.rescaled_grid(wanted)
     form = "md" if len(values) == 1 else "html"  # the sentence alone in a box, or in the rho control
     notes = [note(reg, norms, trace.nonlinearity, lang, form) for reg, norms in zip(regimes(trace, rescaled),
