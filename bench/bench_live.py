@@ -86,7 +86,7 @@ async def main_async(a):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
             print("view      steps  step p50  step p95  watched to the end  training in one go")
-            for i, view in enumerate(VIEWS):
+            for i, view in enumerate(a.views.split(",")):
                 r = await watch(browser, base, view, 300 + i)
                 print(f"{view:9s} {r['steps']:5d}  {statistics.median(r['gaps']):6.2f} s  {pct(r['gaps'], 0.95):6.2f} s"
                       f"  {r['total']:14.1f} s  {r['one_go']:12.1f} s")
@@ -109,6 +109,7 @@ async def main_async(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--views", default=",".join(VIEWS), help="comma-separated views to watch")
     asyncio.run(main_async(ap.parse_args()))
 
 
