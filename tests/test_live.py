@@ -3,28 +3,14 @@
 The engine's side (a paused training goes on bit for bit as never paused) is tests/test_train.py's; here the page:
 a link with paused_at opens exactly that model and says so, the buttons go on from it, and watching a training to
 its end leaves the same page as opening the trained link."""
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
 from engine import experiment
 from viz_app import live
 from viz_app import state as S
 from viz_app.i18n import t
 
-MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
+from tests.test_app import _app, _specs
+
 SMALL = {"lang": "en", "epochs": "40", "hidden_size": "12"}
-
-
-def _app(params: dict) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def _specs(at):
-    return [c.proto.spec for c in at.get("plotly_chart")]
 
 
 def _buttons(at):
