@@ -146,6 +146,7 @@ def test_permalinks_are_absolute_and_reopen_the_same_settings(monkeypatch):
     assert (parts.scheme, parts.netloc, parts.path) == ("http", "10.0.0.5:8501", "/")
     again, notices = from_params(dict(parse_qsl(parts.query)))
     assert notices == [] and again == st
+    assert ("lang", "ko") in parse_qsl(parts.query)  # the slide's language, whatever the reader's browser says
     monkeypatch.setenv(export.PUBLIC_URL, "https://rnn.example.edu/course")
     assert export.permalink(st, export.public_base("http://10.0.0.5:8501/")).startswith(
         "https://rnn.example.edu/course/?")

@@ -130,8 +130,9 @@ def public_base(request_url: str = "") -> str:
 
 
 def permalink(state, base: str) -> str:
-    """The absolute address that reproduces ``state``'s figure."""
-    query = "&".join(f"{k}={quote(v)}" for k, v in to_params(state).items())
+    """The absolute address that reproduces ``state``'s figure, in its language (a link without one opens in the
+    reader's browser language: a Korean slide's link would open in English for some students)."""
+    query = "&".join(f"{k}={quote(v)}" for k, v in {"lang": state.lang, **to_params(state)}.items())
     return f"{base}?{query}" if query else base
 
 
