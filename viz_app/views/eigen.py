@@ -46,8 +46,10 @@ def grid(state, trace, *, full: bool = True) -> tuple:
     trained rho, the trained rho and the state's own. A W_hh with NaN/Inf has one position: as trained; so has a
     step of watching it learn (not ``full``: the slider comes back at a pause)."""
     rho = trained_rho(trace)
-    if not np.isfinite(rho) or not full:
-        return (rho if not np.isfinite(rho) else round(rho, 2),)
+    if not np.isfinite(rho):
+        return (rho,)
+    if not full:
+        return (round(rho, 2),)
     end = top(trace)
     values = {round(float(v), 2) for v in np.arange(RHO_MIN, RHO_MAX + 1e-9, GRID_STEP)}
     if end > RHO_MAX:  # (the engine rescales up to limits.MAX_RHO; the trained rho itself needs no rescaling)
