@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import limits
-from .cells import GATE_MULTIPLIER
+from . import cells, limits
 from .errors import ConfigError
 
 STEP_SECONDS = 4e-5  # per step and layer, besides the products
@@ -65,8 +64,8 @@ class Estimate:
 
 
 def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape) -> Estimate:
-    g = GATE_MULTIPLIER[cell] * hidden
-    s = 2 * hidden if cell == "lstm" else hidden
+    kind = cells.get(cell)
+    g, s = kind.blocks * hidden, kind.state_size(hidden)
 
     def step_seconds(batch: int) -> float:
         flops = sum(6 * g * ((shape.input_size if k == 0 else hidden) + hidden) * batch for k in range(layers))

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import limits
+from . import cells, limits
 from .errors import DataError, StateDictError
 from .model import RecurrentNet
 from .tasks import TaskData
 
 MAX_BYTES = 20 * 1024 * 1024
-KINDS = {1: "rnn", 3: "gru", 4: "lstm"}
 CORE_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
 
 
@@ -75,7 +74,8 @@ def inspect(sd: dict) -> ModelInfo:
     if w_hh.dim() != 2 or w_hh.shape[0] % w_hh.shape[1]:
         raise StateDictError(f"weight_hh_l0 has shape {list(w_hh.shape)}, not [G*H, H]")
     hidden, gates = w_hh.shape[1], w_hh.shape[0] // w_hh.shape[1]
-    if gates not in KINDS:
+    kind = cells.of_torch_module(gates)
+    if kind is None:
         raise StateDictError(f"weight_hh_l0 has {gates} gate blocks; an RNN has 1, a GRU 3, an LSTM 4")
     g = gates * hidden
     input_size = core["weight_ih_l0"].shape[1] if core["weight_ih_l0"].dim() == 2 else -1
@@ -96,7 +96,7 @@ def inspect(sd: dict) -> ModelInfo:
         if w is None or "readout.bias" not in sd or w.dim() != 2 or w.shape[1] != hidden:
             raise StateDictError("a RecurrentNet state_dict needs readout.weight [O, H] and readout.bias [O]")
         out = w.shape[0]
-    return ModelInfo(KINDS[gates], input_size, hidden, len(layers), out, whole)
+    return ModelInfo(kind.kind, input_size, hidden, len(layers), out, whole)
 
 
 def _check_served_size(hidden: int, layers: int, input_size: int, sd: dict) -> None:

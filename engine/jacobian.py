@@ -29,16 +29,16 @@ _POOL = ThreadPoolExecutor(max_workers=2)
 def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi: Tensor, h_prev: Tensor,
                    c_prev: Tensor | None) -> tuple[Tensor, Tensor]:
     """For one sequence: J_t = ds_t/ds_{t-1} [T, S, S] and K_t = ds_t/dgi_t [T, S, G] (gi_t = W_xh x_t + b_ih)."""
-    hidden = h_prev.shape[-1]
+    hidden, kind = h_prev.shape[-1], cells.get(cell)
 
     def f(s, g):  # s (S,), g (G,)
         h = s[:hidden]
-        c = s[hidden:] if cell == "lstm" else None
+        c = s[hidden:] if kind.has_cell_state else None
         gh = w_hh @ h + b_hh  # (G,)
-        h_new, c_new, _ = cells.step(cell, nonlinearity, g, gh, h, c)
-        return torch.cat([h_new, c_new]) if cell == "lstm" else h_new
+        h_new, c_new, _ = kind.step(g, gh, h, c, nonlinearity)
+        return torch.cat([h_new, c_new]) if kind.has_cell_state else h_new
 
-    s_prev = torch.cat([h_prev, c_prev], -1) if cell == "lstm" else h_prev  # (T, S)
+    s_prev = torch.cat([h_prev, c_prev], -1) if kind.has_cell_state else h_prev  # (T, S)
     with torch.no_grad():
         js, ks = vmap(jacrev(f, argnums=(0, 1)))(s_prev.detach(), gi.detach())
     return js, ks  # (T, S, S), (T, S, G)

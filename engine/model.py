@@ -8,16 +8,17 @@ In the lecture notes' notation (one layer, tanh):
 with W_xh = ``recurrent.weight_ih_l0``, W_hh = ``recurrent.weight_hh_l0``, b = ``bias_ih_l0 + bias_hh_l0``,
 W_hy = ``readout.weight``. Because ``.recurrent`` *is* the torch module, a state_dict saved from a user's
 ``torch.nn.RNN/LSTM/GRU(input_size, hidden_size, num_layers)`` loads into it unchanged, and training runs on torch's
-fused kernels. ``engine.record`` recomputes the same numbers step by step (engine/cells.py) to see inside.
+fused kernels. ``engine.record`` recomputes the same numbers step by step (engine/cells/) to see inside;
+a cell kind torch has no module for runs on engine.cells.CellStack with the same parameter names.
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
 
+from . import cells
 from .errors import ConfigError, ShapeError
 
-CELLS = ("rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu")
 MAX_HIDDEN = 1024
 MAX_LAYERS = 8
@@ -25,8 +26,7 @@ MAX_LAYERS = 8
 
 def check_model_args(cell: str, hidden_size: int, num_layers: int, nonlinearity: str) -> None:
     """Raise ConfigError with a readable message for any unsupported setting."""
-    if cell not in CELLS:
-        raise ConfigError(f"cell must be one of {CELLS}, got {cell!r}")
+    cells.get(cell)  # ConfigError naming the registered kinds
     if nonlinearity not in NONLINEARITIES:
         raise ConfigError(f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
     if not 1 <= int(hidden_size) <= MAX_HIDDEN:
@@ -44,17 +44,14 @@ class RecurrentNet(nn.Module):
         check_model_args(cell, hidden_size, num_layers, nonlinearity)
         if input_size < 1 or output_size < 1:
             raise ConfigError(f"input_size and output_size must be >= 1, got {input_size}, {output_size}")
-        self.cell, self.nonlinearity = cell, nonlinearity if cell == "rnn" else "tanh"
+        kind = cells.get(cell)
+        self.cell, self.nonlinearity = cell, kind.nonlinearity(nonlinearity)
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
         self.num_layers = num_layers
         # optional nn.Embedding encoder (token ids -> dense vectors of size input_size), as in the notes' chapter 13
         self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size else None
-        if cell == "rnn":
-            self.recurrent = nn.RNN(input_size, hidden_size, num_layers, nonlinearity=nonlinearity)
-        elif cell == "lstm":
-            self.recurrent = nn.LSTM(input_size, hidden_size, num_layers)
-        else:
-            self.recurrent = nn.GRU(input_size, hidden_size, num_layers)
+        # torch's own nn.RNN / nn.LSTM / nn.GRU, or a CellStack with the same parameter names for other kinds
+        self.recurrent = kind.make_module(input_size, hidden_size, num_layers, self.nonlinearity)
         # y_t = W_hy h_t + b_y
         self.readout = nn.Linear(hidden_size, output_size)
 

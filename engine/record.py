@@ -73,7 +73,7 @@ class Trace:
 
     LSTM-only arrays (``cell_state``, ``grad_cell``) are None for the other cells."""
 
-    cell_kind: str  # "rnn" | "lstm" | "gru"
+    cell_kind: str  # "rnn" | "lstm" | "gru" (or a registered kind: engine.cells)
     nonlinearity: str
     loss_kind: str
     mode: str
@@ -98,6 +98,11 @@ class Trace:
     nonfinite: dict[str, int | None] = field(default_factory=dict)  # quantity -> first step that is non-finite
 
     @property
+    def cell(self) -> cells.Cell:
+        """The object owning this cell kind's equations (engine.cells)."""
+        return cells.get(self.cell_kind)
+
+    @property
     def steps(self) -> int:
         """T, the number of time steps."""
         return self.hidden.shape[1]
@@ -107,8 +112,7 @@ class Trace:
         """f'(a_t) per gate (tanh' in (0, 1], sigmoid' <= 1/4; and tanh'(c_t) as "c" for LSTM): (L, T, B, H)."""
         parts = {k: torch.from_numpy(v) for k, v in (self.gates | self.preactivations).items()}
         c = torch.from_numpy(self.cell_state) if self.cell_state is not None else None
-        return {k: v.numpy() for k, v in cells.activation_derivatives(self.cell_kind, self.nonlinearity, parts,
-                                                                        c).items()}
+        return {k: v.numpy() for k, v in self.cell.derivatives(parts, c, self.nonlinearity).items()}
 
     @cached_property
     def spectra(self) -> tuple:
@@ -151,7 +155,7 @@ def first_nonfinite(a: np.ndarray, time_axis: int) -> int | None:
 def _layer_weights(net: RecurrentNet, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """(W_xh, W_hh, b_ih, b_hh) of layer k: torch's weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}."""
     rec = net.recurrent
-    return tuple(getattr(rec, f"{n}_l{k}").detach() for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    return tuple(getattr(rec, f"{n}_l{k}").detach() for n in cells.WEIGHTS)
 
 
 def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | None):
@@ -276,7 +280,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     hidden = _stack(fws, lambda f: f.out)
     grad_hidden = _stack(bws, lambda b: b.total)
     per_step = _np(run.per_step)
-    lstm = net.cell == "lstm"
+    lstm = cells.get(net.cell).has_cell_state
     trace = Trace(
         cell_kind=net.cell, nonlinearity=net.nonlinearity, loss_kind=loss, mode=mode, inputs=_np(run.xin),
         targets=_np(y), outputs=_np(run.outputs), losses=per_step, loss_mask=_np(run.mask), loss=float(run.total),
@@ -315,7 +319,7 @@ def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> Jacobian
         c_prev = fw.c_prev[:, b] if fw.c_prev is not None else None
         js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, fw.gi[:, b], fw.h_prev[:, b], c_prev)
         if all_layer_maps or k == len(fws) - 1:
-            maps.append(jacobian.chain_norms(js, net.hidden_size, net.cell == "lstm"))
+            maps.append(jacobian.chain_norms(js, net.hidden_size, cells.get(net.cell).has_cell_state))
         sens_layers.append((js, ks, w_ih))
     top = maps[-1]
     return JacobianMaps(b, top["spectral"], top["frobenius"], top.get("cell_spectral"),

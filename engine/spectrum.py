@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cells import GATE_ACTIVATION, GATES
+from . import cells
 
 GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
 VANISHING = "vanishing guaranteed"
@@ -61,17 +61,15 @@ def block_spectrum(w: np.ndarray, name: str, activation: str) -> BlockSpectrum:
 
 
 def layer_spectrum(weight_hh: np.ndarray, cell: str, nonlinearity: str) -> tuple[BlockSpectrum, ...]:
-    """All blocks of one layer's ``weight_hh`` [G*H, H], in torch's gate order."""
-    if cell == "rnn":
-        return (block_spectrum(weight_hh, "W_hh", nonlinearity),)
-    h = weight_hh.shape[1]
-    return tuple(block_spectrum(weight_hh[k * h:(k + 1) * h], g, GATE_ACTIVATION[g])
-                 for k, g in enumerate(GATES[cell]))
+    """All blocks of one layer's ``weight_hh`` [G*H, H], in torch's gate order (the whole W_hh for a vanilla RNN)."""
+    kind, h = cells.get(cell), weight_hh.shape[1]
+    return tuple(block_spectrum(weight_hh[k * h:(k + 1) * h], name, kind.block_activation(name, nonlinearity))
+                 for k, name in enumerate(kind.block_names()))
 
 
 def main_block(cell: str) -> str:
     """The block that plays W_hh's role in the state update: the candidate (g for LSTM, n for GRU)."""
-    return {"rnn": "W_hh", "lstm": "g", "gru": "n"}[cell]
+    return cells.get(cell).main_block
 
 
 def main_spectrum(weight_hh: np.ndarray, cell: str, nonlinearity: str) -> BlockSpectrum:
@@ -104,7 +102,7 @@ def regime(cell: str, block: BlockSpectrum) -> Regime:
     """The regime of one layer from its main block (``main_spectrum``): strict inequalities as in the paper."""
     if not np.isfinite(block.sigma_max):
         return Regime(UNDEFINED, cell, block.sigma_max, block.gamma)
-    if cell != "rnn":
+    if not cells.get(cell).weight_bound:
         return Regime(GATED, cell, block.sigma_max, block.gamma)
     rate = block.gamma * block.sigma_max
     kind = BOUNDARY if abs(rate - 1.0) <= BOUNDARY_TOL else VANISHING if rate < 1.0 else EXPLODING

@@ -11,7 +11,7 @@ from engine import cliff, evidence, spectrum
 
 from . import safe, scenarios
 from . import state as S
-from .i18n import t
+from .i18n import STRINGS, t
 
 def block_label(cell: str) -> str:
     """The W_hh block drawn on the eigenvalue page, in the notes' notation: W_hh, or the candidate W_hg / W_hn."""
@@ -26,7 +26,7 @@ def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str, form: str = 
         return t("msg.regime_undefined", lang, form=form)
     if reg.kind == spectrum.GATED:
         return t("msg.regime_gated", lang, form=form, cell=reg.cell.upper(), block=block_label(reg.cell),
-                 path=t(f"msg.regime_path_{reg.cell}", lang, form=form), sigma=reg.sigma_max)
+                 path=_gated_path(reg.cell, lang, form), sigma=reg.sigma_max)
     bound = 1 / reg.gamma
     if reg.kind == spectrum.VANISHING:
         return t("msg.regime_vanishing", lang, form=form, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
@@ -34,6 +34,13 @@ def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str, form: str = 
         return t("msg.regime_boundary", lang, form=form, bound=bound)
     return t("msg.regime_exploding", lang, form=form, sigma=reg.sigma_max, bound=bound,
              why=t(f"msg.regime_why_{nonlinearity}", lang, form=form))
+
+
+def _gated_path(cell: str, lang: str, form: str) -> str:
+    """The path of a gated cell that avoids W_hh, in words for the built-in cells; for a cell kind registered outside
+    the app, its gate path in general (the kind declares it has one: engine.cells.Cell.weight_bound is False)."""
+    key = f"msg.regime_path_{cell}"
+    return t(key if key in STRINGS else "msg.regime_path_other", lang, form=form)
 
 
 def measured_ratio_text(norms, lang: str, form: str = "md") -> str | None:

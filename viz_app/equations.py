@@ -2,14 +2,8 @@ r"""The equations each view draws, typeset with Streamlit's KaTeX (``st.latex``:
 the page in PyTorch's convention (its parameter names: W_ih / W_hh in torch are the notes' W_xh / W_hh)."""
 from __future__ import annotations
 
-# the cell's forward step
-_RNN = r"h_t = {f}\!\left(W_{{xh}}\, x_t + W_{{hh}}\, h_{{t-1}} + b_h\right)"
-_LSTM = (r"\begin{aligned} i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) & f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1}"
-         r" + b_f) \\ g_t &= \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) & o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1}"
-         r" + b_o) \\ c_t &= f_t \odot c_{t-1} + i_t \odot g_t & h_t &= o_t \odot \tanh(c_t) \end{aligned}")
-_GRU = (r"\begin{aligned} r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) & z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1}"
-        r" + b_z) \\ n_t &= \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) & h_t &= (1 - z_t) \odot"
-        r" n_t + z_t \odot h_{t-1} \end{aligned}")
+from engine import cells
+
 _OUTPUT = r"\hat y_t = \operatorname{softmax}\!\left(W_{hy}\, h_t + b_y\right)"
 _BPTT = (r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} + \Big(\frac{\partial h_{t+1}}"
          r"{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}}, \qquad \frac{\partial h_{t+1}}"
@@ -23,12 +17,8 @@ _CLIP = (r"\lVert g \rVert > \theta \;\Rightarrow\; g \leftarrow \frac{\theta}{\
 
 
 def cell_step(cell: str, nonlinearity: str = "tanh") -> str:
-    """The forward step of ``cell`` ("rnn" with ``nonlinearity`` "tanh" or "relu", "lstm", "gru")."""
-    if cell == "lstm":
-        return _LSTM
-    if cell == "gru":
-        return _GRU
-    return _RNN.format(f=r"\tanh" if nonlinearity == "tanh" else r"\operatorname{ReLU}")
+    """The forward step of ``cell``, as its engine object writes it (a vanilla RNN's f is tanh or ReLU)."""
+    return cells.get(cell).tex(nonlinearity)
 
 
 def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: bool = True) -> list[str]:
@@ -37,5 +27,6 @@ def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: boo
     holds for a vanilla RNN: under a gated cell it is tagged (RNN)."""
     output = _OUTPUT if classifies else r"\hat y_t = W_{hy}\, h_t + b_y"
     return {"unroll": [cell_step(cell, nonlinearity), output], "states": [cell_step(cell, nonlinearity)],
-            "bptt": [_BPTT], "eigen": [_EIGEN if cell == "rnn" else _EIGEN + r" \tag{RNN}"], "clipping": [_CLIP],
+            "bptt": [_BPTT], "eigen": [_EIGEN if cells.get(cell).weight_bound else _EIGEN + r" \tag{RNN}"],
+            "clipping": [_CLIP],
             "compare": [cell_step("lstm"), cell_step("gru")], "timeline": []}[view]

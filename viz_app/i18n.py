@@ -224,6 +224,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.regime_path_gru": (
         '$h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}$의 항 $diag(z_t)$는',
         'the term $diag(z_t)$ of $h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}$'),
+    "msg.regime_path_other": ('$h_{t−1}$에서 $h_t$로 가는 게이트 경로는', "the cell's gated path from $h_{t−1}$ to $h_t$"),
     "msg.regime_undefined": ('$W_hh$에 NaN/Inf가 있어 스펙트럼을 계산할 수 없습니다.', '$W_hh$ holds NaN/Inf: its spectrum is undefined.'),
     "msg.measured_ratio": (
         '이 실행의 측정값: $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$.',
@@ -542,14 +543,22 @@ def plotly_config(lang: str) -> dict:
     """The locale part of a chart's Plotly config: Korean toolbar labels on a Korean page."""
     return {"locale": "ko", "locales": {"ko": {"dictionary": PLOTLY_KO}}} if lang == "ko" else {}
 
+def gate_name(name: str, lang: str) -> str:
+    """A recorded quantity's name ("forget gate"); a gate of a cell kind registered outside the app (engine.cells)
+    has no translated name and is called by its letter."""
+    return t(f"gate.{name}", lang) if f"gate.{name}" in STRINGS else f"{name}_t"
+
+
 def quantity_name(name: str, lang: str) -> str:
     """A recorded quantity ("h", "c" or a gate's letter) with its symbol: "f_t forget gate"."""
-    return f"{name}_t {t(f'gate.{name}', lang)}"
+    label = gate_name(name, lang)
+    return label if label == f"{name}_t" else f"{name}_t {label}"
 
 
 def option(value: str, lang: str) -> str:
-    """Label of an option value (cells, inits, tasks, optimizers, clipping modes)."""
-    return t(f"opt.{value}", lang)
+    """Label of an option value (cells, inits, tasks, optimizers, clipping modes); a cell kind registered outside
+    the app is called by its name in capitals."""
+    return t(f"opt.{value}", lang) if f"opt.{value}" in STRINGS else value.upper()
 
 
 def error_message(e: EngineError, lang: str) -> str:

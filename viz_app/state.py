@@ -14,7 +14,8 @@ from engine import init, limits, tasks
 
 from . import scenarios
 from engine.experiment import RunConfig
-from engine.model import CELLS, NONLINEARITIES
+from engine import cells as engine_cells
+from engine.model import NONLINEARITIES
 from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
 
 HIDEABLE = ("title", "view", "step", "snapshot", "explain", "downloads", "notices")
@@ -48,7 +49,7 @@ FIELDS = (
     Field("scenario", str, ("", *scenarios.names())),
     Field("view", str, VIEWS),
     Field("lang", str, LANGS),
-    Field("cell", str, CELLS),
+    Field("cell", str, engine_cells.kinds()),
     Field("nonlinearity", str, NONLINEARITIES),
     Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
     Field("num_layers", int, lo=1, hi=limits.MAX_LAYERS, widget="slider"),

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from engine import analysis
 
 from .. import theme
-from ..i18n import quantity_name, t
+from ..i18n import gate_name, quantity_name, t
 from .common import char_labels, finite_or_nan, mark_nonfinite, mark_step
 
 SIGNED = {"h", "c", "grad"}
@@ -51,13 +51,13 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
 
 def saturation_bars(trace, *, lang: str, layer: int = -1) -> go.Figure:
     """For each gate, the fraction of (step, sequence, unit) values below 0.1 and above 0.9."""
-    names = [g for g in ("i", "f", "g", "o", "r", "z", "n") if g in trace.gates]
+    names = [g for g in trace.cell.gates if g in trace.gates]
     low, high = [], []
     for g in names:
         s = analysis.saturation(trace.gates[g][layer])
         low.append(float(s["low"].mean()))
         high.append(float(s["high"].mean()))
-    labels = [t(f"gate.{g}", lang) for g in names]  # the gate's name under its bars
+    labels = [gate_name(g, lang) for g in names]  # the gate's name under its bars
     fig = go.Figure([go.Bar(name=t("leg.low", lang), x=labels, y=low, marker_color=theme.BLUE),
                      go.Bar(name=t("leg.high", lang), x=labels, y=high, marker_color=theme.ORANGE)])
     fig.update_layout(barmode="group")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine import analysis
+from engine import analysis, cells
 
 from .. import theme
 from ..i18n import chart_math, t
@@ -63,7 +63,7 @@ def eigenvalue_plane(eigenvalues: np.ndarray, *, gamma: float, lang: str, rescal
 def reference_lines(blk, reg) -> dict:
     """The decay chart's reference lines for a block and its regime (engine.spectrum): rho^(T-k) for a vanilla RNN,
     Pascanu's bound only where it is one. Keyword options of ``decay_curve``."""
-    return {"rho": blk.spectral_radius if reg.cell == "rnn" else None, "bound_rate": reg.bound_rate}
+    return {"rho": blk.spectral_radius if cells.get(reg.cell).weight_bound else None, "bound_rate": reg.bound_rate}
 
 
 def decay_curve(norms, *, rho, bound_rate, lang: str, scale: str = "log", index: int = 0) -> go.Figure:

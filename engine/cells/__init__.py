@@ -1,0 +1,48 @@
+"""The cell kinds, one module each (engine/cells/rnn.py, lstm.py, gru.py), registered by name.
+
+``get(kind)`` returns the object owning a kind's equations (engine/cells/base.py describes the interface);
+``register(cell)`` adds a kind: record, train, the Jacobian maps, the spectra and the views then take it.
+"""
+from __future__ import annotations
+
+from ..errors import ConfigError
+from . import gru, lstm, rnn
+from .base import WEIGHTS, Cell, CellStack, LayerForward
+
+_KINDS: dict[str, Cell] = {c.kind: c for c in (rnn.CELL, lstm.CELL, gru.CELL)}
+
+
+def kinds() -> tuple[str, ...]:
+    """The registered cell kinds, in registration order."""
+    return tuple(_KINDS)
+
+
+def get(kind: str) -> Cell:
+    try:
+        return _KINDS[kind]
+    except (KeyError, TypeError):
+        raise ConfigError(f"cell must be one of {kinds()}, got {kind!r}") from None
+
+
+def register(cell: Cell) -> Cell:
+    """Add a cell kind (its ``kind`` must be new); returns it."""
+    if not cell.kind or cell.kind in _KINDS:
+        raise ConfigError(f"a cell kind needs a new name, got {cell.kind!r}")
+    _KINDS[cell.kind] = cell
+    return cell
+
+
+def unregister(kind: str) -> None:
+    """Remove a kind added by ``register`` (the built-in three stay)."""
+    if kind in ("rnn", "lstm", "gru"):
+        raise ConfigError(f"{kind!r} is built in")
+    _KINDS.pop(kind, None)
+
+
+def of_torch_module(blocks: int) -> Cell | None:
+    """The cell kind whose torch module stacks ``blocks`` gate blocks in weight_hh (1 RNN, 3 GRU, 4 LSTM)."""
+    return next((c for c in _KINDS.values() if c.torch_module is not None and c.blocks == blocks), None)
+
+
+__all__ = ["Cell", "CellStack", "LayerForward", "WEIGHTS", "get", "register", "unregister", "kinds",
+           "of_torch_module"]
