@@ -114,26 +114,36 @@ class Layer(torch.autograd.Function):
         return d_x, bw.d_h0, bw.d_c0, g_ih, g_hh, g_bih, g_bhh, None, None
 
 
-def core(rec: nn.Module, cell: str | cells.Cell, nl: str, inp: Tensor, state=None):
-    """The recurrent core ``rec`` (torch's module or a CellStack: parameters weight_ih_l{k} ...) on inputs [T, B, I]
-    with this module's BPTT as the backward pass: (top layer's h_t [T, B, H], final state as torch returns it)."""
+def core(rec: nn.Module, cell: str | cells.Cell, nl: str, inp: Tensor, state=None, *, residual: bool = False):
+    """The recurrent core ``rec`` (torch's module or a CellStack: parameters weight_ih_l{k}[_reverse] ...) on inputs
+    [T, B, I] with this module's BPTT as the backward pass: (top layer's output [T, B, D*H], final state as torch
+    returns it: [L*D, B, H], layer-major). A bidirectional layer runs its reverse direction on the inputs flipped in
+    time and flips its outputs back; ``residual``: layers from the second on pass up h_t + their input."""
     kind = cell if isinstance(cell, cells.Cell) else cells.get(cell)
+    directions = cells.DIRECTIONS[: 2 if getattr(rec, "bidirectional", False) else 1]
     batch, hidden = inp.shape[1], rec.hidden_size
     if state is None:
-        zeros = inp.new_zeros(rec.num_layers, batch, hidden)
+        zeros = inp.new_zeros(rec.num_layers * len(directions), batch, hidden)
         state = (zeros, zeros) if kind.has_cell_state else zeros
     h0s, c0s = state if kind.has_cell_state else (state, state)
     hs, cs = [], []
     for k in range(rec.num_layers):
-        w = [getattr(rec, f"{n}_l{k}") for n in WEIGHTS]
-        inp, h_last, c_last = Layer.apply(inp, h0s[k], c0s[k], *w, kind.kind, nl)
-        hs.append(h_last)
-        cs.append(c_last)
+        outs = []
+        for d, suffix in enumerate(directions):
+            w = [getattr(rec, f"{n}_l{k}{suffix}") for n in WEIGHTS]
+            i = k * len(directions) + d
+            out, h_last, c_last = Layer.apply(inp if d == 0 else inp.flip(0), h0s[i], c0s[i], *w, kind.kind, nl)
+            outs.append(out if d == 0 else out.flip(0))
+            hs.append(h_last)
+            cs.append(c_last)
+        out = outs[0] if len(outs) == 1 else torch.cat(outs, -1)  # (T, B, D*H)
+        inp = out + inp if residual and k > 0 else out
     h_n = torch.stack(hs)
     return inp, ((h_n, torch.stack(cs)) if kind.has_cell_state else h_n)
 
 
 def run(net: nn.Module, x: Tensor, state=None):
     """Same outputs as ``net(x, state, return_state=True)``, with this module's BPTT as the backward pass."""
-    out, new_state = core(net.recurrent, net.cell, net.nonlinearity, net.encode(x), state)
+    out, new_state = core(net.recurrent, net.cell, net.nonlinearity, net.encode(x), state,
+                          residual=getattr(net, "residual", False))
     return net.readout(out), new_state

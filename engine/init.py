@@ -19,8 +19,9 @@ MAX_RHO = 100.0
 
 
 def hh_blocks(rnn: nn.RNNBase) -> list[tuple[str, Tensor]]:
-    """Every layer's W_hh as (layer name, [G*H, H] tensor); blocks are rows [k*H:(k+1)*H]."""
-    return [(f"l{k}", getattr(rnn, f"weight_hh_l{k}")) for k in range(rnn.num_layers)]
+    """Every layer's (and direction's) W_hh as (name, [G*H, H] tensor); blocks are rows [k*H:(k+1)*H]."""
+    suffixes = ("", "_reverse") if getattr(rnn, "bidirectional", False) else ("",)
+    return [(f"l{k}{s}", getattr(rnn, f"weight_hh_l{k}{s}")) for k in range(rnn.num_layers) for s in suffixes]
 
 
 def _np_rnn_block(h: int, generator: torch.Generator, dtype) -> Tensor:
@@ -39,7 +40,7 @@ def init_recurrent(rnn: nn.RNNBase, scheme: str, generator: torch.Generator | No
         return
     h = rnn.hidden_size
     gen = generator or torch.Generator().manual_seed(0)
-    for k, (_, w) in enumerate(hh_blocks(rnn)):
+    for name, w in hh_blocks(rnn):
         for blk in w.split(h, dim=0):
             if scheme == "orthogonal":
                 blk.copy_(nn.init.orthogonal_(torch.empty(h, h, dtype=torch.float64), generator=gen).to(w.dtype))
@@ -48,8 +49,8 @@ def init_recurrent(rnn: nn.RNNBase, scheme: str, generator: torch.Generator | No
             else:
                 blk.copy_(_np_rnn_block(h, gen, w.dtype))
         if scheme == "identity":
-            getattr(rnn, f"bias_hh_l{k}").zero_()
-            getattr(rnn, f"bias_ih_l{k}").zero_()
+            getattr(rnn, f"bias_hh_{name}").zero_()
+            getattr(rnn, f"bias_ih_{name}").zero_()
 
 
 def spectral_radius(w: Tensor) -> float:

@@ -21,7 +21,7 @@ from .model import RecurrentNet
 from .tasks import TaskData
 
 MAX_BYTES = 20 * 1024 * 1024
-CORE_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+CORE_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ModelInfo:
     num_layers: int
     output_size: int | None  # None: the upload had no readout
     whole_net: bool
+    bidirectional: bool = False  # torch's bidirectional=True: every layer also has *_reverse parameters
 
 
 def _read(data: bytes) -> dict:
@@ -56,8 +57,6 @@ def inspect(sd: dict) -> ModelInfo:
     """Infer and check the architecture of a state_dict (core keys bare, or under recurrent./readout.)."""
     whole = any(k.startswith("recurrent.") for k in sd)
     core = {k.removeprefix("recurrent."): v for k, v in sd.items() if not whole or k.startswith("recurrent.")}
-    if any(k.endswith("_reverse") for k in core):
-        raise StateDictError("bidirectional models are not supported")
     if any(k.startswith("weight_hr") for k in core):
         raise StateDictError("LSTMs with proj_size are not supported")
     unknown = [k for k in core if not CORE_KEY.match(k)]
@@ -66,10 +65,13 @@ def inspect(sd: dict) -> ModelInfo:
     layers = sorted({int(CORE_KEY.match(k).group(2)) for k in core})
     if not layers or layers != list(range(len(layers))):
         raise StateDictError("the layers are not numbered l0, l1, ... without gaps")
+    bidirectional = any(k.endswith("_reverse") for k in core)
+    suffixes = cells.DIRECTIONS if bidirectional else cells.DIRECTIONS[:1]
     for k in layers:
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            if f"{name}_l{k}" not in core:
-                raise StateDictError(f"missing {name}_l{k} (models without biases are not supported)")
+        for name in cells.WEIGHTS:
+            for suffix in suffixes:
+                if f"{name}_l{k}{suffix}" not in core:
+                    raise StateDictError(f"missing {name}_l{k}{suffix} (models without biases are not supported)")
     w_hh = core["weight_hh_l0"]
     if w_hh.dim() != 2 or w_hh.shape[0] % w_hh.shape[1]:
         raise StateDictError(f"weight_hh_l0 has shape {list(w_hh.shape)}, not [G*H, H]")
@@ -80,23 +82,25 @@ def inspect(sd: dict) -> ModelInfo:
     g = gates * hidden
     input_size = core["weight_ih_l0"].shape[1] if core["weight_ih_l0"].dim() == 2 else -1
     _check_served_size(hidden, len(layers), input_size, sd)
+    width = hidden * len(suffixes)  # what a layer passes up: [forward; backward] for a bidirectional model
     for k in layers:
-        want = {"weight_ih": (g, input_size if k == 0 else hidden), "weight_hh": (g, hidden), "bias_ih": (g,),
+        want = {"weight_ih": (g, input_size if k == 0 else width), "weight_hh": (g, hidden), "bias_ih": (g,),
                 "bias_hh": (g,)}
         for name, shape in want.items():
-            got = tuple(core[f"{name}_l{k}"].shape)
-            if got != shape:
-                raise StateDictError(f"{name}_l{k} has shape {list(got)}, expected {list(shape)}")
+            for suffix in suffixes:
+                got = tuple(core[f"{name}_l{k}{suffix}"].shape)
+                if got != shape:
+                    raise StateDictError(f"{name}_l{k}{suffix} has shape {list(got)}, expected {list(shape)}")
     for k, v in sd.items():
         if not v.is_floating_point() or not torch.isfinite(v).all():
             raise StateDictError(f"{k} has non-finite or non-float values")
     out = None
     if whole:
         w = sd.get("readout.weight")
-        if w is None or "readout.bias" not in sd or w.dim() != 2 or w.shape[1] != hidden:
-            raise StateDictError("a RecurrentNet state_dict needs readout.weight [O, H] and readout.bias [O]")
+        if w is None or "readout.bias" not in sd or w.dim() != 2 or w.shape[1] != width:
+            raise StateDictError(f"a RecurrentNet state_dict needs readout.weight [O, {width}] and readout.bias [O]")
         out = w.shape[0]
-    return ModelInfo(kind.kind, input_size, hidden, len(layers), out, whole)
+    return ModelInfo(kind.kind, input_size, hidden, len(layers), out, whole, bidirectional)
 
 
 def _check_served_size(hidden: int, layers: int, input_size: int, sd: dict) -> None:
@@ -125,7 +129,7 @@ def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tup
         raise StateDictError("models with an nn.Embedding input are not supported for upload; use one-hot inputs")
     torch.manual_seed(seed)
     net = RecurrentNet(info.cell, info.input_size, info.hidden_size, info.output_size or info.input_size,
-                       info.num_layers, nonlinearity)
+                       info.num_layers, nonlinearity, bidirectional=info.bidirectional)
     state = {k: v.float() for k, v in sd.items()}
     if info.whole_net:
         net.load_state_dict(state)

@@ -136,25 +136,36 @@ def _fill_spectral(out, logs, top) -> None:
         out[name][t, :t] = np.where(np.isfinite(log_fro) | (sigma == 0), sigma, np.nan)
 
 
-def input_sensitivity(layers: list[tuple[Tensor, Tensor, Tensor]], hidden: int) -> np.ndarray:
-    """||dh^L_t / dx_0||_2 for every t (top layer). ``layers`` holds per layer (J [T,S,S], K [T,S,G], W_ih [G,I]).
+def input_sensitivity(layers: list, hidden: int, *, residual: bool = False) -> np.ndarray:
+    """||dh^L_t / dx_0||_2 for every t (top layer, every direction). ``layers`` holds per layer, per direction
+    (J [T,S,S], K [T,S,G], W_ih [G,I]) in the direction's own time order (the backward one's flipped).
 
-    Layer 1: N_0 = K_0 W_ih, N_t = J_t N_{t-1}. Layer l+1 sees x through h^l_t: N_t = J_t N_{t-1} + K_t W_ih M_t,
-    with M_t the lower layer's dh_t/dx_0.
+    Layer 1: N_0 = K_0 W_ih, N_t = J_t N_{t-1} (the backward direction meets x_0 at its last step, before which
+    N = 0). Layer l+1 sees x through its input u_t = [h^l_t of every direction] (+ u^l_t for a residual net):
+    N_t = J_t N_{t-1} + K_t W_ih M_t, with M_t = du_t/dx_0 of the layer below.
     """
-    lower = None  # (T, H, I): dh^l_t / dx_0 of the layer below
-    for js, ks, w_ih in layers:
-        steps = js.shape[0]
-        n_prev, rows = None, []
-        for t in range(steps):
-            # input-side term: layer 1 only at t = 0; higher layers at every t through h^l_t
-            drive = ks[t] @ w_ih if lower is None else ks[t] @ w_ih @ lower[t]  # (S, I)
-            if lower is None and t > 0:
-                drive = torch.zeros_like(drive)
-            n_t = drive if n_prev is None else js[t] @ n_prev + drive  # (S, I)
-            rows.append(n_t)
-            n_prev = n_t
-        lower = torch.stack(rows)[:, :hidden]  # (T, H, I)
+    lower = None  # (T, D*H, I): d(input of the next layer)_t / dx_0
+    for k, directions in enumerate(layers):
+        outs = []
+        for d, (js, ks, w_ih) in enumerate(directions):
+            steps = js.shape[0]
+            m = lower if lower is None or d == 0 else lower.flip(0)
+            enter = 0 if d == 0 else steps - 1  # where x_0 enters layer 1, in this direction's time
+            n_prev, rows = None, []
+            for t in range(steps):
+                # input-side term: layer 1 only where x_0 enters; higher layers at every t through u_t
+                drive = ks[t] @ w_ih @ m[t] if m is not None else ks[t] @ w_ih if t == enter else None  # (S, I)
+                if n_prev is None:
+                    n_t = drive
+                else:
+                    n_t = js[t] @ n_prev if drive is None else js[t] @ n_prev + drive  # (S, I)
+                rows.append(n_t)
+                n_prev = n_t
+            zero = torch.zeros_like(next(r for r in rows if r is not None))
+            got = torch.stack([r if r is not None else zero for r in rows])[:, :hidden]  # (T, H, I)
+            outs.append(got if d == 0 else got.flip(0))
+        out = outs[0] if len(outs) == 1 else torch.cat(outs, 1)  # (T, D*H, I)
+        lower = out + lower if residual and k > 0 else out
     finite = torch.isfinite(lower).flatten(1).all(1)
     norms = torch.full((lower.shape[0],), float("nan"), dtype=torch.float64)
     norms[finite] = torch.linalg.matrix_norm(lower[finite].double(), ord=2)

@@ -36,10 +36,17 @@ def check_model_args(cell: str, hidden_size: int, num_layers: int, nonlinearity:
 
 
 class RecurrentNet(nn.Module):
-    """x [T, B, I] (or token ids [T, B] with ``vocab_size``) -> recurrent core -> readout -> y [T, B, O]."""
+    """x [T, B, I] (or token ids [T, B] with ``vocab_size``) -> recurrent core -> readout -> y [T, B, O].
+
+    ``bidirectional``: each layer also runs backward in time (torch's ``bidirectional=True``: parameters
+    ``*_l{k}_reverse``); a layer's output at step t is [h_t forward, h_t backward] (2H), which the readout and the
+    layer above read. ``residual``: from the second layer on, a layer passes up h^(l)_t + its own input
+    (h^(l-1)_t), so the gradient reaches lower layers also along the identity (He et al. 2016; the notes' deep RNN
+    extensions); torch's modules have no such option, so such a net runs layer by layer on engine.bptt."""
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", vocab_size: int | None = None):
+                 nonlinearity: str = "tanh", vocab_size: int | None = None, *, bidirectional: bool = False,
+                 residual: bool = False):
         super().__init__()
         check_model_args(cell, hidden_size, num_layers, nonlinearity)
         if input_size < 1 or output_size < 1:
@@ -47,13 +54,14 @@ class RecurrentNet(nn.Module):
         kind = cells.get(cell)
         self.cell, self.nonlinearity = cell, kind.nonlinearity(nonlinearity)
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
-        self.num_layers = num_layers
+        self.num_layers, self.bidirectional, self.residual = num_layers, bool(bidirectional), bool(residual)
+        self.directions = 2 if bidirectional else 1
         # optional nn.Embedding encoder (token ids -> dense vectors of size input_size), as in the notes' chapter 13
         self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size else None
         # torch's own nn.RNN / nn.LSTM / nn.GRU, or a CellStack with the same parameter names for other kinds
-        self.recurrent = kind.make_module(input_size, hidden_size, num_layers, self.nonlinearity)
-        # y_t = W_hy h_t + b_y
-        self.readout = nn.Linear(hidden_size, output_size)
+        self.recurrent = kind.make_module(input_size, hidden_size, num_layers, self.nonlinearity, self.bidirectional)
+        # y_t = W_hy h_t + b_y  (h_t = [forward; backward] for a bidirectional net)
+        self.readout = nn.Linear(hidden_size * self.directions, output_size)
 
     def encode(self, x: Tensor) -> Tensor:
         """Input side: token ids through the embedding, or float features unchanged; checks the shape."""
@@ -69,7 +77,11 @@ class RecurrentNet(nn.Module):
 
     def forward(self, x: Tensor, state=None, return_state: bool = False):
         """Many-to-many outputs for every step; many-to-one reads the last row, one-to-many is ``generate``."""
-        hs, state = self.recurrent(self.encode(x), state)  # (T, B, H)
+        if self.residual:  # layer by layer, with the identity paths between layers
+            from .bptt import core
+            hs, state = core(self.recurrent, self.cell, self.nonlinearity, self.encode(x), state, residual=True)
+        else:
+            hs, state = self.recurrent(self.encode(x), state)  # (T, B, D*H)
         y = self.readout(hs)  # (T, B, O)
         return (y, state) if return_state else y
 
@@ -82,6 +94,9 @@ def generate(net: RecurrentNet, first: Tensor, steps: int, *, one_hot: bool = Tr
     For a char-LM (``one_hot``) the next input is the one-hot of the argmax (or a sample) of y_t; for a regression
     model the next input is y_t itself. Returns the chosen outputs, shape [steps, B] (ids) or [steps, B, O].
     """
+    if net.bidirectional:
+        raise ConfigError("a bidirectional model cannot generate: its backward direction reads the inputs after "
+                          "step t, and when generating those are the outputs not yet produced")
     x, state, outs = first.unsqueeze(0), None, []  # (1, B, I)
     for _ in range(steps):
         y, state = net(x, state, return_state=True)  # (1, B, O)

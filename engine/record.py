@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from . import allocator, bptt, cells, jacobian, losses, spectrum
+from .errors import ConfigError
 from .model import RecurrentNet
 
 TERM_MATRIX_MAX_HIDDEN = 64
@@ -42,7 +43,9 @@ class JacobianMaps:
     frobenius: np.ndarray  # (T, T) ||dh_t/dh_k||_F
     cell_spectral: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
     by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer (record(all_layer_maps=True))
-    input_sensitivity: np.ndarray  # (T,) ||dh^L_t / dx_0||_2
+    input_sensitivity: np.ndarray  # (T,) ||dh^L_t / dx_0||_2 (h^L_t: every direction; with the residual paths)
+    reverse_spectral: np.ndarray | None = None  # (T, T) bidirectional: ||dh^b_t/dh^b_k||_2 of the backward
+    # direction, for k >= t (NaN below the diagonal): h^b_t depends on the later states
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,12 +86,12 @@ class Trace:
     losses: np.ndarray  # (T,) L_t averaged over the batch (0 where no target)
     loss_mask: np.ndarray  # (T,) steps with a target
     loss: float  # L, the mean (or sum, see ``reduction``) of L_t over steps with a finite loss and a target
-    hidden: np.ndarray  # (L, T, B, H) h_t
+    hidden: np.ndarray  # (L, T, B, H) h_t; (L, T, B, 2H) bidirectional: [forward | backward]
     cell_state: np.ndarray | None  # (L, T, B, H) c_t of an LSTM (the cell kind is ``cell_kind``)
     gates: dict[str, np.ndarray]  # i, f, g, o / r, z, n: (L, T, B, H) post-activation
     preactivations: dict[str, np.ndarray]  # a_pre / i_pre ... : (L, T, B, H)
     weight_hh: tuple  # per layer: W_hh as recorded, (G, H) numpy
-    grad_hidden: np.ndarray  # (L, T, B, H) total dL/dh_t
+    grad_hidden: np.ndarray  # (L, T, B, D*H) total dL/dh_t (each direction its own h)
     grad_hidden_direct: np.ndarray  # (L, T, B, H) the part arriving at step t from the readout / layer above
     grad_cell: np.ndarray | None  # (L, T, B, H) total dL/dc_t (LSTM)
     param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
@@ -96,6 +99,9 @@ class Trace:
     weight_terms: WeightTerms | None
     truncated: Truncated | None
     nonfinite: dict[str, int | None] = field(default_factory=dict)  # quantity -> first step that is non-finite
+    directions: int = 1  # 2: bidirectional; per-unit arrays are [forward H | backward H] (torch's output order)
+    residual: bool = False  # layers from the second on pass up h^(l)_t + h^(l-1)_t
+    weight_hh_reverse: tuple = ()  # bidirectional: per layer the backward direction's W_hh
 
     @property
     def cell(self) -> cells.Cell:
@@ -152,20 +158,54 @@ def first_nonfinite(a: np.ndarray, time_axis: int) -> int | None:
     return int(np.argmax(bad.any(axis=other)))
 
 
-def _layer_weights(net: RecurrentNet, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """(W_xh, W_hh, b_ih, b_hh) of layer k: torch's weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}."""
-    rec = net.recurrent
-    return tuple(getattr(rec, f"{n}_l{k}").detach() for n in cells.WEIGHTS)
+def _layer_weights(net: RecurrentNet, k: int, d: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(W_xh, W_hh, b_ih, b_hh) of layer k, direction d: torch's weight_ih_l{k}, ..., with _reverse for d = 1."""
+    rec, suffix = net.recurrent, cells.DIRECTIONS[d]
+    return tuple(getattr(rec, f"{n}_l{k}{suffix}").detach() for n in cells.WEIGHTS)
+
+
+def _in_time(x: Tensor, d: int) -> Tensor:
+    """A direction's quantity in the sequence's time order (the reverse direction runs on the inputs flipped)."""
+    return x if d == 0 else x.flip(0)
+
+
+def _merged(layer: list, get) -> Tensor:
+    """One quantity of a layer, its directions side by side in time order: (T, B, D*H) (no copy for one)."""
+    if len(layer) == 1:
+        return get(layer[0])
+    return torch.cat([_in_time(get(r), d) for d, r in enumerate(layer)], -1)
+
+
+def _forward_all(net: RecurrentNet, xin: Tensor) -> tuple[list, Tensor]:
+    """Every layer's forward record, per direction (each in its own time order), and what the top layer passes to
+    the readout (T, B, D*H). A residual net passes up h^(l)_t + its input from its second layer on."""
+    fws, inp = [], xin
+    zeros = inp.new_zeros(inp.shape[1], net.hidden_size)
+    for k in range(net.num_layers):
+        fws.append([bptt.forward(net.cell, net.nonlinearity, _in_time(inp, d), zeros, zeros,
+                                 *_layer_weights(net, k, d)) for d in range(net.directions)])
+        out = _merged(fws[-1], lambda f: f.out)
+        inp = out + inp if net.residual and k > 0 else out
+    return fws, inp
 
 
 def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | None):
-    """BPTT through every layer, top down: what reaches layer l's outputs is (dL/dgi of layer l+1) W_xh^{l+1}."""
-    bws, direct = [None] * len(fws), direct_top
+    """BPTT through every layer, top down: what reaches layer l's outputs is (dL/dgi of layer l+1) W_xh^{l+1}, summed
+    over the directions, plus (residual nets) what reached layer l+1's outputs, along the identity.
+    Returns (per layer per direction the backward record, per layer the gradient arriving at its outputs from
+    outside (T, B, D*H), dL/dx_t of the first layer)."""
+    bws, directs, direct = [None] * len(fws), [None] * len(fws), direct_top
+    hidden = net.hidden_size
     for k in range(len(fws) - 1, -1, -1):
-        w_ih, w_hh, _, _ = _layer_weights(net, k)
-        bws[k] = bptt.backward(net.cell, net.nonlinearity, fws[k], direct, w_hh, cuts)
-        direct = bws[k].d_gi @ w_ih  # (T, B, I_k): dL/dx_t of layer k
-    return bws, direct
+        directs[k], bws[k], d_x = direct, [], None
+        for d, fw in enumerate(fws[k]):
+            w_ih, w_hh, _, _ = _layer_weights(net, k, d)
+            part = direct if len(fws[k]) == 1 else _in_time(direct[..., d * hidden:(d + 1) * hidden], d)
+            bws[k].append(bptt.backward(net.cell, net.nonlinearity, fw, part, w_hh, cuts))
+            dx = _in_time(bws[k][-1].d_gi @ w_ih, d)  # (T, B, I_k): dL/dx_t of layer k through this direction
+            d_x = dx if d_x is None else d_x + dx
+        direct = d_x + direct if net.residual and k > 0 else d_x
+    return bws, directs, direct
 
 
 class _Pass(NamedTuple):
@@ -176,21 +216,17 @@ class _Pass(NamedTuple):
     per_step: Tensor  # (T,) L_t
     mask: Tensor  # (T,) steps with a target
     total: Tensor  # L
-    fws: list  # per layer: bptt.forward's record
-    bws: list  # per layer: bptt.backward's record
-    direct_top: Tensor  # dL/dh_t of the top layer from the readout
+    fws: list  # per layer, per direction: bptt.forward's record (the direction's own time order)
+    bws: list  # per layer, per direction: bptt.backward's record
+    directs: list  # per layer: the gradient arriving at its outputs from outside the layer (T, B, D*H)
     grads: dict  # dL/dtheta of the readout (and the embedding)
 
 
 def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reduction: str) -> _Pass:
     with torch.enable_grad():
         xin = net.encode(x)  # (T, B, I), through the embedding's graph if there is one
-    fws, inp = [], xin.detach()
-    zeros = inp.new_zeros(inp.shape[1], net.hidden_size)
-    for k in range(net.num_layers):
-        fws.append(bptt.forward(net.cell, net.nonlinearity, inp, zeros, zeros, *_layer_weights(net, k)))
-        inp = fws[-1].out
-    top = fws[-1].out.clone().requires_grad_(True)
+    fws, top = _forward_all(net, xin.detach())
+    top = top.clone().requires_grad_(True)
     with torch.enable_grad():
         outputs = net.readout(top)  # (T, B, O)
         per_step, mask = losses.step_losses(outputs, y, loss, mode)
@@ -199,27 +235,35 @@ def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reductio
         total = losses.total_loss(per_step, finite, reduction) if finite.any() else per_step[mask].sum()
         readout_params = list(net.readout.parameters())
         direct_top, *d_readout = torch.autograd.grad(total, [top, *readout_params])
-    bws, d_x = _backward_all(net, fws, direct_top, None)
+    bws, directs, d_x = _backward_all(net, fws, direct_top, None)
     grads = {f"readout.{n}": g for (n, _), g in zip(net.readout.named_parameters(), d_readout)}
     if net.embedding is not None:
         grads["embedding.weight"] = torch.autograd.grad(xin, net.embedding.weight, d_x)[0]
-    return _Pass(xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, direct_top, grads)
+    return _Pass(xin.detach(), outputs.detach(), per_step.detach(), mask, total.detach(), fws, bws, directs, grads)
+
+
+def _units(fws, bws):
+    """(torch's name suffix "_l{k}" or "_l{k}_reverse", direction, forward record, backward record) of every layer
+    and direction."""
+    return [(f"_l{k}{cells.DIRECTIONS[d]}", d, fw, bw) for k, (fl, bl) in enumerate(zip(fws, bws))
+            for d, (fw, bw) in enumerate(zip(fl, bl))]
 
 
 def _recurrent_grads(fws, bws) -> dict[str, Tensor]:
     """dL/dtheta of the recurrent core: sum_t of the per-step terms, taken directly as one product over (T, B)."""
     grads = {}
-    for k, (fw, bw) in enumerate(zip(fws, bws)):
-        for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), bptt.weight_grads(fw, bw)):
-            grads[f"recurrent.{name}_l{k}"] = g
+    for suffix, _, fw, bw in _units(fws, bws):
+        for name, g in zip(cells.WEIGHTS, bptt.weight_grads(fw, bw)):
+            grads[f"recurrent.{name}{suffix}"] = g
     return grads
 
 
 def _stack(layers, get) -> np.ndarray:
-    """(L, ...) array of one quantity per layer (no copy for a single layer)."""
+    """(L, T, B, D*H) array of one quantity per layer, the directions side by side in time order (no copy for a
+    single layer and direction)."""
     if len(layers) == 1:
-        return _np(get(layers[0]))[None]
-    return np.stack([_np(get(g)) for g in layers])
+        return _np(_merged(layers[0], get))[None]
+    return np.stack([_np(_merged(g, get)) for g in layers])
 
 
 def _term_stack(d: Tensor, v: Tensor, keep: bool) -> tuple[Tensor, Tensor | None]:
@@ -246,14 +290,14 @@ def _weight_terms(fws, bws, hidden: int) -> WeightTerms:
     Every stack's norms; its matrices only when small enough to keep: W_hh with H <= 64, any stack up to
     TERM_MATRIX_MAX_ELEMENTS. A 2000-character vocabulary never becomes one (T, G, V) tensor."""
     norms, kept = {}, {}
-    for k, (fw, bw) in enumerate(zip(fws, bws)):
-        for name, d, v in ((f"weight_hh_l{k}", bw.d_gh, fw.h_prev), (f"weight_ih_l{k}", bw.d_gi, fw.x)):
+    for suffix, direction, fw, bw in _units(fws, bws):
+        for name, d, v in ((f"weight_hh{suffix}", bw.d_gh, fw.h_prev), (f"weight_ih{suffix}", bw.d_gi, fw.x)):
             size = d.shape[0] * d.shape[2] * v.shape[2]
             keep = size <= TERM_MATRIX_MAX_ELEMENTS and (hidden <= TERM_MATRIX_MAX_HIDDEN or "ih" in name)
             n, matrices = _term_stack(d, v, keep)
-            norms[name] = _np(n)
+            norms[name] = _np(_in_time(n, direction))  # indexed by the sequence's step t
             if matrices is not None:
-                kept[name] = _np(matrices)
+                kept[name] = _np(_in_time(matrices, direction))
     return WeightTerms(norms, kept)
 
 
@@ -268,14 +312,18 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     than the sequence adds ``Trace.truncated``. Everything else is always recorded.
     """
     net.eval()
+    steps = net.encode(x).shape[0]
+    if net.bidirectional and tbptt_window and tbptt_window < steps:
+        raise ConfigError("truncated BPTT needs a model that runs forward in time; a bidirectional model's backward "
+                          "direction reads the whole sequence")
     run = _run(net, x, y, loss, mode, reduction)
-    fws, bws, steps = run.fws, run.bws, run.xin.shape[0]
+    fws, bws = run.fws, run.bws
     truncated = None
     if tbptt_window and tbptt_window < steps:
         cuts = torch.zeros(steps, dtype=torch.bool)
         cuts[:: int(tbptt_window)] = True
-        truncated = np.stack([_np(b.total) for b in _backward_all(net, fws, run.direct_top, cuts)[0]])
-    names = list(fws[0].parts)
+        truncated = _stack(_backward_all(net, fws, run.directs[-1], cuts)[0], lambda b: b.total)
+    names = list(fws[0][0].parts)
     grads = run.grads | _recurrent_grads(fws, bws)
     hidden = _stack(fws, lambda f: f.out)
     grad_hidden = _stack(bws, lambda b: b.total)
@@ -288,7 +336,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         gates={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if not n.endswith("_pre")},
         preactivations={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if n.endswith("_pre")},
         weight_hh=tuple(_np(_layer_weights(net, k)[1]).copy() for k in range(net.num_layers)),
-        grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in _directs(net, bws, run.direct_top)]),
+        grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in run.directs]),
         grad_cell=_stack(bws, lambda b: b.d_cell) if lstm else None,
         param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
         jacobians=_jacobians(net, fws, jacobian_batch, all_layer_maps) if jacobians else None,
@@ -296,32 +344,34 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         truncated=Truncated(int(tbptt_window), truncated) if truncated is not None else None,
         nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_step, 0),
                    "grad_hidden": first_nonfinite(grad_hidden, 1)},
+        directions=net.directions, residual=net.residual,
+        weight_hh_reverse=tuple(_np(_layer_weights(net, k, 1)[1]).copy() for k in range(net.num_layers))
+        if net.bidirectional else (),
     )
     del run, fws, bws
     allocator.release()
     return trace
 
 
-def _directs(net: RecurrentNet, bws, direct_top: Tensor) -> list[Tensor]:
-    """Per layer, the gradient arriving at h_t from outside the layer at the same step."""
-    out = [direct_top]
-    for k in range(net.num_layers - 1, 0, -1):
-        out.insert(0, bws[k].d_gi @ _layer_weights(net, k)[0])
-    return out
-
-
 def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> JacobianMaps:
-    """The top layer's Jacobian-norm maps for batch element b (every layer's with ``all_layer_maps``), and the input
-    sensitivity of the top layer (which needs every layer's step Jacobians, not their maps)."""
-    maps, sens_layers = [], []
-    for k, fw in enumerate(fws):
-        w_ih, w_hh, _, b_hh = _layer_weights(net, k)
-        c_prev = fw.c_prev[:, b] if fw.c_prev is not None else None
-        js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, fw.gi[:, b], fw.h_prev[:, b], c_prev)
-        if all_layer_maps or k == len(fws) - 1:
-            maps.append(jacobian.chain_norms(js, net.hidden_size, cells.get(net.cell).has_cell_state))
-        sens_layers.append((js, ks, w_ih))
+    """The top layer's Jacobian-norm maps for batch element b (every layer's with ``all_layer_maps``; the forward
+    direction, and the backward one's as ``reverse_spectral``), and the input sensitivity of the top layer (which
+    needs every layer's step Jacobians, not their maps)."""
+    maps, reverse, sens_layers = [], None, []
+    with_cell = cells.get(net.cell).has_cell_state
+    for k, layer in enumerate(fws):
+        sens_layers.append([])
+        for d, fw in enumerate(layer):
+            w_ih, w_hh, _, b_hh = _layer_weights(net, k, d)
+            c_prev = fw.c_prev[:, b] if fw.c_prev is not None else None
+            js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, fw.gi[:, b], fw.h_prev[:, b],
+                                             c_prev)
+            if d == 0 and (all_layer_maps or k == len(fws) - 1):
+                maps.append(jacobian.chain_norms(js, net.hidden_size, with_cell))
+            elif d == 1 and k == len(fws) - 1:  # in flipped time k' <= t'; back in the sequence's time k >= t
+                reverse = jacobian.chain_norms(js, net.hidden_size, False)["spectral"][::-1, ::-1].copy()
+            sens_layers[-1].append((js, ks, w_ih))
     top = maps[-1]
     return JacobianMaps(b, top["spectral"], top["frobenius"], top.get("cell_spectral"),
                         np.stack([m["spectral"] for m in maps]) if all_layer_maps else None,
-                        jacobian.input_sensitivity(sens_layers, net.hidden_size))
+                        jacobian.input_sensitivity(sens_layers, net.hidden_size, residual=net.residual), reverse)

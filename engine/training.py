@@ -131,6 +131,9 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     a training is the same bit for bit as never paused (losses, gradients, snapshots, parameters).
     """
     cfg.check()
+    if cfg.tbptt and getattr(net, "bidirectional", False):
+        raise ConfigError("truncated BPTT needs a model that runs forward in time; a bidirectional model's backward "
+                          "direction reads the whole sequence")
     params = [p for p in net.parameters() if p.requires_grad]
     opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr, foreach=True)
     get = data if callable(data) else (lambda _e: data)

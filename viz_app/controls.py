@@ -120,9 +120,14 @@ def uploads(state, lang: str):
             except EngineError as e:
                 st.error(error_message(e, lang))
             else:
-                st.caption(t("msg.model_info", lang, cell=info.cell.upper(), i=info.input_size, h=info.hidden_size,
-                             layers=info.num_layers, readout=t("msg.model_readout", lang) if info.whole_net else ""))
-                if st.button(t("ctl.use_model", lang), key="w_use_model"):
+                shown = not info.bidirectional  # the engine records one; the views do not draw two directions yet
+                if not shown:
+                    st.error(t("msg.upload_bidirectional", lang))
+                else:
+                    st.caption(t("msg.model_info", lang, cell=info.cell.upper(), i=info.input_size,
+                                 h=info.hidden_size, layers=info.num_layers,
+                                 readout=t("msg.model_readout", lang) if info.whole_net else ""))
+                if shown and st.button(t("ctl.use_model", lang), key="w_use_model"):
                     key = runs.register_upload("model", raw)
                     _apply(state.with_(model_id=key, cell=info.cell, hidden_size=info.hidden_size,
                                        num_layers=info.num_layers, scenario=""))

@@ -242,6 +242,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.bad_model": ("올린 모델을 쓸 수 없습니다: {reason}", "The uploaded model cannot be used: {reason}"),
     "msg.bad_data": ("올린 데이터를 쓸 수 없습니다: {reason}", "The uploaded data cannot be used: {reason}"),
     "msg.model_info": ("{cell}, 입력 {i}, 은닉 {h}, {layers}층{readout}", "{cell}, input {i}, hidden {h}, {layers} layer(s){readout}"),
+    "msg.upload_bidirectional": ("양방향(bidirectional) 모델은 아직 이 화면들에서 볼 수 없습니다. 한 방향 모델을 올려 주세요.",
+                                 "Bidirectional models cannot be shown in these views yet; upload a one-direction model."),
     "msg.model_readout": (", 출력층 포함", ", with its readout"),
     "msg.using_model": ("올린 모델을 보고 있습니다 (학습하지 않음). 클리핑·비교·학습 과정 화면은 설정으로 새 모델을 학습합니다.",
                         "Showing the uploaded model (not trained here). The clipping, comparison and timeline views train new models from the settings."),

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's names, suffixed _l{k} per layer
+DIRECTIONS = ("", "_reverse")  # torch's suffix of a bidirectional layer's backward-in-time parameters
 
 
 @dataclass
@@ -88,12 +89,13 @@ class Cell:
         g = self.blocks * hidden
         return {"weight_ih": (g, input_size), "weight_hh": (g, hidden), "bias_ih": (g,), "bias_hh": (g,)}
 
-    def make_module(self, input_size: int, hidden: int, layers: int, nonlinearity: str) -> nn.Module:
+    def make_module(self, input_size: int, hidden: int, layers: int, nonlinearity: str,
+                    bidirectional: bool = False) -> nn.Module:
         """The recurrent core: torch's own module when there is one (so its state_dicts load), else CellStack."""
         if self.torch_module is not None:
             kw = {"nonlinearity": nonlinearity} if len(self.nonlinearities) > 1 else {}
-            return self.torch_module(input_size, hidden, layers, **kw)
-        return CellStack(self, input_size, hidden, layers, nonlinearity)
+            return self.torch_module(input_size, hidden, layers, bidirectional=bidirectional, **kw)
+        return CellStack(self, input_size, hidden, layers, nonlinearity, bidirectional)
 
     # forward ----------------------------------------------------------------------------------------------------
     def parts(self, gi: Tensor, gh: Tensor, h_prev: Tensor, nl: str) -> dict[str, Tensor]:
@@ -174,16 +176,19 @@ class CellStack(nn.Module):
     (``weight_ih_l{k}`` ...), initialised as torch initialises its own (U(-1/sqrt(H), 1/sqrt(H))), running the
     cell's step and its hand-derived backward (engine.bptt.Layer)."""
 
-    def __init__(self, cell: Cell, input_size: int, hidden_size: int, num_layers: int, nonlinearity: str):
+    def __init__(self, cell: Cell, input_size: int, hidden_size: int, num_layers: int, nonlinearity: str,
+                 bidirectional: bool = False):
         super().__init__()
-        self.cell, self.nonlinearity = cell, nonlinearity
+        self.cell, self.nonlinearity, self.bidirectional = cell, nonlinearity, bidirectional
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        bound = hidden_size ** -0.5
+        bound, directions = hidden_size ** -0.5, DIRECTIONS[: 2 if bidirectional else 1]
         for k in range(num_layers):
-            shapes = cell.param_shapes(input_size if k == 0 else hidden_size, hidden_size)
-            for name, shape in shapes.items():
-                self.register_parameter(f"{name}_l{k}", nn.Parameter(torch.empty(shape).uniform_(-bound, bound)))
+            shapes = cell.param_shapes(input_size if k == 0 else hidden_size * len(directions), hidden_size)
+            for suffix in directions:
+                for name, shape in shapes.items():
+                    param = nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
+                    self.register_parameter(f"{name}_l{k}{suffix}", param)
 
     def forward(self, x: Tensor, state=None):
         from .. import bptt  # the autograd node lives with the backward it runs
-        return bptt.core(self, self.cell, self.nonlinearity, x, state)
+        return bptt.core(self, self.cell, self.nonlinearity, x, state)  # residual nets call core themselves
