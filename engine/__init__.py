@@ -3,8 +3,8 @@
 Imports torch and numpy only (never streamlit or plotly). Public API: RecurrentNet, record, Trace, cliff_loss,
 train, TrainConfig, tasks.
 """
-from .errors import (ConfigError, DataError, EngineError, ResourceError, ShapeError, StateDictError, TextError,
-                     VocabularyError)
+from .errors import (ArchitectureError, ConfigError, DataError, EngineError, ResourceError, ShapeError,
+                     StateDictError, TextError, VocabularyError)
 from .model import RecurrentNet, generate
 from .record import JacobianMaps, Trace, Truncated, WeightTerms, record
 from .cliff import cliff_loss
@@ -12,4 +12,4 @@ from .training import History, TrainConfig, train
 
 __all__ = ["RecurrentNet", "generate", "Trace", "JacobianMaps", "WeightTerms", "Truncated", "record", "cliff_loss",
            "History", "TrainConfig", "train", "EngineError", "ConfigError", "ShapeError", "StateDictError", "TextError",
-           "VocabularyError", "DataError", "ResourceError"]
+           "VocabularyError", "DataError", "ResourceError", "ArchitectureError"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import bptt, jacobian
+from . import jacobian
 from .model import RecurrentNet
+from .record import forward_all, layer_weights
 
 
 def pca(states: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -53,17 +54,13 @@ def geometric(rate: float, lags: np.ndarray) -> np.ndarray:
 
 @torch.no_grad()
 def last_row_norms(net: RecurrentNet, x: torch.Tensor, b: int = 0) -> np.ndarray:
-    """||dh_{T-1} / dh_k||_2 for k = 0 .. T-1 (top layer, sequence b), fast: T products from the end, no full map.
+    """||dh_{T-1} / dh_k||_2 for k = 0 .. T-1 (top layer, its forward direction; sequence b), fast: T products from
+    the end, no full map.
 
     x: [T, B, I]. The chain is kept normalised with its log scale aside (no overflow / underflow)."""
     net.eval()
-    inp = net.encode(x)[:, b:b + 1].detach()
-    zeros = inp.new_zeros(1, net.hidden_size)
-    rec = net.recurrent
-    for k in range(net.num_layers):
-        w = [getattr(rec, f"{n}_l{k}").detach() for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        fw = bptt.forward(net.cell, net.nonlinearity, inp, zeros, zeros, *w)
-        inp = fw.out
+    fw = forward_all(net, net.encode(x)[:, b:b + 1].detach())[0][-1][0]
+    w = layer_weights(net, net.num_layers - 1)
     c_prev = fw.c_prev[:, 0] if fw.c_prev is not None else None
     js, _ = jacobian.step_jacobians(net.cell, net.nonlinearity, w[1], w[3], fw.gi[:, 0], fw.h_prev[:, 0], c_prev)
     steps, hidden = js.shape[0], net.hidden_size

@@ -11,6 +11,7 @@ the budget refuses what would stall a room, it does not promise a duration.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -63,7 +64,13 @@ class Estimate:
         return self.seconds <= limits.MAX_RUN_SECONDS and self.mb <= limits.MAX_RUN_MB
 
 
-def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape) -> Estimate:
+def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, directions: int = 1) -> Estimate:
+    """A bidirectional model (``directions`` = 2) costs as twice the layers (the upper ones reading 2H), and its
+    recording makes both directions' maps."""
+    if directions == 2:
+        both = estimate(cell, hidden, 2 * layers, epochs, shape)
+        second_map = estimate(cell, hidden, 1, 0, shape).record_seconds  # an upper bound of one more T x T map
+        return Estimate(both.train_seconds, both.record_seconds + second_map, both.mb)
     kind = cells.get(cell)
     g, s = kind.blocks * hidden, kind.state_size(hidden)
 
@@ -82,17 +89,19 @@ def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape) -> 
     return Estimate(train, record, 300 + max(train_mb, record_mb))  # 300 MB: the process's own share of a run
 
 
-def check(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, text_run: bool) -> Estimate:
+def check(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, text_run: bool,
+          directions: int = 1) -> Estimate:
     """The estimate, or BudgetError with the nearest settings that fit: fewer epochs when training is what
     exceeds; a shorter sequence (text), a smaller batch or hidden size when one update or the recording does;
     if nothing alone is enough, the largest batch / length / H that fits one epoch, with the epochs that fit then."""
-    est = estimate(cell, hidden, layers, epochs, shape)
+    cost_of = functools.partial(estimate, directions=directions)
+    est = cost_of(cell, hidden, layers, epochs, shape)
     if est.fits():
         return est
     dims = [d for d in ("hidden_size", "batch", "length") if not (d == "batch" and text_run)]
 
     def cost(name: str, v: int, n_epochs: int) -> Estimate:
-        return estimate(cell, v if name == "hidden_size" else hidden, layers, n_epochs, _with(shape, name, v))
+        return cost_of(cell, v if name == "hidden_size" else hidden, layers, n_epochs, _with(shape, name, v))
 
     def largest(name: str, n_epochs: int) -> int:
         current = {"hidden_size": hidden, "batch": shape.train_batch, "length": shape.train_steps}[name]
@@ -102,8 +111,8 @@ def check(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, tex
         return {"text_length": v + 1} if name == "length" and text_run else {name: v}
 
     suggestions = []
-    if estimate(cell, hidden, layers, 1, shape).fits():
-        suggestions.append({"epochs": max(1, min(epochs - 1, _epochs_that_fit(estimate(cell, hidden, layers, 1,
+    if cost_of(cell, hidden, layers, 1, shape).fits():
+        suggestions.append({"epochs": max(1, min(epochs - 1, _epochs_that_fit(cost_of(cell, hidden, layers, 1,
                                                                                         shape))))})
     suggestions += [change(name, best) for name in dims if (best := largest(name, epochs))]
     if not suggestions:

@@ -9,6 +9,28 @@ class ConfigError(EngineError):
     """A model, task or training setting is outside what the engine supports."""
 
 
+class ArchitectureError(ConfigError):
+    """What a network's architecture cannot do, with the lecture notes' reason (``reason`` is one of REASONS)."""
+
+    REASONS = {
+        "next_step": "a bidirectional model cannot predict the next step: its backward direction reads x_{t+1}, "
+                     "which is the answer; choose a task whose target is not the next input (copy, adding, temporal "
+                     "order, spike)",
+        "generate": "a bidirectional model cannot generate: its backward direction reads the inputs after step t, "
+                    "and when generating those are the outputs not yet produced",
+        "tbptt": "truncated BPTT needs a model that runs forward in time; a bidirectional model's backward "
+                 "direction reads the whole sequence",
+        "residual_layers": "residual connections join layers: they need at least 2 layers",
+    }
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(self.REASONS[reason])
+
+    def __reduce__(self):
+        return type(self), (self.reason,)
+
+
 class VocabularyError(EngineError):
     """Text contains characters outside the model's vocabulary."""
 

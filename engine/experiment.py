@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from . import analysis, budget, init, limits, losses, spectrum, tasks
-from .errors import ConfigError
+from .errors import ArchitectureError, ConfigError
 from .model import RecurrentNet, check_model_args
 from .record import Trace, record
 from .training import History, TrainConfig, train
@@ -31,6 +31,8 @@ class RunConfig:
     nonlinearity: str = "tanh"
     hidden_size: int = 35
     num_layers: int = 1
+    bidirectional: int = 0  # 1: every layer also runs backward in time (not for next-step prediction)
+    residual: int = 0  # 1: from the second layer on, a layer passes up h^(l) + h^(l-1)
     init: str = "default"
     rho: float = 0.0  # spectral radius W_hh is rescaled to; 0 keeps the initialisation's own
     task: str = "char_lm"
@@ -59,6 +61,14 @@ class RunConfig:
 
     def check(self) -> None:
         check_model_args(self.cell, self.hidden_size, self.num_layers, self.nonlinearity)
+        if self.bidirectional not in (0, 1) or self.residual not in (0, 1):
+            raise ConfigError("bidirectional and residual are 0 or 1")
+        if self.bidirectional and self.predicts_next:
+            raise ArchitectureError("next_step")
+        if self.bidirectional and self.tbptt:
+            raise ArchitectureError("tbptt")
+        if self.residual and self.num_layers < 2:
+            raise ArchitectureError("residual_layers")
         if self.init not in init.INITS:
             raise ConfigError(f"init must be one of {init.INITS}, got {self.init!r}")
         if not (0.0 <= self.rho <= init.MAX_RHO) or not math.isfinite(self.rho):
@@ -74,6 +84,12 @@ class RunConfig:
         self.train_config().check()
         if not (self.paused_at == -1 or 0 <= self.paused_at < self.epochs):
             raise ConfigError(f"paused_at must be -1 or in [0, epochs), got {self.paused_at} with {self.epochs} epochs")
+
+    @property
+    def predicts_next(self) -> bool:
+        """Whether the target at step t is the input at step t+1 (char-LM, the sine's next value, a CSV without a
+        target column): an autoregressive task, which a bidirectional model would solve by reading the answer."""
+        return self.task in ("char_lm", "sine") or (self.task == "csv" and not self.target)
 
     def with_(self, **changes) -> RunConfig:
         return replace(self, **changes)
@@ -91,7 +107,7 @@ def build_model(cfg: RunConfig, data: tasks.TaskData) -> RecurrentNet:
     """Seeded model for the task's sizes, with the chosen W_hh initialisation and spectral radius."""
     torch.manual_seed(cfg.seed)
     net = RecurrentNet(cfg.cell, data.input_size, cfg.hidden_size, data.output_size, cfg.num_layers,
-                       cfg.nonlinearity)
+                       cfg.nonlinearity, bidirectional=bool(cfg.bidirectional), residual=bool(cfg.residual))
     init.init_recurrent(net.recurrent, cfg.init, torch.Generator().manual_seed(cfg.seed))
     if cfg.rho > 0:
         init.scale_spectral_radius(net.recurrent, cfg.rho)
@@ -162,6 +178,19 @@ class Run:
                         analysis.norms_over_time(tr.grad_hidden_direct[-1])])
         return np.array(out)
 
+    def layer_gradient_norms(self) -> dict[bool, np.ndarray]:
+        """||dL/dh^(l)|| (over steps, sequences and units; every direction) of every layer l = 1..L on the
+        evaluation batch, for this model's weights with the identity paths between layers (key True) and without
+        them (False): one of the two is the model as trained, the other the same weights with ``residual``
+        switched. Needs 2+ layers."""
+        d, out = self.eval_data, {}
+        for residual in (True, False):
+            net = copy.deepcopy(self.net)
+            net.residual = residual
+            tr = record(net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False, weight_terms=False)
+            out[residual] = np.sqrt((tr.grad_hidden.astype(np.float64) ** 2).sum(axis=(1, 2, 3)))
+        return out
+
     def snapshot_net(self, index: int) -> RecurrentNet:
         """A copy of the model with the parameters of snapshot ``index``."""
         net = copy.deepcopy(self.net)
@@ -213,11 +242,12 @@ def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: Recur
     cfg.check()
     if model is not None:
         return check_budget(cfg, data or _model_input(cfg, model), model.cell, model.hidden_size, model.num_layers,
-                            epochs=0)
+                            epochs=0, directions=model.directions)
     _check_upload(cfg, data)
     eval_data = data if data is not None else task_batch(cfg, -1)
     end = cfg.epochs if cfg.paused_at < 0 else cfg.paused_at
-    return check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=max(0, end - resume_epoch))
+    return check_budget(cfg, eval_data, cfg.cell, cfg.hidden_size, cfg.num_layers, epochs=max(0, end - resume_epoch),
+                        directions=2 if cfg.bidirectional else 1)
 
 
 def _check_upload(cfg: RunConfig, data: tasks.TaskData | None) -> None:
@@ -225,13 +255,14 @@ def _check_upload(cfg: RunConfig, data: tasks.TaskData | None) -> None:
         raise ConfigError("the uploaded data is no longer on the server; upload the file again")
 
 
-def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: int, layers: int, *, epochs: int):
+def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: int, layers: int, *, epochs: int,
+                 directions: int = 1):
     """budget.check for this run: a fixed batch (text, CSV, upload) trains on the recorded sequence itself."""
     steps, batch = eval_data.x.shape[0], eval_data.x.shape[1]
     fixed = cfg.task in ("char_lm", "csv") or cfg.model_id
     shape = budget.Shape(eval_data.input_size, eval_data.output_size, steps, batch if fixed else cfg.batch, steps,
                          batch)
-    return budget.check(cell, hidden, layers, epochs, shape, text_run=cfg.task == "char_lm")
+    return budget.check(cell, hidden, layers, epochs, shape, text_run=cfg.task == "char_lm", directions=directions)
 
 
 def _model_input(cfg: RunConfig, net: RecurrentNet) -> tasks.TaskData:

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from . import cells
-from .errors import ConfigError, ShapeError
+from .errors import ArchitectureError, ConfigError, ShapeError
 
 NONLINEARITIES = ("tanh", "relu")
 MAX_HIDDEN = 1024
@@ -95,8 +95,7 @@ def generate(net: RecurrentNet, first: Tensor, steps: int, *, one_hot: bool = Tr
     model the next input is y_t itself. Returns the chosen outputs, shape [steps, B] (ids) or [steps, B, O].
     """
     if net.bidirectional:
-        raise ConfigError("a bidirectional model cannot generate: its backward direction reads the inputs after "
-                          "step t, and when generating those are the outputs not yet produced")
+        raise ArchitectureError("generate")
     x, state, outs = first.unsqueeze(0), None, []  # (1, B, I)
     for _ in range(steps):
         y, state = net(x, state, return_state=True)  # (1, B, O)

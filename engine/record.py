@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from . import allocator, bptt, cells, jacobian, losses, spectrum
-from .errors import ConfigError
+from .errors import ArchitectureError
 from .model import RecurrentNet
 
 TERM_MATRIX_MAX_HIDDEN = 64
@@ -158,7 +158,7 @@ def first_nonfinite(a: np.ndarray, time_axis: int) -> int | None:
     return int(np.argmax(bad.any(axis=other)))
 
 
-def _layer_weights(net: RecurrentNet, k: int, d: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def layer_weights(net: RecurrentNet, k: int, d: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """(W_xh, W_hh, b_ih, b_hh) of layer k, direction d: torch's weight_ih_l{k}, ..., with _reverse for d = 1."""
     rec, suffix = net.recurrent, cells.DIRECTIONS[d]
     return tuple(getattr(rec, f"{n}_l{k}{suffix}").detach() for n in cells.WEIGHTS)
@@ -176,14 +176,14 @@ def _merged(layer: list, get) -> Tensor:
     return torch.cat([_in_time(get(r), d) for d, r in enumerate(layer)], -1)
 
 
-def _forward_all(net: RecurrentNet, xin: Tensor) -> tuple[list, Tensor]:
+def forward_all(net: RecurrentNet, xin: Tensor) -> tuple[list, Tensor]:
     """Every layer's forward record, per direction (each in its own time order), and what the top layer passes to
     the readout (T, B, D*H). A residual net passes up h^(l)_t + its input from its second layer on."""
     fws, inp = [], xin
     zeros = inp.new_zeros(inp.shape[1], net.hidden_size)
     for k in range(net.num_layers):
         fws.append([bptt.forward(net.cell, net.nonlinearity, _in_time(inp, d), zeros, zeros,
-                                 *_layer_weights(net, k, d)) for d in range(net.directions)])
+                                 *layer_weights(net, k, d)) for d in range(net.directions)])
         out = _merged(fws[-1], lambda f: f.out)
         inp = out + inp if net.residual and k > 0 else out
     return fws, inp
@@ -199,7 +199,7 @@ def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | Non
     for k in range(len(fws) - 1, -1, -1):
         directs[k], bws[k], d_x = direct, [], None
         for d, fw in enumerate(fws[k]):
-            w_ih, w_hh, _, _ = _layer_weights(net, k, d)
+            w_ih, w_hh, _, _ = layer_weights(net, k, d)
             part = direct if len(fws[k]) == 1 else _in_time(direct[..., d * hidden:(d + 1) * hidden], d)
             bws[k].append(bptt.backward(net.cell, net.nonlinearity, fw, part, w_hh, cuts))
             dx = _in_time(bws[k][-1].d_gi @ w_ih, d)  # (T, B, I_k): dL/dx_t of layer k through this direction
@@ -225,7 +225,7 @@ class _Pass(NamedTuple):
 def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reduction: str) -> _Pass:
     with torch.enable_grad():
         xin = net.encode(x)  # (T, B, I), through the embedding's graph if there is one
-    fws, top = _forward_all(net, xin.detach())
+    fws, top = forward_all(net, xin.detach())
     top = top.clone().requires_grad_(True)
     with torch.enable_grad():
         outputs = net.readout(top)  # (T, B, O)
@@ -314,8 +314,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
     net.eval()
     steps = net.encode(x).shape[0]
     if net.bidirectional and tbptt_window and tbptt_window < steps:
-        raise ConfigError("truncated BPTT needs a model that runs forward in time; a bidirectional model's backward "
-                          "direction reads the whole sequence")
+        raise ArchitectureError("tbptt")
     run = _run(net, x, y, loss, mode, reduction)
     fws, bws = run.fws, run.bws
     truncated = None
@@ -335,7 +334,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         hidden=hidden, cell_state=_stack(fws, lambda f: f.cell) if lstm else None,
         gates={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if not n.endswith("_pre")},
         preactivations={n: _stack(fws, lambda f, n=n: f.parts[n]) for n in names if n.endswith("_pre")},
-        weight_hh=tuple(_np(_layer_weights(net, k)[1]).copy() for k in range(net.num_layers)),
+        weight_hh=tuple(_np(layer_weights(net, k)[1]).copy() for k in range(net.num_layers)),
         grad_hidden=grad_hidden, grad_hidden_direct=np.stack([_np(d) for d in run.directs]),
         grad_cell=_stack(bws, lambda b: b.d_cell) if lstm else None,
         param_grads={n: _np(grads[n]) for n, _ in net.named_parameters() if n in grads},
@@ -345,7 +344,7 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         nonfinite={"hidden": first_nonfinite(hidden, 1), "loss": first_nonfinite(per_step, 0),
                    "grad_hidden": first_nonfinite(grad_hidden, 1)},
         directions=net.directions, residual=net.residual,
-        weight_hh_reverse=tuple(_np(_layer_weights(net, k, 1)[1]).copy() for k in range(net.num_layers))
+        weight_hh_reverse=tuple(_np(layer_weights(net, k, 1)[1]).copy() for k in range(net.num_layers))
         if net.bidirectional else (),
     )
     del run, fws, bws
@@ -362,7 +361,7 @@ def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> Jacobian
     for k, layer in enumerate(fws):
         sens_layers.append([])
         for d, fw in enumerate(layer):
-            w_ih, w_hh, _, b_hh = _layer_weights(net, k, d)
+            w_ih, w_hh, _, b_hh = layer_weights(net, k, d)
             c_prev = fw.c_prev[:, b] if fw.c_prev is not None else None
             js, ks = jacobian.step_jacobians(net.cell, net.nonlinearity, w_hh, b_hh, fw.gi[:, b], fw.h_prev[:, b],
                                              c_prev)

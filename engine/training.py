@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from . import allocator, bptt, losses
-from .errors import ConfigError
+from .errors import ArchitectureError, ConfigError
 from .model import RecurrentNet
 from .tasks import TaskData
 
@@ -132,8 +132,7 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     """
     cfg.check()
     if cfg.tbptt and getattr(net, "bidirectional", False):
-        raise ConfigError("truncated BPTT needs a model that runs forward in time; a bidirectional model's backward "
-                          "direction reads the whole sequence")
+        raise ArchitectureError("tbptt")
     params = [p for p in net.parameters() if p.requires_grad]
     opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr, foreach=True)
     get = data if callable(data) else (lambda _e: data)

@@ -183,6 +183,14 @@ CASES = [
     ({"cell": "lstm", "nonlinearity": "relu"}, "charts"),  # the nonlinearity is the vanilla RNN's
     ({"tbptt": "200", "task": "copy", "length": "12"}, "charts"),  # a window longer than the sequence
     ({"scenario": "exploding", "cell": "gru"}, "charts"),
+    # bidirectional and residual networks: what they cannot do is one sentence, not a traceback
+    ({"bidirectional": "1", "task": "temporal_order", "length": "8"}, "charts"),
+    ({"bidirectional": "1", "num_layers": "2", "residual": "1", "cell": "lstm", "task": "copy", "length": "10"},
+     "charts"),
+    ({"bidirectional": "1"}, "error"),  # the char-LM predicts the next character: the backward direction reads it
+    ({"bidirectional": "1", "task": "spike", "tbptt": "5"}, "error"),
+    ({"residual": "1"}, "error"),  # one layer: nothing to join
+    ({"bidirectional": "2"}, "notice"),
 ]
 
 

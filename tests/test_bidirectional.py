@@ -222,3 +222,66 @@ def test_each_steps_term_of_the_backward_directions_dW_hh_sits_at_its_step():
     np.testing.assert_allclose(tr.weight_terms.norms["weight_hh_l0_reverse"],
                                np.linalg.norm(tr.weight_terms.matrices["weight_hh_l0_reverse"], axis=(1, 2)),
                                rtol=1e-12)
+
+
+# the app's side -------------------------------------------------------------------------------------------------------
+def test_a_run_refuses_what_the_architecture_cannot_do_in_both_languages():
+    from engine import experiment
+    from viz_app.i18n import error_message
+    cases = {"next_step": {"bidirectional": 1}, "tbptt": {"bidirectional": 1, "task": "spike", "tbptt": 5},
+             "residual_layers": {"residual": 1}}
+    for reason, kw in cases.items():
+        with pytest.raises(engine.ArchitectureError) as e:
+            experiment.RunConfig(**kw).check()
+        assert e.value.reason == reason
+        ko, en = error_message(e.value, "ko"), error_message(e.value, "en")
+        assert ko != en and "bidirectional" not in ko and len(en) < 400
+    experiment.RunConfig(bidirectional=1, task="copy", num_layers=2, residual=1).check()  # and what it can
+
+
+def test_rescaling_rho_rescales_both_directions():
+    from engine import experiment, init
+    net = _net("rnn", "tanh", 2, torch.float64)
+    out = experiment.rescaled(net, 0.5)
+    for name, w in init.hh_blocks(out.recurrent):
+        assert init.spectral_radius(w) == pytest.approx(0.5), name
+    assert len(init.hh_blocks(out.recurrent)) == 4
+
+
+@pytest.fixture(scope="module")
+def bi_run():
+    from engine import experiment
+    return experiment.run(experiment.RunConfig(bidirectional=1, num_layers=2, residual=1, task="temporal_order",
+                                               length=9, epochs=15, hidden_size=6))
+
+
+def test_the_views_draw_both_directions_from_the_trace(bi_run):
+    from viz_app.figures import gradients, unrolled
+    tr = bi_run.trace()
+    fig = unrolled.unrolled_network(tr, lang="en", window=8)
+    strip = next(d for d in fig.data if d.type == "heatmap")
+    per_column = [sum(1 for c in strip.customdata[0] if c[0] == s and c[1] >= 0) for s in range(tr.steps)]
+    assert per_column == [12] * tr.steps  # [h-> | h<-]: 2H units in every column
+    labels = [d for d in fig.data if d.name == "W_hh"][0]
+    assert sum("←" in s for s in labels.text) == tr.steps - 1  # h<-_t from h<-_{t+1}
+    with pytest.raises(ValueError):
+        unrolled.unrolled_network(tr, lang="en", through=True, phase=0)
+    rev = gradients.jacobian_map(tr, lang="en", reverse=True)
+    np.testing.assert_allclose(np.asarray(rev.data[0].z, dtype=float), np.log10(tr.jacobians.reverse_spectral),
+                               equal_nan=True)
+    assert "Backward" in rev.layout.title.text
+
+
+def test_the_layer_chart_and_its_sentence_say_what_the_run_measures(bi_run):
+    from viz_app.claims import layer_gradient_text
+    from viz_app.figures import gradients
+    norms = bi_run.layer_gradient_norms()
+    # the model as trained is the residual one: its norms are the trace's own
+    tr = bi_run.trace()
+    np.testing.assert_allclose(norms[True], np.sqrt((tr.grad_hidden.astype(float) ** 2).sum(axis=(1, 2, 3))))
+    fig = gradients.layer_gradients(bi_run, lang="en")
+    np.testing.assert_allclose(fig.data[0].y, norms[True])
+    np.testing.assert_allclose(fig.data[1].y, norms[False])
+    assert "as trained" in fig.data[0].name and "as trained" not in fig.data[1].name
+    text = layer_gradient_text(norms, "en")
+    assert f"{norms[True][0] / norms[True][-1]:.3g}" in text and f"{norms[False][0] / norms[False][-1]:.3g}" in text

@@ -222,3 +222,12 @@ def changed_fields(state) -> list[str]:
     """Run settings in which ``state`` differs from its scenario (a link that overrides some), seed aside."""
     base = S.baseline(state.scenario)
     return [n for n in S.RUN_FIELDS if n != "seed" and getattr(state, n) != getattr(base, n)]
+
+
+def layer_gradient_text(norms: dict, lang: str) -> str:
+    """What the layer chart shows, from its numbers: the share of the top layer's gradient norm that reaches layer 1,
+    with the identity paths between layers and without them (the same weights)."""
+    ratio = {k: v[0] / v[-1] if v[-1] > 0 else math.nan for k, v in norms.items()}
+    if not all(math.isfinite(r) for r in ratio.values()):
+        return t("msg.layer_gradients_undefined", lang)
+    return t("msg.layer_gradients", lang, with_=ratio[True], without=ratio[False], n=len(norms[True]))

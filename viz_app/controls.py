@@ -15,7 +15,7 @@ CELL_CHOICES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
-FORM = (("ctl.model", ("cell", "hidden_size", "num_layers", "init", "rho")),
+FORM = (("ctl.model", ("cell", "hidden_size", "num_layers", "bidirectional", "residual", "init", "rho")),
         ("ctl.task", ("task", "text", "alphabet", "loss", "reduce", "length")),
         ("ctl.training", ("optimizer", "lr", "epochs", "clip", "clip_threshold", "tbptt", "seed")))
 
@@ -37,6 +37,8 @@ def setting(name: str, state, lang: str):
                             label_visibility="collapsed")
     if f.choices is not None:
         return st.selectbox(label, f.choices, index=f.choices.index(value), format_func=lambda v: option(v, lang))
+    if f.widget == "toggle":
+        return int(st.toggle(label, value=bool(value)))
     if f.widget in ("text", "area"):
         box = st.text_area if f.widget == "area" else st.text_input
         return box(label, value=value, max_chars=f.max_chars, **({"height": 80} if f.widget == "area" else {}))

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from engine import cells
 
+_BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overrightarrow{h}_{t-1}\big), \qquad"
+                  r" \overleftarrow{h}_t = \operatorname{cell}\big(x_t,\ \overleftarrow{h}_{t+1}\big), \qquad"
+                  r" h_t = \big[\,\overrightarrow{h}_t\,;\ \overleftarrow{h}_t\,\big]")
+_RESIDUAL = (r"x^{(2)}_t = h^{(1)}_t, \qquad x^{(l+1)}_t = h^{(l)}_t + x^{(l)}_t \quad (l \ge 2), \qquad"
+             r" \hat y_t \text{ reads } x^{(L+1)}_t")
 _OUTPUT = r"\hat y_t = \operatorname{softmax}\!\left(W_{hy}\, h_t + b_y\right)"
 _BPTT = (r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} + \Big(\frac{\partial h_{t+1}}"
          r"{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}}, \qquad \frac{\partial h_{t+1}}"
@@ -21,12 +26,16 @@ def cell_step(cell: str, nonlinearity: str = "tanh") -> str:
     return cells.get(cell).tex(nonlinearity)
 
 
-def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: bool = True) -> list[str]:
+def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: bool = True, bidirectional: bool = False,
+            residual: bool = False) -> list[str]:
     """The equations shown above (on screen) or under (presentation mode) ``view``'s charts. ``classifies``: the
     readout is a softmax over classes (char-LM, classification), else a linear regression output. Pascanu's bound
-    holds for a vanilla RNN: under a gated cell it is tagged (RNN)."""
+    holds for a vanilla RNN: under a gated cell it is tagged (RNN). A bidirectional net adds how its two
+    directions run and join; a residual stack, what a layer passes up."""
     output = _OUTPUT if classifies else r"\hat y_t = W_{hy}\, h_t + b_y"
-    return {"unroll": [cell_step(cell, nonlinearity), output], "states": [cell_step(cell, nonlinearity)],
+    step = [cell_step(cell, nonlinearity)] + ([_BIDIRECTIONAL] if bidirectional else []) + \
+        ([_RESIDUAL] if residual else [])
+    return {"unroll": [*step, output], "states": step,
             "bptt": [_BPTT], "eigen": [_EIGEN if cells.get(cell).weight_bound else _EIGEN + r" \tag{RNN}"],
             "clipping": [_CLIP],
             "compare": [cell_step("lstm"), cell_step("gru")], "timeline": []}[view]

@@ -161,7 +161,10 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
         clip = t("cap.no_clip", lang)
     else:
         clip = t("cap.clip", lang, mode=option(state.clip, lang), thr=state.clip_threshold)
-    parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers),
+    shape = [t("cap.bidirectional", lang)] if state.bidirectional else []
+    shape += [t("cap.residual", lang)] if state.residual else []
+    parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers) + "".join(
+                 f" {s}" for s in shape),
              t("cap.init", lang, init=option(state.init, lang)) + rho, t("cap.task", lang, task=task)]
     if (state.loss, state.reduce) != ("cross_entropy", "mean"):
         parts.append(t("cap.loss", lang, loss=option(state.loss, lang), reduce=option(state.reduce, lang)))

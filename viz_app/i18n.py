@@ -8,8 +8,8 @@ from __future__ import annotations
 import html
 import re
 
-from engine import (DataError, EngineError, ResourceError, StateDictError, TextError, VocabularyError, budget, limits,
-                    tasks)
+from engine import (ArchitectureError, DataError, EngineError, ResourceError, StateDictError, TextError,
+                    VocabularyError, budget, limits, tasks)
 
 from . import safe
 
@@ -46,6 +46,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ctl.cell": ("셀", "Cell"),
     "ctl.hidden_size": ("은닉 상태 크기 H", "Hidden size H"),
     "ctl.num_layers": ("층 수", "Layers"),
+    "ctl.bidirectional": ("양방향 RNN (앞뒤 두 방향)", "Bidirectional (both directions in time)"),
+    "ctl.residual": ("층 사이 잔차 연결", "Residual connections between layers"),
     "ctl.init": ('$W_hh$ 초기화', '$W_hh$ initialisation'),
     "ctl.rho": ('$W_hh$ 스펙트럼 반경 $ρ$ (0 = 초기화 그대로)', '$W_hh$ spectral radius $ρ$ (0 = as initialised)'),
     "ctl.task": ("과제", "Task"),
@@ -242,6 +244,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.bad_model": ("올린 모델을 쓸 수 없습니다: {reason}", "The uploaded model cannot be used: {reason}"),
     "msg.bad_data": ("올린 데이터를 쓸 수 없습니다: {reason}", "The uploaded data cannot be used: {reason}"),
     "msg.model_info": ("{cell}, 입력 {i}, 은닉 {h}, {layers}층{readout}", "{cell}, input {i}, hidden {h}, {layers} layer(s){readout}"),
+    "msg.no_step_through_bidirectional": (
+        '양방향 RNN은 $h^→_t$를 왼쪽에서 오른쪽으로, $h^←_t$를 오른쪽에서 왼쪽으로 계산하므로 한 방향의 순전파·BPTT 단계 보기는 없습니다. 각 열은 $[h^→_t | h^←_t]$이고 출력 $y_t$는 둘 다 읽습니다.',
+        'A bidirectional RNN computes $h^→_t$ left to right and $h^←_t$ right to left, so there is no one-direction forward/BPTT step-through. Each column is $[h^→_t | h^←_t]$ and the output $y_t$ reads both.'),
+    "msg.layer_gradients": (
+        '같은 가중치에서 1층의 $‖∂L/∂h^{{(1)}}‖$는 맨 위 층({n}층) 값의, 잔차 연결이 있으면 {with_:.3g}배, 없으면 {without:.3g}배입니다.',
+        'On the same weights, layer 1\'s $‖∂L/∂h^{{(1)}}‖$ is {with_:.3g} × the top layer\'s (layer {n}) with residual connections, and {without:.3g} × without them.'),
+    "msg.layer_gradients_undefined": ('기울기 노름이 0이거나 유한하지 않아 층별 비율을 정의할 수 없습니다.',
+                                      'A gradient norm is 0 or not finite: the ratio between layers is undefined.'),
+    "msg.eigen_bidirectional": (
+        '양방향 모델: 이 화면은 앞 방향의 $W_hh$와 $‖∂h^→_T/∂h^→_k‖$를 보여 줍니다. 뒤 방향은 자신의 $W_hh$를 가지며, $ρ$를 바꾸면 두 방향의 $W_hh$가 함께 바뀝니다.',
+        "Bidirectional model: this page shows the forward direction's $W_hh$ and $‖∂h^→_T/∂h^→_k‖$. The backward direction has its own $W_hh$; changing $ρ$ rescales both directions' $W_hh$."),
+    "msg.arch_next_step": (
+        '양방향 모델은 다음 시점을 예측할 수 없습니다: 뒤 방향이 정답인 $x_{t+1}$을 읽기 때문입니다(자기회귀 모델은 양방향일 수 없음). 목표가 다음 입력이 아닌 과제(복사, 덧셈, 시간 순서, 스파이크)를 고르세요.',
+        'A bidirectional model cannot predict the next step: its backward direction reads $x_{t+1}$, which is the answer (an autoregressive model cannot be bidirectional). Choose a task whose target is not the next input (copy, adding, temporal order, spike).'),
+    "msg.arch_generate": ('양방향 모델은 생성할 수 없습니다: 뒤 방향이 아직 만들지 않은 출력을 읽어야 합니다.',
+                          'A bidirectional model cannot generate: its backward direction would read outputs not yet produced.'),
+    "msg.arch_tbptt": ('잘린 BPTT는 시간 순으로만 도는 모델에 쓰입니다. 양방향 모델의 뒤 방향은 시퀀스 전체를 읽으므로 잘린 BPTT 창을 0으로 두세요.',
+                       "Truncated BPTT needs a model that runs forward in time; a bidirectional model's backward direction reads the whole sequence. Set the truncated-BPTT window to 0."),
+    "msg.arch_residual_layers": ('잔차 연결은 층과 층을 잇습니다: 층이 2개 이상이어야 합니다.',
+                                 'Residual connections join layers: they need at least 2 layers.'),
     "msg.upload_bidirectional": ("양방향(bidirectional) 모델은 아직 이 화면들에서 볼 수 없습니다. 한 방향 모델을 올려 주세요.",
                                  "Bidirectional models cannot be shown in these views yet; upload a one-direction model."),
     "msg.model_readout": (", 출력층 포함", ", with its readout"),
@@ -315,6 +337,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "With the loss at the last step only, the term norms $‖T_k‖$ from the last step back are {seq}, down to {first:.2g} at step 1 ({factor:.0f}× smaller): each step further back multiplies by one more $∂h_{{j+1}}/∂h_j$. Step 0's term is 0, as $h_{{−1}} = 0$."),
     "claim.terms_not": ("⚠ 이 실행에서는 항의 노름이 거리에 따라 꾸준히 줄지 않습니다.", "⚠ In this run the term norms do not fall steadily with distance."),
     # figure titles
+    "fig.unrolled_bidirectional": ("펼친 양방향 RNN: x_t → [h→_t | h←_t] → y_t (방향마다 W_xh, W_hh 공유)",
+                                   "Unrolled bidirectional RNN: x_t → [h→_t | h←_t] → y_t (each direction shares its W_xh, W_hh)"),
     "fig.unrolled": ("펼친 RNN: x_t → h_t → y_t (모든 시점이 W_xh, W_hh, W_hy를 공유)",
                      "Unrolled RNN: x_t → h_t → y_t (every step shares W_xh, W_hh, W_hy)"),
     "fig.unrolled_bptt": ("BPTT: 시점 {t}까지 거꾸로 전달된 기울기 ‖∂L/∂h_t‖",
@@ -337,6 +361,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.text_color": ("유닛 {unit}의 활성값으로 칠한 입력 문장", "Input text coloured by unit {unit}'s activation"),
     "fig.grad_norm_t": ("시점별 기울기 ‖∂L/∂h_t‖", "Gradient ‖∂L/∂h_t‖ per step"),
     "fig.jacobian_map": ("‖∂h_t/∂h_k‖₂ (k ≤ t)", "‖∂h_t/∂h_k‖₂ (k ≤ t)"),
+    "fig.jacobian_map_forward": ("앞 방향 ‖∂h→_t/∂h→_k‖₂ (k ≤ t)", "Forward direction ‖∂h→_t/∂h→_k‖₂ (k ≤ t)"),
+    "fig.jacobian_map_reverse": ("뒤 방향 ‖∂h←_t/∂h←_k‖₂ (k ≥ t: 뒤의 상태에서 옴)",
+                                 "Backward direction ‖∂h←_t/∂h←_k‖₂ (k ≥ t: from the later states)"),
+    "fig.layer_gradients": ("층별 ‖∂L/∂h⁽ˡ⁾‖ (모든 시점·시퀀스·유닛): 같은 가중치, 잔차 연결 있음/없음",
+                            "‖∂L/∂h⁽ˡ⁾‖ by layer (all steps, sequences, units), same weights: with / without residual connections"),
+    "leg.with_residual": ("잔차 연결 있음", "with residual connections"),
+    "leg.without_residual": ("잔차 연결 없음", "without residual connections"),
+    "leg.as_trained": ("(학습한 모델)", "(as trained)"),
+    "axis.layer": ("층 l", "layer l"),
+    "axis.layer_grad": ("‖∂L/∂h⁽ˡ⁾‖", "‖∂L/∂h⁽ˡ⁾‖"),
+    "fig.cell_jacobian_map_forward": ("앞 방향 셀 상태 ‖∂c→_t/∂c→_k‖₂", "Forward direction cell state ‖∂c→_t/∂c→_k‖₂"),
     "fig.cell_jacobian_map": ("셀 상태 ‖∂c_t/∂c_k‖₂ (상수 오차 회전목마)", "Cell state ‖∂c_t/∂c_k‖₂ (constant error carousel)"),
     "fig.terms": ("∂L/∂W_hh = Σ_k (시점 k의 항): 전체 방향으로의 기여", "∂L/∂W_hh = Σ_k (term of step k): contribution along the total"),
     "fig.derivs": ("시점별 f′(a_t) 분포 (곱해질수록 작아짐)", "Distribution of f′(a_t) per step (their product shrinks)"),
@@ -353,6 +388,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.timeline_grad": ("이 학습 단계의 ‖∂L/∂h_t‖", "‖∂L/∂h_t‖ at this snapshot"),
     # export captions (one line under a slide: what the figure is drawn from)
     "cap.layers": ("{n}층", "L={n}"),
+    "cap.bidirectional": ("양방향", "bidirectional"),
+    "cap.residual": ("잔차 연결", "residual"),
     "cap.init": ("초기화: {init}", "init: {init}"),
     "cap.task": ("과제: {task}", "task: {task}"),
     "cap.loss": ("손실: {loss}, {reduce}", "loss: {loss}, {reduce}"),
@@ -408,6 +445,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "exp.unroll": (
         "순환 신경망은 매 시점 같은 가중치로 위의 식을 계산합니다: 새 상태 $h_t$는 입력 $x_t$와 이전 상태 $h_{t-1}$에서 나오고, 출력 $ŷ_t$는 $h_t$에서 읽습니다. 펼쳐 그리면 시점마다 복사된 층처럼 보이지만 $W_xh$, $W_hh$, $W_hy$는 하나뿐입니다. '단계별 보기'로 순전파를 왼쪽에서 오른쪽으로, 이어서 BPTT를 오른쪽에서 왼쪽으로 따라가 보세요.",
         "A recurrent network computes the equations above at every step with the same weights: the new state $h_t$ comes from the input $x_t$ and the previous state $h_{t-1}$, and the output $ŷ_t$ is read from $h_t$. Unrolled, it looks like one layer per step, but there is only one $W_xh$, one $W_hh$ and one $W_hy$. Use 'Step through' to follow the forward pass left to right, then BPTT right to left."),
+    "exp.unroll_bidirectional": (
+        "양방향 RNN은 같은 입력 $x_t$를 두 번 읽습니다: 앞 방향 $h^→_t$는 $h^→_{t-1}$에서 왼쪽→오른쪽으로, 뒤 방향 $h^←_t$는 $h^←_{t+1}$에서 오른쪽→왼쪽으로 계산하고, 출력 $ŷ_t$는 둘을 이은 $[h^→_t | h^←_t]$에서 읽습니다. 그래서 $ŷ_t$는 시퀀스 전체를 보지만, 다음 입력을 예측하거나 생성하는 모델은 될 수 없습니다. 방향마다 $W_xh$, $W_hh$가 하나씩 있습니다.",
+        "A bidirectional RNN reads each input $x_t$ twice: the forward direction computes $h^→_t$ from $h^→_{t-1}$, left to right; the backward direction computes $h^←_t$ from $h^←_{t+1}$, right to left; the output $ŷ_t$ is read from both, $[h^→_t | h^←_t]$. So $ŷ_t$ sees the whole sequence, and such a model cannot predict the next input or generate. Each direction has one $W_xh$ and one $W_hh$."),
     "exp.states": (
         '각 칸은 한 유닛의 한 시점 값입니다. LSTM에서는 $c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t$, $h_t = o_t ⊙ tanh(c_t)$이고, GRU에서는 $h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}$입니다 (PyTorch 표기). 0.1 미만이나 0.9 초과로 포화된 게이트는 $σ′ = σ(1 − σ) < 0.09$ (최대 0.25)라서 게이트 자체를 통해서는 기울기가 적게 흐릅니다.',
         "Each cell is one unit at one step. In an LSTM $c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t$ and $h_t = o_t ⊙ tanh(c_t)$; in a GRU $h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}$ (PyTorch's convention). A gate saturated below 0.1 or above 0.9 has $σ′ = σ(1 − σ) < 0.09$ (at most 0.25), so little gradient flows through the gate itself."),
@@ -579,6 +619,8 @@ def error_message(e: EngineError, lang: str) -> str:
         return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
     if isinstance(e, TextError):
         return t("msg.text", lang, max=tasks.MAX_TEXT)
+    if isinstance(e, ArchitectureError):
+        return t(f"msg.arch_{e.reason}", lang)
     reason = safe.md(e, 300)
     if isinstance(e, StateDictError):
         return t("msg.bad_model", lang, reason=reason)

@@ -36,7 +36,7 @@ class Field:
     lo: float | None = None
     hi: float | None = None
     log: bool = False  # a slider on a log scale (learning rate)
-    widget: str = ""  # the sidebar's widget for a setting: "slider", "number", "text", "area" (choices: a select box)
+    widget: str = ""  # the sidebar's widget: "slider", "number", "text", "area", "toggle" (choices: a select box)
     step: float | None = None  # the widget's step
     max_chars: int | None = None  # longest text a link or the sidebar accepts
 
@@ -53,6 +53,8 @@ FIELDS = (
     Field("nonlinearity", str, NONLINEARITIES),
     Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
     Field("num_layers", int, lo=1, hi=limits.MAX_LAYERS, widget="slider"),
+    Field("bidirectional", int, lo=0, hi=1, widget="toggle"),
+    Field("residual", int, lo=0, hi=1, widget="toggle"),
     Field("init", str, init.INITS),
     Field("rho", float, lo=0.0, hi=limits.MAX_RHO, widget="slider", step=0.05),
     Field("task", str, (*tasks.TASKS, "csv")),
@@ -108,6 +110,8 @@ class AppState:
     nonlinearity: str = _RUN.nonlinearity
     hidden_size: int = _RUN.hidden_size
     num_layers: int = _RUN.num_layers
+    bidirectional: int = _RUN.bidirectional
+    residual: int = _RUN.residual
     init: str = _RUN.init
     rho: float = _RUN.rho
     task: str = _RUN.task

@@ -24,7 +24,8 @@ def quantity(trace, name: str) -> np.ndarray | None:
 
 def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 0, step: int | None = None,
                   vocab: str | None = None) -> go.Figure:
-    """Heatmap of one quantity for one sequence: rows are units, columns are steps (click selects the step)."""
+    """Heatmap of one quantity for one sequence: rows are units, columns are steps (click selects the step). A
+    bidirectional layer's rows are its forward units, then its backward ones (torch's order), split by a line."""
     data = quantity(trace, name)
     z = finite_or_nan(data[layer, :, batch, :].T)  # (H, T)
     steps = z.shape[1]
@@ -44,6 +45,13 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
     fig.update_yaxes(title=t("axis.unit", lang))
     if chars:
         fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[f"{c}" for c in chars])
+    if trace.directions == 2:
+        half = z.shape[0] // 2
+        fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=half - 0.5, y1=half - 0.5,
+                      line={"color": theme.BLACK, "width": 2})
+        every = max(1, half // 3)  # each direction's units numbered from 0, its arrow in front
+        ticks = [(d * half + j, f"{arrow} {j}") for d, arrow in enumerate("→←") for j in range(0, half, every)]
+        fig.update_yaxes(tickmode="array", tickvals=[v for v, _ in ticks], ticktext=[s for _, s in ticks])
     mark_step(fig, step)
     mark_nonfinite(fig, trace.nonfinite.get("hidden"), lang)
     return fig

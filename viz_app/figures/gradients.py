@@ -44,9 +44,12 @@ def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log
     return fig
 
 
-def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None = None) -> go.Figure:
-    """T x T heatmap of log10 ||dh_t/dh_k||_2 (or ||dc_t/dc_k||_2); NaN above the diagonal stays blank."""
-    m = trace.jacobians.cell_spectral if cell_state else trace.jacobians.spectral
+def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None = None,
+                 reverse: bool = False) -> go.Figure:
+    """T x T heatmap of log10 ||dh_t/dh_k||_2 (or ||dc_t/dc_k||_2); NaN above the diagonal stays blank.
+    ``reverse``: a bidirectional model's backward direction, ||dh←_t/dh←_k|| for k >= t (blank below)."""
+    m = trace.jacobians.reverse_spectral if reverse else trace.jacobians.cell_spectral if cell_state else \
+        trace.jacobians.spectral
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(positive(m))
     steps = m.shape[0]
@@ -55,7 +58,10 @@ def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None
         z=z, x=x, y=x, customdata=np.tile(x, (steps, 1)).T, colorscale=theme.SEQUENTIAL,
         colorbar={"title": "log₁₀", "thickness": 12},
         hovertemplate="t=%{y}, k=%{x}<br>log₁₀ " + t("axis.norm", lang) + "=%{z:.2f}<extra></extra>"))
-    theme.style(fig, title=t("fig.cell_jacobian_map" if cell_state else "fig.jacobian_map", lang), height=420)
+    forward = "_forward" if trace.directions == 2 else ""  # a bidirectional model's maps name their direction
+    key = "fig.jacobian_map_reverse" if reverse else f"fig.cell_jacobian_map{forward}" if cell_state else \
+        f"fig.jacobian_map{forward}"
+    theme.style(fig, title=t(key, lang), height=420)
     fig.update_xaxes(title=t("axis.k", lang))
     fig.update_yaxes(title=t("axis.t", lang), autorange="reversed", scaleanchor="x")
     if step is not None and 0 <= step < steps:
@@ -104,4 +110,23 @@ def derivative_distribution(trace, *, lang: str, layer: int = -1, name: str | No
     fig.update_xaxes(title=t("axis.t", lang))
     fig.update_yaxes(title=t("axis.deriv", lang), range=[0, 1.05])
     fig.update_layout(showlegend=False)
+    return fig
+
+
+def layer_gradients(run, *, lang: str) -> go.Figure:
+    """||dL/dh^(l)|| for every layer, the same weights with and without the identity paths between layers (the one
+    trained drawn solid): how much of the gradient reaches the lower layers."""
+    norms, trained = run.layer_gradient_norms(), bool(run.net.residual)
+    layers = np.arange(1, len(norms[True]) + 1)
+    fig = go.Figure()
+    for residual, colour in ((True, theme.GREEN), (False, theme.VERMILLION)):
+        name = t("leg.with_residual" if residual else "leg.without_residual", lang)
+        if residual == trained:
+            name += " " + t("leg.as_trained", lang)
+        fig.add_trace(go.Scatter(x=layers, y=positive(norms[residual]), mode="lines+markers", name=name,
+                                 line={"color": colour, "width": 3, "dash": "solid" if residual == trained else "dash"},
+                                 hovertemplate="l=%{x}<br>%{y:.3g}<extra></extra>"))
+    theme.style(fig, title=t("fig.layer_gradients", lang), height=360)
+    fig.update_xaxes(title=t("axis.layer", lang), tickmode="array", tickvals=layers.tolist())
+    theme.log_axis(fig, title=t("axis.layer_grad", lang))
     return fig

@@ -30,21 +30,29 @@ def _prediction_text(trace, s: int, vocab: str | None, lang: str) -> str:
     return "<br>".join(f"{'␣' if vocab[i] == ' ' else safe.plot(vocab[i])} {p[i]:.2f}" for i in top)
 
 
-def _strips(h: np.ndarray, cols: list[int]) -> go.Heatmap:
-    """Every column's h_t as a strip of its H units (cells from t-0.35 to t+0.35, given by their edges), the gaps
-    between columns empty: one trace."""
-    units = h.shape[1]
+def _strips(h: np.ndarray, cols: list[int], directions: int = 1) -> go.Heatmap:
+    """Every column's h_t as a strip of its units (cells from t-0.35 to t+0.35, given by their edges), the gaps
+    between columns empty: one trace. A bidirectional layer's strip is its two halves, [h→ | h←] (torch's order),
+    with a gap between them."""
+    units = h.shape[1] // directions
+    halves = [(-0.35, 0.35)] if directions == 1 else [(-0.35, -0.03), (0.03, 0.35)]
+    arrow = [""] if directions == 1 else ["→", "←"]
     edges, z, cell = [], [], []
     for s in cols:
-        edges.extend(np.linspace(s - 0.35, s + 0.35, units + 1).tolist()[0 if not edges else 1:])
-        z.extend(h[s].tolist())
-        cell.extend([s, j] for j in range(units))
+        for d, (lo, hi) in enumerate(halves):
+            if d:  # the gap between the halves
+                edges.append(s + lo)
+                z.append(None)
+                cell.append([s, -1, ""])
+            edges.extend(np.linspace(s + lo, s + hi, units + 1).tolist()[0 if not edges else 1:])
+            z.extend(h[s, d * units:(d + 1) * units].tolist())
+            cell.extend([s, j, arrow[d]] for j in range(units))
         if s != cols[-1]:  # the gap up to the next column's first edge
             edges.append(s + 1 - 0.35)
             z.append(None)
-            cell.append([s, -1])
+            cell.append([s, -1, ""])
     return go.Heatmap(z=[z, z], x=edges, y=[0.8, 1.0, 1.2], coloraxis="coloraxis", customdata=[cell, cell],
-                      hovertemplate="h_%{customdata[0]}[%{customdata[1]}] = %{z:.3f}<extra></extra>",
+                      hovertemplate="h%{customdata[2]}_%{customdata[0]}[%{customdata[1]}] = %{z:.3f}<extra></extra>",
                       showscale=False, xgap=0, ygap=0, hoverongaps=False, name="h")
 
 
@@ -105,14 +113,18 @@ def _arrows(layer: _Layer, keep: dict, *, colour: str, width: float, name: str) 
 
 def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | None = None, window: int = 8,
                      layer: int = -1, through: bool = False, phase: int | None = None) -> go.Figure:
-    """Every step of sequence 0, ``window`` columns shown around ``step``. The layout's meta.step_ranges and each
+    """Every step of sequence 0, ``window`` columns shown around ``step``. A bidirectional layer: each strip is
+    [h→ | h←], with W_hh→ arrows from h→_{t-1} and W_hh← arrows from h←_{t+1} (no step-through: its forward pass
+    runs both ways). The layout's meta.step_ranges and each
     trace's meta.step_cols give the x range and the columns kept at every step (the browser's step control pans with
     them; figures.common.place is the server's copy).
 
     ``through``: the step-through instead, over the field "phase" (``phase`` in [0, 2T)): the forward pass computes
     h_t left to right (the steps not yet reached behind a veil), then BPTT sends ‖∂L/∂h_t‖ back right to left (red
     arrows, thicker for a larger gradient); the window follows the phase's column."""
-    steps = trace.hidden.shape[1]
+    steps, two = trace.hidden.shape[1], trace.directions == 2
+    if through and two:
+        raise ValueError("the step-through draws one direction's forward pass and BPTT")
     cols = list(range(steps))
     chars = char_labels(trace, vocab)
     h = trace.hidden[layer, :, 0, :]
@@ -132,9 +144,18 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
         arrows.path(s, [s, s], [1.22, 1.79])
         w_side.point(s, s + 0.04, 0.48, "W<sub>xh</sub>")
         w_side.point(s, s + 0.04, 1.52, "W<sub>hy</sub>")
-        if s > 0:
+        if s > 0 and not two:
             arrows.path(s, [s - 0.63, s - 0.41], [1.0, 1.0])
             w_hh.point(s, s - 0.5, 1.12, "W<sub>hh</sub>")
+        elif two:  # h→_t from h→_{t-1} (below), h←_t from h←_{t+1} (above)
+            if s > 0:
+                arrows.path(s, [s - 0.63, s - 0.41], [0.9, 0.9])
+                w_hh.point(s, s - 0.5, 0.77, "W<sup>→</sup><sub>hh</sub>")
+            if s < steps - 1:
+                arrows.path(s, [s + 0.63, s + 0.41], [1.1, 1.1])
+                w_hh.point(s, s + 0.5, 1.24, "W<sup>←</sup><sub>hh</sub>")
+            inputs.point(s, s - 0.19, 0.63, "→")
+            inputs.point(s, s + 0.19, 0.63, "←")
         if through:
             grad_text.point(s, s + 0.04, GRAD_ROW, f"{grad[s]:.2g}".replace("e-0", "e-").replace("e+0", "e+"))
             if s > 0:
@@ -149,7 +170,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
         first = window_start(c, steps, window)
         shown.append((first, min(steps, first + window) - 1))
     keep = {f"{field}_cols": [list(pair) for pair in shown]}
-    fig = go.Figure([_strips(h, cols),
+    fig = go.Figure([_strips(h, cols, trace.directions),
                      _columns_trace(boxes, keep, mode="lines", line={"color": theme.GREY, "width": 1},
                                     hoverinfo="skip", name="boxes"),
                      _arrows(arrows, keep, colour=theme.BLACK, width=1.5, name="arrows"),
@@ -183,13 +204,15 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
                                 for f, c in zip(forward, focus)]
         meta["phase_layout"] = [{"images[0].x": c - 0.5, "images[1].x": c + 0.36 if f else steps + 1}
                                 for f, c in zip(forward, focus)]
-    title = t("fig.unrolled", lang) if not through else t("fig.unrolled_fwd", lang, t=0)
+    title = t("fig.unrolled_fwd", lang, t=0) if through else t("fig.unrolled_bidirectional" if two else
+                                                                 "fig.unrolled", lang)
     theme.style(fig, title=title, height=430)
     fig.update_layout(images=images, meta=meta,
                       coloraxis={"colorscale": theme.DIVERGING, "cmin": -bound, "cmax": bound,
                                  "colorbar": {"title": "h", "thickness": 12}})
     fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False, fixedrange=True)
-    rows = {0: "x<sub>t</sub>", 1: "h<sub>t</sub>", 2.1: "y<sub>t</sub>"}
+    both = "[h<sup>→</sup><sub>t</sub> | h<sup>←</sup><sub>t</sub>]"
+    rows = {0: "x<sub>t</sub>", 1: both if two else "h<sub>t</sub>", 2.1: "y<sub>t</sub>"}
     if through:
         rows[GRAD_ROW] = "‖∂L/∂h<sub>t</sub>‖"
     fig.update_yaxes(range=[-0.5, 2.5], showgrid=False, zeroline=False, tickmode="array", tickvals=list(rows),

@@ -14,7 +14,10 @@ from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_n
 
 
 def bptt_window(state, run, steps: int) -> int:
-    """The truncation window drawn: the state's, or (-1) the one the run trained with; 0 = full BPTT."""
+    """The truncation window drawn: the state's, or (-1) the one the run trained with; 0 = full BPTT (always for a
+    bidirectional model, whose backward direction reads the whole sequence)."""
+    if run.net.bidirectional:
+        return 0
     own = state.bptt_window if state.bptt_window >= 0 else run.config.tbptt
     return min(own, max(1, steps - 1))
 
@@ -32,6 +35,11 @@ def figures(state: AppState, src: Source) -> list[Chart]:
     out = [Chart("grad-norms", src.figure(figs.grad_norms_over_time, trace, lang=lang, scale=state.scale,
                                           highlight=step), selectable=True),
            Chart("jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, step=step))]
+    if trace.directions == 2:
+        out.append(Chart("reverse-jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, step=step,
+                                                            reverse=True)))
+    if trace.hidden.shape[0] > 1:  # how the gradient reaches the lower layers, with and without identity paths
+        out.append(Chart("layer-gradients", src.figure(figs.layer_gradients, src.run, lang=lang)))
     lstm = trace.cell_state is not None
     if lstm:
         out.append(Chart("cell-jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, cell_state=True,
@@ -51,7 +59,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         explain("bptt", state, run)
         c1, c2 = st.columns(2)
         window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=bptt_window(state, run, steps),
-                           key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt))
+                           key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt),
+                           disabled=run.net.bidirectional)
         scale = c2.radio(t("ctl.scale", lang), ("log", "linear"), index=("log", "linear").index(state.scale),
                          format_func=lambda v: option(v, lang), horizontal=True, key="w_scale")
         state = state.with_(scale=scale, bptt_window=-1 if window == run.config.tbptt else int(window))
@@ -67,6 +76,13 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         chart(charts["jacobian-map"], state)
     with right:
         chart(charts["cell-jacobian-map" if "cell-jacobian-map" in charts else "derivatives"], state)
+    if "reverse-jacobian-map" in charts:
+        left, _ = st.columns(2)
+        with left:
+            chart(charts["reverse-jacobian-map"], state)
+    if "layer-gradients" in charts:
+        chart(charts["layer-gradients"], state)
+        st.caption(claims.layer_gradient_text(run.layer_gradient_norms(), lang))
     if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in trace.weight_terms.matrices:
         st.info(t("msg.no_terms", lang))
     chart(charts["terms"], state)

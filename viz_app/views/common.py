@@ -18,7 +18,7 @@ from engine.experiment import Run, RunConfig
 
 from .. import equations, export, linked, live, present, runs, theme
 from ..figures.common import figure
-from ..i18n import plotly_config, t
+from ..i18n import STRINGS, plotly_config, t
 from ..state import hidden
 from ..theme import slide
 
@@ -164,11 +164,13 @@ def permalink(state) -> str:
 def explain(view: str, state, run: Run) -> None:
     """The view's equations for the run's cell, typeset (KaTeX), and its explanation."""
     if not hidden(state, "explain"):
-        cfg = run.config
+        cfg, net = run.config, run.net
         for tex in equations.of_view(view, cfg.cell, cfg.nonlinearity,
-                                     classifies=run.eval_data.loss == "cross_entropy"):
+                                     classifies=run.eval_data.loss == "cross_entropy",
+                                     bidirectional=net.bidirectional, residual=net.residual):
             st.latex(tex)
-        st.caption(t(f"exp.{view}", state.lang))
+        key = f"exp.{view}_bidirectional"
+        st.caption(t(key if net.bidirectional and key in STRINGS else f"exp.{view}", state.lang))
 
 
 def step_control(state, steps: int, *, first: bool = False):

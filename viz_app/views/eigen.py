@@ -107,6 +107,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
         explain("eigen", state, run)
+        if trace.directions == 2:
+            st.caption(t("msg.eigen_bidirectional", lang))
         want = asked(state, trace)
         shown = min(max(want, RHO_MIN), top(trace))
         if np.isfinite(want) and shown != want:

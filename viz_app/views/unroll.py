@@ -52,7 +52,10 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
             toggle, control = st.columns([1, 4], vertical_alignment="center")
         else:
             toggle = control = st.container()
-        if not hidden(state, "step") and toggle.toggle(t("ctl.phase", lang), key="w_through"):
+        two = trace.directions == 2  # a forward pass both ways: no one left-to-right step-through
+        if two and not hidden(state, "step"):
+            st.caption(t("msg.no_step_through_bidirectional", lang))
+        if not hidden(state, "step") and not two and toggle.toggle(t("ctl.phase", lang), key="w_through"):
             with control:
                 phase = phase_control(state, trace.steps)
             state = state.with_(step=unrolled.phase_column(phase, trace.steps))
