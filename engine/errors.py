@@ -21,6 +21,10 @@ class ArchitectureError(ConfigError):
         "tbptt": "truncated BPTT needs a model that runs forward in time; a bidirectional model's backward "
                  "direction reads the whole sequence",
         "residual_layers": "residual connections join layers: they need at least 2 layers",
+        "unitary_cell": "a unitary W_hh (uRNN) is a vanilla RNN's: an LSTM's or GRU's weight_hh stacks several gate "
+                        "blocks",
+        "unitary_rho": "a unitary W_hh has every |eigenvalue| = 1: its spectral radius is 1 and cannot be set to "
+                       "another value",
     }
 
     def __init__(self, reason: str):

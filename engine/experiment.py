@@ -69,6 +69,10 @@ class RunConfig:
             raise ArchitectureError("tbptt")
         if self.residual and self.num_layers < 2:
             raise ArchitectureError("residual_layers")
+        if self.init == "unitary" and self.cell != "rnn":
+            raise ArchitectureError("unitary_cell")
+        if self.init == "unitary" and self.rho not in (0.0, 1.0):
+            raise ArchitectureError("unitary_rho")
         if self.init not in init.INITS:
             raise ConfigError(f"init must be one of {init.INITS}, got {self.init!r}")
         if not (0.0 <= self.rho <= init.MAX_RHO) or not math.isfinite(self.rho):
@@ -107,9 +111,10 @@ def build_model(cfg: RunConfig, data: tasks.TaskData) -> RecurrentNet:
     """Seeded model for the task's sizes, with the chosen W_hh initialisation and spectral radius."""
     torch.manual_seed(cfg.seed)
     net = RecurrentNet(cfg.cell, data.input_size, cfg.hidden_size, data.output_size, cfg.num_layers,
-                       cfg.nonlinearity, bidirectional=bool(cfg.bidirectional), residual=bool(cfg.residual))
+                       cfg.nonlinearity, bidirectional=bool(cfg.bidirectional), residual=bool(cfg.residual),
+                       unitary=cfg.init == "unitary")
     init.init_recurrent(net.recurrent, cfg.init, torch.Generator().manual_seed(cfg.seed))
-    if cfg.rho > 0:
+    if cfg.rho > 0 and not net.unitary:  # a unitary W_hh has radius 1 (rho is 0 or 1: RunConfig.check)
         init.scale_spectral_radius(net.recurrent, cfg.rho)
     return net
 
@@ -194,7 +199,8 @@ class Run:
     def snapshot_net(self, index: int) -> RecurrentNet:
         """A copy of the model with the parameters of snapshot ``index``."""
         net = copy.deepcopy(self.net)
-        state = {k: torch.from_numpy(v) for k, v in self.history.snapshots[index][1].items()}
+        own = net.state_dict()  # a snapshot also holds a parametrised W_hh as computed: not a parameter to load
+        state = {k: torch.from_numpy(v) for k, v in self.history.snapshots[index][1].items() if k in own}
         net.load_state_dict(state)
         return net
 
@@ -273,7 +279,8 @@ def _model_input(cfg: RunConfig, net: RecurrentNet) -> tasks.TaskData:
 
 
 def rescaled(net: RecurrentNet, rho: float) -> RecurrentNet:
-    """A copy of ``net`` whose W_hh blocks are rescaled to spectral radius ``rho`` (no retraining)."""
-    out = copy.deepcopy(net)
+    """A copy of ``net`` whose W_hh blocks are rescaled to spectral radius ``rho`` (no retraining); a unitary net's
+    copy is a plain RNN with the same weights (its parametrisation removed, so W_hh can leave the unit circle)."""
+    out = net.plain_copy() if getattr(net, "unitary", False) else copy.deepcopy(net)
     init.scale_spectral_radius(out.recurrent, rho)
     return out

@@ -5,16 +5,20 @@ r"""Initialisation schemes for W_hh (each H x H gate block of ``weight_hh_l{k}``
 - ``identity``: IRNN (Le et al. 2015): W_hh = I, biases 0; with ReLU, h_t = h_{t-1} + W_xh x_t until inputs push.
 - ``np_rnn``: Talathi & Vartak 2015: R = A^T A / H with A ~ N(0, 1), W_hh = (R + I) / lambda_max(R + I), positive
   definite with largest eigenvalue exactly 1 and the others below it.
-- ``scale_spectral_radius(rho)``: W_hh <- rho * W_hh / max|lambda(W_hh)|, applicable after any of them.
+- ``unitary``: uRNN (Arjovsky et al. 2016; its real counterpart): W_hh orthogonal, as ``orthogonal``, and kept
+  orthogonal during training by the model's parametrisation (RecurrentNet(unitary=True)): every |lambda| = 1.
+- ``scale_spectral_radius(rho)``: W_hh <- rho * W_hh / max|lambda(W_hh)|, applicable after any of them except a
+  parametrised (unitary) W_hh, whose radius is 1.
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
 
-from .errors import ConfigError
+from .errors import ArchitectureError, ConfigError
 
-INITS = ("default", "orthogonal", "identity", "np_rnn")
+INITS = ("default", "orthogonal", "identity", "np_rnn", "unitary")
 MAX_RHO = 100.0
 
 
@@ -41,8 +45,14 @@ def init_recurrent(rnn: nn.RNNBase, scheme: str, generator: torch.Generator | No
     h = rnn.hidden_size
     gen = generator or torch.Generator().manual_seed(0)
     for name, w in hh_blocks(rnn):
+        if parametrize.is_parametrized(rnn, f"weight_hh_{name}"):  # set through the parametrisation
+            if scheme not in ("orthogonal", "unitary"):
+                raise ConfigError(f"a unitary W_hh cannot take the {scheme!r} initialisation")
+            q = nn.init.orthogonal_(torch.empty(h, h, dtype=torch.float64), generator=gen).to(w.dtype)
+            setattr(rnn, f"weight_hh_{name}", q)
+            continue
         for blk in w.split(h, dim=0):
-            if scheme == "orthogonal":
+            if scheme in ("orthogonal", "unitary"):
                 blk.copy_(nn.init.orthogonal_(torch.empty(h, h, dtype=torch.float64), generator=gen).to(w.dtype))
             elif scheme == "identity":
                 blk.copy_(torch.eye(h, dtype=w.dtype))
@@ -64,7 +74,9 @@ def scale_spectral_radius(rnn: nn.RNNBase, rho: float) -> None:
     if not (0.0 <= rho <= MAX_RHO):
         raise ConfigError(f"spectral radius rho must be in [0, {MAX_RHO}], got {rho}")
     h = rnn.hidden_size
-    for _, w in hh_blocks(rnn):
+    for name, w in hh_blocks(rnn):
+        if parametrize.is_parametrized(rnn, f"weight_hh_{name}"):
+            raise ArchitectureError("unitary_rho")
         for blk in w.split(h, dim=0):
             current = spectral_radius(blk)
             if current < 1e-12:

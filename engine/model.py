@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import parametrizations
 
-from . import cells
+from . import cells, init
 from .errors import ArchitectureError, ConfigError, ShapeError
 
 NONLINEARITIES = ("tanh", "relu")
@@ -42,11 +43,14 @@ class RecurrentNet(nn.Module):
     ``*_l{k}_reverse``); a layer's output at step t is [h_t forward, h_t backward] (2H), which the readout and the
     layer above read. ``residual``: from the second layer on, a layer passes up h^(l)_t + its own input
     (h^(l-1)_t), so the gradient reaches lower layers also along the identity (He et al. 2016; the notes' deep RNN
-    extensions); torch's modules have no such option, so such a net runs layer by layer on engine.bptt."""
+    extensions); torch's modules have no such option, so such a net runs layer by layer on engine.bptt.
+    ``unitary`` (uRNN, vanilla RNN only): every W_hh is kept orthogonal, all |eigenvalues| = 1, through training
+    (torch.nn.utils.parametrizations.orthogonal: the optimiser moves an unconstrained matrix, W_hh is its image on
+    the orthogonal group); the real counterpart of Arjovsky et al. (2016)'s unitary matrices."""
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", vocab_size: int | None = None, *, bidirectional: bool = False,
-                 residual: bool = False):
+                 residual: bool = False, unitary: bool = False):
         super().__init__()
         check_model_args(cell, hidden_size, num_layers, nonlinearity)
         if input_size < 1 or output_size < 1:
@@ -60,8 +64,40 @@ class RecurrentNet(nn.Module):
         self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size else None
         # torch's own nn.RNN / nn.LSTM / nn.GRU, or a CellStack with the same parameter names for other kinds
         self.recurrent = kind.make_module(input_size, hidden_size, num_layers, self.nonlinearity, self.bidirectional)
+        self.unitary = bool(unitary)
+        if unitary:
+            if kind.blocks != 1:
+                raise ArchitectureError("unitary_cell")
+            for name, _ in init.hh_blocks(self.recurrent):
+                parametrizations.orthogonal(self.recurrent, f"weight_hh_{name}")
         # y_t = W_hy h_t + b_y  (h_t = [forward; backward] for a bidirectional net)
         self.readout = nn.Linear(hidden_size * self.directions, output_size)
+
+    def _arguments(self) -> tuple[tuple, dict]:
+        vocab = self.embedding.num_embeddings if self.embedding is not None else None
+        return ((self.cell, self.input_size, self.hidden_size, self.output_size, self.num_layers, self.nonlinearity,
+                 vocab), {"bidirectional": self.bidirectional, "residual": self.residual, "unitary": self.unitary})
+
+    def __reduce_ex__(self, protocol):
+        """A unitary net travels (pickle: from a worker process; deepcopy) as its arguments and state_dict: torch
+        pickles no parametrised module, and its deep copies would share one parametrised class."""
+        if not getattr(self, "unitary", False):
+            return super().__reduce_ex__(protocol)
+        state = {k: v.detach().clone() for k, v in self.state_dict().items()}
+        return _rebuilt, (*self._arguments(), state, self.training)
+
+    def plain_copy(self) -> RecurrentNet:
+        """A copy with the same weights and no parametrisation (a unitary W_hh as computed, free to be changed).
+        Not deepcopy + remove_parametrizations: torch's parametrised class is shared by the copies, and removing the
+        parametrisation from one removes the weight from all."""
+        args, kw = self._arguments()
+        with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave the caller's RNG as it was
+            out = RecurrentNet(*args, **(kw | {"unitary": False}))
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith("recurrent.parametrizations.")}
+        for name in getattr(self.recurrent, "parametrizations", {}):
+            state[f"recurrent.{name}"] = getattr(self.recurrent, name).detach()
+        out.load_state_dict(state)
+        return out.to(next(self.parameters()).dtype).train(self.training)
 
     def encode(self, x: Tensor) -> Tensor:
         """Input side: token ids through the embedding, or float features unchanged; checks the shape."""
@@ -77,13 +113,22 @@ class RecurrentNet(nn.Module):
 
     def forward(self, x: Tensor, state=None, return_state: bool = False):
         """Many-to-many outputs for every step; many-to-one reads the last row, one-to-many is ``generate``."""
-        if self.residual:  # layer by layer, with the identity paths between layers
+        if self.residual or self.unitary:  # layer by layer (identity paths; W_hh recomputed from its parametrisation)
             from .bptt import core
-            hs, state = core(self.recurrent, self.cell, self.nonlinearity, self.encode(x), state, residual=True)
+            hs, state = core(self.recurrent, self.cell, self.nonlinearity, self.encode(x), state,
+                             residual=self.residual)
         else:
             hs, state = self.recurrent(self.encode(x), state)  # (T, B, D*H)
         y = self.readout(hs)  # (T, B, O)
         return (y, state) if return_state else y
+
+
+def _rebuilt(args: tuple, kw: dict, state: dict, training: bool) -> RecurrentNet:
+    with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave the caller's RNG as it was
+        net = RecurrentNet(*args, **kw)
+    net = net.to(next(iter(state.values())).dtype)
+    net.load_state_dict(state)
+    return net.train(training)
 
 
 @torch.no_grad()

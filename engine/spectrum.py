@@ -30,7 +30,7 @@ BOUNDARY = "bounded by 1"  # sigma_max = 1/gamma exactly: cannot grow, need not 
 EXPLODING = "exploding possible"
 GATED = "no bound from W_hh"  # LSTM / GRU
 UNDEFINED = "undefined (non-finite weights)"
-BOUNDARY_TOL = 1e-12  # relative: gamma * sigma_max within this of 1 is "at the boundary"
+BOUNDARY_TOL = 1e-12  # relative: gamma * sigma_max within this of 1 is "at the boundary" (float64 weights)
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class BlockSpectrum:
     spectral_radius: float  # max |lambda|
     sigma_max: float  # largest singular value = ||W||_2
     gamma: float  # bound on |f'|
+    precision: float = BOUNDARY_TOL  # relative precision of sigma_max given the weights' dtype (rounding of a
+    # float32 orthogonal matrix puts its sigma_max about 1e-7 off 1)
 
 
 def block_spectrum(w: np.ndarray, name: str, activation: str) -> BlockSpectrum:
@@ -57,7 +59,10 @@ def block_spectrum(w: np.ndarray, name: str, activation: str) -> BlockSpectrum:
     eig = np.linalg.eigvals(w64)
     eig = eig[np.argsort(-np.abs(eig), kind="stable")]
     sv = np.linalg.svd(w64, compute_uv=False)
-    return BlockSpectrum(name, activation, eig, sv, float(np.abs(eig).max()), float(sv[0]), GAMMA[activation])
+    precision = max(BOUNDARY_TOL, 4 * np.sqrt(h) * float(np.finfo(w.dtype).eps)) if w.dtype.kind == "f" else \
+        BOUNDARY_TOL
+    return BlockSpectrum(name, activation, eig, sv, float(np.abs(eig).max()), float(sv[0]), GAMMA[activation],
+                         precision)
 
 
 def layer_spectrum(weight_hh: np.ndarray, cell: str, nonlinearity: str) -> tuple[BlockSpectrum, ...]:
@@ -86,6 +91,7 @@ class Regime:
     cell: str
     sigma_max: float  # of W_hh (RNN) or of the candidate block (LSTM g, GRU n)
     gamma: float
+    deviation: float = 0.0  # BOUNDARY: |gamma sigma_max - 1|, within the weights' precision (0 when exact)
 
     @property
     def bound_rate(self) -> float | None:
@@ -105,8 +111,9 @@ def regime(cell: str, block: BlockSpectrum) -> Regime:
     if not cells.get(cell).weight_bound:
         return Regime(GATED, cell, block.sigma_max, block.gamma)
     rate = block.gamma * block.sigma_max
-    kind = BOUNDARY if abs(rate - 1.0) <= BOUNDARY_TOL else VANISHING if rate < 1.0 else EXPLODING
-    return Regime(kind, cell, block.sigma_max, block.gamma)
+    if abs(rate - 1.0) <= block.precision:  # 1 up to the rounding of the weights (a unitary W_hh in float32)
+        return Regime(BOUNDARY, cell, block.sigma_max, block.gamma, abs(rate - 1.0))
+    return Regime(VANISHING if rate < 1.0 else EXPLODING, cell, block.sigma_max, block.gamma)
 
 
 def decay_ratio(norms: np.ndarray) -> float:

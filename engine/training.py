@@ -93,7 +93,11 @@ class Checkpoint:
 
 
 def _snapshot(net: RecurrentNet) -> dict[str, np.ndarray]:
-    return {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+    """The state_dict, and a parametrised weight (a unitary W_hh) also as computed, under its plain name."""
+    out = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+    for name in getattr(net.recurrent, "parametrizations", {}):
+        out[f"recurrent.{name}"] = getattr(net.recurrent, name).detach().cpu().numpy().copy()
+    return out
 
 
 def _chunks(data: TaskData, window: int):

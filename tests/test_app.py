@@ -191,6 +191,9 @@ CASES = [
     ({"bidirectional": "1", "task": "spike", "tbptt": "5"}, "error"),
     ({"residual": "1"}, "error"),  # one layer: nothing to join
     ({"bidirectional": "2"}, "notice"),
+    ({"init": "unitary", "nonlinearity": "relu", "task": "copy", "length": "12"}, "charts"),  # uRNN
+    ({"init": "unitary", "cell": "gru"}, "error"),  # a unitary W_hh is the RNN's
+    ({"init": "unitary", "rho": "2"}, "error"),
 ]
 
 

@@ -31,7 +31,10 @@ def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str, form: str = 
     if reg.kind == spectrum.VANISHING:
         return t("msg.regime_vanishing", lang, form=form, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
     if reg.kind == spectrum.BOUNDARY:
-        return t("msg.regime_boundary", lang, form=form, bound=bound)
+        text = t("msg.regime_boundary", lang, form=form, bound=bound)
+        if reg.deviation > spectrum.BOUNDARY_TOL:  # equal up to the float32 weights' rounding: say how far
+            text += " " + t("msg.regime_boundary_rounding", lang, form=form, dev=reg.deviation)
+        return text
     return t("msg.regime_exploding", lang, form=form, sigma=reg.sigma_max, bound=bound,
              why=t(f"msg.regime_why_{nonlinearity}", lang, form=form))
 

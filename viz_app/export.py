@@ -165,7 +165,7 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
     shape += [t("cap.residual", lang)] if state.residual else []
     parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers) + "".join(
                  f" {s}" for s in shape),
-             t("cap.init", lang, init=option(state.init, lang)) + rho, t("cap.task", lang, task=task)]
+             t("cap.init", lang, init=_init_text(state, lang)) + rho, t("cap.task", lang, task=task)]
     if (state.loss, state.reduce) != ("cross_entropy", "mean"):
         parts.append(t("cap.loss", lang, loss=option(state.loss, lang), reduce=option(state.reduce, lang)))
     paused = state.paused_at >= 0  # watching it learn: the training stopped there (every run of the figure)
@@ -174,6 +174,13 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
               t("cap.tbptt", lang, k=state.tbptt) if state.tbptt else t("cap.full_bptt", lang),
               t("cap.seed", lang, seed=state.seed)]
     return " · ".join(parts) + "<br>" + safe.plot(permalink)
+
+
+def _init_text(state, lang: str) -> str:
+    """The initialisation; the comparison's gated cells start orthogonal where the RNN is unitary (a uRNN)."""
+    if state.view == "compare" and state.init == "unitary":
+        return f"{option('unitary', lang)} (RNN) / {option('orthogonal', lang)} (LSTM, GRU)"
+    return option(state.init, lang)
 
 
 # what a figure's file name does not depend on: how the page is shown, not what it draws

@@ -19,6 +19,8 @@ def trained(src) -> tuple[dict, dict] | None:
     results, traces = {}, {}
     for cell in CELLS:
         cfg = src.run.config.with_(cell=cell, nonlinearity="tanh", model_id="")
+        if cfg.init == "unitary" and cell != "rnn":  # a unitary W_hh is the RNN's: the gated cells start orthogonal
+            cfg = cfg.with_(init="orthogonal")
         r = src.run_of(cfg, cell.upper())
         if r is None:
             return None
@@ -41,6 +43,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     with areas.notes:
         explain("compare", state, run)
         st.caption(t("msg.compare_note", lang))
+        if run.config.init == "unitary":
+            st.caption(t("msg.compare_unitary", lang))
     src = AppSource(state, run, trace)
     with areas.stage:
         both = trained(src)  # trained here, their progress shown above the charts
