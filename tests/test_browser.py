@@ -440,10 +440,11 @@ def test_every_formula_of_the_table_is_typeset(page):
 
 # the page's words that are not Korean and need not be: names of models, methods and functions, the language switch
 ENGLISH_ALLOWED = {"RNN", "LSTM", "GRU", "BPTT", "PCA", "ReLU", "IRNN", "Pascanu", "PyTorch", "NaN", "Inf", "MSE",
-                   "SGD", "Adam", "PNG", "SVG", "PDF", "HTML", "CSV", "English", "Language", "tanh", "log"}
+                   "SGD", "Adam", "PNG", "SVG", "PDF", "HTML", "CSV", "English", "Language", "tanh", "log", "NNLM",
+                   "Bengio", "nats", "ln", "nn", "Embedding", "uRNN"}
 PAGE_WORDS = """() => { const c = document.querySelector('[data-testid=stApp]').cloneNode(true);
-    c.querySelectorAll('.katex, [data-testid=stSkipToContent], [data-testid=stIconMaterial], style, script')
-      .forEach(e => e.remove());  // formulas, Streamlit's skip link and its icons' ligature names
+    c.querySelectorAll('.katex, code, [data-testid=stSkipToContent], [data-testid=stIconMaterial], style, script')
+      .forEach(e => e.remove());  // formulas, quoted data (code), Streamlit's skip link and its icons' ligature names
     c.style.position = 'absolute'; document.body.appendChild(c); const text = c.innerText; c.remove();
     return text; }"""
 

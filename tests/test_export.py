@@ -116,7 +116,7 @@ def test_captions_describe_the_figure_drawn():
 
 # English words a Korean caption may keep: model and method names, symbols
 ALLOWED = {"RNN", "LSTM", "GRU", "BPTT", "tanh", "ReLU", "IRNN", "np", "Adam", "SGD", "RMSprop", "MSE", "PyTorch",
-           "Pascanu", "H", "T", "k", "E", "w", "b", "x", "t", "lr"}
+           "Pascanu", "H", "T", "k", "E", "w", "b", "x", "t", "lr", "NNLM", "C", "n", "d", "nn", "Embedding", "uRNN"}
 
 
 def test_korean_captions_have_no_english_words():

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 
-from engine import cliff, evidence, spectrum
+from engine import cliff, embeddings, evidence, nnlm, spectrum
 
 from . import safe, scenarios
 from . import state as S
-from .i18n import STRINGS, t
+from .i18n import STRINGS, option, t
 
 def block_label(cell: str) -> str:
     """The W_hh block drawn on the eigenvalue page, in the notes' notation: W_hh, or the candidate W_hg / W_hn."""
@@ -234,3 +234,24 @@ def layer_gradient_text(norms: dict, lang: str) -> str:
     if not all(math.isfinite(r) for r in ratio.values()):
         return t("msg.layer_gradients_undefined", lang)
     return t("msg.layer_gradients", lang, with_=ratio[True], without=ratio[False], n=len(norms[True]))
+
+
+def nnlm_text(data, lang: str) -> str:
+    """What the position chart shows at the repeated letter, from its numbers: whether the NNLM's window reaches the
+    letter (a fact of n and the gap) and both models' loss there, beside a guess among the letters (ln 4)."""
+    at, back = data.gap, nnlm.needed_back(data.gap)
+    key = "msg.nnlm_outside" if data.window < back else "msg.nnlm_inside"
+    return t(key, lang, d=back, n=data.window, a=float(data.nnlm[at]), b=float(data.rnn[at]), guess=nnlm.GUESS,
+             cell=option(data.cell, lang))
+
+
+def embedding_text(data, lang: str) -> str:
+    """What the vector map and the curves show, from the run: nearest neighbours of the same kind, the mean distances
+    within and across the kinds after and before training, the parameter counts and final losses."""
+    near, after, before = embeddings.same_kind(data.vectors), embeddings.spread(data.vectors), \
+        embeddings.spread(data.initial)
+    return t("msg.embed_result", lang, v=near["vowels"], nv=len(embeddings.VOWELS), c=near["consonants"],
+             nc=len(embeddings.CONSONANTS), vin=after["vowels"], cin=after["consonants"], across=after["across"],
+             vin0=before["vowels"], cin0=before["consonants"], across0=before["across"], d=data.dim,
+             pd=data.dense_parameters, po=data.one_hot_parameters, ld=float(data.dense.loss[-1]),
+             lo=float(data.one_hot.loss[-1]))

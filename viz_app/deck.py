@@ -46,6 +46,9 @@ class DeckSource:
     def snapshot_gradient_norms(self):
         return self.run.snapshot_gradient_norms()
 
+    def computed(self, kind, fn, *args, seconds: float, mb: float):
+        return _computed(fn, *args)
+
     def cliff(self):
         surface, plain, clipped = _cliff()
         return surface, {"plain": plain, "clipped": clipped}
@@ -81,6 +84,12 @@ def _threads(n: int):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@functools.lru_cache(maxsize=8)
+def _computed(fn, *args):
+    with _threads(THREADS):
+        return fn(*args)
 
 
 @functools.lru_cache(maxsize=1)

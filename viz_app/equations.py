@@ -9,6 +9,10 @@ _BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overri
                   r" h_t = \big[\,\overrightarrow{h}_t\,;\ \overleftarrow{h}_t\,\big]")
 _RESIDUAL = (r"x^{(2)}_t = h^{(1)}_t, \qquad x^{(l+1)}_t = h^{(l)}_t + x^{(l)}_t \quad (l \ge 2), \qquad"
              r" \hat y_t \text{ reads } x^{(L+1)}_t")
+_NNLM = (r"e_t = \big[\,C x_{t-n+1};\ \dots;\ C x_t\,\big], \qquad \hat y_{t} = \operatorname{softmax}\!\big(U"
+         r" \tanh(H e_t + b) + c\big)")
+_EMBED = (r"W_{xh}\, \operatorname{onehot}(x_t) = W_{xh}[:,\, x_t], \qquad e_t = E^{\top} \operatorname{onehot}(x_t)"
+          r" = E[x_t,\, :\,] \in \mathbb{R}^{d}, \quad E \in \mathbb{R}^{V \times d}")
 _OUTPUT = r"\hat y_t = \operatorname{softmax}\!\left(W_{hy}\, h_t + b_y\right)"
 _BPTT = (r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} + \Big(\frac{\partial h_{t+1}}"
          r"{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}}, \qquad \frac{\partial h_{t+1}}"
@@ -38,4 +42,7 @@ def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: boo
     return {"unroll": [*step, output], "states": step,
             "bptt": [_BPTT], "eigen": [_EIGEN if cells.get(cell).weight_bound else _EIGEN + r" \tag{RNN}"],
             "clipping": [_CLIP],
-            "compare": [cell_step("lstm"), cell_step("gru")], "timeline": []}[view]
+            "compare": [cell_step("lstm"), cell_step("gru")], "timeline": [],
+            "nnlm": [_NNLM, cell_step(cell, nonlinearity), _OUTPUT],
+            "embed": [_EMBED, cell_step(cell, nonlinearity).replace("x_t", "e_t")]
+            }[view]

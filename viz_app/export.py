@@ -145,6 +145,15 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
     if state.view == "clipping" and figure == "cliff":
         return chart_math(t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP)) + \
             "<br>" + safe.plot(permalink)
+    if state.view == "nnlm":  # its own two models on its own text
+        from .views import nnlm as page
+        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
+        return chart_math(t("cap.nnlm", lang, n=state.window, cell=cell, h=page.HIDDEN, epochs=page.EPOCHS,
+                            sentences=page.SENTENCES, gap=state.gap, seed=state.seed)) + "<br>" + safe.plot(permalink)
+    if state.view == "embed":  # its own two models on its own sentences
+        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
+        return chart_math(t("cap.embed", lang, cell=cell, d=state.embed_dim, seed=state.seed)) + "<br>" + \
+            safe.plot(permalink)
     if state.view == "compare":
         cell = " · ".join(option(c, lang) for c in ("rnn_tanh", "lstm", "gru"))
         trained_rho = None  # three models: no one W_hh

@@ -103,11 +103,15 @@ def page() -> None:
     if run is not None and cfg.model_id:
         where.notes.info(t("msg.using_model", lang))
     next_step = None
+    own = getattr(VIEWS[view], "OWN_MODELS", False)  # the view trains and draws its own models, not the page's
     if run is not None:
         # watching it learn: the play / pause row above the view (below it in presentation mode)
-        where_now, next_step = live.controls(state, run, where.notes if state.present else where.stage)
+        where_now, next_step = (None, None) if own else live.controls(state, run,
+                                                                      where.notes if state.present else where.stage)
         hist = run.history
-        if where_now is not None:  # the training paused (or being watched) at an epoch
+        if own:
+            pass  # the page's training is not what this view shows: no word about it
+        elif where_now is not None:  # the training paused (or being watched) at an epoch
             where.notes.caption(where_now)
         elif hist.status == "diverged":
             where.notes.warning(t("msg.diverged", lang, update=hist.first_nonfinite))

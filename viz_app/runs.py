@@ -262,6 +262,12 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
     return out
 
 
+def computed(kind: str, key: tuple, fn, *args, seconds: float, mb: float, lang: str = "en"):
+    """A view's own computation (its own small models, not a run's recording) in a worker, cached with the
+    recordings by (kind, key); ``seconds`` and ``mb``: its budget (the worker's limits)."""
+    return _recorded((kind, key, 0, True, "shared"), budget.Estimate(0.0, seconds, mb), lang, fn, *args)
+
+
 MAX_TRACES = 48
 MAX_TRACE_MB = 1000.0  # all cached recordings together (the trace of a run at the budget's limit is ~ 300 MB)
 
@@ -277,7 +283,7 @@ def recording_cost(run: experiment.Run, jacobians: bool = True) -> budget.Estima
     """The budget estimate of recording ``run`` (no training)."""
     d, net = run.eval_data, run.net
     shape = budget.Shape(d.input_size, d.output_size, d.x.shape[0], d.x.shape[1], d.x.shape[0], d.x.shape[1])
-    est = budget.estimate(net.cell, net.hidden_size, net.num_layers, 0, shape)
+    est = budget.estimate(net.cell, net.hidden_size, net.num_layers, 0, shape, directions=net.directions)
     return est if jacobians else budget.Estimate(0.0, est.record_seconds / 10, est.mb)
 
 

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, fields, replace
 
-from engine import init, limits, tasks
+from engine import embeddings, init, limits, nnlm, tasks
 
 from . import scenarios
 from engine.experiment import RunConfig
@@ -22,7 +22,7 @@ HIDEABLE = ("title", "view", "step", "snapshot", "explain", "downloads", "notice
 MAX_TEXT_URL = 2000
 MAX_ALPHABET = 256
 MAX_TARGET = 100
-VIEWS = ("unroll", "states", "bptt", "eigen", "clipping", "compare", "timeline")
+VIEWS = ("nnlm", "unroll", "states", "bptt", "eigen", "clipping", "compare", "timeline", "embed")
 LANGS = ("ko", "en")
 
 
@@ -82,6 +82,9 @@ FIELDS = (
     Field("scale", str, ("log", "linear")),
     Field("rho_view", float, lo=0.0, hi=limits.MAX_RHO),  # live rescaling on the eigenvalue page; 0 = as trained
     Field("bptt_window", int, lo=-1, hi=200),  # BPTT view's truncation overlay; -1 = the run's own, 0 = none
+    Field("window", int, lo=1, hi=nnlm.MAX_WINDOW),  # the NNLM view: the NNLM's window n
+    Field("gap", int, lo=1, hi=nnlm.MAX_GAP),  # and its text's countdown (the letter is gap + 1 back)
+    Field("embed_dim", int, lo=1, hi=embeddings.MAX_DIM),  # the embeddings view: nn.Embedding's dimension d
     Field("snapshot", int, lo=-1, hi=10_000),
     Field("slide", str, ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
     Field("lecture", int, lo=0, hi=1),  # lecture mode: large fonts on screen
@@ -139,6 +142,9 @@ class AppState:
     scale: str = "log"
     rho_view: float = 0.0  # the eigenvalue page's live rescaling; 0 = as trained
     bptt_window: int = -1  # the BPTT page's truncation window; -1 = the run's own, 0 = none
+    window: int = 3  # the NNLM page: the NNLM's window
+    gap: int = 5  # the NNLM page: the countdown's length
+    embed_dim: int = 3  # the embeddings page: the dimension of the learned character vectors
     snapshot: int = -1  # -1: the last
     slide: str = "light"
     lecture: int = 0

@@ -44,6 +44,7 @@ class Source(Protocol):
     def snapshot_eigenvalues(self) -> list: ...
     def snapshot_gradient_norms(self) -> np.ndarray: ...
     def cliff(self) -> tuple: ...
+    def computed(self, kind: str, fn, *args, seconds: float, mb: float): ...
     def figure(self, builder, data, *, highlight: int | None = None, **options) -> go.Figure: ...
 
 
@@ -72,6 +73,9 @@ class AppSource:
 
     def cliff(self):
         return runs.cliff()
+
+    def computed(self, kind, fn, *args, seconds: float, mb: float):
+        return runs.computed(kind, args, fn, *args, seconds=seconds, mb=mb, lang=self.lang)
 
     figure = staticmethod(figure)
 

@@ -1,0 +1,56 @@
+"""View: one-hot inputs against nn.Embedding for a character language model on a syllable text (the notes' chapter on
+embeddings; engine/embeddings.py): the learned vectors on their first two principal components, the two trainings'
+losses and parameter counts. Both models train here, in a worker, on the same fresh batches."""
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import Trace
+from engine import embeddings as emb
+from engine.experiment import Run
+
+from .. import claims
+from ..figures import embeddings as figs
+from ..i18n import t
+from ..state import AppState, hidden
+from .common import AppSource, Areas, Chart, Source, chart, explain
+
+OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py)
+SECONDS, MB = 60.0, 600.0  # the worker's limits for the two small trainings (about 3 s and 300 MB)
+
+
+def comparison(state, src) -> emb.Comparison:
+    """Both models, trained with the page's cell and seed (in a worker on the page, cached)."""
+    return src.computed("embeddings", emb.compare, state.cell, state.nonlinearity, state.embed_dim, state.seed,
+                        seconds=SECONDS, mb=MB)
+
+
+def figures(state: AppState, src: Source) -> list[Chart]:
+    data = comparison(state, src)
+    return [Chart("vectors", src.figure(figs.vector_map, data, lang=state.lang)),
+            Chart("curves", src.figure(figs.loss_curves, data, lang=state.lang))]
+
+
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
+    lang = state.lang
+    with areas.notes:
+        explain("embed", state, run)
+        if not hidden(state, "step"):
+            dim = st.slider(t("ctl.embed_dim", lang), 1, emb.MAX_DIM, value=state.embed_dim, key="w_embed_dim")
+            state = state.with_(embed_dim=int(dim))
+        st.caption(t("msg.embed_text", lang, sample=_sample(), vocab=len(emb.VOCAB)))
+    src = AppSource(state, run, trace)
+    with areas.stage:
+        data = comparison(state, src)
+    vectors, curves = figures(state, src)
+    with areas.stage:
+        chart(vectors, state, main=True)
+    with areas.notes:
+        st.caption(claims.embedding_text(data, lang))
+    chart(curves, state)
+    return state
+
+
+def _sample() -> str:
+    """The first sentence of the first batch, as text."""
+    return "".join(emb.VOCAB[int(i)] for i in emb.syllable_batch(0, batch=1, length=40).x[:, 0])

@@ -1,0 +1,100 @@
+"""View: the feed-forward NNLM (a fixed window of n characters) against an RNN, on a text whose next character
+depends on one more than gap + 1 characters back; the loss at each place in a sentence shows where the window runs
+out. Both models train here on the same text for the same epochs (the NNLM in a fraction of a second, the RNN as a
+run of the app)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from engine import Trace, nnlm
+from engine.experiment import Run, RunConfig
+
+from .. import claims
+from ..figures import nnlm as figs
+from ..i18n import t
+from ..state import AppState, hidden
+from .common import AppSource, Areas, Chart, Source, chart, explain
+
+EPOCHS, HIDDEN, SENTENCES = 200, 32, 100  # both models; the RNN's hidden size, the NNLM's hidden layer
+OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py: no training caption, no watching it learn)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What the view draws: both models' mean loss at each position of a sentence and over the epochs."""
+
+    gap: int
+    window: int
+    cell: str  # the RNN's option name: rnn_tanh, rnn_relu, lstm, gru
+    nnlm: np.ndarray  # (period,)
+    rnn: np.ndarray  # (period,)
+    nnlm_curve: np.ndarray  # (epochs,)
+    rnn_curve: np.ndarray  # (epochs,)
+
+
+def rnn_config(state) -> RunConfig:
+    """The recurrent side: the page's cell and seed on the long-range text, EPOCHS epochs, hidden size HIDDEN."""
+    return RunConfig(cell=state.cell, nonlinearity=state.nonlinearity, hidden_size=HIDDEN, epochs=EPOCHS,
+                     text=nnlm.long_range_text(state.gap, SENTENCES), seed=state.seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _window_run(gap: int, window: int, seed: int) -> nnlm.WindowRun:
+    return nnlm.train_window_lm(nnlm.long_range_text(gap, SENTENCES), window, epochs=EPOCHS, hidden=HIDDEN,
+                                seed=seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _comparison(gap: int, window: int, cell: str, seed: int, rnn_losses: tuple, rnn_curve: tuple) -> Comparison:
+    ours = _window_run(gap, window, seed)
+    return Comparison(gap, window, cell, nnlm.by_position(ours.per_step, gap),
+                      nnlm.by_position(np.array(rnn_losses), gap), ours.loss, np.array(rnn_curve))
+
+
+def comparison(state, src) -> Comparison | None:
+    """Both models trained (the RNN through the source: cached, in a worker on the page), or None if refused."""
+    cfg = rnn_config(state)
+    run = src.run_of(cfg, "RNN")
+    if run is None:
+        return None
+    cell = f"rnn_{state.nonlinearity}" if state.cell == "rnn" else state.cell
+    losses = tuple(src.trace_of(cfg).losses.tolist())
+    return _comparison(state.gap, state.window, cell, state.seed, losses, tuple(run.history.loss.tolist()))
+
+
+def figures(state: AppState, src: Source) -> list[Chart]:
+    """The loss at each position of a sentence, and both trainings' losses."""
+    data = comparison(state, src)
+    if data is None:
+        return []
+    return [Chart("positions", src.figure(figs.position_losses, data, lang=state.lang)),
+            Chart("curves", src.figure(figs.loss_curves, data, lang=state.lang))]
+
+
+def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
+    lang = state.lang
+    with areas.notes:
+        explain("nnlm", state, run)
+        if not hidden(state, "step"):
+            c1, c2 = st.columns(2)
+            window = c1.slider(t("ctl.window", lang), 1, nnlm.MAX_WINDOW, value=state.window, key="w_window")
+            gap = c2.slider(t("ctl.gap", lang), 1, nnlm.MAX_GAP, value=state.gap, key="w_gap")
+            state = state.with_(window=int(window), gap=int(gap))
+        st.caption(t("msg.nnlm_text", lang, sample=nnlm.long_range_text(state.gap, 3), n=SENTENCES,
+                     epochs=EPOCHS, h=HIDDEN))
+    src = AppSource(state, run, trace)
+    with areas.stage:
+        data = comparison(state, src)  # the RNN trained here, its progress shown above the charts
+    if data is None:
+        return state
+    positions, curves = figures(state, src)
+    with areas.stage:
+        chart(positions, state, main=True)
+    with areas.notes:
+        st.caption(claims.nnlm_text(data, lang))
+    chart(curves, state)
+    return state
