@@ -24,7 +24,7 @@ def _specs(at):
 
 
 EXPECTED_CHARTS = {"unroll": 1, "states": 4, "bptt": 4, "eigen": 2, "clipping": 3, "compare": 2, "timeline": 3,
-                   "nnlm": 2, "embed": 2}
+                   "nnlm": 2, "embed": 2, "shapes": 3}
 
 
 @pytest.fixture(scope="module")

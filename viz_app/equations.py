@@ -44,5 +44,6 @@ def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: boo
             "clipping": [_CLIP],
             "compare": [cell_step("lstm"), cell_step("gru")], "timeline": [],
             "nnlm": [_NNLM, cell_step(cell, nonlinearity), _OUTPUT],
-            "embed": [_EMBED, cell_step(cell, nonlinearity).replace("x_t", "e_t")]
+            "embed": [_EMBED, cell_step(cell, nonlinearity).replace("x_t", "e_t")],
+            "shapes": [cell_step(cell, nonlinearity), _OUTPUT]
             }[view]

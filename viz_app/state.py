@@ -22,7 +22,7 @@ HIDEABLE = ("title", "view", "step", "snapshot", "explain", "downloads", "notice
 MAX_TEXT_URL = 2000
 MAX_ALPHABET = 256
 MAX_TARGET = 100
-VIEWS = ("nnlm", "unroll", "states", "bptt", "eigen", "clipping", "compare", "timeline", "embed")
+VIEWS = ("nnlm", "unroll", "shapes", "states", "bptt", "eigen", "clipping", "compare", "timeline", "embed")
 LANGS = ("ko", "en")
 
 

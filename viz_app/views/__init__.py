@@ -3,7 +3,7 @@
 ``render(state, run, trace) -> state``; the slide exporter (viz_app/deck.py) draws the same ``figures``. A new view
 is one module here, its entry below and its strings (view.NAME, exp.NAME); tests/test_app.py fails if a view is
 missing from the page or the deck."""
-from . import backprop, clipping, compare, eigen, embeddings, nnlm, states, timeline, unroll
+from . import backprop, clipping, compare, eigen, embeddings, nnlm, shapes, states, timeline, unroll
 
-VIEWS = {"nnlm": nnlm, "unroll": unroll, "states": states, "bptt": backprop, "eigen": eigen, "clipping": clipping,
-         "compare": compare, "timeline": timeline, "embed": embeddings}
+VIEWS = {"nnlm": nnlm, "unroll": unroll, "shapes": shapes, "states": states, "bptt": backprop, "eigen": eigen,
+         "clipping": clipping, "compare": compare, "timeline": timeline, "embed": embeddings}
