@@ -264,8 +264,9 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
 
 def computed(kind: str, key: tuple, fn, *args, seconds: float, mb: float, lang: str = "en"):
     """A view's own computation (its own small models, not a run's recording) in a worker, cached with the
-    recordings by (kind, key); ``seconds`` and ``mb``: its budget (the worker's limits)."""
-    return _recorded((kind, key, 0, True, "shared"), budget.Estimate(0.0, seconds, mb), lang, fn, *args)
+    recordings by (kind, key), shared by every session (owner "": kept on disk by the warm-up command);
+    ``seconds`` and ``mb``: its budget (the worker's limits)."""
+    return _recorded((kind, key, 0, True, ""), budget.Estimate(0.0, seconds, mb), lang, fn, *args)
 
 
 MAX_TRACES = 48
