@@ -31,7 +31,7 @@ def position_losses(data, *, lang: str) -> go.Figure:
                       annotation_text=t("fig.nnlm_out_of_window", lang, d=nnlm.needed_back(gap), n=window),
                       annotation_position="top left")
     fig.add_hline(y=nnlm.GUESS, line={"dash": "dot", "color": theme.GREY},
-                  annotation_text=t("leg.guess", lang), annotation_position="bottom right")
+                  annotation_text=t("leg.guess", lang), annotation_position="top left")
     fig.update_layout(barmode="group")
     theme.style(fig, title=t("fig.nnlm_positions", lang), height=400)
     fig.update_xaxes(title=t("axis.position", lang), type="category")

@@ -104,7 +104,12 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         got = chains(state, src)
     if got is None:
         return state
-    for chart_, mode in zip(figures(state, src), got):
-        chart(chart_, state, main=mode == "many_to_one")
+    first, *rest = zip(figures(state, src), got)
+    with areas.stage:  # the main chart where presentation mode keeps it: on the screen, under the view bar
+        chart(first[0], state, main=True)
+    with areas.notes:
+        st.caption(t(f"msg.shape_{first[1]}", lang))
+    for chart_, mode in rest:
+        chart(chart_, state)
         st.caption(t(f"msg.shape_{mode}", lang))
     return state
