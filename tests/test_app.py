@@ -412,3 +412,14 @@ def test_each_view_typesets_the_equations_of_the_cell_on_the_page(params, expect
         assert piece in tex, (piece, tex)
     for piece in absent:
         assert piece not in tex, (piece, tex)
+
+
+@pytest.mark.parametrize("view", ["nnlm", "embed", "shapes"])
+def test_a_view_with_its_own_models_does_not_state_the_scenarios_result(view):
+    """The scenario's sentence is measured on the scenario's run, which these views do not draw."""
+    at = _app({"scenario": "vanishing", "view": view, "lang": "en"})
+    assert not at.exception and _specs(at)
+    banner = " ".join(i.value for i in at.info)
+    assert t("msg.own_models", "en") in banner
+    plain = _app({"scenario": "vanishing", "lang": "en"})  # on its own view the result is said
+    assert t("msg.own_models", "en") not in " ".join(i.value for i in [*plain.info, *plain.warning])

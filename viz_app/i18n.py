@@ -296,6 +296,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                      'After the last digit the next character is the letter {d} characters back. The NNLM\'s window of $n = {n}$ does not reach it: there the NNLM\'s loss is {a:.2f} and the {cell}\'s is {b:.2f} (a guess among the four letters costs $ln 4 = {guess:.2f}$).'),
     "msg.nnlm_inside": ('마지막 숫자 다음에 올 문자는 {d}자 앞의 글자이고, $n = {n}$인 NNLM의 창은 거기에 닿습니다: 그 자리에서 NNLM의 손실은 {a:.2f}, {cell}은 {b:.2f}입니다 (찍으면 $ln 4 = {guess:.2f}$). 창을 {d}보다 작게 줄여 보세요.',
                     'After the last digit the next character is the letter {d} characters back, and the NNLM\'s window of $n = {n}$ reaches it: there the NNLM\'s loss is {a:.2f} and the {cell}\'s is {b:.2f} (a guess costs $ln 4 = {guess:.2f}$). Make the window smaller than {d}.'),
+    "msg.own_models": ('이 화면은 자기 모델을 학습해 그립니다. 시나리오의 결과는 시나리오가 여는 화면에 있습니다.',
+                       "This view trains and draws its own models; the scenario's result is on the view the scenario opens."),
     "msg.upload_bidirectional": ("양방향(bidirectional) 모델은 아직 이 화면들에서 볼 수 없습니다. 한 방향 모델을 올려 주세요.",
                                  "Bidirectional models cannot be shown in these views yet; upload a one-direction model."),
     "msg.model_readout": (", 출력층 포함", ", with its readout"),

@@ -127,7 +127,10 @@ def page() -> None:
             where.stage.error(error_message(e, lang))
             run = None
         if run is not None and banner is not None:
-            scenario_banner(banner, state, run, trace)
+            if own:  # the scenario's result is measured on its model, which this view does not draw
+                banner.info(scenario_head(state) + "\n\n" + t("msg.own_models", lang))
+            else:
+                scenario_banner(banner, state, run, trace)
     if run is None and banner is not None:
         banner.info(scenario_head(state))
     st.session_state.app_state = state
