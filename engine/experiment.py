@@ -5,6 +5,7 @@ RunConfig is hashable (the app's cache key and the URL's content); the same RunC
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -183,11 +184,13 @@ class Run:
                         analysis.norms_over_time(tr.grad_hidden_direct[-1])])
         return np.array(out)
 
+    @functools.cached_property
     def layer_gradient_norms(self) -> dict[bool, np.ndarray]:
         """||dL/dh^(l)|| (over steps, sequences and units; every direction) of every layer l = 1..L on the
         evaluation batch, for this model's weights with the identity paths between layers (key True) and without
         them (False): one of the two is the model as trained, the other the same weights with ``residual``
-        switched. Needs 2+ layers."""
+        switched. Needs 2+ layers. Computed once per run: the BPTT page's chart and its sentence read it on every
+        rerun."""
         d, out = self.eval_data, {}
         for residual in (True, False):
             net = copy.deepcopy(self.net)

@@ -275,7 +275,7 @@ def test_the_views_draw_both_directions_from_the_trace(bi_run):
 def test_the_layer_chart_and_its_sentence_say_what_the_run_measures(bi_run):
     from viz_app.claims import layer_gradient_text
     from viz_app.figures import gradients
-    norms = bi_run.layer_gradient_norms()
+    norms = bi_run.layer_gradient_norms
     # the model as trained is the residual one: its norms are the trace's own
     tr = bi_run.trace()
     np.testing.assert_allclose(norms[True], np.sqrt((tr.grad_hidden.astype(float) ** 2).sum(axis=(1, 2, 3))))

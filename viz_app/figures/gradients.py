@@ -116,7 +116,7 @@ def derivative_distribution(trace, *, lang: str, layer: int = -1, name: str | No
 def layer_gradients(run, *, lang: str) -> go.Figure:
     """||dL/dh^(l)|| for every layer, the same weights with and without the identity paths between layers (the one
     trained drawn solid): how much of the gradient reaches the lower layers."""
-    norms, trained = run.layer_gradient_norms(), bool(run.net.residual)
+    norms, trained = run.layer_gradient_norms, bool(run.net.residual)
     layers = np.arange(1, len(norms[True]) + 1)
     fig = go.Figure()
     for residual, colour in ((True, theme.GREEN), (False, theme.VERMILLION)):

@@ -82,7 +82,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
             chart(charts["reverse-jacobian-map"], state)
     if "layer-gradients" in charts:
         chart(charts["layer-gradients"], state)
-        st.caption(claims.layer_gradient_text(run.layer_gradient_norms(), lang))
+        st.caption(claims.layer_gradient_text(run.layer_gradient_norms, lang))
     if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in trace.weight_terms.matrices:
         st.info(t("msg.no_terms", lang))
     chart(charts["terms"], state)
