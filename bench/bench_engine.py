@@ -5,7 +5,8 @@
    Goal: engine <= 1/4 of the loop's time, to the same final loss.
 2. engine.record for an LSTM, H=64, T=100, B=32 (states, gates, total dL/dh_t; no Jacobian maps) against one plain
    nn.LSTM forward + backward on the same batch. Goal: <= 2x.
-3. The T x T Jacobian-norm map for H=64, T=100. Goal: < 0.5 s.
+3. The T x T Jacobian-norm map for H=64 (chain products and exact spectral norms), certified power iteration against
+   eigvalsh on every pair. Goals: T=100 RNN/GRU < 0.1 s, LSTM < 0.25 s; T=500 < 2 s.
 4. Peak memory of record (with maps) for T=500.
 
 Run: .venv/bin/python bench/bench_engine.py [--quick]
@@ -26,6 +27,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import engine  # noqa: E402
 from engine import jacobian, tasks  # noqa: E402
+from engine.record import layer_weights  # noqa: E402
 
 
 def naive_train(data, hidden, updates, seed=0):
@@ -112,29 +114,50 @@ def bench_record(reps):
     print(f"  record: + per-step dL/dW term matrices     : {t * 1e3:7.1f} ms   ratio {t / p:.2f}")
 
 
-def bench_jacobian(reps):
-    print(f"[jacobian map] H=64, T=100, median of {reps}")
-    for cell in ("rnn", "gru", "lstm"):
-        torch.manual_seed(0)
-        net = engine.RecurrentNet(cell, 8, 64, 4)
-        trace = engine.record(net, torch.randn(100, 1, 8), torch.randint(0, 4, (100, 1)), jacobians=False)
-        fw_h = torch.tensor(trace.hidden[0, :, 0])
-        h_prev = torch.cat([torch.zeros(1, 64), fw_h[:-1]])
-        c_prev = None
-        if cell == "lstm":
-            c = torch.tensor(trace.cell_state[0, :, 0])
-            c_prev = torch.cat([torch.zeros(1, 64), c[:-1]])
-        rec = net.recurrent
-        gi = F.linear(torch.tensor(trace.inputs[:, 0]), rec.weight_ih_l0, rec.bias_ih_l0).detach()
-        w_hh, b_hh = rec.weight_hh_l0.detach(), rec.bias_hh_l0.detach()
-        times = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            js, _ = jacobian.step_jacobians(cell, "tanh", w_hh, b_hh, gi, h_prev, c_prev)
-            jacobian.chain_norms(js, 64, cell == "lstm")
-            times.append(time.perf_counter() - start)
-        extra = " (h-block and c-block maps)" if cell == "lstm" else ""
-        print(f"  {cell:4s}: {statistics.median(times):6.3f} s{extra}   (goal < 0.5 s)")
+def map_jacobians(cell, nonlinearity, init, steps, hidden=64, seed=0):
+    """One sequence's step Jacobians [T, S, S] through a fresh float32 net, as engine.record takes them."""
+    torch.manual_seed(seed)
+    net = engine.RecurrentNet(cell, 8, hidden, 4, nonlinearity=nonlinearity, unitary=init == "unitary")
+    if init == "orthogonal":
+        torch.nn.init.orthogonal_(net.recurrent.weight_hh_l0)
+    x = torch.randn(steps, 1, 8)
+    trace = engine.record(net, x, torch.randint(0, 4, (steps, 1)), jacobians=False)
+    w_ih, w_hh, b_ih, b_hh = layer_weights(net, 0)
+    zero = torch.zeros(1, hidden)
+    with torch.no_grad():
+        h_prev = torch.cat([zero, torch.from_numpy(trace.hidden[0, :-1, 0])])
+        c_prev = torch.cat([zero, torch.from_numpy(trace.cell_state[0, :-1, 0])]) if cell == "lstm" else None
+        return jacobian.step_jacobians(cell, nonlinearity, w_hh.detach(), b_hh.detach(), x[:, 0] @ w_ih.T + b_ih,
+                                       h_prev, c_prev)[0]
+
+
+MAP_CASES = [("rnn", "tanh", "default", 0.1), ("gru", "tanh", "default", 0.1), ("lstm", "tanh", "default", 0.25),
+             ("rnn", "tanh", "orthogonal", None), ("rnn", "relu", "unitary", None)]
+
+
+def bench_jacobian(reps, lengths, threads):
+    """The T x T spectral-norm map from the step Jacobians (chain products, norms), certified power iteration against
+    eigvalsh on every pair (the previous method, still in the engine as certify=False), interleaved; torch threads as
+    the app's workers use them (viz_app.worker.THREADS) and torch's default."""
+    before = torch.get_num_threads()
+    for n in threads:
+        torch.set_num_threads(n)
+        for steps in lengths:
+            print(f"[jacobian map] H=64, T={steps}, {n} torch thread(s), median of {reps}")
+            for cell, nl, init, goal in MAP_CASES:
+                js = map_jacobians(cell, nl, init, steps)
+                t_ref, t_new, stats = [], [], {}
+                for _ in range(reps if steps <= 100 else 1):
+                    t_ref.append(timed(jacobian.chain_norms, js, 64, cell == "lstm", None, False)[0])
+                    stats.clear()
+                    t_new.append(timed(jacobian.chain_norms, js, 64, cell == "lstm", stats)[0])
+                ref, new = statistics.median(t_ref), statistics.median(t_new)
+                goal = 2.0 if steps >= 500 else goal
+                aim = f"goal < {goal:.2f} s" if goal else "no goal"
+                share = ", ".join(f"{k} {v / sum(stats.values()):.0%}" for k, v in stats.items())
+                print(f"  {cell:4s} {nl} {init:10s}: eigvalsh every pair {ref:6.3f} s   certified {new:6.3f} s "
+                      f"({aim})   {ref / new:4.1f}x   [{share}]")
+    torch.set_num_threads(before)
 
 
 MEMORY_CHILD = """
@@ -169,7 +192,7 @@ def main():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     bench_training(1 if a.quick else 3, 100 if a.quick else 1000)
     bench_record(3 if a.quick else 15)
-    bench_jacobian(1 if a.quick else 3)
+    bench_jacobian(1 if a.quick else 5, (100,) if a.quick else (100, 500), (1,) if a.quick else (1, 2))
     bench_memory(500)
 
 

@@ -7,10 +7,12 @@ diag(f'(a_t)) W_hh. The chain rule gives
 .. math::
     \frac{\partial s_t}{\partial s_k} = J_t J_{t-1} \cdots J_{k+1}, \qquad \frac{\partial s_k}{\partial s_k} = I.
 
-All rows of the map are built left to right with one batched product per step (row t = J_t @ row t-1). Each matrix is
-kept divided by its Frobenius norm with the log of the scale aside, so exploding (1e300) and vanishing (1e-300) chains
-neither overflow nor underflow. Spectral norms are exact (top eigenvalue of each block's Gram matrix), computed in
-batches on a thread pool while the products go on.
+All rows of the map are built left to right with one batched product per step (row t = J_t @ row t-1; for an LSTM,
+whose c-columns of J_t are diagonal, half a product). Each matrix is kept divided by its Frobenius norm with the log of
+the scale aside, so exploding (1e300) and vanishing (1e-300) chains neither overflow nor underflow. Spectral norms are
+exact to eigvalsh's accuracy: power iteration, warm-started from the neighbouring pair, with a proof that its value is
+within 1e-6 of the top eigenvalue of each block's Gram matrix (Kato-Temple, Wolkowicz-Styan, the inertia), and
+eigvalsh where there is no proof; in batches on a thread pool while the products go on (``_TopEigen``).
 """
 from __future__ import annotations
 
@@ -44,50 +46,194 @@ def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi:
     return js, ks  # (T, S, S), (T, S, G)
 
 
-class _TopEigen:
-    """Largest eigenvalue of many small symmetric matrices, in batches on a 2-thread pool while the caller goes on
-    multiplying (torch releases the GIL inside eigvalsh). At most ``backlog`` batches wait, which bounds memory."""
+def _times(v: Tensor, g: Tensor) -> Tensor:
+    """v^T g for v (n, H) and g (n, H, M), as rows (n, M): torch's batched vector-times-matrix is ~9x faster than its
+    matrix-times-vector here (for a symmetric g this is g v)."""
+    return (v[:, None, :] @ g)[:, 0]
 
-    def __init__(self, batch: int = 1024, backlog: int = 2):
-        self.batch, self.backlog = batch, backlog
+
+def upper_bound(rho: Tensor, r: Tensor, tau: Tensor, phi: Tensor | None, size: int) -> Tensor:
+    """A proved upper bound on lambda_max of a symmetric PSD matrix G (size x size) with tr G = tau and ||G||_F^2 = phi
+    (None: unknown), given a unit vector's Rayleigh quotient rho and residual r >= ||G v - rho v|| (inf where there is
+    none). Some eigenvalue lies in [rho - r, rho + r]. Every other one is at most mu = min(tau - (rho - r),
+    sqrt(phi - (rho - r)^2)); if mu < rho - r that eigenvalue is the largest, and by Kato-Temple
+    lambda_max <= rho + r^2 / (rho - mu). With phi also Wolkowicz-Styan: lambda_max <= m + s sqrt(n - 1), m and s^2
+    the mean and variance of the n eigenvalues (tight for a flat spectrum)."""
+    low = rho - r
+    others = tau - low if phi is None else torch.minimum(tau - low, (phi - low * low).clamp_min(0).sqrt())
+    apart = others < low
+    bound = torch.where(apart, rho + r * r / torch.where(apart, rho - others, 1), torch.inf)
+    if phi is not None:
+        mean = tau / size
+        bound = torch.minimum(bound, mean + (phi / size - mean * mean).clamp_min(0).sqrt() * (size - 1) ** 0.5)
+    return bound
+
+
+def _rounding(size: int, tau: Tensor) -> Tensor:
+    """How far a computed G v may be from the exact one: ~ H eps ||G||_F <= H eps tr G (twice, for U^T (U v))."""
+    return 4 * size * torch.finfo(tau.dtype).eps * tau
+
+
+def _gram_bound(g: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Rayleigh quotient, proved upper bound and raw residual for symmetric PSD g (n, H, H) and unit v (n, H)."""
+    size = g.shape[-1]
+    gv = _times(v, g)
+    rho = (v * gv).sum(-1)
+    tau = torch.diagonal(g, dim1=-2, dim2=-1).sum(-1)
+    residual = torch.linalg.vector_norm(gv - rho[:, None] * v, dim=-1)
+    return rho, upper_bound(rho, residual + _rounding(size, tau), tau, torch.linalg.matrix_norm(g) ** 2, size), residual
+
+
+def _tolerance(dtype: torch.dtype) -> float:
+    """Relative accuracy of lambda_max asked of a certificate: eigvalsh's own here (sigma to half of it)."""
+    return 1e-6 if dtype == torch.float32 else 1e-12
+
+
+class _TopEigen:
+    r"""Largest eigenvalue of the Gram matrices G = U^T U of one map's blocks (U of unit Frobenius norm), certified, in
+    jobs on a thread pool while the caller goes on multiplying (torch releases the GIL in its kernels). At most
+    ``backlog`` jobs wait, which bounds memory.
+
+    Column k of the map keeps its latest top eigenvector, the start of the pair (t, k) in the next job: the right
+    singular vectors of J_t ... J_{k+1} settle as t grows (a new column starts from its largest column of G). The jobs
+    run one after the other for that reason. Power iteration gives the Rayleigh quotient rho <= lambda_max, kept only
+    with a proof that lambda_max <= rho (1 + tol), tol the accuracy eigvalsh has here (1e-6 in float32):
+
+    - ``upper_bound`` from the residual, tr G and ||G||_F^2 (Kato-Temple once the top eigenvalue is proved apart,
+      or Wolkowicz-Styan);
+    - when v is an eigenvector (tiny residual) but the top eigenvalues are close or equal (a uRNN's chains): the
+      inertia, rho (1 + tol) I - G has a Cholesky factor (float64), so no eigenvalue is above rho (1 + tol);
+    - the same bounds on P = G^8 (three squarings), whose spectrum is far steeper: lambda_max(G)^8 = c lambda_max(P);
+      skipped for the next three jobs after a job where it settled under half the pairs (a flat spectrum stays flat,
+      and three squarings cost half an eigvalsh);
+    - ``eigvalsh`` for the rest (short chains near the diagonal, flat spectra), in a job of its own, so that two run
+      at once.
+
+    ``stats`` counts the pairs each way settled."""
+
+    ITERS, CONVERGED, SQUARINGS = 4, 1e-4, 3  # power iterations; relative residual for the inertia test; squarings
+
+    def __init__(self, stats: dict, certify: bool = True, batch: int = 1024, steps: int = 4, backlog: int = 2):
+        self.stats, self.certify, self.batch, self.steps, self.backlog = stats, certify, batch, steps, backlog
         self.pending, self.keys, self.jobs, self.done = [], [], [], []
+        self.vectors: dict = {}  # name -> (T, H) latest vector of each column k; zero rows: none yet
+        self.last = None  # the job before
+        self.squaring = [1.0, 0]  # share of pairs the squarings settled when last tried; jobs since
 
     def add(self, key, gram: Tensor) -> None:
+        """key = (name, t); gram (t, H, H): the Gram matrices of row t's blocks k < t."""
         self.pending.append(gram)
         self.keys.append((key, gram.shape[0]))
-        if sum(g.shape[0] for g in self.pending) >= self.batch:
+        if sum(g.shape[0] for g in self.pending) >= self.batch or len(self.pending) >= self.steps:
             self._flush()
 
     def _flush(self) -> None:
         if self.pending:
-            grams, keys = torch.cat(self.pending), self.keys
-            self.jobs.append((keys, _POOL.submit(lambda g: torch.linalg.eigvalsh(g)[..., -1].clone(), grams)))
+            grams, keys, before = torch.cat(self.pending), self.keys, self.last
+            self.last = _POOL.submit(self._job, grams, keys, before)
+            self.jobs.append((keys, self.last))
             self.pending, self.keys = [], []
         while len(self.jobs) > self.backlog:
             self._collect()
 
+    def _job(self, grams: Tensor, keys, before):
+        if before is not None:
+            before.result()  # its vectors are this job's starts (submitted earlier: running or done)
+        size = grams.shape[-1]
+        starts = []
+        for (name, _), n in keys:
+            known = self.vectors.setdefault(name, grams.new_zeros(0, size))
+            if known.shape[0] < n:
+                known = self.vectors[name] = torch.cat([known, known.new_zeros(n - known.shape[0], size)])
+            starts.append(known[:n])
+        v = torch.cat(starts)
+        cold = (v == 0).all(-1)
+        if cold.any():
+            j = torch.diagonal(grams[cold], dim1=-2, dim2=-1).argmax(-1)
+            v[cold] = grams[cold][torch.arange(len(j)), :, j]
+        top, v, idx, left = self._solve(grams, torch.nn.functional.normalize(v, dim=-1))
+        at = 0
+        for (name, _), n in keys:  # in order: a later t's vector of column k replaces an earlier one's
+            self.vectors[name][:n] = v[at:at + n]
+            at += n
+        exact = _POOL.submit(lambda g: torch.linalg.eigvalsh(g)[..., -1].clone(), left) if len(idx) else None
+        return top, idx, exact
+
+    def _solve(self, grams: Tensor, v: Tensor):
+        """Certified top eigenvalues (NaN: not settled), the final vectors, and the indices and matrices left."""
+        tol = _tolerance(grams.dtype)
+        top, out = torch.full((grams.shape[0],), torch.nan, dtype=grams.dtype), v.clone()
+        idx, g = torch.arange(grams.shape[0]), grams
+        if not self.certify:
+            self.stats["eigvalsh"] = self.stats.get("eigvalsh", 0) + len(idx)
+            return top, out, idx, g
+
+        def settle(stage, ok, rho, v, *more):
+            nonlocal idx, g
+            top[idx[ok]], out[idx] = rho[ok], v
+            self.stats[stage] = self.stats.get(stage, 0) + int(ok.sum())
+            idx, g = idx[~ok], g[~ok]
+            return [x[~ok] for x in (rho, v, *more)]
+
+        for _ in range(self.ITERS):
+            v = torch.nn.functional.normalize(_times(v, g), dim=-1)
+        rho, upper, r = _gram_bound(g, v)
+        rho, v, r = settle("power", upper <= rho * (1 + tol), rho, v, r)
+        converged = r <= self.CONVERGED * rho
+        if converged.any():
+            ok = torch.zeros_like(converged)
+            shift = (rho[converged].double() * (1 + tol))[:, None, None] * torch.eye(g.shape[-1], dtype=torch.float64)
+            ok[converged] = torch.linalg.cholesky_ex(shift - g[converged].double()).info == 0
+            rho, v = settle("inertia", ok, rho, v)
+        rate, since = self.squaring
+        self.squaring[1] += 1
+        if len(idx) and (rate >= 0.5 or since >= 3):
+            p, log_c = g, torch.zeros(len(idx), dtype=torch.float64)
+            for _ in range(self.SQUARINGS):
+                p = p @ p
+                norm = torch.linalg.matrix_norm(p)
+                log_c = 2 * log_c + norm.double().log()
+                p = p / torch.where(norm > 0, norm, 1)[:, None, None]
+            for _ in range(self.ITERS):
+                v = torch.nn.functional.normalize(_times(v, p), dim=-1)
+            rho = (v * _times(v, g)).sum(-1)
+            upper = ((log_c + _gram_bound(p, v)[1].double().log()) / 2 ** self.SQUARINGS).exp()
+            ok = upper <= rho.double() * (1 + tol)
+            self.squaring = [ok.double().mean().item(), 0]
+            settle("power on G^8", ok, rho, v)
+        if len(idx):
+            self.stats["eigvalsh"] = self.stats.get("eigvalsh", 0) + len(idx)
+        return top, out, idx, g
+
     def _collect(self) -> None:
         keys, job = self.jobs.pop(0)
-        top, at = job.result(), 0
+        top, idx, exact = job.result()
+        if exact is not None:
+            top[idx] = exact.result()
+        at = 0
         for key, n in keys:
             self.done.append((key, top[at:at + n]))
             at += n
-        allocator.release()  # glibc keeps what worker threads freed in per-thread arenas: hand it back
 
     def results(self):
         """(key, top eigenvalues) in the order added."""
         self.pending and self._flush()
         while self.jobs:
             self._collect()
+        allocator.release()  # glibc keeps what worker threads freed in per-thread arenas: hand it back
         return self.done
 
 
-def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarray]:
+def chain_norms(js: Tensor, hidden: int, with_cell: bool, stats: dict | None = None,
+                certify: bool = True) -> dict[str, np.ndarray]:
     """Norm maps of ds_t/ds_k for k <= t (NaN above the diagonal): 'spectral' and 'frobenius' of the h-block, and
     'cell_spectral' (||dc_t/dc_k||_2, LSTM only). For an LSTM (s = (h, c)) the h-block is dh_t/dh_k with c_k held
     fixed and the c-block dc_t/dc_k with h_k held fixed: blocks of the full chain J_t ... J_{k+1}.
-    js: [T, S, S]. Spectral norms are exact: the square root of the
-    top eigenvalue of each (Frobenius-normalised) block's Gram matrix."""
+    js: [T, S, S]. Spectral norms are exact to the accuracy of eigvalsh (relative 1e-6 on lambda_max in float32,
+    1e-12 in float64): each is the Frobenius norm times the square root of the top eigenvalue of the normalised
+    block's Gram matrix, proved by a certificate or computed by eigvalsh (``_TopEigen``; ``certify=False``: eigvalsh
+    for every pair, the reference the benchmark times it against). ``stats``, if given, receives how many pairs each
+    method settled."""
     steps, size = js.shape[0], js.shape[1]
     whole = size == hidden  # RNN / GRU: the h-block is the whole state Jacobian
     blocks = {"spectral": slice(0, hidden)} | ({"cell_spectral": slice(hidden, size)} if with_cell else {})
@@ -97,11 +243,21 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarra
     buf = [torch.empty(steps, size, size, dtype=js.dtype) for _ in range(2)]
     buf[0][0] = eye
     log_scale = torch.zeros(steps, dtype=torch.float64)  # ds_t/ds_k = exp(log_scale[k]) * rows[k]
-    top = _TopEigen()
+    stats = {} if stats is None else stats
+    top = _TopEigen(stats, certify)
+    lam = {name: np.full((steps, steps), np.nan) for name in blocks}  # lambda_max of U^T U
+    carry = _diagonal_carry(js, hidden)
+    # every J_t diagonal (an IRNN at initialisation): every chain and its Gram matrix are diagonal
+    diagonal = torch.equal(js, torch.diag_embed(torch.diagonal(js, dim1=-2, dim2=-1)))
     for t in range(steps):
         rows = buf[t % 2][: t + 1]  # (t+1, S, S): row k is ds_t/ds_k up to its scale; row t = I
         if t > 0:
-            torch.matmul(js[t], buf[(t - 1) % 2][:t], out=rows[:t])
+            before = buf[(t - 1) % 2][:t]
+            if carry is None:
+                torch.matmul(js[t], before, out=rows[:t])
+            else:  # J_t = [dense | diagonal]: half the flops of the full product
+                torch.matmul(js[t, :, :hidden], before[:, :hidden], out=rows[:t])
+                rows[:t].view(t, 2, hidden, size).addcmul_(carry[t][:, :, None], before[:, None, hidden:])
             rows[t] = eye
             scale = torch.linalg.matrix_norm(rows[:t])  # (t,)
             # a chain that is exactly 0 (ReLU units off) stays 0 with log scale -inf; dividing it by a clamped
@@ -118,22 +274,33 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool) -> dict[str, np.ndarra
                     out["frobenius"][t, : t + 1] = np.append(np.exp(log_fro.numpy()), hidden ** 0.5)
             if t:
                 unit = blk if whole else blk / torch.where(fro > 0, fro, torch.ones_like(fro))[:, None, None]
-                if not torch.isfinite(log_fro).all():  # an exploded chain: keep eigvalsh away from NaN/Inf
+                if not torch.isfinite(log_fro).all():  # an exploded chain: keep the power iteration from NaN/Inf
                     unit = torch.nan_to_num(unit, nan=0.0, posinf=0.0, neginf=0.0)
-                top.add((name, t), unit.mT @ unit)  # Gram of the unit-Frobenius block
+                if diagonal:  # every chain is diagonal, and so is its Gram: lambda_max is the largest entry squared
+                    lam[name][t, :t] = (unit * unit).amax((-2, -1)).double().numpy()
+                    stats["diagonal"] = stats.get("diagonal", 0) + t
+                else:
+                    top.add((name, t), unit.mT @ unit)
+    for (name, t), values in top.results():
+        lam[name][t, :t] = values.double().numpy()
     for name in blocks:
+        with np.errstate(over="ignore", invalid="ignore"):  # an exploded chain is inf / NaN, by design
+            sigma = np.exp(logs[name]) * np.sqrt(np.clip(lam[name], 0, None))
+            out[name] = np.where(np.isfinite(logs[name]) | (sigma == 0), sigma, np.nan)
         np.fill_diagonal(out[name], 1.0)  # ds_t/ds_t = I
-    with np.errstate(over="ignore", invalid="ignore"):  # an exploded chain is inf / NaN, by design
-        _fill_spectral(out, logs, top)
     return out
 
 
-def _fill_spectral(out, logs, top) -> None:
-    for (name, t), lam in top.results():
-        # ||A||_2 = ||A||_F * sqrt(lambda_max(U^T U)),  U = A / ||A||_F
-        log_fro = logs[name][t, :t]
-        sigma = np.exp(log_fro) * np.sqrt(lam.double().clamp_min(0).numpy())
-        out[name][t, :t] = np.where(np.isfinite(log_fro) | (sigma == 0), sigma, np.nan)
+def _diagonal_carry(js: Tensor, hidden: int) -> Tensor | None:
+    """For a state s = (h, c) whose step Jacobian's c-columns are diagonal blocks, as an LSTM's are
+    (dh_t/dc_{t-1} = diag(o_t tanh'(c_t) f_t), dc_t/dc_{t-1} = diag(f_t)): their diagonals [T, 2, H]; else None.
+    Checked on the numbers (off-diagonal entries exactly 0), so any cell with this structure gets the fast product."""
+    steps, size = js.shape[0], js.shape[1]
+    if size != 2 * hidden:
+        return None
+    blocks = js[:, :, hidden:].reshape(steps, 2, hidden, hidden)
+    diag = torch.diagonal(blocks, dim1=-2, dim2=-1)
+    return diag.clone() if torch.equal(blocks, torch.diag_embed(diag)) else None
 
 
 def input_sensitivity(layers: list, hidden: int, *, residual: bool = False) -> np.ndarray:
