@@ -47,3 +47,96 @@ def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: boo
             "embed": [_EMBED, cell_step(cell, nonlinearity).replace("x_t", "e_t")],
             "shapes": [cell_step(cell, nonlinearity), _OUTPUT]
             }[view]
+
+
+# --- one step written out with the model's numbers (engine.formula) -------------------------------------------------
+_TEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "&": r"\&", "#": r"\#",
+                "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", " ": r"\text{␣}"}
+_OTHERS = {"ko": r"\text{나머지 }{n}\text{개}", "en": r"{n}\text{ others}"}
+
+
+def char_tex(c: str) -> str:
+    """A character of the text inside a formula, quoted (a space as ␣)."""
+    return r"\text{“}" + (_TEX_SPECIAL.get(c) or (rf"\text{{{c}}}" if c.isprintable() else r"\text{?}")) + r"\text{”}"
+
+
+def _num(v: float) -> str:
+    from engine.formula import factor
+    return factor(v)
+
+
+def _signed(v: float, under: str | None = None, colour: str | None = None) -> str:
+    """`` + 0.123`` or `` - 0.123``: a term after the first, its sign as the operator (``under``: a label under it)."""
+    body = _num(abs(v))
+    body = rf"\textcolor{{{colour}}}{{{body}}}" if colour else body
+    body = rf"\underset{{{under}}}{{{body}}}" if under else body
+    return (" - " if v < 0 else " + ") + body
+
+
+def _product(term, label: str) -> str:
+    return rf"\underset{{{label}}}{{({_num(term.weight)})({_num(term.value)})}}"
+
+
+def _sum_tex(s, head: str, colour: str, input_name: str, labels, lang: str) -> str:
+    parts = []
+    for term in s.shown:
+        if s.source == "x" and labels is not None:
+            label = rf"{input_name}={char_tex(labels[term.index])}"
+        else:
+            label = rf"i={term.index}"
+        parts.append(_product(term, label))
+    body = " + ".join(parts)
+    if s.others:
+        body += _signed(s.rest, _OTHERS[lang].replace("{n}", str(s.others)))
+    body += _signed(s.bias, "b")
+    return rf"\textcolor{{{colour}}}{{{head}}} = {body} = {_num(s.total)}"
+
+
+def step_formula_tex(f, lang: str, *, expand: str | None = None) -> list[str]:
+    """TeX lines for engine.formula.StepFormula ``f``: every gate's two sums written out (a gated cell: only
+    ``expand``'s, the others as their totals), the pre-activation, the gate, the new state. The input side is in
+    orange, the recurrent side in blue (the unrolled network's W_hh)."""
+    from .theme import BLUE, ORANGE
+    t, j, k = f.step, f.unit, f.layer
+    x = "x_{" + str(t) + "}" if k == 0 else f"h^{{({k})}}_{{{t}}}"
+    hp = f"h_{{{t - 1}}}" if t else r"h_{-1}"
+    act = {"tanh": r"\tanh", "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma"}
+    lines = []
+    for g in f.gates:
+        name = "h" if f.cell == "rnn" else g.name
+        wx, wh = ("W_{xh}", "W_{hh}") if f.cell == "rnn" else (f"W_{{x{name}}}", f"W_{{h{name}}}")
+        bx, bh = ("b_{ih}", "b_{hh}") if f.cell == "rnn" else (f"b_{{x{name}}}", f"b_{{h{name}}}")
+        if f.cell == "rnn" or expand == g.name:
+            lines.append(_sum_tex(g.inp, rf"{wx}[{j},:]\,{x} + {bx}[{j}]", ORANGE, x, f.input_labels, lang))
+            lines.append(_sum_tex(g.rec, rf"{wh}[{j},:]\,{hp} + {bh}[{j}]", BLUE, x, f.input_labels, lang))
+        inner = rf"\textcolor{{{ORANGE}}}{{{_num(g.inp.total)}}}"
+        if f.cell == "gru" and name == "n":  # torch's GRU: r multiplies the whole recurrent sum
+            r = next(v.value for v in f.gates if v.name == "r")
+            inner += rf" + {_num(r)}\cdot(\textcolor{{{BLUE}}}{{{_num(g.rec.total)}}})"
+        else:
+            inner += _signed(g.rec.total, colour=BLUE)
+        symbol = "a" if f.cell == "rnn" else name
+        lines.append(rf"{symbol}_{{{t}}}[{j}] = {act[g.activation]}\big({inner}\big) = "
+                     rf"{act[g.activation]}({_num(g.pre)}) = {_num(g.value)}"
+                     if f.cell != "rnn" else
+                     rf"a_{{{t}}}[{j}] = {inner} = {_num(g.pre)}, \qquad "
+                     rf"h_{{{t}}}[{j}] = {act[g.activation]}({_num(g.pre)}) = {_num(g.value)}")
+    v = {g.name: g.value for g in f.gates}
+    if f.cell == "lstm":
+        lines.append(rf"c_{{{t}}}[{j}] = f\,c_{{{t - 1}}} + i\,g = ({_num(v['f'])})({_num(f.c_prev)}) + "
+                     rf"({_num(v['i'])})({_num(v['g'])}) = {_num(f.c)}")
+        lines.append(rf"h_{{{t}}}[{j}] = o \tanh(c_{{{t}}}) = ({_num(v['o'])})\tanh({_num(f.c)}) = {_num(f.h)}")
+    elif f.cell == "gru":
+        lines.append(rf"h_{{{t}}}[{j}] = (1 - z)\,n + z\,h_{{{t - 1}}} = (1 - {_num(v['z'])})({_num(v['n'])}) + "
+                     rf"({_num(v['z'])})({_num(f.h_prev)}) = {_num(f.h)}")
+    return lines
+
+
+def readout_tex(r, vocab: str | None, lang: str) -> str:
+    """softmax(W_hy h_t + b_y) at step t: the most probable classes and the target's probability."""
+    def name(k):
+        return char_tex(vocab[k]) if vocab is not None and k < len(vocab) else str(k)
+    probs = r", \;".join(rf"P({name(k)}) = {p:.3f}" for k, _, p in r.top)
+    target = "" if r.target is None else (r", \qquad \text{" + ("정답 " if lang == "ko" else "target ")
+                                           + r"}" + name(r.target))
+    return rf"\hat y_{{{r.step}}} = \operatorname{{softmax}}(W_{{hy}} h_{{{r.step}}} + b_y): \quad {probs}{target}"

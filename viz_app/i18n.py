@@ -509,6 +509,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     "exp.unroll": (
         "순환 신경망은 매 시점 같은 가중치로 위의 식을 계산합니다: 새 상태 $h_t$는 입력 $x_t$와 이전 상태 $h_{t-1}$에서 나오고, 출력 $ŷ_t$는 $h_t$에서 읽습니다. 펼쳐 그리면 시점마다 복사된 층처럼 보이지만 $W_xh$, $W_hh$, $W_hy$는 하나뿐입니다. '단계별 보기'로 순전파를 왼쪽에서 오른쪽으로, 이어서 BPTT를 오른쪽에서 왼쪽으로 따라가 보세요.",
         "A recurrent network computes the equations above at every step with the same weights: the new state $h_t$ comes from the input $x_t$ and the previous state $h_{t-1}$, and the output $ŷ_t$ is read from $h_t$. Unrolled, it looks like one layer per step, but there is only one $W_xh$, one $W_hh$ and one $W_hy$. Use 'Step through' to follow the forward pass left to right, then BPTT right to left."),
+    "formula.title": ("이 시점의 식, 모델의 실제 값으로", "This step's equations, with the model's own numbers"),
+    "formula.about": (
+        "시점 {t}, 유닛 {j}{layer}: 각 곱은 모델의 가중치 × 기록된 값입니다. 곱이 가장 큰 항 {shown}개를 보이고 나머지는 "
+        "합 하나로 묶었습니다. 주황은 입력 쪽($W_x$), 파랑은 순환 쪽($W_h$, 펼친 그림의 $W_hh$)입니다. 편향 b는 torch처럼 두 "
+        "개($b_{{ih}}$, $b_{{hh}}$)이고, 노트의 $b_h$는 그 합입니다.",
+        "Step {t}, unit {j}{layer}: each product is one of the model's weights times a recorded value. The {shown} "
+        "largest products are shown, the others summed into one number. Orange is the input side ($W_x$), blue the "
+        "recurrent side ($W_h$, the unrolled picture's $W_hh$). The bias comes in two parts as in torch "
+        "($b_{{ih}}$, $b_{{hh}}$); the notes' $b_h$ is their sum."),
+    "formula.layer": ("({layer}층)", " (layer {layer})"),
+    "formula.check": (
+        "이 식으로 다시 계산한 값은 기록된 값과 {err:.0e} 이내로 같습니다 (float32의 반올림).",
+        "Recomputed from these sums, every value equals the recorded one to within {err:.0e} (float32 rounding)."),
+    "formula.expand": ("모든 곱을 펼칠 게이트", "Gate whose products are written out"),
+    "formula.gru_note": (
+        "torch의 GRU: 리셋 게이트 r은 $W_hn h_{t-1} + b_hn$ 전체에 곱해집니다. 노트(Cho 등)의 식은 $W_hn (r ⊙ h_{t-1})$로 "
+        "r을 곱셈 안에 둡니다. 갱신 게이트 z도 torch는 이전 상태 쪽에 씁니다: $h_t = (1 - z) n + z h_{t-1}$.",
+        "torch's GRU: the reset gate r multiplies all of $W_hn h_{t-1} + b_hn$. The notes (Cho et al.) write "
+        "$W_hn (r ⊙ h_{t-1})$, r inside the product. torch also puts the update gate z on the old state: "
+        "$h_t = (1 - z) n + z h_{t-1}$."),
+    "formula.bidirectional": ("양방향 모델: 정방향(→)의 식입니다.", "A bidirectional model: the forward direction's (→) equations."),
+    "formula.readout": ("출력: 시점 {t}의 소프트맥스에서 확률이 가장 큰 문자들", "Output: the most probable characters of step {t}'s softmax"),
     "exp.embed": (
         "원-핫 입력에서 $W_xh x_t$는 $W_xh$의 한 열을 고르는 일이므로 입력 가중치가 이미 문자마다 한 열씩의 표입니다. nn.Embedding은 문자를 $V × d$ 표 $E$에서 찾아 $d$개의 수만 RNN에 넘깁니다: 매개변수가 줄고, 글에서 같은 역할을 하는 문자들이 가까운 벡터를 가질 수 있습니다. 글은 자음+모음 음절로 된 무작위 단어들이고 에폭마다 새 문장이므로, 모델은 글을 외울 수 없고 규칙(자음 뒤에는 모음, 모음 뒤에는 자음이나 공백)만 배울 수 있습니다.",
         "With one-hot inputs $W_xh x_t$ picks a column of $W_xh$: the input weights already are a table with a column per character. nn.Embedding looks the character up in a $V × d$ table $E$ and passes only $d$ numbers to the RNN: fewer parameters, and characters that play the same part in the text can get nearby vectors. The text is random words of consonant+vowel syllables, new sentences every epoch, so a model cannot memorise it, only learn its rule (after a consonant a vowel; after a vowel a consonant or a space)."),

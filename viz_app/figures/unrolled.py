@@ -132,7 +132,10 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
     grad = np.sqrt((trace.grad_hidden[layer, :, 0, :].astype(float) ** 2).sum(-1))  # ||dL/dh_t|| of sequence 0
     big = float(np.nanmax(grad[np.isfinite(grad)])) if np.isfinite(grad).any() else 0.0
 
+    # colours shared with the step's equations (viz_app.equations.step_formula_tex): the input side orange, the
+    # recurrent side blue, the readout black
     boxes, arrows, inputs, times, preds, w_side, w_hh = (_Layer() for _ in range(7))
+    in_arrows, rec_arrows, w_xh = _Layer(), _Layer(), _Layer()
     grad_text, back = _Layer(), {w: _Layer() for w in (1, 2, 3, 4)}
     for s in cols:
         for y0, y1 in ((-0.15, 0.15), (1.85, 2.35)):
@@ -140,19 +143,19 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
         inputs.point(s, s, 0, f"<b>{chars[s]}</b>" if chars else f"x<sub>{s}</sub>")
         times.point(s, s, -0.32, f"t={s}")
         preds.point(s, s, 2.1, _prediction_text(trace, s, vocab, lang))
-        arrows.path(s, [s, s], [0.17, 0.74])
+        in_arrows.path(s, [s, s], [0.17, 0.74])
         arrows.path(s, [s, s], [1.22, 1.79])
-        w_side.point(s, s + 0.04, 0.48, "W<sub>xh</sub>")
+        w_xh.point(s, s + 0.04, 0.48, "W<sub>xh</sub>")
         w_side.point(s, s + 0.04, 1.52, "W<sub>hy</sub>")
         if s > 0 and not two:
-            arrows.path(s, [s - 0.63, s - 0.41], [1.0, 1.0])
+            rec_arrows.path(s, [s - 0.63, s - 0.41], [1.0, 1.0])
             w_hh.point(s, s - 0.5, 1.12, "W<sub>hh</sub>")
         elif two:  # h→_t from h→_{t-1} (below), h←_t from h←_{t+1} (above)
             if s > 0:
-                arrows.path(s, [s - 0.63, s - 0.41], [0.9, 0.9])
+                rec_arrows.path(s, [s - 0.63, s - 0.41], [0.9, 0.9])
                 w_hh.point(s, s - 0.5, 0.77, "W<sup>→</sup><sub>hh</sub>")
             if s < steps - 1:
-                arrows.path(s, [s + 0.63, s + 0.41], [1.1, 1.1])
+                rec_arrows.path(s, [s + 0.63, s + 0.41], [1.1, 1.1])
                 w_hh.point(s, s + 0.5, 1.24, "W<sup>←</sup><sub>hh</sub>")
             inputs.point(s, s - 0.19, 0.63, "→")
             inputs.point(s, s + 0.19, 0.63, "←")
@@ -177,8 +180,11 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
                      _text(inputs, keep, size=18, name="x", hover=True),
                      _text(times, keep, size=14, colour=theme.GREY, name="t"),
                      _text(preds, keep, size=12, name="y"),
-                     _text(w_side, keep, size=12, colour=theme.BLUE, position="middle right", name="W"),
-                     _text(w_hh, keep, size=12, colour=theme.BLUE, name="W_hh")])
+                     _text(w_side, keep, size=12, position="middle right", name="W"),
+                     _text(w_xh, keep, size=12, colour=theme.ORANGE, position="middle right", name="W_xh"),
+                     _text(w_hh, keep, size=12, colour=theme.BLUE, name="W_hh"),
+                     _arrows(in_arrows, keep, colour=theme.ORANGE, width=1.5, name="input arrows"),
+                     _arrows(rec_arrows, keep, colour=theme.BLUE, width=1.5, name="recurrent arrows")])
     meta = {f"{field}_ranges": [[first - PAD, last + PAD] for first, last in shown]}
     band = step_band(0)
     images = [band]

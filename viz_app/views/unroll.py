@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import Trace
+from engine import EngineError, Trace, cells, formula
 from engine.experiment import Run
 
-from .. import linked
+from .. import equations, linked
 from ..figures import unrolled
-from ..i18n import t
+from ..i18n import error_message, quantity_name, t
 from ..state import AppState, hidden
 from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
@@ -63,4 +63,45 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
             with control:
                 state, _ = step_control(state, trace.steps, first=True)  # a sentence is read from its start
         chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state, main=True)
+    if not hidden(state, "explain"):
+        state = formula_panel(state, run, trace)
+    return state
+
+
+def formula_panel(state: AppState, run: Run, trace: Trace) -> AppState:
+    """The selected step's equations for one unit, written out with the model's weights and the recorded values
+    (engine.formula), the readout's most probable characters, and how close the recomputed values are to the
+    recorded ones."""
+    lang, net, vocab = state.lang, run.net, run.eval_data.vocab
+    st.markdown(f"**{t('formula.title', lang)}**")
+    layers, size = trace.hidden.shape[0], net.hidden_size
+    step = resolve_step(state, trace.steps, first=True)
+    columns = st.columns(3)
+    unit = int(columns[0].number_input(t("ctl.unit", lang), 0, size - 1, value=min(state.unit, size - 1),
+                                       key="w_formula_unit"))
+    layer = layers - 1 if state.layer < 0 else min(state.layer, layers - 1)
+    if layers > 1:
+        layer = int(columns[1].selectbox(t("ctl.layer", lang), list(range(layers)), index=layer,
+                                         key="w_formula_layer"))
+    state = state.with_(unit=unit, layer=layer)
+    gates = cells.get(net.cell).gates
+    expand = columns[2].selectbox(t("formula.expand", lang), gates, key="w_formula_gate",
+                                  format_func=lambda g: quantity_name(g, lang)) if gates else None
+    try:
+        f = formula.step_formula(net, trace, step, unit, layer, vocab=vocab)
+    except EngineError as e:
+        st.info(error_message(e, lang))
+        return state
+    layer_note = t("formula.layer", lang, layer=layer) if layers > 1 else ""
+    st.caption(t("formula.about", lang, t=step, j=unit, layer=layer_note, shown=formula.SHOWN))
+    if trace.directions == 2:
+        st.caption(t("formula.bidirectional", lang))
+    for line in equations.step_formula_tex(f, lang, expand=expand):
+        st.latex(line)
+    if f.cell == "gru":
+        st.caption(t("formula.gru_note", lang))
+    if layer == layers - 1 and trace.loss_kind == "cross_entropy" and bool(trace.loss_mask[step]):
+        st.caption(t("formula.readout", lang, t=step))
+        st.latex(equations.readout_tex(formula.readout(net, trace, step), vocab, lang))
+    st.caption(t("formula.check", lang, err=max(formula.discrepancy(f), 1e-12)))
     return state
