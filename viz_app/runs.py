@@ -17,7 +17,7 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import DataError, EngineError, StateDictError, budget, experiment, limits
+from engine import ConfigError, DataError, EngineError, StateDictError, budget, experiment, limits
 from engine.io import from_csv, load_model
 from engine.cliff import demo as cliff_demo
 
@@ -233,9 +233,13 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "", *, quiet: bool 
 
 
 def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True, lang: str = "en"):
-    """The Trace of a trained run on its evaluation batch (the run must be in the store), recorded in a worker."""
+    """The Trace of a trained run on its evaluation batch, recorded in a worker. The run is the store's; a page that
+    trains several runs (the shapes view: three) may find one let go by the store since it was trained, and gets it
+    back from the disk or a worker as ``train`` does."""
     who = owner(cfg)
-    run = cached_run(cfg, who)
+    run = cached_run(cfg, who) or train(cfg, lang, quiet=True)
+    if run is None:  # refused or stopped: train said why on the page
+        raise ConfigError("the run to record is not available")
     return _recorded(("trace", cfg, tbptt, jacobians, who), recording_cost(run, jacobians), lang,
                      run.trace, tbptt_window=tbptt or None, jacobians=jacobians)
 
