@@ -25,6 +25,13 @@ class ArchitectureError(ConfigError):
                         "blocks",
         "unitary_rho": "a unitary W_hh has every |eigenvalue| = 1: its spectral radius is 1 and cannot be set to "
                        "another value",
+        "formula_residual": "the step's formula is written for a layer's own input; a residual layer adds the "
+                            "layer below's input to it",
+        "ledger_bidirectional": "the ledger follows the gradient back through one direction in time; this model "
+                                "runs both ways",
+        "terms_unitary": "a uRNN computes W_hh from its parametrisation: W_hh is not a parameter, so there is no "
+                         "recorded gradient of W_hh to add its per-step terms up to",
+        "terms_not_kept": "the per-step terms of dL/dW_hh are kept only for H <= 64 and sequences short enough",
     }
 
     def __init__(self, reason: str):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import cells
-from .errors import ConfigError
+from .errors import ArchitectureError, ConfigError
 from .record import Trace, layer_weights
 
 SHOWN = 3  # largest products named per sum
@@ -107,7 +107,7 @@ def layer_input(trace: Trace, layer: int) -> np.ndarray:
     if layer == 0:
         return trace.inputs[:, 0].astype(np.float64)
     if trace.residual:
-        raise ConfigError("the step's formula is written for layers without residual inputs")
+        raise ArchitectureError("formula_residual")
     return trace.hidden[layer - 1, :, 0].astype(np.float64)
 
 

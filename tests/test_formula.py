@@ -111,8 +111,9 @@ def test_a_residual_layer_is_refused_with_a_typed_error():
     net = engine.RecurrentNet("rnn", 3, 4, 2, num_layers=2, residual=True)
     tr = engine.record(net, torch.randn(5, 1, 3), torch.randint(0, 2, (5, 1)))
     formula.step_formula(net, tr, 2, 1, 0)  # the first layer has no residual input
-    with pytest.raises(engine.ConfigError):
+    with pytest.raises(engine.ArchitectureError) as err:
         formula.step_formula(net, tr, 2, 1, 1)
+    assert err.value.reason == "formula_residual"
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

@@ -2,6 +2,8 @@ r"""The equations each view draws, typeset with Streamlit's KaTeX (``st.latex``:
 the page in PyTorch's convention (its parameter names: W_ih / W_hh in torch are the notes' W_xh / W_hh)."""
 from __future__ import annotations
 
+import numpy as np
+
 from engine import cells
 
 _BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overrightarrow{h}_{t-1}\big), \qquad"
@@ -140,3 +142,77 @@ def readout_tex(r, vocab: str | None, lang: str) -> str:
     target = "" if r.target is None else (r", \qquad \text{" + ("정답 " if lang == "ko" else "target ")
                                            + r"}" + name(r.target))
     return rf"\hat y_{{{r.step}}} = \operatorname{{softmax}}(W_{{hy}} h_{{{r.step}}} + b_y): \quad {probs}{target}"
+
+
+# --- the BPTT ledger (engine.ledger) ---------------------------------------------------------------------------------
+def sig(v: float, digits: int = 3) -> str:
+    """A gradient-sized number in TeX: 3 significant digits, 1.23 \\times 10^{-5} below 1e-3."""
+    if not np.isfinite(v):
+        return r"\infty" if v > 0 else (r"-\infty" if v < 0 else r"\text{NaN}")
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
+        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return f"{v:.{digits}g}" if abs(v) >= 1 else f"{v:.{digits}g}"
+
+
+def _factors(values, head: int = 4, tail: int = 2) -> str:
+    shown = [sig(v) for v in values]
+    if len(shown) > head + tail + 1:
+        shown = shown[:head] + [r"\cdots"] + shown[-tail:]
+    return r" \times ".join(shown)
+
+
+def ledger_tex(ledger, step: int, unit: int, lang: str) -> list[str]:
+    """The ledger's lines for step k = ``step`` and unit j: the recursion dL/dh_k = direct + carried (norms, and unit
+    j's component as a sum), the chain from k to the last step against its factors and (a vanilla RNN) Pascanu's
+    bound, an LSTM's carousel, and one entry of dL/dW_hh as the sum of its per-step terms."""
+    last, k, j = ledger.steps - 1, step, unit
+    r = ledger.recursion(k, j)
+    direct, carried = (r"\text{직접}", r"\text{전달}") if lang == "ko" else (r"\text{direct}", r"\text{carried}")
+    s_next = "s" if ledger.trace.cell_state is not None else "h"
+    norm = rf"\lVert \partial L / \partial h_{{{k}}} \rVert"
+    unit_word = r"\text{유닛 }" if lang == "ko" else r"\text{unit }"
+    lines = [rf"\frac{{\partial L}}{{\partial h_{{{k}}}}} = \underbrace{{\frac{{\partial L_{{{k}}}}}"
+             rf"{{\partial h_{{{k}}}}}}}_{{{direct}}} + \underbrace{{\Big(\frac{{\partial {s_next}_{{{k + 1}}}}}"
+             rf"{{\partial h_{{{k}}}}}\Big)^{{\!\top}} \frac{{\partial L}}{{\partial {s_next}_{{{k + 1}}}}}}}"
+             rf"_{{{carried}}}",
+             rf"{norm} = {sig(np.linalg.norm(r.total))}, \quad \lVert {direct} \rVert = "
+             rf"{sig(np.linalg.norm(r.direct))}, \quad \lVert {carried} \rVert = {sig(np.linalg.norm(r.carried))}",
+             rf"{unit_word}{j}:\quad \frac{{\partial L}}{{\partial h_{{{k}}}}}[{j}] = {sig(r.total[j])} = "
+             rf"{sig(r.direct[j])} {'-' if r.carried[j] < 0 else '+'} {sig(abs(r.carried[j]))}"]
+    if k < last:
+        c = ledger.chain(last, k, j)
+        n = last - k
+        product = rf"\prod_{{i={k + 1}}}^{{{last}}} \lVert J_i \rVert"
+        line = (rf"\Big\lVert \frac{{\partial h_{{{last}}}}}{{\partial h_{{{k}}}}} \Big\rVert = {sig(c.measured)}"
+                rf" \;\le\; {product} = {sig(c.product)}")
+        if c.bound is not None:
+            line += rf" \;\le\; (\gamma\,\sigma_{{\max}})^{{{n}}} = {sig(c.gamma_sigma)}^{{{n}}} = {sig(c.bound)}"
+        lines += [line, rf"{product} = {_factors(c.factors)}"]
+        if c.carousel is not None:
+            f = ledger.trace.gates["f"][ledger.layer, k + 1: last + 1, 0, j]
+            lines.append(rf"\frac{{\partial c_{{{last}}}[{j}]}}{{\partial c_{{{k}}}[{j}]}}\Big|_{{\text{{cells}}}} = "
+                         rf"\prod_{{i={k + 1}}}^{{{last}}} f_i[{j}] = {_factors(f)} = {sig(c.carousel)}")
+    return lines
+
+
+def terms_tex(terms, steps: int, lang: str, *, name: str = "W_{hh}", row: int | None = None,
+              shown: int = 4) -> list[str]:
+    """dL/dW[r, c] = sum_k T_k[r, c] against the recorded gradient, then the sum with the last ``shown`` steps' terms
+    named (the notes' T_3 + T_2 + T_1 run from the loss back) and the others as one number. ``name``/``row``: the
+    block and its row as the page writes them (a gated cell: its main block, W_hg or W_hn)."""
+    row = terms.row if row is None else row
+    ks = list(range(steps - 1, max(-1, steps - 1 - shown), -1))
+    body = rf"\underset{{T_{{{ks[0]}}}}}{{{sig(terms.terms[ks[0]])}}}"
+    body += "".join(_signed_sig(terms.terms[k], rf"T_{{{k}}}") for k in ks[1:])
+    rest = steps - len(ks)
+    if rest > 0:
+        label = rf"\text{{나머지 }}{rest}\text{{개}}" if lang == "ko" else rf"{rest}\text{{ others}}"
+        body += _signed_sig(float(terms.terms[:rest].sum()), label)
+    recorded = r"\text{기록된 기울기}" if lang == "ko" else r"\text{recorded}"
+    return [rf"\frac{{\partial L}}{{\partial {name}}}[{row},{terms.col}] = \sum_k T_k = {sig(float(terms.terms.sum()))}"
+            rf" \qquad ({recorded}: {sig(terms.recorded)})", rf"\sum_k T_k = {body}"]
+
+
+def _signed_sig(v: float, under: str) -> str:
+    return (" - " if v < 0 else " + ") + rf"\underset{{{under}}}{{{sig(abs(v))}}}"

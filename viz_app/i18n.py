@@ -279,6 +279,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "A unitary $W_hh$ (uRNN) is a vanilla RNN's: an LSTM's or GRU's $W_hh$ stacks several gate blocks."),
     "msg.arch_unitary_rho": ('유니터리 $W_hh$는 모든 고유값의 크기가 1이므로 스펙트럼 반경이 1입니다: $ρ$는 0(그대로)이나 1이어야 합니다.',
                              'A unitary $W_hh$ has every $|λ| = 1$, so its spectral radius is 1: $ρ$ must be 0 (as initialised) or 1.'),
+    "msg.arch_formula_residual": ("이 식은 층 자신의 입력으로 씁니다. 잔차 연결이 있는 층은 아래층의 입력을 더해 받으므로 첫 층을 고르세요.",
+                                  "The formula is written for a layer's own input; a residual layer also receives the layer below's input. Choose the first layer."),
+    "msg.arch_ledger_bidirectional": ("장부는 기울기를 한 시간 방향으로 거슬러 따라갑니다. 이 모델은 양방향으로 돕니다.",
+                                      "The ledger follows the gradient back through one direction in time; this model runs both ways."),
+    "msg.arch_terms_unitary": ("uRNN은 $W_hh$를 매개변수화에서 계산하므로 $W_hh$ 자체는 매개변수가 아닙니다: 시점별 항을 더해 맞춰 볼 기록된 $W_hh$ 기울기가 없습니다.",
+                               "A uRNN computes $W_hh$ from its parametrisation, so $W_hh$ is not a parameter: there is no recorded gradient of $W_hh$ to add its per-step terms up to."),
+    "msg.arch_terms_not_kept": ("$dL/dW_hh$의 시점별 항 행렬은 H ≤ 64이고 시퀀스가 충분히 짧을 때만 저장합니다.",
+                                "The per-step terms of $dL/dW_hh$ are kept only for H ≤ 64 and short enough sequences."),
     "msg.embed_text": ('학습 문장: 매 에폭 새로 만든 16개 문장 (예: `{sample}`), 문자 {vocab}개. 두 모델은 같은 셀, 은닉 상태 16, 같은 배치, Adam 학습률 0.03, 300 에폭.',
                        'Training text: 16 new sentences every epoch (e.g. `{sample}`), {vocab} characters. Both models: the same cell, hidden size 16, the same batches, Adam lr 0.03, 300 epochs.'),
     "msg.embed_result": (
@@ -531,6 +539,25 @@ STRINGS: dict[str, tuple[str, str]] = {
         "$h_t = (1 - z) n + z h_{t-1}$."),
     "formula.bidirectional": ("양방향 모델: 정방향(→)의 식입니다.", "A bidirectional model: the forward direction's (→) equations."),
     "formula.readout": ("출력: 시점 {t}의 소프트맥스에서 확률이 가장 큰 문자들", "Output: the most probable characters of step {t}'s softmax"),
+    "ledger.title": ("기울기 하나의 장부: 시점 {k}에서 마지막 시점 {last}까지", "The ledger of one gradient: from step {k} to the last step {last}"),
+    "ledger.about": (
+        "시퀀스 0, 유닛 {j}. 전달 부분은 다음 시점의 야코비안으로 여기서 따로 계산했고, 직접 부분과 더하면 기록된 기울기가 "
+        "됩니다. 사슬의 크기 $‖∂h_T/∂h_k‖$는 각 인수의 노름을 곱한 값보다 클 수 없습니다 (곱의 노름 ≤ 노름의 곱){bound}",
+        "Sequence 0, unit {j}. The carried part is computed here from the next step's Jacobian; with the direct part it "
+        "adds up to the recorded gradient. The chain's size $‖∂h_T/∂h_k‖$ cannot exceed the product of its factors' "
+        "norms (the norm of a product is at most the product of the norms){bound}"),
+    "ledger.bound": (", 그 곱은 파스카누의 한계 $(γ σ_max)^(T-k)$를 넘을 수 없습니다.",
+                     ", and that product cannot exceed Pascanu's bound $(γ σ_max)^(T-k)$."),
+    "ledger.no_bound": (". 게이트가 있는 셀에서는 $W_hh$만으로 정해지는 한계가 없습니다.",
+                        ". A gated cell has no bound from $W_hh$ alone."),
+    "ledger.carousel": (
+        "LSTM의 컨베이어 벨트: 셀 상태만 따라가는 경로 $c_k → c_T$의 기울기는 망각 게이트 값의 곱입니다.",
+        "The LSTM's carousel: along the cells alone, the path $c_k → c_T$ carries the product of the forget gates."),
+    "ledger.terms": (
+        "$W_hh$의 기울기 한 성분을 시점별 항의 합으로 (노트의 $T_3 + T_2 + T_1$, 손실에서 거꾸로): 항 $T_k$는 시점 k에서 "
+        "$W_hh$를 쓴 몫입니다. 합은 기록된 기울기와 같습니다.",
+        "One entry of $W_hh$'s gradient as the sum of its per-step terms (the notes' $T_3 + T_2 + T_1$, from the loss "
+        "back): term $T_k$ is the share of $W_hh$'s use at step k. The sum is the recorded gradient."),
     "exp.embed": (
         "원-핫 입력에서 $W_xh x_t$는 $W_xh$의 한 열을 고르는 일이므로 입력 가중치가 이미 문자마다 한 열씩의 표입니다. nn.Embedding은 문자를 $V × d$ 표 $E$에서 찾아 $d$개의 수만 RNN에 넘깁니다: 매개변수가 줄고, 글에서 같은 역할을 하는 문자들이 가까운 벡터를 가질 수 있습니다. 글은 자음+모음 음절로 된 무작위 단어들이고 에폭마다 새 문장이므로, 모델은 글을 외울 수 없고 규칙(자음 뒤에는 모음, 모음 뒤에는 자음이나 공백)만 배울 수 있습니다.",
         "With one-hot inputs $W_xh x_t$ picks a column of $W_xh$: the input weights already are a table with a column per character. nn.Embedding looks the character up in a $V × d$ table $E$ and passes only $d$ numbers to the RNN: fewer parameters, and characters that play the same part in the text can get nearby vectors. The text is random words of consonant+vowel syllables, new sentences every epoch, so a model cannot memorise it, only learn its rule (after a consonant a vowel; after a vowel a consonant or a space)."),

@@ -1,15 +1,17 @@
 """View 3: BPTT gradient flow."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
-from engine import Trace, evidence
+from engine import EngineError, Trace, evidence, ledger
 from engine.experiment import Run
 
-from .. import claims
+from .. import claims, equations
 from ..figures import gradients as figs
-from ..i18n import option, t
-from ..state import AppState
+from ..i18n import error_message, option, t
+from ..state import AppState, hidden
 from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
 
 
@@ -71,6 +73,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         state, step = step_control(state, steps)
         charts = {c.name: c for c in figures(state, src)}
         chart(charts["grad-norms"], state, main=True)
+    if not hidden(state, "explain"):
+        state = ledger_panel(state, run, src.trace, step)
     left, right = st.columns(2)
     with left:
         chart(charts["jacobian-map"], state)
@@ -90,4 +94,44 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         st.caption(claims.term_text(evidence.term_decay(trace), lang))
     if "cell-jacobian-map" in charts:
         chart(charts["derivatives"], state)
+    return state
+
+
+@functools.lru_cache(maxsize=4)
+def _ledger(net, trace: Trace) -> ledger.Ledger:
+    """One ledger per recording (its step Jacobians and their norms are computed once)."""
+    return ledger.Ledger(net, trace)
+
+
+def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState:
+    """The numbers behind the selected step's gradient (engine.ledger, full BPTT): the recursion, the chain to the
+    last step against its factors and bound, an LSTM's carousel, and one entry of dL/dW_hh by step."""
+    lang, size = state.lang, run.net.hidden_size
+    last = trace.steps - 1
+    st.markdown(f"**{t('ledger.title', lang, k=step, last=last)}**")
+    unit = int(st.columns(3)[0].number_input(t("ctl.unit", lang), 0, size - 1, value=min(state.unit, size - 1),
+                                             key="w_ledger_unit"))
+    state = state.with_(unit=unit)
+    try:
+        book = _ledger(run.net, trace)
+        lines = equations.ledger_tex(book, step, unit, lang)
+    except EngineError as e:
+        st.info(error_message(e, lang))
+        return state
+    bound = "ledger.bound" if book.kind.weight_bound else "ledger.no_bound"
+    st.caption(t("ledger.about", lang, j=unit, bound=t(bound, lang)))
+    for line in lines:
+        st.latex(line)
+    if trace.cell_kind == "lstm" and step < last:
+        st.caption(t("ledger.carousel", lang))
+    row = book.kind.block_names().index(book.kind.main_block) * size + unit if book.kind.gates else unit
+    try:
+        terms = book.weight_terms(row)
+    except EngineError as e:
+        st.caption(error_message(e, lang))
+        return state
+    st.caption(t("ledger.terms", lang))
+    block = book.kind.main_block if book.kind.gates else "h"
+    for line in equations.terms_tex(terms, trace.steps, lang, name=f"W_{{h{block}}}", row=unit):
+        st.latex(line)
     return state
