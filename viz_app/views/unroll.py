@@ -73,7 +73,7 @@ def formula_panel(state: AppState, run: Run, trace: Trace) -> AppState:
     (engine.formula), the readout's most probable characters, and how close the recomputed values are to the
     recorded ones."""
     lang, net, vocab = state.lang, run.net, run.eval_data.vocab
-    st.markdown(f"**{t('formula.title', lang)}**")
+    st.subheader(t("formula.title", lang))
     layers, size = trace.hidden.shape[0], net.hidden_size
     step = resolve_step(state, trace.steps, first=True)
     columns = st.columns(3)
