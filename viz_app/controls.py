@@ -92,7 +92,10 @@ def export_settings(state, lang: str) -> dict:
                                  key="w_png_scale", format_func=lambda v: f"{v}×")
         cap = st.toggle(t("ctl.caption", lang), value=bool(state.caption), key="w_caption")
         lecture = st.toggle(t("ctl.lecture", lang), value=bool(state.lecture), key="w_lecture")
-    return {"slide": bg, "png_scale": int(scale), "caption": int(cap), "lecture": int(lecture)}
+        predict = st.toggle(t("ctl.predict", lang), value=bool(state.predict), key="w_predict",
+                            help=t("ctl.predict_help", lang))
+    return {"slide": bg, "png_scale": int(scale), "caption": int(cap), "lecture": int(lecture),
+            "predict": int(predict)}
 
 
 def uploads(state, lang: str):

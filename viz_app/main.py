@@ -13,7 +13,8 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import claims, controls, freeze_imports, live, present, runs, safe, scenarios, theme  # noqa: E402
+from viz_app import (claims, controls, freeze_imports, live, predict, present, runs, safe, scenarios,  # noqa: E402
+                     theme)
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import error_message, t  # noqa: E402
@@ -120,14 +121,19 @@ def page() -> None:
         elif hist.updates and hist.status == "finished":
             where.notes.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds,
                                   loss=float(hist.loss[-1])))
+        shown = True
         try:  # a recording stopped at its limits (engine.ResourceError) is said, like a refused run
             trace = runs.trace(cfg, lang=lang)
-            state = VIEWS[view].render(state, run, trace, where)
+            shown = predict.gate(state, run, trace, where)  # predict, then reveal: the question first
+            if shown:
+                state = VIEWS[view].render(state, run, trace, where)
         except EngineError as e:
             where.stage.error(error_message(e, lang))
             run = None
         if run is not None and banner is not None:
-            if own:  # the scenario's result is measured on its model, which this view does not draw
+            if not shown:  # the scenario's result would answer the question
+                banner.info(scenario_head(state))
+            elif own:  # the scenario's result is measured on its model, which this view does not draw
                 banner.info(scenario_head(state) + "\n\n" + t("msg.own_models", lang))
             else:
                 scenario_banner(banner, state, run, trace)

@@ -91,6 +91,7 @@ FIELDS = (
     Field("png_scale", int, lo=1, hi=4),
     Field("caption", int, lo=0, hi=1),  # caption with settings and permalink on exported figures
     Field("present", int, lo=0, hi=1),  # presentation mode: sidebar collapsed, large fonts
+    Field("predict", int, lo=0, hi=1),  # predict, then reveal: a view with a question hides what it measures
     Field("hide", str),  # comma-separated parts hidden for the room, out of HIDEABLE
 )
 BY_NAME = {f.name: f for f in FIELDS}
@@ -151,6 +152,7 @@ class AppState:
     png_scale: int = 2
     caption: int = 1
     present: int = 0
+    predict: int = 0
     hide: str = ""
 
     def run_config(self) -> RunConfig:

@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import equations, export, linked, live, present, runs, theme
+from .. import equations, export, linked, live, predict, present, runs, theme
 from ..figures.common import figure
 from ..i18n import STRINGS, plotly_config, t
 from ..state import hidden
@@ -115,7 +115,7 @@ def chart(c: Chart, state, *, main: bool = False, above: int = 0) -> None:
     ``step_control``). ``state`` is the page's state as the view returns it: its exports' captions link to exactly
     this figure. ``main``: the view's main chart, sized in presentation mode to fit the screen under the view bar and
     one row of controls (``above``: px more above it)."""
-    fig, key = c.fig, chart_key(state.view, c.name)
+    fig, key = predict.mark(c.fig, state, c.name), chart_key(state.view, c.name)
     if state.lecture or state.present:
         font, title = present.chart_fonts() if state.present else (present.CHART_FONT, present.CHART_TITLE)
         fig.update_layout(font_size=font, title_font_size=title)

@@ -1,0 +1,72 @@
+"""Predict, then reveal (viz_app.predict): nothing measured reaches the page before the reveal; afterwards the
+prediction is on the chart beside the run's own value, and the comparison is computed from the run."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine import analysis
+from viz_app import predict, runs
+from viz_app import state as S
+
+MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
+
+
+def _app(params):
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _reveal(at, view, text):
+    at.text_input(key=f"w_guess_{view}").input(text)
+    (button,) = [b for b in at.button if b.label in ("Reveal", "공개")]
+    return button.click().run()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_bptt_question_hides_every_measurement_until_the_reveal(lang):
+    at = _app({"view": "bptt", "lang": lang, "predict": "1"})
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 0 and len(at.latex) == 0  # no figure, no equation with numbers
+    assert not [c for c in at.caption if "‖" in c.value]  # no sentence about this run's gradients
+    at = _reveal(at, "bptt", "oops")
+    assert len(at.get("plotly_chart")) == 0 and at.warning  # a clear message, still hidden
+    at = _reveal(at, "bptt", "1e-2")
+    assert not at.exception
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert len(specs) >= 4
+    first = json.loads(specs[0])
+    marks = [tr for tr in first["data"] if tr.get("meta", {}) and "prediction" in tr["meta"]]
+    run = runs.cached_run(S.AppState().run_config())
+    total = analysis.norms_over_time(run.trace().grad_hidden[-1])  # recorded again here: the same numbers
+    assert len(marks) == 1 and marks[0]["x"] == [0]
+    assert marks[0]["meta"]["prediction"] == pytest.approx(1e-2 * total[-1], rel=1e-6)
+    assert f"{total[0] / total[-1]:.3g}" in at.success[0].value
+    assert "0.01" in at.success[0].value
+
+
+def test_a_view_without_a_question_draws_as_usual_in_predict_mode():
+    at = _app({"view": "unroll", "lang": "en", "predict": "1"})
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+
+
+def test_the_timeline_answer_is_the_runs_last_loss():
+    at = _app({"view": "timeline", "lang": "en", "predict": "1"})
+    assert len(at.get("plotly_chart")) == 0
+    at = _reveal(at, "timeline", "0.5")
+    run = runs.cached_run(S.AppState().run_config())
+    assert f"{float(run.history.loss[-1]):.3g}" in at.success[0].value
+    assert "high" in at.success[0].value  # 0.5 is far above the trained char-LM's loss
+
+
+@pytest.mark.parametrize("text,value", [("0.01", 0.01), ("1e-3", 1e-3), ("1/1000", 1e-3), (" 2,000 ", 2000.0),
+                                        ("1×10^-4", 1e-4), ("0", None), ("-1", None), ("inf", None), ("nan", None),
+                                        ("1/0", None), ("abc", None), ("", None)])
+def test_a_typed_prediction_is_one_positive_number(text, value):
+    got = predict.parse(text)
+    assert (got is None and value is None) or got == pytest.approx(value)
+    assert got is None or np.isfinite(got)
