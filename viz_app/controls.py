@@ -7,7 +7,7 @@ import streamlit as st
 from engine import EngineError
 from engine.io import load_model, parse_csv
 
-from . import runs, scenarios
+from . import lecture_ui, runs, scenarios
 from . import state as S
 from .i18n import error_message, option, t
 
@@ -72,6 +72,7 @@ def sidebar(state) -> tuple[object, bool]:
             st.caption(t("ctl.pending", lang))
         state = uploads(state, lang)
         exports = export_settings(state, lang)
+        lecture_ui.sidebar(state, lang)
     new = state.with_(lang=lang, **exports)
     if pressed:
         cell = values["cell"]

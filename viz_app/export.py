@@ -7,6 +7,7 @@ its own thread and concurrent Kaleido calls have been reported to swap results.
 
     python -m viz_app.export --scenario vanishing --format pdf --deck --out slides/
     python -m viz_app.export --url 'https://rnn.example.edu/?view=eigen&rho=0.6' --figure decay --format png
+    python -m viz_app.export --lecture lecture.json --format pdf --out handout/
 """
 from __future__ import annotations
 
@@ -262,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m viz_app.export", description=__doc__.split("\n\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scenario", choices=scenarios.names(), help="a scenario from assets/scenarios.json")
+    src.add_argument("--lecture", type=Path,
+                     help="a lecture deck (JSON, viz_app/lecture.py): one handout, a page (PDF) or a section (HTML) "
+                          "per entry with its main figure, note, link and QR code")
     src.add_argument("--url", action="append",
                      help="an app URL (or just its ?query) whose settings to export; repeat it for a deck of links "
                           "(each link: its own view)")
@@ -283,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.deck and a.format != "pdf":
         ap.error("--deck joins PDFs: use it with --format pdf")
+    if a.lecture:
+        return _lecture(a)
     jobs = []  # (state, views)
     if a.scenario:
         state = _state({"scenario": a.scenario})  # the scenario's settings, as its link opens them
@@ -315,6 +321,61 @@ def main(argv: list[str] | None = None) -> int:
         print(f"export failed: {e}", file=sys.stderr)
         return 1
     print(f"wrote {len(files)} files to {a.out}/" + (f" (deck: {files[-1].name})" if a.deck else ""))
+    return 0
+
+
+def handout(title: str, entries, out: Path, fmt: str, *, lang: str | None = None, background: str = "light",
+            base_url: str = "", progress=_progress) -> Path:
+    """The lecture deck's handout in ``out``: one PDF with a page per entry (``fmt`` "pdf") or one HTML file.
+    Each page: the entry's main figure (its view's first), its title, note, link and QR code."""
+    from . import deck, lecture
+    out.mkdir(parents=True, exist_ok=True)
+    base = base_url or public_base()
+    pages, sections = [], []
+    for i, entry in enumerate(entries, 1):
+        state, _ = lecture.state_of(entry)
+        state = state.with_(lang=lang) if lang else state
+        view, name, fig = deck.all_figures(state, (state.view,))[0]
+        link = permalink(state, base)
+        if fmt == "pdf":
+            path = out / f"handout-{i:02d}-{file_name(state, name, 'pdf')}"
+            path.write_bytes(to_bytes(lecture.handout_page(fig, entry, link, i, background=background), "pdf"))
+            pages.append(path)
+        else:
+            sections.append((entry, link, fig.to_html(full_html=False, include_plotlyjs="inline" if i == 1 else False,
+                                                      config={"displaylogo": False})))
+        progress(i, len(entries), entry.title)
+    if progress is _progress:
+        sys.stderr.write("\n")
+    target = out / f"handout.{fmt}"
+    if fmt == "pdf":
+        merge_pdfs(pages, target)
+    else:
+        target.write_text(lecture.handout_html(title, sections, lang or "ko"), encoding="utf-8")
+    return target
+
+
+def _lecture(a) -> int:
+    from . import lecture
+    if a.format not in ("pdf", "html"):
+        print("a lecture handout is a PDF or an HTML file: use --format pdf or --format html", file=sys.stderr)
+        return 2
+    if a.format == "pdf" and chrome_path() is None:
+        print(f"no Chrome or Chromium found for pdf; install one ({INSTALL_HINT}) or use --format html",
+              file=sys.stderr)
+        return 2
+    try:
+        title, entries = lecture.parse(a.lecture.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, lecture.DeckError) as e:
+        print(f"cannot read the lecture deck {a.lecture}: {e}", file=sys.stderr)
+        return 2
+    try:
+        target = handout(title, entries, a.out, a.format, lang=a.lang, background=a.background,
+                         base_url=public_base(a.base_url))
+    except Exception as e:  # one clear line, not a traceback
+        print(f"export failed: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote the handout of {len(entries)} entries to {target}")
     return 0
 
 

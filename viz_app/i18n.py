@@ -520,20 +520,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "formula.title": ("이 시점의 식, 모델의 실제 값으로", "This step's equations, with the model's own numbers"),
     "formula.about": (
         "시점 {t}, 유닛 {j}{layer}: 각 곱은 모델의 가중치 × 기록된 값입니다. 곱이 가장 큰 항 {shown}개를 보이고 나머지는 "
-        "합 하나로 묶었습니다. 주황은 입력 쪽($W_x$), 파랑은 순환 쪽($W_h$, 펼친 그림의 $W_hh$)입니다. 편향 b는 torch처럼 두 "
-        "개($b_{{ih}}$, $b_{{hh}}$)이고, 노트의 $b_h$는 그 합입니다.",
+        "합 하나로 묶었습니다. 주황은 입력 쪽($W_x$), 파랑은 순환 쪽($W_h$, 펼친 그림의 $W_hh$)입니다. 편향 b는 PyTorch처럼 "
+        "두 개($b_{{ih}}$, $b_{{hh}}$)이고, 노트의 $b_h$는 그 합입니다.",
         "Step {t}, unit {j}{layer}: each product is one of the model's weights times a recorded value. The {shown} "
         "largest products are shown, the others summed into one number. Orange is the input side ($W_x$), blue the "
         "recurrent side ($W_h$, the unrolled picture's $W_hh$). The bias comes in two parts as in torch "
         "($b_{{ih}}$, $b_{{hh}}$); the notes' $b_h$ is their sum."),
     "formula.layer": ("({layer}층)", " (layer {layer})"),
     "formula.check": (
-        "이 식으로 다시 계산한 값은 기록된 값과 {err:.0e} 이내로 같습니다 (float32의 반올림).",
+        "이 식으로 다시 계산한 값은 기록된 값과 {err:.0e} 이내로 같습니다 (32비트 부동소수점의 반올림).",
         "Recomputed from these sums, every value equals the recorded one to within {err:.0e} (float32 rounding)."),
     "formula.expand": ("모든 곱을 펼칠 게이트", "Gate whose products are written out"),
     "formula.gru_note": (
-        "torch의 GRU: 리셋 게이트 r은 $W_hn h_{t-1} + b_hn$ 전체에 곱해집니다. 노트(Cho 등)의 식은 $W_hn (r ⊙ h_{t-1})$로 "
-        "r을 곱셈 안에 둡니다. 갱신 게이트 z도 torch는 이전 상태 쪽에 씁니다: $h_t = (1 - z) n + z h_{t-1}$.",
+        "PyTorch의 GRU: 리셋 게이트 r은 $W_hn h_{t-1} + b_hn$ 전체에 곱해집니다. 노트(조경현 등)의 식은 $W_hn (r ⊙ h_{t-1})$로 "
+        "r을 곱셈 안에 둡니다. 갱신 게이트 z도 PyTorch는 이전 상태 쪽에 씁니다: $h_t = (1 - z) n + z h_{t-1}$.",
         "torch's GRU: the reset gate r multiplies all of $W_hn h_{t-1} + b_hn$. The notes (Cho et al.) write "
         "$W_hn (r ⊙ h_{t-1})$, r inside the product. torch also puts the update gate z on the old state: "
         "$h_t = (1 - z) n + z h_{t-1}$."),
@@ -578,6 +578,33 @@ STRINGS: dict[str, tuple[str, str]] = {
     "predict.low": ("작았습니다", "low"),
     "predict.again": ("다시 예측하기", "Predict again"),
     "predict.legend": ("예측", "prediction"),
+    "deck.settings": ("강의 순서 (링크 모음)", "Lecture deck (a list of links)"),
+    "deck.file": ("강의 순서 파일 (JSON)", "Deck file (JSON)"),
+    "deck.lines": ("또는 한 줄에 하나씩: 제목 | 링크 | 메모", "Or one entry per line: title | link | note"),
+    "deck.load": ("불러오기", "Load"),
+    "deck.entry_title": ("지금 화면의 제목", "Title of the page on screen"),
+    "deck.add": ("지금 화면을 순서에 추가", "Add this page to the deck"),
+    "deck.loaded": ("순서에 {n}개 항목이 있습니다. 화면 위의 ◀ ▶ 버튼이나 프레젠터의 PageUp/PageDown으로 넘깁니다.",
+                    "The deck has {n} entries. Move through them with ◀ ▶ above the view or a clicker's PageUp / PageDown."),
+    "deck.download": ("순서 파일 내려받기 (JSON)", "Download the deck (JSON)"),
+    "deck.handout_format": ("유인물 형식", "Handout format"),
+    "deck.handout": ("유인물 만들기 (항목마다 한 쪽)", "Make the handout (a page per entry)"),
+    "deck.handout_save": ("유인물 내려받기 ({fmt})", "Download the handout ({fmt})"),
+    "deck.clear": ("순서 지우기", "Clear the deck"),
+    "deck.prev": ("이전 항목 (PageUp)", "Previous entry (PageUp)"),
+    "deck.next": ("다음 항목 (PageDown)", "Next entry (PageDown)"),
+    "deck.ready": ("강의 순서 {n}개 항목: ▶ 또는 PageDown으로 시작합니다.", "A deck of {n} entries: ▶ or PageDown starts it."),
+    "deck.err_size": ("순서 파일이 너무 큽니다 (최대 {max} KB).", "The deck file is too large (at most {max} KB)."),
+    "deck.err_empty": ("순서에 항목이 없습니다.", "The deck has no entries."),
+    "deck.err_json": ("JSON을 읽을 수 없습니다 ({line}번째 줄).", "The JSON cannot be read (line {line})."),
+    "deck.err_shape": ('JSON은 {"title": ..., "entries": [...]} 또는 항목의 목록이어야 합니다.',
+                       'The JSON must be {"title": ..., "entries": [...]} or a list of entries.'),
+    "deck.err_field": ("{entry}번째 항목: 제목, 링크, 메모는 글자여야 합니다.", "Entry {entry}: title, link and note must be text."),
+    "deck.err_title": ("{entry}번째 항목: 제목이 없거나 {max}자보다 깁니다.", "Entry {entry}: the title is missing or longer than {max} characters."),
+    "deck.err_note": ("{entry}번째 항목: 메모가 {max}자보다 깁니다.", "Entry {entry}: the note is longer than {max} characters."),
+    "deck.err_link": ("{entry}번째 항목: 링크가 없거나 {max}자보다 깁니다.", "Entry {entry}: the link is missing or longer than {max} characters."),
+    "deck.err_line": ("{entry}번째 줄: '제목 | 링크 | 메모' 모양이어야 합니다.", "Line {entry}: it must read 'title | link | note'."),
+    "deck.err_count": ("항목은 {max}개까지입니다.", "At most {max} entries."),
     "exp.embed": (
         "원-핫 입력에서 $W_xh x_t$는 $W_xh$의 한 열을 고르는 일이므로 입력 가중치가 이미 문자마다 한 열씩의 표입니다. nn.Embedding은 문자를 $V × d$ 표 $E$에서 찾아 $d$개의 수만 RNN에 넘깁니다: 매개변수가 줄고, 글에서 같은 역할을 하는 문자들이 가까운 벡터를 가질 수 있습니다. 글은 자음+모음 음절로 된 무작위 단어들이고 에폭마다 새 문장이므로, 모델은 글을 외울 수 없고 규칙(자음 뒤에는 모음, 모음 뒤에는 자음이나 공백)만 배울 수 있습니다.",
         "With one-hot inputs $W_xh x_t$ picks a column of $W_xh$: the input weights already are a table with a column per character. nn.Embedding looks the character up in a $V × d$ table $E$ and passes only $d$ numbers to the RNN: fewer parameters, and characters that play the same part in the text can get nearby vectors. The text is random words of consonant+vowel syllables, new sentences every epoch, so a model cannot memorise it, only learn its rule (after a consonant a vowel; after a vowel a consonant or a space)."),

@@ -13,8 +13,8 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import (claims, controls, freeze_imports, live, predict, present, runs, safe, scenarios,  # noqa: E402
-                     theme)
+from viz_app import (claims, controls, freeze_imports, lecture_ui, live, predict, present, runs, safe,  # noqa: E402
+                     scenarios, theme)
 from viz_app import state as S  # noqa: E402
 from viz_app.i18n import STRINGS  # noqa: E402
 from viz_app.i18n import error_message, t  # noqa: E402
@@ -75,6 +75,7 @@ def page() -> None:
     lang = state.lang
     # the banner is filled once the run is known (its numbers go in it): above the view bar, or in presentation mode
     # with the notes under the main chart
+    state = lecture_ui.bar(state, st.container())  # a lecture deck's Previous / Next, its note and QR code
     banner = st.empty() if state.scenario and not state.present else None
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario

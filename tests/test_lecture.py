@@ -1,0 +1,91 @@
+"""The lecture deck (viz_app/lecture.py, lecture_ui.py): files and typed lines are read or refused with a reason,
+a deck round-trips (file -> app -> file), Next opens an entry's link, and the handout has a page per entry."""
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from viz_app import export, lecture
+from viz_app import state as S
+
+MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
+LINES = """Unrolled | ?view=unroll&step=3 | the same weights at every step
+Vanishing | https://rnn.example.edu/?view=eigen&rho=0.5 | rho < 1
+LSTM gates | ?view=states&cell=lstm"""
+
+
+def test_typed_lines_and_a_file_give_the_same_deck_and_it_round_trips():
+    title, entries = lecture.parse(LINES)
+    assert [e.title for e in entries] == ["Unrolled", "Vanishing", "LSTM gates"]
+    assert entries[1].link == "view=eigen&rho=0.5" and entries[2].note == ""
+    again = lecture.parse(lecture.to_json("RNN 3", entries))
+    assert again == ("RNN 3", entries)
+    assert lecture.parse(json.dumps([{"title": "A", "link": "?view=bptt"}]))[1] == [lecture.Entry("A", "view=bptt")]
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("", "empty"), ("{not json", "json"), ('{"entries": 3}', "shape"), ('[{"title": 3, "link": "?a=1"}]', "field"),
+    ('[{"title": "", "link": "?view=bptt"}]', "title"), ('[{"title": "A", "link": ""}]', "link"),
+    ('[{"title": "A", "link": "?v=1", "note": "' + "x" * 700 + '"}]', "note"), ("just a title", "line"),
+    ("\n".join(f"T{i} | ?view=bptt" for i in range(41)), "count"), ("x" * 300_000, "size")])
+def test_a_bad_deck_is_refused_with_its_reason(text, reason):
+    with pytest.raises(lecture.DeckError) as err:
+        lecture.parse(text)
+    assert err.value.reason == reason
+
+
+def test_an_entry_opens_its_link_and_keeps_the_presenters_language():
+    _, entries = lecture.parse(LINES)
+    state, notices = lecture.state_of(entries[1], keep=S.AppState(lang="en", present=1))
+    assert (state.view, state.rho, state.lang, state.present) == ("eigen", 0.5, "en", 1) and not notices
+    here = S.AppState(view="bptt", cell="gru", unit=4)
+    entry = lecture.entry_of(here, "GRU gradients")
+    assert lecture.state_of(entry)[0] == here  # the page on screen, exactly
+
+
+def test_the_qr_code_is_an_svg_of_the_link():
+    svg = lecture.qr_svg("https://rnn.example.edu/?view=bptt")
+    assert svg.lstrip().startswith("<svg") and "path" in svg
+
+
+def _app(params=None):
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    for k, v in (params or {"lang": "en"}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_next_and_previous_open_the_entries_links_in_the_app():
+    at = _app()
+    at.text_area(key="w_deck_text").input(LINES)
+    at = at.button(key="w_deck_load").click().run()
+    assert not at.exception and at.button(key="deck_prev").disabled
+    at = at.button(key="deck_next").click().run()
+    assert at.session_state.app_state.view == "unroll" and at.session_state.app_state.step == 3
+    at = at.button(key="deck_next").click().run()
+    state = at.session_state.app_state
+    assert (state.view, state.rho, state.lang) == ("eigen", 0.5, "en")
+    assert any("data:image/svg+xml;base64," in h.proto.body for h in at.get("html"))  # the link's QR code
+    at = at.button(key="deck_prev").click().run()
+    assert at.session_state.app_state.view == "unroll"
+    at.text_area(key="w_deck_text").input("no bar here")
+    at = at.button(key="w_deck_load").click().run()
+    assert at.error and "title | link | note" in at.error[0].value
+
+
+def test_the_handout_has_a_page_per_entry_and_an_html_section_per_entry(tmp_path):
+    title, entries = lecture.parse(LINES)
+    page = export.handout(title, entries, tmp_path / "html", "html", lang="en", base_url="https://rnn.example.edu",
+                          progress=lambda *a: None)
+    text = page.read_text()
+    assert text.count("<section>") == 3 and text.count("data:image/svg+xml;base64,") == 3
+    assert all(e.title in text for e in entries) and "view=eigen&amp;rho=0.5" in text
+    if export.chrome_path() is None:
+        pytest.skip("no Chromium for the PDF")
+    pdf = export.handout(title, entries, tmp_path / "pdf", "pdf", lang="en", base_url="https://rnn.example.edu",
+                         progress=lambda *a: None)
+    pages = PdfReader(pdf).pages
+    assert len(pages) == 3
+    assert "2. Vanishing" in pages[1].extract_text() and "rho < 1" in pages[1].extract_text()

@@ -1,0 +1,157 @@
+"""A lecture deck: an ordered list of the app's links, each with a title and a short note, presented one after the
+other (Previous / Next, or a clicker's PageUp / PageDown), with a QR code of the current link for the room, and
+written out as one handout (a PDF page or an HTML section per entry).
+
+A deck file is JSON: ``{"title": "...", "entries": [{"title": "...", "link": "?view=bptt&cell=lstm", "note": "..."}]}``
+(a link may be a whole URL; only its query counts). In the app a deck can also be typed one entry per line,
+``title | link | note``, or built from the views on screen ("Add this view").
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import segno
+
+from . import state as S
+
+MAX_ENTRIES = 40
+MAX_TITLE, MAX_NOTE, MAX_LINK = 120, 600, 4000
+MAX_FILE = 256 * 1024  # bytes of a deck file
+
+
+class DeckError(ValueError):
+    """A deck file or text that cannot be read; ``reason`` names what is wrong (i18n: deck.err_<reason>)."""
+
+    def __init__(self, reason: str, **values):
+        self.reason, self.values = reason, values
+        super().__init__(f"{reason}: {values}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    link: str  # the query, without "?": "view=bptt&cell=lstm"
+    note: str = ""
+
+    def params(self) -> dict[str, str]:
+        return dict(parse_qsl(self.link, keep_blank_values=True))
+
+
+def _query(link: str) -> str:
+    link = link.strip()
+    return urlsplit(link).query if "://" in link else link.lstrip("?")
+
+
+def _entry(title, link, note, at: int) -> Entry:
+    if not isinstance(title, str) or not isinstance(link, str) or not isinstance(note, str):
+        raise DeckError("field", entry=at)
+    title, note, query = title.strip(), note.strip(), _query(link)
+    if not title or len(title) > MAX_TITLE:
+        raise DeckError("title", entry=at, max=MAX_TITLE)
+    if len(note) > MAX_NOTE:
+        raise DeckError("note", entry=at, max=MAX_NOTE)
+    if not query or len(query) > MAX_LINK:
+        raise DeckError("link", entry=at, max=MAX_LINK)
+    return Entry(title, query, note)
+
+
+def parse(text: str) -> tuple[str, list[Entry]]:
+    """(deck title, entries) from a deck file's JSON or from lines ``title | link | note``."""
+    if len(text.encode()) > MAX_FILE:
+        raise DeckError("size", max=MAX_FILE // 1024)
+    text = text.strip()
+    if not text:
+        raise DeckError("empty")
+    if text[0] in "{[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DeckError("json", line=e.lineno) from None
+        title, items = ("", data) if isinstance(data, list) else (data.get("title", ""), data.get("entries"))
+        if not isinstance(items, list) or not isinstance(title, str):
+            raise DeckError("shape")
+        entries = []
+        for i, item in enumerate(items, 1):
+            if not isinstance(item, dict):
+                raise DeckError("field", entry=i)
+            entries.append(_entry(item.get("title", ""), item.get("link", ""), item.get("note", ""), i))
+    else:
+        title, entries = "", []
+        for i, line in enumerate((ln for ln in text.splitlines() if ln.strip()), 1):
+            parts = [p.strip() for p in line.split("|", 2)]
+            if len(parts) < 2:
+                raise DeckError("line", entry=i)
+            entries.append(_entry(parts[0], parts[1], parts[2] if len(parts) > 2 else "", i))
+    if not entries:
+        raise DeckError("empty")
+    if len(entries) > MAX_ENTRIES:
+        raise DeckError("count", max=MAX_ENTRIES)
+    return title.strip()[:MAX_TITLE], entries
+
+
+def to_json(title: str, entries: list[Entry]) -> str:
+    return json.dumps({"title": title, "entries": [{"title": e.title, "link": "?" + e.link, "note": e.note}
+                                                   for e in entries]}, ensure_ascii=False, indent=2)
+
+
+def entry_of(state, title: str, note: str = "") -> Entry:
+    """The page on screen as an entry: its whole link (what the page's own address would hold)."""
+    return Entry(title[:MAX_TITLE], urlencode(S.to_params(state)), note[:MAX_NOTE])
+
+
+def state_of(entry: Entry, keep=None):
+    """The entry's state as its link opens it (notices: the link's fields that could not be used), with the
+    presenter's own way of showing the page kept from ``keep`` (language, presentation and lecture modes, theme)."""
+    state, notices = S.from_params(entry.params())
+    if keep is not None:
+        shown = {k: getattr(keep, k) for k in ("lang", "present", "lecture", "slide", "predict", "png_scale")
+                 if k not in entry.params()}
+        state = state.with_(**shown)
+    return state, notices
+
+
+def qr_svg(url: str, *, scale: int = 4, dark: str = "#000000", light: str = "#FFFFFF") -> str:
+    """The URL as a QR code (SVG text, error correction M, quiet zone 2)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=scale, border=2, dark=dark, light=light, xmldecl=False)
+    return out.getvalue().decode()
+
+
+def qr_data_uri(url: str, **kw) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url, **kw).encode()).decode()
+
+
+def handout_html(title: str, sections: list[tuple[Entry, str, str]], lang: str) -> str:
+    """One self-contained page: per entry its title, note, figure (HTML from plotly's ``to_html``, the first
+    carrying plotly.js), the link and its QR code. ``sections``: (entry, absolute link, figure HTML)."""
+    parts = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             "<style>body{font-family:'Source Sans 3','NanumGothic',sans-serif;max-width:1100px;margin:auto}"
+             "section{page-break-after:always;margin:2em 0}.qr{float:right;width:140px}"
+             "a{word-break:break-all}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>" if title else ""]
+    for i, (entry, link, figure) in enumerate(sections, 1):
+        parts.append(f"<section><img class='qr' alt='QR' src='{qr_data_uri(link)}'>"
+                     f"<h2>{i}. {html.escape(entry.title)}</h2><p>{html.escape(entry.note)}</p>{figure}"
+                     f"<p><a href='{html.escape(link, quote=True)}'>{html.escape(link)}</a></p></section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def handout_page(fig, entry: Entry, link: str, number: int, *, background: str = "light"):
+    """One PDF page of the handout: the entry's main figure as a slide, titled "number. title", with the note and
+    the link in the caption and the link's QR code (120 px, about 2 cm on a printed page) at the bottom right."""
+    from . import safe
+    from .theme import SLIDE_BACKGROUNDS, slide
+    caption = (safe.plot(entry.note) + "<br>" if entry.note else "") + safe.plot(link)
+    page = slide(fig, background=background, caption=caption)
+    page.update_layout(title_text=f"{number}. {safe.plot(entry.title)}")
+    paper, ink, _ = SLIDE_BACKGROUNDS.get(background, SLIDE_BACKGROUNDS["light"])
+    page.add_layout_image(source=qr_data_uri(link, dark=ink, light=paper), xref="paper", yref="paper", x=1.0,
+                          y=-0.11, sizex=0.084, sizey=0.2, xanchor="right", yanchor="top", layer="above",
+                          name="qr")
+    return page
