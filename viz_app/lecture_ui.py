@@ -45,8 +45,8 @@ def sidebar(state, lang: str) -> None:
                             placeholder="Vanishing | ?view=eigen&rho=0.5 | ρ < 1")
         if st.button(t("deck.load", lang), key="w_deck_load"):
             _load(text, lang)
-        title = st.text_input(t("deck.entry_title", lang), key=f"w_deck_entry_{state.view}", max_chars=lecture.MAX_TITLE,
-                              value=t(f"view.{state.view}", lang, form="text"))
+        title = st.text_input(t("deck.entry_title", lang), key=f"w_deck_entry_{state.view}",
+                              max_chars=lecture.MAX_TITLE, value=t(f"view.{state.view}", lang, form="text"))
         if st.button(t("deck.add", lang), key="w_deck_add"):
             name, entries = deck or ("", [])
             if len(entries) < lecture.MAX_ENTRIES:
