@@ -45,6 +45,20 @@ def test_an_entry_opens_its_link_and_keeps_the_presenters_language():
     assert lecture.state_of(entry)[0] == here  # the page on screen, exactly
 
 
+def test_the_links_deck_field_round_trips_and_refuses_what_is_not_a_deck():
+    title, entries = lecture.parse(LINES)
+    text = lecture.encode("RNN 3", entries)
+    assert lecture.decode(text) == ("RNN 3", tuple(entries)) and len(text) < 400
+    bomb = lecture.base64.urlsafe_b64encode(lecture.zlib.compress(b"[" * 5_000_000)).decode()
+    for bad, reason in (("%%%", "encoding"), ("abcd", "encoding"), (bomb, "size"), ("x" * 13_000, "url")):
+        with pytest.raises(lecture.DeckError) as err:
+            lecture.decode(bad)
+        assert err.value.reason == reason
+    state, notices = S.from_params({"deck": "not-a-deck", "view": "bptt"})
+    assert state.deck == "" and notices[0][0] == "deck"
+    assert "deck" not in export.permalink(S.AppState(deck=text, deck_at=1), "https://x.example")
+
+
 def test_the_qr_code_is_an_svg_of_the_link():
     svg = lecture.qr_svg("https://rnn.example.edu/?view=bptt")
     assert svg.lstrip().startswith("<svg") and "path" in svg
@@ -57,7 +71,7 @@ def _app(params=None):
     return at.run()
 
 
-def test_next_and_previous_open_the_entries_links_in_the_app():
+def test_next_and_previous_open_the_entries_links_in_the_app_and_the_link_holds_the_deck():
     at = _app()
     at.text_area(key="w_deck_text").input(LINES)
     at = at.button(key="w_deck_load").click().run()
@@ -66,8 +80,14 @@ def test_next_and_previous_open_the_entries_links_in_the_app():
     assert at.session_state.app_state.view == "unroll" and at.session_state.app_state.step == 3
     at = at.button(key="deck_next").click().run()
     state = at.session_state.app_state
-    assert (state.view, state.rho, state.lang) == ("eigen", 0.5, "en")
+    assert (state.view, state.rho, state.lang, state.deck_at) == ("eigen", 0.5, "en", 1)
     assert any("data:image/svg+xml;base64," in h.proto.body for h in at.get("html"))  # the link's QR code
+    link = dict(at.query_params)
+    assert link["view"] == ["eigen"] or link["view"] == "eigen"
+    # the page's own link reopens the lecture where it was: a new session (presentation mode, a reload, a student)
+    again = _app({k: v[0] if isinstance(v, list) else v for k, v in link.items()})
+    assert again.session_state.app_state.deck_at == 1 and again.session_state.app_state.view == "eigen"
+    assert not again.button(key="deck_prev").disabled
     at = at.button(key="deck_prev").click().run()
     assert at.session_state.app_state.view == "unroll"
     at.text_area(key="w_deck_text").input("no bar here")

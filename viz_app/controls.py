@@ -72,7 +72,7 @@ def sidebar(state) -> tuple[object, bool]:
             st.caption(t("ctl.pending", lang))
         state = uploads(state, lang)
         exports = export_settings(state, lang)
-        lecture_ui.sidebar(state, lang)
+        exports |= lecture_ui.sidebar(state, lang)
     new = state.with_(lang=lang, **exports)
     if pressed:
         cell = values["cell"]

@@ -133,7 +133,9 @@ def public_base(request_url: str = "") -> str:
 def permalink(state, base: str) -> str:
     """The absolute address that reproduces ``state``'s figure, in its language (a link without one opens in the
     reader's browser language: a Korean slide's link would open in English for some students)."""
-    query = "&".join(f"{k}={quote(v)}" for k, v in {"lang": state.lang, **to_params(state)}.items())
+    # a lecture deck in the page's link is the lecture's, not this figure's
+    params = {k: v for k, v in to_params(state).items() if k not in ("deck", "deck_at")}
+    query = "&".join(f"{k}={quote(v)}" for k, v in {"lang": state.lang, **params}.items())
     return f"{base}?{query}" if query else base
 
 
@@ -194,7 +196,7 @@ def _init_text(state, lang: str) -> str:
 
 
 # what a figure's file name does not depend on: how the page is shown, not what it draws
-_NOT_DRAWN = ("lang", "present", "hide", "caption", "slide", "lecture", "png_scale")
+_NOT_DRAWN = ("lang", "present", "hide", "caption", "slide", "lecture", "png_scale", "deck", "deck_at")
 
 
 def file_name(state, name: str, fmt: str) -> str:

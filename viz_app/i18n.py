@@ -176,6 +176,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reason.whole": ("정수가 아닙니다", "not a whole number"),
     "reason.number": ("수가 아닙니다", "not a number"),
     "reason.finite": ("유한한 수가 아닙니다", "not a finite number"),
+    "reason.deck": ("강의 순서가 아닙니다 (앱이 만든 링크의 값이어야 합니다)", "is not a lecture deck (a deck value of a link the app made)"),
     "reason.long": ("{n}자보다 깁니다", "longer than {n} characters"),
     "reason.upload_id": ("올린 파일의 id(16자리 16진수)가 아닙니다", "not an upload id (16 hex digits)"),
     "reason.alphabet": ("알파벳은 서로 다른 문자 {n}개 이하여야 합니다", "an alphabet is at most {n} distinct characters"),
@@ -604,6 +605,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deck.err_note": ("{entry}번째 항목: 메모가 {max}자보다 깁니다.", "Entry {entry}: the note is longer than {max} characters."),
     "deck.err_link": ("{entry}번째 항목: 링크가 없거나 {max}자보다 깁니다.", "Entry {entry}: the link is missing or longer than {max} characters."),
     "deck.err_line": ("{entry}번째 줄: '제목 | 링크 | 메모' 모양이어야 합니다.", "Line {entry}: it must read 'title | link | note'."),
+    "deck.err_url": ("링크에 담기에는 순서가 너무 깁니다 (압축해서 {max}자까지): 항목이나 메모를 줄이세요.",
+                     "The deck is too long for a link ({max} characters compressed): fewer entries or shorter notes."),
+    "deck.err_encoding": ("링크의 순서를 읽을 수 없습니다.", "The link's deck cannot be read."),
     "deck.err_count": ("항목은 {max}개까지입니다.", "At most {max} entries."),
     "exp.embed": (
         "원-핫 입력에서 $W_xh x_t$는 $W_xh$의 한 열을 고르는 일이므로 입력 가중치가 이미 문자마다 한 열씩의 표입니다. nn.Embedding은 문자를 $V × d$ 표 $E$에서 찾아 $d$개의 수만 RNN에 넘깁니다: 매개변수가 줄고, 글에서 같은 역할을 하는 문자들이 가까운 벡터를 가질 수 있습니다. 글은 자음+모음 음절로 된 무작위 단어들이고 에폭마다 새 문장이므로, 모델은 글을 외울 수 없고 규칙(자음 뒤에는 모음, 모음 뒤에는 자음이나 공백)만 배울 수 있습니다.",

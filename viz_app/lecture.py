@@ -4,24 +4,30 @@ written out as one handout (a PDF page or an HTML section per entry).
 
 A deck file is JSON: ``{"title": "...", "entries": [{"title": "...", "link": "?view=bptt&cell=lstm", "note": "..."}]}``
 (a link may be a whole URL; only its query counts). In the app a deck can also be typed one entry per line,
-``title | link | note``, or built from the views on screen ("Add this view").
+``title | link | note``, or built from the views on screen ("Add this page").
+
+The deck travels in the page's own link (field ``deck``: the JSON compressed, base64url; ``deck_at``: the entry on
+screen), so presentation mode (a link), a reload and a student's copy of the address all keep it: one link holds the
+whole lecture. Figures' permalinks and QR codes leave it out.
 """
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import io
 import json
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import segno
 
-from . import state as S
-
 MAX_ENTRIES = 40
 MAX_TITLE, MAX_NOTE, MAX_LINK = 120, 600, 4000
-MAX_FILE = 256 * 1024  # bytes of a deck file
+MAX_FILE = 256 * 1024  # bytes of a deck file (and of a link's deck, uncompressed)
+MAX_URL = 12_000  # characters of the link's deck field (browsers and servers take 16k+)
 
 
 class DeckError(ValueError):
@@ -99,19 +105,53 @@ def to_json(title: str, entries: list[Entry]) -> str:
                                                    for e in entries]}, ensure_ascii=False, indent=2)
 
 
+def encode(title: str, entries: list[Entry]) -> str:
+    """The deck as the link's ``deck`` field: its JSON, compressed, base64url without padding."""
+    raw = zlib.compress(to_json(title, entries).encode(), 9)
+    text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    if len(text) > MAX_URL:
+        raise DeckError("url", max=MAX_URL)
+    return text
+
+
+@lru_cache(maxsize=64)
+def decode(text: str) -> tuple[str, tuple[Entry, ...]]:
+    """The link's ``deck`` field read back; DeckError if it is not a deck (at most MAX_FILE bytes unpacked)."""
+    if len(text) > MAX_URL:
+        raise DeckError("url", max=MAX_URL)
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        unpack = zlib.decompressobj()
+        data = unpack.decompress(raw, MAX_FILE + 1)
+    except (binascii.Error, ValueError, zlib.error):
+        raise DeckError("encoding") from None
+    if len(data) > MAX_FILE or unpack.unconsumed_tail:
+        raise DeckError("size", max=MAX_FILE // 1024)
+    title, entries = parse(data.decode("utf-8", "replace"))
+    return title, tuple(entries)
+
+
 def entry_of(state, title: str, note: str = "") -> Entry:
-    """The page on screen as an entry: its whole link (what the page's own address would hold)."""
-    return Entry(title[:MAX_TITLE], urlencode(S.to_params(state)), note[:MAX_NOTE])
+    """The page on screen as an entry: its whole link (what the page's own address would hold, less the deck)."""
+    from . import state as S
+    params = {k: v for k, v in S.to_params(state).items() if k not in LINK_ONLY}
+    return Entry(title[:MAX_TITLE], urlencode(params), note[:MAX_NOTE])
+
+
+LINK_ONLY = ("deck", "deck_at")  # fields of the page's link that are not part of what an entry or figure shows
+KEPT = ("lang", "present", "lecture", "slide", "predict", "png_scale", "caption", "hide")  # the presenter's own
 
 
 def state_of(entry: Entry, keep=None):
     """The entry's state as its link opens it (notices: the link's fields that could not be used), with the
-    presenter's own way of showing the page kept from ``keep`` (language, presentation and lecture modes, theme)."""
-    state, notices = S.from_params(entry.params())
+    presenter's own way of showing the page kept from ``keep`` (language, presentation and lecture modes, theme,
+    what is hidden) and the deck itself."""
+    from . import state as S
+    params = {k: v for k, v in entry.params().items() if k not in LINK_ONLY}
+    state, notices = S.from_params(params)
     if keep is not None:
-        shown = {k: getattr(keep, k) for k in ("lang", "present", "lecture", "slide", "predict", "png_scale")
-                 if k not in entry.params()}
-        state = state.with_(**shown)
+        state = state.with_(**{k: getattr(keep, k) for k in KEPT if k not in params},
+                            deck=keep.deck, deck_at=keep.deck_at)
     return state, notices
 
 

@@ -1,6 +1,7 @@
 """The lecture deck on the page (viz_app/lecture.py): the sidebar's deck settings (load a file, type entries, add
 the page on screen, download the deck and its handout) and the deck bar above the view (Previous / Next, a
-clicker's PageUp / PageDown, the entry's note and the QR code of its link)."""
+clicker's PageUp / PageDown, the entry's note and the QR code of its link). The deck is the state's ``deck`` field:
+it is in the page's link."""
 from __future__ import annotations
 
 import streamlit as st
@@ -15,7 +16,7 @@ if (!doc.__rnnDeckKeys) {
   doc.__rnnDeckKeys = true;
   doc.addEventListener("keydown", (e) => {
     const where = e.target && e.target.tagName;
-    if (where === "INPUT" || where === "TEXTAREA" || e.target.isContentEditable) return;
+    if (where === "INPUT" || where === "TEXTAREA" || (e.target && e.target.isContentEditable)) return;
     const key = {PageDown: "deck_next", PageUp: "deck_prev"}[e.key];
     const button = key && doc.querySelector(`.st-key-${key} button`);
     if (button && !button.disabled) { e.preventDefault(); button.click(); }
@@ -24,59 +25,73 @@ if (!doc.__rnnDeckKeys) {
 </script>"""
 
 
-def _deck():
-    return st.session_state.get("lecture_deck")  # (title, [Entry]) or None
+def deck_of(state) -> tuple[str, tuple] | None:
+    """(title, entries) of the state's deck; None without one (a bad one was refused when the link was read)."""
+    if not state.deck:
+        return None
+    try:
+        return lecture.decode(state.deck)
+    except lecture.DeckError:
+        return None
 
 
-def _set(title: str, entries: list) -> None:
-    st.session_state.lecture_deck = (title, entries)
-    st.session_state.deck_index = -1  # not yet on an entry: the page stays as it is until Next
-
-
-def sidebar(state, lang: str) -> None:
-    """The deck's settings, in an expander of the sidebar."""
-    deck = _deck()
+def sidebar(state, lang: str) -> dict:
+    """The deck's settings, in an expander of the sidebar; returns the state's new deck fields."""
+    deck = deck_of(state)
+    out = {}
     with st.expander(t("deck.settings", lang), expanded=False):
         upload = st.file_uploader(t("deck.file", lang), type=["json"], key="w_deck_file")
         if upload is not None and st.session_state.get("_deck_file") != upload.file_id:
             st.session_state._deck_file = upload.file_id
-            _load(upload.getvalue()[: lecture.MAX_FILE + 1].decode("utf-8", "replace"), lang)
+            out = _load(upload.getvalue()[: lecture.MAX_FILE + 1].decode("utf-8", "replace"), lang)
         text = st.text_area(t("deck.lines", lang), key="w_deck_text", height=90,
                             placeholder="Vanishing | ?view=eigen&rho=0.5 | ρ < 1")
         if st.button(t("deck.load", lang), key="w_deck_load"):
-            _load(text, lang)
+            out = _load(text, lang)
         title = st.text_input(t("deck.entry_title", lang), key=f"w_deck_entry_{state.view}",
                               max_chars=lecture.MAX_TITLE, value=t(f"view.{state.view}", lang, form="text"))
         if st.button(t("deck.add", lang), key="w_deck_add"):
-            name, entries = deck or ("", [])
+            name, entries = deck or ("", ())
             if len(entries) < lecture.MAX_ENTRIES:
-                _set(name, [*entries, lecture.entry_of(state, title or state.view)])
-                st.session_state.deck_index = len(entries)
-                deck = _deck()
-        if deck:
+                out = _fields(name, [*entries, lecture.entry_of(state, title or state.view)], lang,
+                              at=len(entries))
+        if deck and not out:
             name, entries = deck
             st.caption(t("deck.loaded", lang, n=len(entries)))
-            st.download_button(t("deck.download", lang), lecture.to_json(name, entries), file_name="lecture.json",
-                               mime="application/json", key="w_deck_download", on_click="ignore")
+            st.download_button(t("deck.download", lang), lecture.to_json(name, list(entries)),
+                               file_name="lecture.json", mime="application/json", key="w_deck_download",
+                               on_click="ignore")
             fmt = st.radio(t("deck.handout_format", lang), ("html", "pdf"), horizontal=True, key="w_deck_fmt",
                            format_func=str.upper)
             if st.button(t("deck.handout", lang), key="w_deck_handout"):
-                st.session_state._handout = (fmt, _handout(name, entries, fmt, state.lang))
+                st.session_state._handout = (fmt, _handout(name, list(entries), fmt, state.lang))
             made = st.session_state.get("_handout")
             if made is not None and made[1] is not None:
                 st.download_button(t("deck.handout_save", lang, fmt=made[0].upper()), made[1],
                                    file_name=f"handout.{made[0]}", mime=export.MIME[made[0]], key="w_deck_save",
                                    on_click="ignore")
             if st.button(t("deck.clear", lang), key="w_deck_clear"):
-                st.session_state.pop("lecture_deck", None)
                 st.session_state.pop("_handout", None)
+                out = {"deck": "", "deck_at": -1}
+    return out
 
 
-def _load(text: str, lang: str) -> None:
+def _fields(title: str, entries: list, lang: str, at: int = -1) -> dict:
     try:
-        _set(*lecture.parse(text))
+        return {"deck": lecture.encode(title, entries), "deck_at": at}
     except lecture.DeckError as e:
         st.error(t(f"deck.err_{e.reason}", lang, **e.values))
+        return {}
+
+
+def _load(text: str, lang: str) -> dict:
+    try:
+        title, entries = lecture.parse(text)
+    except lecture.DeckError as e:
+        st.error(t(f"deck.err_{e.reason}", lang, **e.values))
+        return {}
+    st.session_state.pop("_handout", None)
+    return _fields(title, entries, lang)
 
 
 def _handout_bytes(title: str, entries_json: str, fmt: str, lang: str, base: str) -> bytes:
@@ -99,34 +114,33 @@ def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
                          seconds=60.0 * len(entries), mb=1500.0, lang=lang)
 
 
-def bar(state, where) -> object:
-    """The deck bar above the view; returns the state (Previous / Next open their entry's link)."""
-    deck = _deck()
+def bar(state, where):
+    """The deck bar above the view (nothing without a deck); Previous / Next open their entry's link."""
+    deck = deck_of(state)
     if not deck:
         return state
     lang = state.lang
     _, entries = deck
-    index = st.session_state.get("deck_index", -1)
+    index = state.deck_at if state.deck_at < len(entries) else -1
     with where:
         left, mid, right, code = st.columns([1, 6, 1, 1.4], vertical_alignment="center")
         prev = left.button("◀", key="deck_prev", disabled=index <= 0, help=t("deck.prev", lang))
         nxt = right.button("▶", key="deck_next", disabled=index >= len(entries) - 1, help=t("deck.next", lang))
-        if 0 <= index < len(entries):
+        if index >= 0:
             entry = entries[index]
             mid.markdown(f"{index + 1} / {len(entries)} · {safe.md(entry.title)}")
             if entry.note:
                 mid.caption(safe.md(entry.note, lecture.MAX_NOTE))
             link = export.permalink(state, export.public_base(getattr(st.context, "url", None) or ""))
-            code.html(f"<img alt='QR' title='{safe.plot(link)}' width='112' src='{lecture.qr_data_uri(link)}'>")
+            size = 88 if state.present else 112
+            code.html(f"<img alt='QR' title='{safe.plot(link)}' width='{size}' src='{lecture.qr_data_uri(link)}'>")
         else:
             mid.caption(t("deck.ready", lang, n=len(entries)))
         components.html(_KEYS, height=0)
     if prev or nxt:
         index = max(0, min(len(entries) - 1, index + (1 if nxt else -1)))
-        st.session_state.deck_index = index
-        new, notices = lecture.state_of(entries[index], keep=state)
+        new, notices = lecture.state_of(entries[index], keep=state.with_(deck_at=index))
         st.session_state.app_state = new
         st.session_state.notices = notices
-        st.session_state.pop("w_view", None)
         st.rerun()
     return state

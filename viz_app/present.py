@@ -127,7 +127,12 @@ def chart_fonts() -> tuple[int, int]:
     return CHART_FONT + more, CHART_TITLE + more
 
 
+DECK_BAR = 96  # px: a lecture deck's bar above the view bar (viz_app/lecture_ui.py: its QR code at 88 px)
+
+
 def main_height(extra: int = 0) -> int:
     """A view's main chart in presentation mode: the screen's height less what sits above it (``extra``: more than
-    one row of controls)."""
-    return max(MAIN_MIN, screen() - ABOVE - extra)
+    one row of controls; a lecture deck's bar, when one is loaded)."""
+    state = st.session_state.get("app_state")
+    deck = DECK_BAR if state is not None and state.deck else 0
+    return max(MAIN_MIN, screen() - ABOVE - extra - deck)

@@ -92,6 +92,8 @@ FIELDS = (
     Field("caption", int, lo=0, hi=1),  # caption with settings and permalink on exported figures
     Field("present", int, lo=0, hi=1),  # presentation mode: sidebar collapsed, large fonts
     Field("predict", int, lo=0, hi=1),  # predict, then reveal: a view with a question hides what it measures
+    Field("deck", str),  # a lecture deck (viz_app/lecture.py: compressed JSON), so that one link holds the lecture
+    Field("deck_at", int, lo=-1, hi=99),  # the deck's entry on screen; -1 = none yet
     Field("hide", str),  # comma-separated parts hidden for the room, out of HIDEABLE
 )
 BY_NAME = {f.name: f for f in FIELDS}
@@ -153,6 +155,8 @@ class AppState:
     caption: int = 1
     present: int = 0
     predict: int = 0
+    deck: str = ""
+    deck_at: int = -1
     hide: str = ""
 
     def run_config(self) -> RunConfig:
@@ -195,6 +199,12 @@ def parse_value(f: Field, raw: str):
             raise BadValue("long", n=MAX_TARGET)
         if f.name == "alphabet" and (len(value) > MAX_ALPHABET or len(set(value)) != len(value)):
             raise BadValue("alphabet", n=MAX_ALPHABET)
+        if f.name == "deck" and value:
+            from . import lecture
+            try:
+                lecture.decode(value)
+            except lecture.DeckError:
+                raise BadValue("deck") from None
         if f.name == "hide" and value:
             unknown = [p for p in value.split(",") if p not in HIDEABLE]
             if unknown:
