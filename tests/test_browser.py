@@ -514,3 +514,37 @@ def test_watching_it_learn_redraws_the_view_and_pauses_on_a_link(server, page, l
         pg.screenshot(path=str(ARTIFACTS / f"72_watch_paused_{lang}.png"))
     finally:
         pg.close()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, page, lang):
+    """A deck in the link, presentation mode at 1280x720: PageDown opens the next entry (not the next view), the
+    address bar follows (window.location: the deck's position and the entry's settings), PageUp goes back; the bar
+    shows the entry's title and a QR code."""
+    from viz_app import lecture
+    _, entries = lecture.parse("Unrolled | ?view=unroll&step=3 | note one\nGradients | ?view=bptt | note two")
+    deck = lecture.encode("deck", entries)
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(server + f"/?lang={lang}&present=1&view=eigen&deck={deck}&deck_at=0")
+        _settle(pg)
+        assert "1 / 2" in pg.inner_text("[data-testid=stMain]")
+        assert pg.locator("img[alt=QR]").count() == 1
+        where = "() => window.location.href"
+        pg.keyboard.press("PageDown")
+        deadline = time.time() + 120
+        while time.time() < deadline and "deck_at=1" not in pg.evaluate(where):
+            time.sleep(0.3)
+        _settle(pg)
+        url = pg.evaluate(where)
+        assert "deck_at=1" in url and "view=bptt" in url, url
+        assert "2 / 2" in pg.inner_text("[data-testid=stMain]")
+        pg.screenshot(path=str(ARTIFACTS / f"80_deck_{lang}.png"))
+        pg.keyboard.press("PageUp")
+        deadline = time.time() + 120
+        while time.time() < deadline and "deck_at=0" not in pg.evaluate(where):
+            time.sleep(0.3)
+        _settle(pg)
+        assert "view=bptt" not in pg.evaluate(where) and "1 / 2" in pg.inner_text("[data-testid=stMain]")
+    finally:
+        pg.close()

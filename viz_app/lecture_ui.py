@@ -5,24 +5,33 @@ it is in the page's link."""
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from . import export, lecture, runs, safe
 from .i18n import t
 
-_KEYS = """<script>
-const doc = window.parent.document;
-if (!doc.__rnnDeckKeys) {
-  doc.__rnnDeckKeys = true;
-  doc.addEventListener("keydown", (e) => {
-    const where = e.target && e.target.tagName;
-    if (where === "INPUT" || where === "TEXTAREA" || (e.target && e.target.isContentEditable)) return;
+# A clicker sends PageDown / PageUp: they press the deck bar's buttons (presentation mode's own keys, present.py,
+# leave them to the deck while one is loaded). Keys typed into a field are left alone.
+_KEYS_JS = """
+export default function ({ parentElement }) {
+  const doc = parentElement.ownerDocument, win = doc.defaultView;
+  if (win.__rnnDeckKeys) doc.removeEventListener("keydown", win.__rnnDeckKeys);
+  win.__rnnDeckKeys = (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const el = e.composedPath()[0] || e.target, tag = el && el.tagName;
+    if (tag === "TEXTAREA" || (el && el.isContentEditable)) return;
+    if (tag === "INPUT" && !["range", "checkbox", "radio"].includes(el.type)) return;
     const key = {PageDown: "deck_next", PageUp: "deck_prev"}[e.key];
     const button = key && doc.querySelector(`.st-key-${key} button`);
     if (button && !button.disabled) { e.preventDefault(); button.click(); }
-  });
+  };
+  doc.addEventListener("keydown", win.__rnnDeckKeys);
 }
-</script>"""
+"""
+
+
+@st.cache_resource
+def _keys():
+    return st.components.v2.component("rnn_viz.deck_keys", js=_KEYS_JS)
 
 
 def deck_of(state) -> tuple[str, tuple] | None:
@@ -114,6 +123,18 @@ def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
                          seconds=60.0 * len(entries), mb=1500.0, lang=lang)
 
 
+def _go(entries, index: int) -> None:
+    """Previous / Next (a button's callback): the entry's link becomes the page's state, and the whole page (its
+    sidebar too, and the address bar) follows. A callback's st.rerun reruns the app even from a fragment; a rerun
+    from the fragment's body would leave the address bar behind."""
+    state = st.session_state.app_state
+    index = max(0, min(len(entries) - 1, index))
+    new, notices = lecture.state_of(entries[index], keep=state.with_(deck_at=index))
+    st.session_state.app_state = new
+    st.session_state.notices = notices
+    st.rerun()
+
+
 def bar(state, where):
     """The deck bar above the view (nothing without a deck); Previous / Next open their entry's link."""
     deck = deck_of(state)
@@ -124,8 +145,10 @@ def bar(state, where):
     index = state.deck_at if state.deck_at < len(entries) else -1
     with where:
         left, mid, right, code = st.columns([1, 6, 1, 1.4], vertical_alignment="center")
-        prev = left.button("◀", key="deck_prev", disabled=index <= 0, help=t("deck.prev", lang))
-        nxt = right.button("▶", key="deck_next", disabled=index >= len(entries) - 1, help=t("deck.next", lang))
+        left.button("◀", key="deck_prev", disabled=index <= 0, help=t("deck.prev", lang), on_click=_go,
+                    args=(entries, index - 1))
+        right.button("▶", key="deck_next", disabled=index >= len(entries) - 1, help=t("deck.next", lang),
+                     on_click=_go, args=(entries, index + 1))
         if index >= 0:
             entry = entries[index]
             mid.markdown(f"{index + 1} / {len(entries)} · {safe.md(entry.title)}")
@@ -136,11 +159,5 @@ def bar(state, where):
             code.html(f"<img alt='QR' title='{safe.plot(link)}' width='{size}' src='{lecture.qr_data_uri(link)}'>")
         else:
             mid.caption(t("deck.ready", lang, n=len(entries)))
-        components.html(_KEYS, height=0)
-    if prev or nxt:
-        index = max(0, min(len(entries) - 1, index + (1 if nxt else -1)))
-        new, notices = lecture.state_of(entries[index], keep=state.with_(deck_at=index))
-        st.session_state.app_state = new
-        st.session_state.notices = notices
-        st.rerun()
+        _keys()(key="deck_keys")
     return state

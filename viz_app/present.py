@@ -3,7 +3,8 @@
 What the room sees first is the view bar, the view's own control and its main chart, sized to fit the screen; the
 banner, explanations and secondary settings follow below it (views.common.areas). Page text is large (STYLE), chart
 text is scaled (views.common.chart), and a clicker or keyboard moves through the lecture (KEYS_JS): PageDown /
-PageUp the next / previous view, the arrow keys the view's step (time step, phase, snapshot or rho), 1-7 a view."""
+PageUp the next / previous view (the next / previous entry when a lecture deck is loaded), the arrow keys the view's
+step (time step, phase, snapshot or rho), 1-7 a view."""
 from __future__ import annotations
 
 import streamlit as st
@@ -68,6 +69,7 @@ export default function ({ parentElement, data, setStateValue }) {
     const buttons = views();
     let go = null;
     if (ev.key === "PageDown" || ev.key === "PageUp") {
+      if (doc.querySelector(".st-key-deck_next")) return;  // a lecture deck's bar takes the clicker (lecture_ui.py)
       const at = current(buttons);
       if (at >= 0) go = at + (ev.key === "PageDown" ? 1 : -1);
     } else if (/^[1-9]$/.test(ev.key) && tag !== "input") {
