@@ -548,3 +548,34 @@ def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, pag
         assert "view=bptt" not in pg.evaluate(where) and "1 / 2" in pg.inner_text("[data-testid=stMain]")
     finally:
         pg.close()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_equations_with_numbers_the_ledger_and_predict_then_reveal_in_the_browser(server, page, lang):
+    """The step's equations (a GRU: its gates written out) and the BPTT ledger are typeset by KaTeX without an
+    error at 1280x720; in predict mode no chart reaches the browser until Reveal, then the prediction's star does."""
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(server + f"/?lang={lang}&view=unroll&cell=gru&step=5&unit=3")
+        _settle(pg)
+        assert pg.locator(".katex").count() >= 8 and pg.locator(".katex-error").count() == 0
+        pg.locator(".katex", has_text="tanh").last.scroll_into_view_if_needed()
+        pg.screenshot(path=str(ARTIFACTS / f"81_formula_{lang}.png"))
+        pg.goto(server + f"/?lang={lang}&view=bptt&step=20&unit=2")
+        _settle(pg)
+        assert pg.locator(".katex-error").count() == 0
+        assert pg.locator(".katex", has_text="∏").count() >= 1  # the chain's row of factors
+        pg.screenshot(path=str(ARTIFACTS / f"82_ledger_{lang}.png"))
+        pg.goto(server + f"/?lang={lang}&view=bptt&predict=1")
+        pg.wait_for_selector(".st-key-w_guess_bptt input", timeout=180_000)
+        time.sleep(2)
+        assert pg.locator(".js-plotly-plot").count() == 0
+        pg.locator(".st-key-w_guess_bptt input").fill("0.01")
+        pg.locator("[data-testid=stMain] button", has_text="공개" if lang == "ko" else "Reveal").first.click()
+        _settle(pg)
+        stars = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => gd.data)"
+                            ".filter(d => d.meta && d.meta.prediction !== undefined).length")
+        assert stars == 1
+        pg.screenshot(path=str(ARTIFACTS / f"83_predict_{lang}.png"))
+    finally:
+        pg.close()
