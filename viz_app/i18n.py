@@ -158,6 +158,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.training": ("학습 중… {done}/{total} 업데이트, 손실 {loss:.4g}", "Training… {done}/{total} updates, loss {loss:.4g}"),
     "msg.training_start": ("학습을 시작하는 중…", "Starting to train…"),
     "msg.recording": ("모델 내부 값을 기록하는 중… {seconds:.0f}초", "Recording the model's internals… {seconds:.0f} s"),
+    "msg.computing": ("이 화면의 모델과 그림을 계산하는 중… {seconds:.0f}초", "Computing this view's own models and figures… {seconds:.0f} s"),
     "msg.trained": ("학습 완료: {updates}번 업데이트, {seconds:.1f}초, 마지막 손실 {loss:.4g}",
                     "Trained: {updates} updates in {seconds:.1f} s, final loss {loss:.4g}"),
     "msg.paused": ("에폭 {epoch}/{epochs}에서 멈춤: {updates}번 업데이트, 손실 {loss:.4g}. 이 링크는 지금 보이는 모델을 엽니다.",

@@ -146,8 +146,10 @@ class _Waiting:
     progress bar (or how long the recording has run). Its updates are also where Streamlit stops a page whose user
     clicked Stop, changed a setting or left: the session stops waiting, and the job goes on only for the others."""
 
-    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True, quiet: bool = False):
+    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True, quiet: bool = False,
+                 message: str = "msg.recording"):
         self.lang, self.cost, self.label, self.training = lang, cost, label + " " if label else "", training
+        self.message = message  # what a job that is not a training is doing
         self.quiet = quiet  # one line of text, no bar or curve (a step of a training being watched)
         self.slot, self.last = st.empty(), (None, 0.0)
         self.chart, self.drawn = st.empty(), (0, 0.0)  # the loss so far, redrawn as it grows (at most twice a second)
@@ -161,7 +163,7 @@ class _Waiting:
             shown = ("bar", min(1.0, done / max(total, 1)), self.label + t("msg.training", lang, done=done,
                                                                              total=total, loss=loss))
         else:
-            shown = ("caption", self.label + t("msg.training_start" if self.training else "msg.recording", lang,
+            shown = ("caption", self.label + t("msg.training_start" if self.training else self.message, lang,
                                                seconds=status.seconds))
         now = time.monotonic()
         # the curve drawn grows by whole groups of reports, so that every session waiting for the job draws the
@@ -244,7 +246,7 @@ def trace(cfg: experiment.RunConfig, tbptt: int = 0, jacobians: bool = True, lan
                      run.trace, tbptt_window=tbptt or None, jacobians=jacobians)
 
 
-def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
+def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, waiting_message: str = "msg.recording", **kwargs):
     """A recording from the trace cache, or made now in a worker process (its size counted against the cache's)."""
     found = _traces().get(key, session_id())
     if found is not None:
@@ -253,7 +255,7 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, **kwargs):
     if stored is not None:
         _traces().put(key, stored[0], session_id(), weight=stored[1])
         return stored[0]
-    waiting = _Waiting(lang, cost, training=False)
+    waiting = _Waiting(lang, cost, training=False, message=waiting_message)
     pool = _pool()
     try:
         job = pool.submit(key, fn, *args, first=True, **_job_limits(cost), **kwargs)
@@ -270,7 +272,8 @@ def computed(kind: str, key: tuple, fn, *args, seconds: float, mb: float, lang: 
     """A view's own computation (its own small models, not a run's recording) in a worker, cached with the
     recordings by (kind, key), shared by every session (owner "": kept on disk by the warm-up command);
     ``seconds`` and ``mb``: its budget (the worker's limits)."""
-    return _recorded((kind, key, 0, True, ""), budget.Estimate(0.0, seconds, mb), lang, fn, *args)
+    return _recorded((kind, key, 0, True, ""), budget.Estimate(0.0, seconds, mb), lang, fn, *args,
+                     waiting_message="msg.computing")
 
 
 MAX_TRACES = 48
