@@ -129,4 +129,4 @@ def test_the_unrolled_view_typesets_the_steps_equations(lang):
     assert any(b.startswith(r"h_{3}[1] = (1 - z)") for b in tex)
     assert any(r"\operatorname{softmax}" in b for b in tex)
     captions = " ".join(c.value for c in at.caption)
-    assert ("float32" in captions) and ("GRU" in captions)
+    assert ("float32" in captions or "32비트" in captions) and ("GRU" in captions)

@@ -70,3 +70,21 @@ def test_a_typed_prediction_is_one_positive_number(text, value):
     got = predict.parse(text)
     assert (got is None and value is None) or got == pytest.approx(value)
     assert got is None or np.isfinite(got)
+
+
+def test_the_time_machine_opens_a_snapshot_in_every_view_as_a_real_model():
+    """Timeline view, snapshot 5 of the default run: the button pauses the training there (paused_at), and the model
+    every view then draws has exactly the snapshot's parameters (a real run trained that far, bit for bit)."""
+    at = _app({"view": "timeline", "lang": "en", "snapshot": "5"})
+    full = runs.cached_run(S.AppState().run_config())
+    updates, params = full.history.snapshots[5]
+    at = at.button(key="w_time_machine").click().run()
+    assert not at.exception
+    state = at.session_state.app_state
+    assert state.paused_at == updates  # the char-LM trains on the whole text: one update per epoch
+    paused = runs.cached_run(state.run_config())
+    assert paused.history.updates == updates
+    for name, value in paused.net.state_dict().items():
+        assert np.array_equal(value.numpy(), params[name]), name
+    at.query_params["view"] = "unroll"
+    assert "paused_at" in dict(at.query_params)

@@ -52,5 +52,33 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
             chart(eigenvalues, state, main=True)
         with right:
             chart(loss, state, main=True)
+        time_machine(state, run, index, areas.stage)
     chart(grads, state)
     return state
+
+
+def pause_for(updates: int, run: Run) -> int:
+    """The ``paused_at`` (epochs) whose model is the one after ``updates`` updates of ``run`` (the first epoch
+    boundary at or after it: every update when the batch is the whole data); -1 at the training's end."""
+    epochs, paused = run.config.epochs, run.config.paused_at
+    trained = paused if paused >= 0 else epochs  # the epochs behind the run's history
+    per_epoch = max(1, round(run.history.updates / trained)) if trained else 1  # updates (batches) per epoch
+    done = -(-updates // per_epoch)
+    return -1 if done >= epochs else done
+
+
+def time_machine(state, run: Run, index: int, where) -> None:
+    """The snapshot on screen (chosen with the control, or a click on the loss curve) opened in every view: the
+    training paused there (``paused_at``), a real run, the same bit for bit as the snapshot's parameters."""
+    snaps = run.history.snapshots
+    if len(snaps) < 2 or index >= len(snaps) - 1 or hidden(state, "snapshot"):
+        return
+    updates = snaps[index][0]
+    pause = pause_for(updates, run)
+    if pause < 0 or pause == state.paused_at:
+        return
+    with where:
+        st.caption(t("msg.time_machine", state.lang))
+        if st.button(t("ctl.time_machine", state.lang, updates=updates), key="w_time_machine"):
+            st.session_state.app_state = state.with_(paused_at=pause, snapshot=-1)
+            st.rerun()
