@@ -109,3 +109,17 @@ def test_the_handout_has_a_page_per_entry_and_an_html_section_per_entry(tmp_path
     pages = PdfReader(pdf).pages
     assert len(pages) == 3
     assert "2. Vanishing" in pages[1].extract_text() and "rho < 1" in pages[1].extract_text()
+
+
+def test_a_notes_milestones_link_to_the_apps_pages_and_nothing_else():
+    note = "See [the chain](?view=bptt&step=5) and [this](javascript:alert(1)) or **bold** <b>x</b>"
+    md = lecture.note_md(note, "https://rnn.example.edu/")
+    assert "[the chain](https://rnn.example.edu/?view=bptt&step=5)" in md
+    assert "javascript" in md and "](javascript" not in md  # shown as text (escaped), not a link
+    assert "**" not in md and "<b>" not in md  # Markdown and HTML of the note are escaped
+    page = lecture.note_html(note, "https://rnn.example.edu/")
+    assert "<a href='https://rnn.example.edu/?view=bptt&amp;step=5'>the chain</a>" in page
+    assert "&lt;b&gt;" in page and page.count("<a ") == 1
+    assert lecture.note_text(note).startswith("See the chain and")
+    hostile = lecture.note_md("[x](?a=%29%20)+y) [z](?v=1\n)", "https://h/")
+    assert "](https://h/?a=%29+%29" not in hostile or ")" not in hostile.split("](https://h/?")[1].split(")")[0]

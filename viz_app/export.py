@@ -353,7 +353,7 @@ def handout(title: str, entries, out: Path, fmt: str, *, lang: str | None = None
     if fmt == "pdf":
         merge_pdfs(pages, target)
     else:
-        target.write_text(lecture.handout_html(title, sections, lang or "ko"), encoding="utf-8")
+        target.write_text(lecture.handout_html(title, sections, lang or "ko", base), encoding="utf-8")
     return target
 
 

@@ -587,6 +587,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deck.file": ("강의 순서 파일 (JSON)", "Deck file (JSON)"),
     "deck.lines": ("또는 한 줄에 하나씩: 제목 | 링크 | 메모", "Or one entry per line: title | link | note"),
     "deck.load": ("불러오기", "Load"),
+    "deck.milestones": ("메모 안의 `[글](?view=bptt&step=5)`는 앱의 그 화면을 여는 링크가 됩니다.",
+                        "In a note, `[text](?view=bptt&step=5)` becomes a link that opens that page of the app."),
     "deck.entry_title": ("지금 화면의 제목", "Title of the page on screen"),
     "deck.add": ("지금 화면을 순서에 추가", "Add this page to the deck"),
     "deck.loaded": ("순서에 {n}개 항목이 있습니다. 화면 위의 ◀ ▶ 버튼이나 프레젠터의 PageUp/PageDown으로 넘깁니다.",

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import re
+
 import segno
 
 MAX_ENTRIES = 40
@@ -105,6 +107,43 @@ def to_json(title: str, entries: list[Entry]) -> str:
                                                    for e in entries]}, ensure_ascii=False, indent=2)
 
 
+# a note's milestone: "[label](?view=bptt&step=5)", a link that opens that page of the app (Distill's milestones)
+MILESTONE = re.compile(r"\[([^\[\]\n]{1,80})\]\((\?[^()\s]{1,2000})\)")
+
+
+def _milestone_url(query: str, base: str) -> str:
+    """The app's own address with the query re-encoded (nothing but our parameters' text gets into the URL)."""
+    return f"{base}?{urlencode(parse_qsl(query.lstrip('?'), keep_blank_values=True))}"
+
+
+def note_md(note: str, base: str) -> str:
+    """A note for Streamlit's Markdown: its text shown literally, its milestones as links to the app's pages."""
+    from . import safe
+    out, at = [], 0
+    for m in MILESTONE.finditer(note):
+        out.append(safe.md(note[at:m.start()], None))
+        out.append(f"[{safe.md(m[1], None)}]({_milestone_url(m[2], base)})")
+        at = m.end()
+    out.append(safe.md(note[at:], None))
+    return "".join(out)
+
+
+def note_html(note: str, base: str) -> str:
+    """The same for the HTML handout."""
+    out, at = [], 0
+    for m in MILESTONE.finditer(note):
+        out.append(html.escape(note[at:m.start()]))
+        out.append(f"<a href='{html.escape(_milestone_url(m[2], base), quote=True)}'>{html.escape(m[1])}</a>")
+        at = m.end()
+    out.append(html.escape(note[at:]))
+    return "".join(out)
+
+
+def note_text(note: str) -> str:
+    """The note as plain text (a PDF page's caption): a milestone keeps its label."""
+    return MILESTONE.sub(lambda m: m[1], note)
+
+
 def encode(title: str, entries: list[Entry]) -> str:
     """The deck as the link's ``deck`` field: its JSON, compressed, base64url without padding."""
     raw = zlib.compress(to_json(title, entries).encode(), 9)
@@ -166,7 +205,7 @@ def qr_data_uri(url: str, **kw) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url, **kw).encode()).decode()
 
 
-def handout_html(title: str, sections: list[tuple[Entry, str, str]], lang: str) -> str:
+def handout_html(title: str, sections: list[tuple[Entry, str, str]], lang: str, base: str = "") -> str:
     """One self-contained page: per entry its title, note, figure (HTML from plotly's ``to_html``, the first
     carrying plotly.js), the link and its QR code. ``sections``: (entry, absolute link, figure HTML)."""
     parts = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
@@ -176,7 +215,7 @@ def handout_html(title: str, sections: list[tuple[Entry, str, str]], lang: str) 
              f"<h1>{html.escape(title)}</h1>" if title else ""]
     for i, (entry, link, figure) in enumerate(sections, 1):
         parts.append(f"<section><img class='qr' alt='QR' src='{qr_data_uri(link)}'>"
-                     f"<h2>{i}. {html.escape(entry.title)}</h2><p>{html.escape(entry.note)}</p>{figure}"
+                     f"<h2>{i}. {html.escape(entry.title)}</h2><p>{note_html(entry.note, base)}</p>{figure}"
                      f"<p><a href='{html.escape(link, quote=True)}'>{html.escape(link)}</a></p></section>")
     parts.append("</body></html>")
     return "".join(parts)
@@ -187,7 +226,7 @@ def handout_page(fig, entry: Entry, link: str, number: int, *, background: str =
     the link in the caption and the link's QR code (120 px, about 2 cm on a printed page) at the bottom right."""
     from . import safe
     from .theme import SLIDE_BACKGROUNDS, slide
-    caption = (safe.plot(entry.note) + "<br>" if entry.note else "") + safe.plot(link)
+    caption = (safe.plot(note_text(entry.note)) + "<br>" if entry.note else "") + safe.plot(link)
     page = slide(fig, background=background, caption=caption)
     page.update_layout(title_text=f"{number}. {safe.plot(entry.title)}")
     paper, ink, _ = SLIDE_BACKGROUNDS.get(background, SLIDE_BACKGROUNDS["light"])

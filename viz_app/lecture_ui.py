@@ -55,6 +55,7 @@ def sidebar(state, lang: str) -> dict:
             out = _load(upload.getvalue()[: lecture.MAX_FILE + 1].decode("utf-8", "replace"), lang)
         text = st.text_area(t("deck.lines", lang), key="w_deck_text", height=90,
                             placeholder="Vanishing | ?view=eigen&rho=0.5 | ρ < 1")
+        st.caption(t("deck.milestones", lang))
         if st.button(t("deck.load", lang), key="w_deck_load"):
             out = _load(text, lang)
         title = st.text_input(t("deck.entry_title", lang), key=f"w_deck_entry_{state.view}",
@@ -152,9 +153,10 @@ def bar(state, where):
         if index >= 0:
             entry = entries[index]
             mid.markdown(f"{index + 1} / {len(entries)} · {safe.md(entry.title)}")
-            if entry.note:
-                mid.caption(safe.md(entry.note, lecture.MAX_NOTE))
-            link = export.permalink(state, export.public_base(getattr(st.context, "url", None) or ""))
+            base = export.public_base(getattr(st.context, "url", None) or "")
+            if entry.note:  # its milestones link to the app's pages
+                mid.caption(lecture.note_md(entry.note, base.rstrip("?")))
+            link = export.permalink(state, base)
             size = 88 if state.present else 112
             code.html(f"<img alt='QR' title='{safe.plot(link)}' width='{size}' src='{lecture.qr_data_uri(link)}'>")
         else:
