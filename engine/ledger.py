@@ -60,9 +60,10 @@ class Terms:
 
 
 class Ledger:
-    """The ledger of ``trace`` recorded from ``net`` (the top layer's weights and recorded values)."""
+    """The ledger of ``trace`` recorded from ``net`` (the top layer's weights and recorded values). ``jacobians``:
+    (step Jacobians, their norms) of an earlier Ledger of the same trace (``Ledger.jacobians``), not computed again."""
 
-    def __init__(self, net, trace: Trace):
+    def __init__(self, net, trace: Trace, jacobians: tuple | None = None):
         if trace.directions != 1:
             raise ArchitectureError("ledger_bidirectional")
         self.net, self.trace, self.layer = net, trace, trace.hidden.shape[0] - 1
@@ -80,9 +81,17 @@ class Ledger:
             c = torch.from_numpy(trace.cell_state[self.layer, :, 0]).to(dtype)
             c_prev = torch.cat([zero, c[:-1]])
         self.w_hh = w_hh
+        if jacobians is not None:
+            self.js, self._norms = jacobians
+            return
         self.js = jacobian.step_jacobians(trace.cell_kind, trace.nonlinearity, w_hh, b_hh, u @ w_ih.T + b_ih,
                                           h_prev, c_prev)[0]  # (T, S, S)
         self._norms = None
+
+    @property
+    def jacobians(self) -> tuple:
+        """What a Ledger of the same trace can start from: the step Jacobians and their norms."""
+        return self.js, self.factor_norms
 
     @property
     def factor_norms(self) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import cells
+from engine.formula import factor
 
 _BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overrightarrow{h}_{t-1}\big), \qquad"
                   r" \overleftarrow{h}_t = \operatorname{cell}\big(x_t,\ \overleftarrow{h}_{t+1}\big), \qquad"
@@ -63,7 +64,6 @@ def char_tex(c: str) -> str:
 
 
 def _num(v: float) -> str:
-    from engine.formula import factor
     return factor(v)
 
 

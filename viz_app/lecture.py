@@ -26,6 +26,9 @@ import re
 
 import segno
 
+from . import safe
+from .theme import SLIDE_BACKGROUNDS, slide
+
 MAX_ENTRIES = 40
 MAX_TITLE, MAX_NOTE, MAX_LINK = 120, 600, 4000
 MAX_FILE = 256 * 1024  # bytes of a deck file (and of a link's deck, uncompressed)
@@ -118,7 +121,6 @@ def _milestone_url(query: str, base: str) -> str:
 
 def note_md(note: str, base: str) -> str:
     """A note for Streamlit's Markdown: its text shown literally, its milestones as links to the app's pages."""
-    from . import safe
     out, at = [], 0
     for m in MILESTONE.finditer(note):
         out.append(safe.md(note[at:m.start()], None))
@@ -224,8 +226,6 @@ def handout_html(title: str, sections: list[tuple[Entry, str, str]], lang: str, 
 def handout_page(fig, entry: Entry, link: str, number: int, *, background: str = "light"):
     """One PDF page of the handout: the entry's main figure as a slide, titled "number. title", with the note and
     the link in the caption and the link's QR code (120 px, about 2 cm on a printed page) at the bottom right."""
-    from . import safe
-    from .theme import SLIDE_BACKGROUNDS, slide
     caption = (safe.plot(note_text(entry.note)) + "<br>" if entry.note else "") + safe.plot(link)
     page = slide(fig, background=background, caption=caption)
     page.update_layout(title_text=f"{number}. {safe.plot(entry.title)}")

@@ -1,7 +1,7 @@
 """View 3: BPTT gradient flow."""
 from __future__ import annotations
 
-import functools
+import weakref
 
 import streamlit as st
 
@@ -97,10 +97,15 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     return state
 
 
-@functools.lru_cache(maxsize=4)
+# a recording's step Jacobians and their norms, computed once; held weakly, so they go with the recording when the
+# trace cache lets it go (memory follows that cache's bound)
+_JACOBIANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _ledger(net, trace: Trace) -> ledger.Ledger:
-    """One ledger per recording (its step Jacobians and their norms are computed once)."""
-    return ledger.Ledger(net, trace)
+    book = ledger.Ledger(net, trace, _JACOBIANS.get(trace))
+    _JACOBIANS[trace] = book.jacobians
+    return book
 
 
 def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState:
