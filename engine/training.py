@@ -73,6 +73,7 @@ class History:
     snapshots: tuple = field(default_factory=tuple)  # ((update, {name: ndarray}), ...)
     seconds: float = 0.0
     checkpoint: Checkpoint | None = None  # status "paused": where training goes on from (train(resume=...))
+    per_epoch: int = 1  # updates in one epoch (truncated BPTT: one per chunk with a target)
 
     @property
     def updates(self) -> int:
@@ -201,4 +202,4 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
     return History(np.array(rec["loss"], dtype=float), np.array(rec["gn"], dtype=float),
                    np.array(rec["gc"], dtype=float), np.array(rec["fired"], dtype=bool), status, bad,
-                   tuple(snaps), seconds, checkpoint)
+                   tuple(snaps), seconds, checkpoint, per_epoch)

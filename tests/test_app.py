@@ -423,3 +423,23 @@ def test_a_view_with_its_own_models_does_not_state_the_scenarios_result(view):
     assert t("msg.own_models", "en") in banner
     plain = _app({"scenario": "vanishing", "lang": "en"})  # on its own view the result is said
     assert t("msg.own_models", "en") not in " ".join(i.value for i in [*plain.info, *plain.warning])
+
+
+def test_a_click_on_a_cell_is_read_once_and_only_in_range(monkeypatch):
+    """linked.clicked_cell: the browser's click ({unit, layer, n}) is adopted once (the same report again is not a new
+    click; the same unit clicked again is, by its count); a unit or layer outside the page's run, or not a whole
+    number, is no click (the layer alone is dropped)."""
+    from viz_app import linked
+    session = {}
+    monkeypatch.setattr(linked.st, "session_state", session)
+    assert linked.clicked_cell("step", 35, 1) is None  # nothing reported
+    session["w_step"] = {"index": 7, "cell": {"unit": 12, "n": 1}}
+    assert linked.clicked_cell("step", 35, 1) == (12, None)
+    assert linked.clicked_cell("step", 35, 1) is None  # the same report, seen
+    session["w_step"] = {"index": 7, "cell": {"unit": 12, "n": 2, "layer": 1}}
+    assert linked.clicked_cell("step", 35, 2) == (12, 1)
+    session["w_step"] = {"index": 7, "cell": {"unit": 12, "n": 3, "layer": 5}}
+    assert linked.clicked_cell("step", 35, 2) == (12, None)
+    for bad in (35, -1, 2.5, True, "3", None):
+        session["w_step"] = {"index": 7, "cell": {"unit": bad, "n": 9}}
+        assert linked.clicked_cell("step", 35, 1) is None, bad

@@ -579,3 +579,84 @@ def test_the_equations_with_numbers_the_ledger_and_predict_then_reveal_in_the_br
         pg.screenshot(path=str(ARTIFACTS / f"83_predict_{lang}.png"))
     finally:
         pg.close()
+
+
+CELL_AT = """([tt, u]) => { const gd = document.querySelector('.js-plotly-plot');
+    const fl = gd._fullLayout, r = gd.getBoundingClientRect(), tr = gd.data[0];
+    let x = tt, y = u;
+    if (gd.layout.meta.step_unit === 3) {  // the unrolled network's strips: the cell's edges
+        const k = tr.customdata[0].findIndex(c => c[0] === tt && c[3] === u);
+        x = (tr.x[k] + tr.x[k + 1]) / 2;
+        y = 1.0;
+    }
+    return [r.left + fl.xaxis._offset + fl.xaxis.l2p(x), r.top + fl.yaxis._offset + fl.yaxis.l2p(y)]; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("view,unit_key", [("states", "w_unit"), ("unroll", "w_formula_unit")])
+def test_clicking_a_cell_writes_that_step_and_unit_s_equations(server, page, lang, view, unit_key):
+    """A click on a cell of the state heatmap or of the unrolled network (Plotly's own click, with the mouse) picks
+    its step and its unit: the unit control shows it, the address bar names both, and the equations below are that
+    step's and unit's, at 1280x720."""
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(server + f"/?lang={lang}&view={view}&step=3&unit=0")
+        _settle(pg)
+        pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        time.sleep(0.5)
+        x, y = pg.evaluate(CELL_AT, [7, 12])
+        pg.mouse.click(x, y)
+        time.sleep(1.0)
+        _settle(pg)
+        href = pg.evaluate("window.location.href")
+        assert "step=7" in href and "unit=12" in href, href
+        assert pg.locator(f".st-key-{unit_key} input").input_value() == "12"
+        about = t("formula.about", lang, t=7, j=12, layer="", shown=3).split(":")[0]
+        caption = pg.locator("[data-testid=stCaptionContainer]", has_text=about)
+        assert caption.count() == 1
+        caption.scroll_into_view_if_needed()
+        assert pg.locator(".katex-error").count() == 0
+        _assert_clean(pg, f"84_click_{view}_{lang}")
+        pg.screenshot(path=str(ARTIFACTS / f"84_click_{view}_{lang}_view.png"))
+    finally:
+        pg.close()
+
+
+POINT_AT = """([which, run, u]) => { const gd = [...document.querySelectorAll('.js-plotly-plot')][which];
+    const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+    const tr = gd._fullData.find(d => d.meta && d.meta.run === run);
+    const xa = fl['xaxis' + tr.xaxis.slice(1)], ya = fl['yaxis' + tr.yaxis.slice(1)];
+    const y = ya.type === 'log' ? Math.log10(tr.y[u]) : tr.y[u];
+    return [r.left + xa._offset + xa.l2p(u), r.top + ya._offset + ya.l2p(y)]; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_click_on_a_training_curve_opens_that_run_there_in_every_view(server, page, lang):
+    """Clipping view at 1280x720: a click (the mouse, on Plotly's point) at update 20 of the clipped run's gradient
+    norm curve offers that run after update 20; the button opens it in every view: the address bar has its
+    clipping and the pause, and the chart now ends at update 19."""
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(server + f"/?lang={lang}&view=clipping&epochs=60")
+        _settle(pg)
+        pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        time.sleep(0.5)
+        x, y = pg.evaluate(POINT_AT, [0, "clipped", 20])
+        pg.mouse.click(x, y)
+        time.sleep(1.0)
+        _settle(pg)
+        name = t("leg.with_clip", lang, thr=1.0)
+        button = pg.locator("[data-testid=stMain] button",
+                            has_text=t("ctl.time_machine_run", lang, name=name, updates=20))
+        assert button.count() == 1
+        pg.screenshot(path=str(ARTIFACTS / f"85_travel_{lang}.png"))
+        button.click()
+        time.sleep(1.0)
+        _settle(pg)
+        href = pg.evaluate("window.location.href")
+        assert "paused_at=20" in href and "clip=norm" in href, href
+        last = pg.evaluate("() => Math.max(...Array.from(document.querySelector('.js-plotly-plot')._fullData[1].x))")
+        assert last == 19
+        _assert_clean(pg, f"85_travel_{lang}_after")
+    finally:
+        pg.close()

@@ -88,3 +88,45 @@ def test_the_time_machine_opens_a_snapshot_in_every_view_as_a_real_model():
         assert np.array_equal(value.numpy(), params[name]), name
     at.query_params["view"] = "unroll"
     assert "paused_at" in dict(at.query_params)
+
+
+def test_a_click_on_another_run_s_curve_opens_that_run_after_that_update():
+    """The clipping and comparison views' curves (views.timeline.destination): a click at update u of another run
+    (here the unclipped twin of a clipped page, trained with truncated BPTT: several updates per epoch) opens that
+    run's settings paused at the first epoch boundary at or after u, and that model is the run's own: its training
+    history is the run's first updates, bit for bit. The page's own model at its end opens nothing."""
+    from engine import experiment
+    from viz_app.views import timeline
+    state = S.AppState(epochs=12, tbptt=10, clip="norm", scenario="")
+    run = experiment.run(state.run_config().with_(clip="none"))
+    per = run.history.per_epoch
+    assert per == 5  # 48 characters in windows of 10
+    target, shown = timeline.destination(state, run, 3 * per + 1)
+    assert (target.paused_at, shown, target.clip, target.tbptt) == (4, 4 * per, "none", 10)
+    paused = experiment.run(target.run_config())
+    assert paused.history.updates == shown
+    assert np.array_equal(paused.history.loss, run.history.loss[:shown])
+    assert np.array_equal(paused.history.grad_norm, run.history.grad_norm[:shown])
+    own = experiment.run(state.run_config())
+    assert timeline.destination(state, own, own.history.updates) is None
+    assert timeline.destination(state, own, 2)[0].paused_at == 1
+
+
+def test_a_picked_point_names_its_run_and_update():
+    """views.timeline.picked_update reads Streamlit's selection: a point of a curve that names its run gives (run,
+    update); the threshold line (no run) or a point out of the figure gives nothing."""
+    from engine import experiment
+    from viz_app.figures import clipping
+    from viz_app.views import timeline
+    run = experiment.run(S.AppState(epochs=6).run_config())
+    fig = clipping.clip_norms(run.history, run.history, threshold=1.0, lang="en")
+    names = [(tr.meta or {}).get("run") for tr in fig.data]
+    assert names[:2] == ["plain", "clipped"] and names[-1] is None
+
+    def event(n, x):
+        return {"selection": {"points": [{"curve_number": n, "x": x, "y": 1.0}]}}
+    assert timeline.picked_update(event(0, 3), fig) == ("plain", 3)
+    assert timeline.picked_update(event(1, 4.0), fig) == ("clipped", 4)
+    assert timeline.picked_update(event(len(fig.data) - 1, 2), fig) is None
+    assert timeline.picked_update(event(99, 2), fig) is None
+    assert timeline.picked_update(None, fig) is None

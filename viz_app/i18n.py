@@ -160,6 +160,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.recording": ("모델 내부 값을 기록하는 중… {seconds:.0f}초", "Recording the model's internals… {seconds:.0f} s"),
     "msg.time_machine": ("스냅숏(슬라이더, 또는 손실 곡선의 점을 누르기)을 고른 뒤 아래 단추를 누르면 모든 화면이 그때의 모델을 보여 줍니다: 거기까지 실제로 학습한 모델입니다.",
                          "Pick a snapshot (the slider, or a click on the loss curve), then the button below shows that model in every view: a model really trained that far."),
+    "msg.time_machine_curve": ("곡선의 점을 누른 뒤 아래 단추를 누르면 모든 화면이 그 업데이트 뒤의 모델을 보여 줍니다: 거기까지 실제로 학습한 모델입니다.",
+                               "Click a point of a curve, then the button below shows the model after that update in every view: a model really trained that far."),
+    "ctl.time_machine_run": ("「{name}」의 업데이트 {updates}번 뒤 모델을 모든 화면에서 보기",
+                             "Open “{name}” after update {updates} in every view"),
     "ctl.time_machine": ("업데이트 {updates}번 뒤의 모델을 모든 화면에서 보기", "Open the model after update {updates} in every view"),
     "msg.computing": ("이 화면의 모델과 그림을 계산하는 중… {seconds:.0f}초", "Computing this view's own models and figures… {seconds:.0f} s"),
     "msg.trained": ("학습 완료: {updates}번 업데이트, {seconds:.1f}초, 마지막 손실 {loss:.4g}",
@@ -543,6 +547,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "$W_hn (r ⊙ h_{t-1})$, r inside the product. torch also puts the update gate z on the old state: "
         "$h_t = (1 - z) n + z h_{t-1}$."),
     "formula.bidirectional": ("양방향 모델: 정방향(→)의 식입니다.", "A bidirectional model: the forward direction's (→) equations."),
+    "formula.click": ("펼친 그림이나 상태 히트맵의 칸을 누르면 그 시점과 유닛의 식이 나옵니다.",
+                      "Click a cell of the unrolled network or of the state heatmap for that step's and unit's equations."),
+    "formula.backward": (
+        "유닛 {j}는 역방향(←) 절반에 있습니다. 이 식은 정방향(→)의 유닛 0…{last}에 대해 씁니다.",
+        "This unit is unit {j} of the backward half (←); these equations are written for the forward direction's "
+        "units 0…{last}."),
     "formula.readout": ("출력: 시점 {t}의 소프트맥스에서 확률이 가장 큰 문자들", "Output: the most probable characters of step {t}'s softmax"),
     "ledger.title": ("기울기 하나의 장부: 시점 {k}에서 마지막 시점 {last}까지", "The ledger of one gradient: from step {k} to the last step {last}"),
     "ledger.about": (

@@ -15,7 +15,10 @@
 //     point's column, meta.y_all: each point's y; the unrolled network keeps the window's columns, or what BPTT has
 //     reached);
 //   - a trace with meta.F_style[i] = {"visible": false, "marker.opacity": 0.35}: its attributes at i (dotted keys);
-//   - layout.meta.F_click: a click on one of its points selects the index in its customdata (or its x).
+//   - layout.meta.F_click: a click on one of its points selects the index in its customdata (or its x);
+//     layout.meta.F_unit ("y", or a position in the point's customdata) and F_layer (a number): the click also
+//     picks that unit (and layer), sent to the server at once as the state "cell" ({unit, layer, n}: n counts the
+//     clicks, so clicking the same cell again after choosing another unit elsewhere still counts).
 // With data.play_ms it has a play / pause button that moves the index on by itself (the step-through's sweep).
 // The control can also carry notes (data.notes[i] = [kind, text]: "success" / "info" / "warning"): a box under it
 // whose sentence is the one true at i, computed on the server for every i.
@@ -248,21 +251,43 @@ export default function (component) {
     });
   }
 
-  function onClick(ev) {
+  let clicks = Math.max((prev && prev.clicks) || 0, data.clicks || 0);
+  function unitOf(p, meta) {  // the unit a click on a cell picks (meta.F_unit), or null
+    const slot = meta[`${F}_unit`];
+    if (slot === undefined || slot === null) return null;
+    const u = Number(slot === "y" ? p.y : Array.isArray(p.customdata) ? p.customdata[slot] : NaN);
+    return Number.isInteger(u) && u >= 0 ? u : null;
+  }
+
+  function onClick(gd, ev) {
     const p = ev && ev.points && ev.points[0];
     if (!p) return;
     let v = p.customdata !== undefined ? p.customdata : p.x;
     if (Array.isArray(v)) v = v[0];
-    if (Number.isFinite(Number(v))) select(Number(v));
+    if (!Number.isFinite(Number(v))) return;
+    select(Number(v));
+    const meta = gd.layout.meta || {};
+    const unit = unitOf(p, meta);
+    if (unit === null) return;
+    // the step and the cell go to the server together, now (the server then writes that unit's equations)
+    clearTimeout(timer);
+    sent = at;
+    clicks += 1;
+    const cell = { unit, n: clicks };
+    if (Number.isInteger(meta[`${F}_layer`])) cell.layer = meta[`${F}_layer`];
+    setStateValue("index", at);
+    setStateValue("cell", cell);
   }
 
   function bind() {  // charts appear after the control and are replaced when the server redraws them
     for (const gd of charts()) {
       const mark = `__rnnviz_${F}`;
       if (gd.on && gd.layout.meta && gd.layout.meta[`${F}_click`] && gd[mark] !== onClick) {
-        if (gd[mark] && gd.removeListener) gd.removeListener("plotly_click", gd[mark]);
-        gd.on("plotly_click", onClick);
+        if (gd[`${mark}_fn`] && gd.removeListener) gd.removeListener("plotly_click", gd[`${mark}_fn`]);
+        const fn = (ev) => onClick(gd, ev);
+        gd.on("plotly_click", fn);
         gd[mark] = onClick;
+        gd[`${mark}_fn`] = fn;
       }
     }
   }
@@ -295,6 +320,7 @@ export default function (component) {
   const self = {
     field: F, input,
     get at() { return at; },
+    get clicks() { return clicks; },
     get sent() { return sent; },
     select,
     stop() {

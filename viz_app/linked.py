@@ -85,8 +85,34 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
         if reported is not None and 0 <= reported < count:
             index = reported
     data["index"] = index
-    _component()(key=key, data=data, default={"index": index}, on_index_change=lambda: None)
+    seen = st.session_state.get(f"_{key}_cell")
+    data["clicks"] = seen["n"] if seen else 0
+    _component()(key=key, data=data, default={"index": index}, on_index_change=lambda: None,
+                 on_cell_change=lambda: None)
     return index
+
+
+def clicked_cell(field: str, units: int, layers: int) -> tuple[int, int | None] | None:
+    """(unit, layer or None) of a click on a cell of a chart that declares ``<field>_unit`` (linked.js) that the
+    server has not seen yet, or None. It can be read before the control is drawn on the page (the component's state
+    is there from the start of the run), so a view sets its unit control from it. A unit or layer out of range
+    (another run's chart) is no click."""
+    key = f"w_{field}"
+    value = st.session_state.get(key)
+    cell = value.get("cell") if isinstance(value, dict) else getattr(value, "cell", None)
+    if not isinstance(cell, dict) or cell == st.session_state.get(f"_{key}_cell"):
+        return None
+    st.session_state[f"_{key}_cell"] = cell
+    unit, layer, n = cell.get("unit"), cell.get("layer"), cell.get("n")
+    if not (_whole(unit) and _whole(n) and 0 <= unit < units):
+        return None
+    if layer is not None and not (_whole(layer) and 0 <= layer < layers):
+        layer = None
+    return int(unit), (None if layer is None else int(layer))
+
+
+def _whole(v) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v) and v % 1 == 0
 
 
 def _reported(value) -> int | None:

@@ -24,7 +24,8 @@ def quantity(trace, name: str) -> np.ndarray | None:
 
 def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 0, step: int | None = None,
                   vocab: str | None = None) -> go.Figure:
-    """Heatmap of one quantity for one sequence: rows are units, columns are steps (click selects the step). A
+    """Heatmap of one quantity for one sequence: rows are units, columns are steps (a click selects the step and
+    the unit). A
     bidirectional layer's rows are its forward units, then its backward ones (torch's order), split by a line."""
     data = quantity(trace, name)
     z = finite_or_nan(data[layer, :, batch, :].T)  # (H, T)
@@ -54,6 +55,8 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
         fig.update_yaxes(tickmode="array", tickvals=[v for v, _ in ticks], ticktext=[s for _, s in ticks])
     mark_step(fig, step)
     mark_nonfinite(fig, trace.nonfinite.get("hidden"), lang)
+    # a click on a cell also picks its unit (its row) of this layer (linked.js): the page's equations follow it
+    fig.update_layout(meta={"step_unit": "y", "step_layer": layer % data.shape[0]})
     return fig
 
 

@@ -9,24 +9,26 @@ from engine import cliff
 
 from .. import theme
 from ..i18n import t
-from .common import positive, vline
+from .common import picked_curve, positive, vline
 
 
 def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
-    """||g|| before clipping per update for both runs, the threshold, and the updates where clipping fired."""
+    """||g|| before clipping per update for both runs, the threshold, and the updates where clipping fired. Each
+    run's traces name it in meta.run ("plain", "clipped"): a click on one opens that run there (views.timeline)."""
     fig = go.Figure()
-    for hist, name, colour in ((plain, t("leg.no_clip", lang), theme.VERMILLION),
-                               (clipped, t("leg.with_clip", lang, thr=threshold), theme.BLUE)):
-        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.grad_norm), mode="lines", name=name,
-                                 line={"color": colour}))
+    for hist, name, colour, run in ((plain, t("leg.no_clip", lang), theme.VERMILLION, "plain"),
+                                    (clipped, t("leg.with_clip", lang, thr=threshold), theme.BLUE, "clipped")):
+        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.grad_norm), name=name,
+                                 line={"color": colour}, **picked_curve(run)))
         if hist.first_nonfinite is not None:
             vline(fig, hist.first_nonfinite, colour=colour, text=t("leg.nonfinite", lang))
     fired = np.nonzero(clipped.clipped)[0]
     fig.add_trace(go.Scatter(x=fired, y=positive(clipped.grad_norm[fired]), mode="markers",
-                             name=t("leg.fired", lang), marker={"color": theme.ORANGE, "size": 6, "symbol": "x"}))
-    fig.add_trace(go.Scatter(x=np.arange(clipped.updates), y=positive(clipped.grad_norm_clipped), mode="lines",
+                             name=t("leg.fired", lang), marker={"color": theme.ORANGE, "size": 6, "symbol": "x"},
+                             meta={"run": "clipped"}))
+    fig.add_trace(go.Scatter(x=np.arange(clipped.updates), y=positive(clipped.grad_norm_clipped),
                              name="‖g‖ → " + t("leg.with_clip", lang, thr=threshold),
-                             line={"color": theme.SKY, "dash": "dash"}))
+                             line={"color": theme.SKY, "dash": "dash"}, **picked_curve("clipped")))
     # the threshold as a trace, so it sits at its data value on the log axis
     fig.add_trace(go.Scatter(x=[0, max(plain.updates, clipped.updates, 1) - 1], y=[threshold, threshold],
                              mode="lines", name=t("leg.threshold", lang), line={"color": theme.BLACK, "dash": "dash"}))
@@ -41,9 +43,9 @@ def clip_losses(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
     clipped run under the unclipped one's 1e10), each with its own NaN/Inf marker."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=False, horizontal_spacing=0.1,
                         subplot_titles=(t("leg.no_clip", lang), t("leg.with_clip", lang, thr=threshold)))
-    for col, hist, colour in ((1, plain, theme.VERMILLION), (2, clipped, theme.BLUE)):
-        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.loss), mode="lines", showlegend=False,
-                                 line={"color": colour}), row=1, col=col)
+    for col, hist, colour, run in ((1, plain, theme.VERMILLION, "plain"), (2, clipped, theme.BLUE, "clipped")):
+        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.loss), showlegend=False,
+                                 line={"color": colour}, **picked_curve(run)), row=1, col=col)
         if hist.first_nonfinite is not None:
             fig.add_vline(x=hist.first_nonfinite, line={"color": theme.NONFINITE, "dash": "dot"}, row=1, col=col,
                           annotation_text=t("leg.nonfinite", lang))

@@ -14,6 +14,13 @@ from ..i18n import t
 _FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
 
 
+def picked_curve(run: str) -> dict:
+    """A curve over training updates whose points a click can pick (Plotly selects only points drawn as markers:
+    these are invisible until picked, then one dot) and that names its run (meta.run) for views.timeline.offer."""
+    return {"mode": "lines+markers", "marker": {"size": 8, "opacity": 0}, "meta": {"run": run},
+            "selected": {"marker": {"opacity": 1}}, "unselected": {"marker": {"opacity": 0}}}
+
+
 def positive(a: np.ndarray) -> np.ndarray:
     """Values for a log axis: non-positive and non-finite become NaN (a gap, not a crash)."""
     a = np.asarray(a, dtype=float).copy()

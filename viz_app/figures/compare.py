@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from .. import theme
 from ..i18n import t
-from .common import positive
+from .common import picked_curve, positive
 
 
 def sensitivity_curves(traces: dict, *, lang: str) -> go.Figure:
@@ -23,11 +23,11 @@ def sensitivity_curves(traces: dict, *, lang: str) -> go.Figure:
 
 
 def loss_curves(histories: dict, *, lang: str) -> go.Figure:
-    """Training loss per update for each cell."""
+    """Training loss per update for each cell (meta.run: the cell, for a click that opens that run there)."""
     fig = go.Figure()
     for cell, hist in histories.items():
-        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.loss), mode="lines", name=cell.upper(),
-                                 line={"color": theme.CELL_COLOURS[cell], "width": 2}))
+        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.loss), name=cell.upper(),
+                                 line={"color": theme.CELL_COLOURS[cell], "width": 2}, **picked_curve(cell)))
     theme.style(fig, title=t("fig.clip_loss", lang), height=360)
     fig.update_xaxes(title=t("axis.update", lang))
     theme.log_axis(fig, title=t("axis.loss", lang))

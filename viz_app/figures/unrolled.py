@@ -32,8 +32,8 @@ def _prediction_text(trace, s: int, vocab: str | None, lang: str) -> str:
 
 def _strips(h: np.ndarray, cols: list[int], directions: int = 1) -> go.Heatmap:
     """Every column's h_t as a strip of its units (cells from t-0.35 to t+0.35, given by their edges), the gaps
-    between columns empty: one trace. A bidirectional layer's strip is its two halves, [h→ | h←] (torch's order),
-    with a gap between them."""
+    between columns empty: one trace. Each cell's customdata: [t, unit in its half, arrow, unit in h_t] (-1: a
+    gap). A bidirectional layer's strip is its two halves, [h→ | h←] (torch's order), with a gap between them."""
     units = h.shape[1] // directions
     halves = [(-0.35, 0.35)] if directions == 1 else [(-0.35, -0.03), (0.03, 0.35)]
     arrow = [""] if directions == 1 else ["→", "←"]
@@ -43,14 +43,14 @@ def _strips(h: np.ndarray, cols: list[int], directions: int = 1) -> go.Heatmap:
             if d:  # the gap between the halves
                 edges.append(s + lo)
                 z.append(None)
-                cell.append([s, -1, ""])
+                cell.append([s, -1, "", -1])
             edges.extend(np.linspace(s + lo, s + hi, units + 1).tolist()[0 if not edges else 1:])
             z.extend(h[s, d * units:(d + 1) * units].tolist())
-            cell.extend([s, j, arrow[d]] for j in range(units))
+            cell.extend([s, j, arrow[d], d * units + j] for j in range(units))
         if s != cols[-1]:  # the gap up to the next column's first edge
             edges.append(s + 1 - 0.35)
             z.append(None)
-            cell.append([s, -1, ""])
+            cell.append([s, -1, "", -1])
     return go.Heatmap(z=[z, z], x=edges, y=[0.8, 1.0, 1.2], coloraxis="coloraxis", customdata=[cell, cell],
                       hovertemplate="h%{customdata[2]}_%{customdata[0]}[%{customdata[1]}] = %{z:.3f}<extra></extra>",
                       showscale=False, xgap=0, ygap=0, hoverongaps=False, name="h")
@@ -186,6 +186,8 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
                      _arrows(in_arrows, keep, colour=theme.ORANGE, width=1.5, name="input arrows"),
                      _arrows(rec_arrows, keep, colour=theme.BLUE, width=1.5, name="recurrent arrows")])
     meta = {f"{field}_ranges": [[first - PAD, last + PAD] for first, last in shown]}
+    if not through:  # a click on a cell of a strip also picks its unit (linked.js), of the layer drawn
+        meta.update(step_unit=3, step_layer=layer % trace.hidden.shape[0])
     band = step_band(0)
     images = [band]
     if through:

@@ -12,6 +12,7 @@ from ..figures import clipping as figs
 from ..i18n import t
 from ..state import AppState
 from .common import AppSource, Areas, Chart, Source, chart, explain
+from .timeline import offer
 
 THRESHOLDS = (0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 
@@ -57,8 +58,14 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)),
                      total=clipped.history.updates))
     first, *rest = figures(state, src)
+    # a click on a point of a curve offers that run after that update in every view (the time machine)
+    runs_ = {"plain": plain, "clipped": clipped}
+    names = {"plain": t("leg.no_clip", lang), "clipped": t("leg.with_clip", lang, thr=state.clip_threshold)}
     with areas.stage:
-        chart(first, state, main=True)
+        offer(state, chart(first, state, main=True, pick=True), first, runs_, names)
     for c in rest:
-        chart(c, state)
+        pick = c.name == "losses"
+        event = chart(c, state, pick=pick)
+        if pick:
+            offer(state, event, c, runs_, names)
     return state

@@ -110,11 +110,12 @@ def areas(state) -> Areas:
     return Areas(notes, st.container())
 
 
-def chart(c: Chart, state, *, main: bool = False, above: int = 0) -> None:
+def chart(c: Chart, state, *, main: bool = False, above: int = 0, pick: bool = False):
     """Draw a view's Chart with its download buttons (a click on a selectable one selects its step in the browser:
     ``step_control``). ``state`` is the page's state as the view returns it: its exports' captions link to exactly
     this figure. ``main``: the view's main chart, sized in presentation mode to fit the screen under the view bar and
-    one row of controls (``above``: px more above it)."""
+    one row of controls (``above``: px more above it). ``pick``: a click on a point is sent to the server (one
+    rerun); returns Streamlit's selection event (else None)."""
     fig, key = predict.mark(c.fig, state, c.name), chart_key(state.view, c.name)
     if state.lecture or state.present:
         font, title = present.chart_fonts() if state.present else (present.CHART_FONT, present.CHART_TITLE)
@@ -128,9 +129,11 @@ def chart(c: Chart, state, *, main: bool = False, above: int = 0) -> None:
         fig.update_layout(height=present.main_height(above))
     if c.selectable:
         fig.update_layout(meta={**(fig.layout.meta or {}), "step_click": True})
-    st.plotly_chart(fig, key=key, config={**CHART_CONFIG, **plotly_config(state.lang)}, theme=None)
+    picked = {"on_select": "rerun", "selection_mode": "points"} if pick else {}
+    event = st.plotly_chart(fig, key=key, config={**CHART_CONFIG, **plotly_config(state.lang)}, theme=None, **picked)
     if not hidden(state, "downloads"):
         downloads(fig, c.name, state)
+    return event if pick else None
 
 
 def downloads(fig, name: str, state) -> None:

@@ -10,6 +10,7 @@ from ..figures import compare as figs
 from ..i18n import t
 from ..state import AppState
 from .common import AppSource, Areas, Chart, Source, chart, explain
+from .timeline import offer
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -63,5 +64,6 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         chart(sensitivity, state, main=True)
     last = {c: float(tr.jacobians.input_sensitivity[-1]) for c, tr in traces.items()}
     st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].jacobians.input_sensitivity) - 1, **last))
-    chart(losses, state)
+    # a click on a point of a loss curve offers that cell's run after that update in every view (the time machine)
+    offer(state, chart(losses, state, pick=True), losses, results, {c: c.upper() for c in results})
     return state

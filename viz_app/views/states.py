@@ -6,10 +6,13 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
+from .. import linked
 from ..figures import activity as figs
 from ..i18n import quantity_name, t
 from ..state import AppState
+from ..state import hidden as hidden_part
 from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
+from .unroll import formula_panel
 
 
 def layer_of(state, layers: int) -> int:
@@ -40,18 +43,27 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         explain("states", state, run)
         nonfinite_notice(trace, lang)
         steps, hidden = trace.steps, trace.hidden.shape[3]
+        layers = trace.hidden.shape[0]
+        click = linked.clicked_cell("step", hidden, layers)  # a click on a heatmap cell picks its unit
+        unit_at, layer_at = {"value": min(state.unit, hidden - 1)}, {"index": layer_of(state, layers)}
+        if click is not None:  # the controls are set to the clicked cell (in the browser too)
+            st.session_state["w_unit"], unit_at = click[0], {}
+            if click[1] is not None:
+                st.session_state["w_layer"], layer_at = click[1], {}
         names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
         c1, c2, c3 = st.columns(3)
         name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate", format_func=lambda g: quantity_name(g, lang))
-        unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, value=min(state.unit, hidden - 1), key="w_unit")
-        layers = trace.hidden.shape[0]
-        layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), index=layer_of(state, layers), key="w_layer")
+        unit = c2.number_input(t("ctl.unit", lang), 0, hidden - 1, key="w_unit", **unit_at)
+        layer = c3.selectbox(t("ctl.layer", lang), list(range(layers)), key="w_layer", **layer_at)
     state = state.with_(unit=int(unit), layer=int(layer))
     with areas.stage:
         state, step = step_control(state, steps)
         dims = 3 if st.session_state.get("w_pca3d") else 2
         charts = {c.name: c for c in figures(state, AppSource(state, run, trace), gate=name, dims=dims)}
         chart(charts["heatmap"], state, main=True)
+    if not hidden_part(state, "explain"):
+        with st.expander(t("formula.title", lang), expanded=True):
+            formula_panel(state, run, trace, controls=False, gate=name)
     if "text" in charts:
         chart(charts["text"], state)
     left, right = st.columns(2)

@@ -9,7 +9,7 @@ from engine.experiment import Run
 from .. import linked, scenarios
 from ..figures import timeline as figs
 from ..i18n import t
-from ..state import AppState, hidden
+from ..state import RUN_FIELDS, AppState, hidden
 from .common import AppSource, Areas, Chart, Source, chart, explain
 
 PLAY_MS = 400  # the replay of training: one snapshot every PLAY_MS
@@ -60,11 +60,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
 def pause_for(updates: int, run: Run) -> int:
     """The ``paused_at`` (epochs) whose model is the one after ``updates`` updates of ``run`` (the first epoch
     boundary at or after it: every update when the batch is the whole data); -1 at the training's end."""
-    epochs, paused = run.config.epochs, run.config.paused_at
-    trained = paused if paused >= 0 else epochs  # the epochs behind the run's history
-    per_epoch = max(1, round(run.history.updates / trained)) if trained else 1  # updates (batches) per epoch
-    done = -(-updates // per_epoch)
-    return -1 if done >= epochs else done
+    done = -(-updates // max(1, run.history.per_epoch))
+    return -1 if done >= run.config.epochs else done
 
 
 def time_machine(state, run: Run, index: int, where) -> None:
@@ -73,12 +70,61 @@ def time_machine(state, run: Run, index: int, where) -> None:
     snaps = run.history.snapshots
     if len(snaps) < 2 or index >= len(snaps) - 1 or hidden(state, "snapshot"):
         return
-    updates = snaps[index][0]
+    travel(state, run, snaps[index][0], where)
+
+
+def destination(state, run: Run, updates: int) -> tuple[AppState, int] | None:
+    """(the page's state that shows ``run`` after ``updates`` updates in every view: its settings, paused at the
+    epoch boundary at or after that update; the update it opens), or None when that is the model on screen."""
     pause = pause_for(updates, run)
-    if pause < 0 or pause == state.paused_at:
+    settings = {f: getattr(run.config, f) for f in RUN_FIELDS}
+    target = state.with_(**{**settings, "paused_at": pause}, snapshot=-1)
+    if target.run_config() == state.run_config():
+        return None
+    if run.config.with_(paused_at=state.paused_at) != state.run_config():  # another run: no longer the scenario's
+        target = target.with_(scenario="")
+    shown = run.history.updates if pause < 0 else min(pause * max(1, run.history.per_epoch), run.history.updates)
+    return target, shown
+
+
+def travel(state, run: Run, updates: int, where, *, name: str = "", key: str = "w_time_machine") -> None:
+    """A button that opens ``run`` (the page's, or another one a view trained: ``name``) as it was after
+    ``updates`` updates in every view (``destination``). Nothing when that is the model on screen already."""
+    found = destination(state, run, updates)
+    if found is None:
         return
+    target, shown = found
+    lang = state.lang
     with where:
-        st.caption(t("msg.time_machine", state.lang))
-        if st.button(t("ctl.time_machine", state.lang, updates=updates), key="w_time_machine"):
-            st.session_state.app_state = state.with_(paused_at=pause, snapshot=-1)
+        st.caption(t("msg.time_machine" if not name else "msg.time_machine_curve", lang))
+        label = (t("ctl.time_machine", lang, updates=shown) if not name
+                 else t("ctl.time_machine_run", lang, updates=shown, name=name))
+        if st.button(label, key=key):
+            st.session_state.app_state = target
             st.rerun()
+
+
+def picked_update(event, fig) -> tuple[str, int] | None:
+    """(the run's key, the update) of the point clicked on a curve whose trace declares meta.run (a chart drawn with
+    ``pick``), or None."""
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", None) or []
+    for p in points:
+        n, x = p.get("curve_number"), p.get("x")
+        if not isinstance(n, int) or not 0 <= n < len(fig.data) or not isinstance(x, int | float):
+            continue
+        key = (fig.data[n].meta or {}).get("run") if isinstance(fig.data[n].meta, dict) else None
+        if key is not None and x >= 0:
+            return key, int(round(x))
+    return None
+
+
+def offer(state, event, c: Chart, runs: dict, names: dict) -> None:
+    """Under a chart drawn with ``pick`` whose curves name their run (meta.run: a key of ``runs``): the button that
+    opens the clicked run after the clicked update in every view (``travel``)."""
+    picked = picked_update(event, c.fig)
+    if picked is not None and picked[0] in runs:
+        key, updates = picked
+        run = runs[key]
+        travel(state, run, min(updates, run.history.updates), st.container(), name=names[key],
+               key=f"w_travel_{c.name}")

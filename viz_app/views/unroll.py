@@ -68,25 +68,41 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     return state
 
 
-def formula_panel(state: AppState, run: Run, trace: Trace) -> AppState:
+def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = True,
+                  gate: str | None = None) -> AppState:
     """The selected step's equations for one unit, written out with the model's weights and the recorded values
     (engine.formula), the readout's most probable characters, and how close the recomputed values are to the
-    recorded ones."""
+    recorded ones. ``controls``: its own unit, layer and gate choices (the unrolled view; a click on a cell of the
+    network picks the unit) and the readout; else the page's (the states view: its unit and layer controls and the
+    heatmap's clicks), with ``gate`` the gate written out, and the cell's equations only."""
     lang, net, vocab = state.lang, run.net, run.eval_data.vocab
-    st.subheader(t("formula.title", lang))
-    layers, size = trace.hidden.shape[0], net.hidden_size
+    layers, size, width = trace.hidden.shape[0], net.hidden_size, trace.hidden.shape[3]
     step = resolve_step(state, trace.steps, first=True)
-    columns = st.columns(3)
-    unit = int(columns[0].number_input(t("ctl.unit", lang), 0, size - 1, value=min(state.unit, size - 1),
-                                       key="w_formula_unit"))
     layer = layers - 1 if state.layer < 0 else min(state.layer, layers - 1)
-    if layers > 1:
-        layer = int(columns[1].selectbox(t("ctl.layer", lang), list(range(layers)), index=layer,
-                                         key="w_formula_layer"))
-    state = state.with_(unit=unit, layer=layer)
     gates = cells.get(net.cell).gates
-    expand = columns[2].selectbox(t("formula.expand", lang), gates, key="w_formula_gate",
-                                  format_func=lambda g: quantity_name(g, lang)) if gates else None
+    if controls:
+        st.subheader(t("formula.title", lang))
+        unit_at, layer_at = {"value": min(state.unit, width - 1)}, {"index": layer}
+        click = linked.clicked_cell("step", width, layers)
+        if click is not None:  # the controls are set to the clicked cell (in the browser too)
+            st.session_state["w_formula_unit"], unit_at = click[0], {}
+            if click[1] is not None:
+                st.session_state["w_formula_layer"], layer_at, layer = click[1], {}, click[1]
+        columns = st.columns(3)
+        unit = int(columns[0].number_input(t("ctl.unit", lang), 0, width - 1, key="w_formula_unit", **unit_at))
+        if layers > 1:
+            layer = int(columns[1].selectbox(t("ctl.layer", lang), list(range(layers)), key="w_formula_layer",
+                                             **layer_at))
+        state = state.with_(unit=unit, layer=layer)
+        expand = columns[2].selectbox(t("formula.expand", lang), gates, key="w_formula_gate",
+                                      format_func=lambda g: quantity_name(g, lang)) if gates else None
+    else:
+        unit = min(state.unit, width - 1)
+        expand = gate if gate in gates else (gates[0] if gates else None)
+    st.caption(t("formula.click", lang))
+    if unit >= size:  # a bidirectional layer's backward half
+        st.info(t("formula.backward", lang, j=unit - size, last=size - 1))
+        return state
     try:
         f = formula.step_formula(net, trace, step, unit, layer, vocab=vocab)
     except EngineError as e:
@@ -100,7 +116,7 @@ def formula_panel(state: AppState, run: Run, trace: Trace) -> AppState:
         st.latex(line)
     if f.cell == "gru":
         st.caption(t("formula.gru_note", lang))
-    if layer == layers - 1 and trace.loss_kind == "cross_entropy" and bool(trace.loss_mask[step]):
+    if controls and layer == layers - 1 and trace.loss_kind == "cross_entropy" and bool(trace.loss_mask[step]):
         st.caption(t("formula.readout", lang, t=step))
         st.latex(equations.readout_tex(formula.readout(net, trace, step), vocab, lang))
     st.caption(t("formula.check", lang, err=max(formula.discrepancy(f), 1e-12)))
