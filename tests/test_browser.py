@@ -568,19 +568,36 @@ def test_the_equations_with_numbers_the_ledger_and_predict_then_reveal_in_the_br
         pg.screenshot(path=str(ARTIFACTS / f"82_ledger_{lang}.png"))
         pg.goto(server + f"/?lang={lang}&view=bptt&predict=1")
         pg.wait_for_selector(".st-key-w_guess_bptt input", timeout=180_000)
-        time.sleep(2)
-        assert pg.locator(".js-plotly-plot").count() == 0
-        pg.locator(".st-key-w_guess_bptt input").fill("0.01")
+        _settle(pg)
+        # the only chart is the empty sketch pad; two clicks with the mouse sketch the curve
+        assert pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => !!gd.layout.meta"
+                           " && gd.layout.meta.sketch)") == [True]
+        for x, level in ((0, -2.0), (20, -1.0)):
+            pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+            time.sleep(0.3)
+            pg.mouse.click(*pg.evaluate(PAD_AT, [x, level]))
+            time.sleep(1.0)
+            _settle(pg)
+        drawn = pg.evaluate("() => { const tr = document.querySelector('.js-plotly-plot')._fullData[1];"
+                            " return [Array.from(tr.x), Array.from(tr.y)]; }")
+        assert drawn[0][:2] == [0, 20] and drawn[1][:2] == pytest.approx([0.01, 0.1])
+        pg.screenshot(path=str(ARTIFACTS / f"83_sketch_{lang}.png"))
         pg.locator("[data-testid=stMain] button", has_text="공개" if lang == "ko" else "Reveal").first.click()
         _settle(pg)
-        stars = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => gd.data)"
-                            ".filter(d => d.meta && d.meta.prediction !== undefined).length")
-        assert stars == 1
+        marks = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => gd.data)"
+                            ".filter(d => d.meta && (d.meta.prediction !== undefined || d.meta.sketch))"
+                            ".map(d => d.meta.prediction !== undefined ? ['star', d.meta.prediction]"
+                            " : ['sketch', d.meta.sketch[0]])")
+        assert sorted(m[0] for m in marks) == ["sketch", "star"]
+        assert marks[0][1] == pytest.approx(marks[1][1])  # the star is where the sketch says, at step 0
         pg.screenshot(path=str(ARTIFACTS / f"83_predict_{lang}.png"))
     finally:
         pg.close()
 
 
+PAD_AT = """([x, level]) => { const gd = document.querySelector('.js-plotly-plot');
+    const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+    return [r.left + fl.xaxis._offset + fl.xaxis.l2p(x), r.top + fl.yaxis._offset + fl.yaxis.l2p(level)]; }"""
 CELL_AT = """([tt, u]) => { const gd = document.querySelector('.js-plotly-plot');
     const fl = gd._fullLayout, r = gd.getBoundingClientRect(), tr = gd.data[0];
     let x = tt, y = u;

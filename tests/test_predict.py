@@ -27,14 +27,21 @@ def _reveal(at, view, text):
     return button.click().run()
 
 
+def _pads(at) -> list[dict]:
+    """The figures on the page, which must all be sketch pads (nothing measured) before the reveal."""
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert all(f["layout"].get("meta", {}).get("sketch") for f in figs)
+    return figs
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_bptt_question_hides_every_measurement_until_the_reveal(lang):
     at = _app({"view": "bptt", "lang": lang, "predict": "1"})
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 0 and len(at.latex) == 0  # no figure, no equation with numbers
+    assert len(_pads(at)) == 1 and len(at.latex) == 0  # the empty pad only, no equation with numbers
     assert not [c for c in at.caption if "‖" in c.value]  # no sentence about this run's gradients
     at = _reveal(at, "bptt", "oops")
-    assert len(at.get("plotly_chart")) == 0 and at.warning  # a clear message, still hidden
+    assert len(_pads(at)) == 1 and at.warning  # a clear message, still hidden
     at = _reveal(at, "bptt", "1e-2")
     assert not at.exception
     specs = [c.proto.spec for c in at.get("plotly_chart")]
@@ -56,7 +63,7 @@ def test_a_view_without_a_question_draws_as_usual_in_predict_mode():
 
 def test_the_timeline_answer_is_the_runs_last_loss():
     at = _app({"view": "timeline", "lang": "en", "predict": "1"})
-    assert len(at.get("plotly_chart")) == 0
+    assert len(_pads(at)) == 1
     at = _reveal(at, "timeline", "0.5")
     run = runs.cached_run(S.AppState().run_config())
     assert f"{float(run.history.loss[-1]):.3g}" in at.success[0].value
@@ -130,3 +137,51 @@ def test_a_picked_point_names_its_run_and_update():
     assert timeline.picked_update(event(len(fig.data) - 1, 2), fig) is None
     assert timeline.picked_update(event(99, 2), fig) is None
     assert timeline.picked_update(None, fig) is None
+
+
+@pytest.mark.parametrize("points,at,anchor,value", [
+    ({}, 0, (46, 0.0), None),  # the anchor alone is no prediction
+    ({0: -3.0}, 0, (46, 0.0), 1e-3),
+    ({10: -2.0}, 0, (46, 0.0), 1e-2),  # before the sketch: its nearest point
+    ({10: -2.0}, 28, (46, 0.0), 10 ** -1.0),  # halfway to the anchor, linear in log10
+    ({0: -4.0, 20: 0.0}, 5, None, 1e-3),
+    ({0: -4.0, 20: 0.0}, 40, None, 1.0),  # after the sketch: its nearest point
+])
+def test_a_sketch_gives_its_value_where_the_question_reads_it(points, at, anchor, value):
+    got = predict.sketch_value(points, at, anchor)
+    assert (got is None and value is None) or got == pytest.approx(value, rel=1e-12)
+
+
+def test_the_pad_is_drawn_from_the_settings_alone():
+    """Two runs of the same length but other weights and data (seed, cell) get the same empty pad, JSON for JSON:
+    nothing the run measured is on it; the pad's grid reaches the question's x and both ends of its range."""
+    from engine import experiment
+    figs = []
+    for cfg in (S.AppState(epochs=3).run_config(), S.AppState(epochs=3, seed=7, cell="gru").run_config()):
+        run = experiment.run(cfg)
+        trace = run.trace()
+        pad = predict.QUESTIONS["bptt"].pad(run, trace)
+        assert pad.at in pad.xs() and pad.xs()[-1] == pad.n - 1 == trace.steps - 1
+        assert pad.ys()[0] == pad.lo and pad.ys()[-1] == pad.hi
+        figs.append(predict.sketch_pad(pad, {}, "en").to_json())
+    assert figs[0] == figs[1]
+
+
+def test_a_sketched_prediction_is_revealed_on_the_chart_in_its_units():
+    """BPTT view: a sketch (as the pad's clicks leave it in the session) and Reveal with nothing typed: the
+    prediction is the sketch's value at step 0, the star sits there, and the sketch is drawn on the chart scaled by
+    the run's own ||dL/dh_T|| (recorded again here), ending at it."""
+    at = _app({"view": "bptt", "lang": "en", "predict": "1"})
+    state = at.session_state.app_state
+    at.session_state[f"{predict._key(state)}_sketch"] = {0: -2.0, 20: -1.0}
+    at = _reveal(at, "bptt", "")
+    assert not at.exception
+    run = runs.cached_run(S.AppState().run_config())
+    total = analysis.norms_over_time(run.trace().grad_hidden[-1])
+    first = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (star,) = [tr for tr in first["data"] if tr.get("meta") and "prediction" in tr["meta"]]
+    (sketch,) = [tr for tr in first["data"] if tr.get("meta") and "sketch" in tr["meta"]]
+    assert star["meta"]["prediction"] == pytest.approx(1e-2 * total[-1], rel=1e-6)
+    assert sketch["x"] == [0, 20, len(total) - 1]
+    assert sketch["meta"]["sketch"] == pytest.approx([1e-2 * total[-1], 1e-1 * total[-1], total[-1]], rel=1e-6)
+    assert "0.01" in at.success[0].value
