@@ -38,6 +38,11 @@ def test_unrolled_hello(hello, lang):
     cells = [v for v in strips.z[0] if v is not None]
     assert np.array_equal(cells, tr.hidden[-1, :, 0, :].ravel().tolist())
     assert len(strips.x) == len(strips.z[0]) + 1  # cells given by their edges
+    # a click on a cell picks (customdata) its step and its unit of the layer drawn (layout.meta)
+    assert fig.layout.meta["step_unit"] == 3 and fig.layout.meta["step_layer"] == tr.hidden.shape[0] - 1
+    picked = [(c[0], c[3], v) for c, v in zip(strips.customdata[0], strips.z[0]) if c[3] >= 0]
+    assert [(s, j) for s, j, _ in picked] == [(s, j) for s in range(4) for j in range(tr.hidden.shape[3])]
+    assert all(v == tr.hidden[-1, s, 0, j] for s, j, v in picked)
     by_name = {d.name: d for d in fig.data}
     assert list(by_name["x"].text) == ["<b>h</b>", "<b>e</b>", "<b>l</b>", "<b>l</b>"]
     # the trained model predicts e after h, l after e, l after l, o after the second l
@@ -97,6 +102,11 @@ def test_state_figures(hello, lstm_trace):
     run, tr = hello
     heat = activity.state_heatmap(tr, name="h", lang="en", vocab=run.eval_data.vocab)
     assert heat.data[0].z.shape == (8, 4) and list(heat.layout.xaxis.ticktext) == ["h", "e", "l", "l"]
+    assert heat.layout.meta == {"step_unit": "y", "step_layer": 0}  # a click on a cell picks its row's unit
+    row = activity.state_heatmap(tr, name="h", lang="en", unit=5)
+    (outline,) = [s for s in row.layout.shapes if s.name == "unit-row"]
+    assert (outline.y0, outline.y1) == (4.5, 5.5)
+    assert not [s for s in heat.layout.shapes if s.name == "unit-row"]
     gate = activity.state_heatmap(lstm_trace, name="f", lang="ko")
     assert gate.data[0].zmin == 0 and gate.data[0].zmax == 1 and "망각 게이트" in gate.layout.title.text
     sat = activity.saturation_bars(lstm_trace, lang="en")

@@ -23,9 +23,9 @@ def quantity(trace, name: str) -> np.ndarray | None:
 
 
 def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 0, step: int | None = None,
-                  vocab: str | None = None) -> go.Figure:
+                  vocab: str | None = None, unit: int | None = None) -> go.Figure:
     """Heatmap of one quantity for one sequence: rows are units, columns are steps (a click selects the step and
-    the unit). A
+    the unit; ``unit``: its row outlined). A
     bidirectional layer's rows are its forward units, then its backward ones (torch's order), split by a line."""
     data = quantity(trace, name)
     z = finite_or_nan(data[layer, :, batch, :].T)  # (H, T)
@@ -53,6 +53,9 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
         every = max(1, half // 3)  # each direction's units numbered from 0, its arrow in front
         ticks = [(d * half + j, f"{arrow} {j}") for d, arrow in enumerate("→←") for j in range(0, half, every)]
         fig.update_yaxes(tickmode="array", tickvals=[v for v, _ in ticks], ticktext=[s for _, s in ticks])
+    if unit is not None and 0 <= unit < z.shape[0]:  # the selected unit's row (with the step's band: its cell)
+        fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=unit - 0.5, y1=unit + 0.5, name="unit-row",
+                      line={"color": theme.BLACK, "width": 1.5}, fillcolor="rgba(0,0,0,0)")
     mark_step(fig, step)
     mark_nonfinite(fig, trace.nonfinite.get("hidden"), lang)
     # a click on a cell also picks its unit (its row) of this layer (linked.js): the page's equations follow it

@@ -26,7 +26,7 @@ def figures(state: AppState, src: Source, *, gate: str = "h", dims: int = 2) -> 
     step, layer = resolve_step(state, trace.steps), layer_of(state, trace.hidden.shape[0])
     unit = min(state.unit, trace.hidden.shape[3] - 1)
     out = [Chart("heatmap", src.figure(figs.state_heatmap, trace, name=gate, lang=lang, layer=layer, vocab=vocab,
-                                       highlight=step), selectable=True)]
+                                       highlight=step, unit=unit), selectable=True)]
     if vocab is not None:
         out.append(Chart("text", src.figure(figs.text_activation, trace, vocab=vocab, unit=unit, lang=lang,
                                             layer=layer, highlight=step), selectable=True))
