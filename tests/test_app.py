@@ -443,3 +443,17 @@ def test_a_click_on_a_cell_is_read_once_and_only_in_range(monkeypatch):
     for bad in (35, -1, 2.5, True, "3", None):
         session["w_step"] = {"index": 7, "cell": {"unit": bad, "n": 9}}
         assert linked.clicked_cell("step", 35, 1) is None, bad
+
+
+def test_the_states_view_writes_the_selected_cell_s_equations():
+    """The states view's equations are its unit's (the heatmap's click or the unit control): a forward unit's step
+    with its numbers, without the readout; a unit of a bidirectional layer's backward half gets the sentence that
+    says so, not another unit's equations."""
+    at = _app({**QUICK, "view": "states", "lang": "en", "unit": "4", "step": "6"})
+    assert not at.exception
+    assert [c for c in at.caption if c.value.startswith("Step 6, unit 4:")]
+    assert not [e for e in at.latex if r"\operatorname{softmax}" in e.body]
+    at = _app({"epochs": "5", "view": "states", "lang": "en", "bidirectional": "1", "task": "copy", "unit": "40"})
+    assert not at.exception
+    assert [i for i in at.info if i.value.startswith("This unit is unit 5 of the backward half")]
+    assert not [c for c in at.caption if c.value.startswith("Step ")]

@@ -20,7 +20,7 @@ import streamlit as st
 
 from engine import analysis
 
-from . import theme
+from . import present, theme
 from .i18n import t
 
 
@@ -120,7 +120,9 @@ def sketch_pad(pad: Pad, points: dict, lang: str) -> go.Figure:
     fig.add_vline(x=pad.at, line={"color": theme.BLACK, "dash": "dot"})
     theme.style(fig, title=t("predict.pad", lang), height=380)
     fig.update_xaxes(title=t(pad.x_title, lang), range=[-0.5, pad.n - 0.5])
-    theme.log_axis(fig, title=t(pad.y_title, lang), range=[pad.lo - 0.2, pad.hi + 0.2])
+    span = pad.hi - pad.lo  # a label every 4, 2 or 1 decades: where to click, read at a glance
+    theme.log_axis(fig, title=t(pad.y_title, lang), range=[pad.lo - 0.2, pad.hi + 0.2], tickmode="linear",
+                   tick0=pad.lo, dtick=4 if span > 12 else 2 if span > 6 else 1)
     fig.update_layout(meta={"sketch": True}, dragmode=False, hovermode="closest", clickmode="event+select")
     return fig
 
@@ -199,7 +201,9 @@ def gate(state, run, trace, where) -> bool:
     with where.stage:
         st.subheader(t("predict.title", lang))
         st.markdown(t(f"predict.q_{state.view}", lang))
-        st.plotly_chart(sketch_pad(pad, sketch, lang), key=pad_key, on_select="rerun", selection_mode="points",
+        fig = sketch_pad(pad, sketch, lang)
+        present.scale_fonts(fig, state, theme.FONT_SIZE)  # the room's size in presentation mode
+        st.plotly_chart(fig, key=pad_key, on_select="rerun", selection_mode="points",
                         config={"displayModeBar": False}, theme=None)
         sketched = sketch_value(sketch, pad.at, pad.anchor)
         st.caption(t("predict.sketched", lang, value=sketched) if sketched is not None

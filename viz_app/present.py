@@ -129,6 +129,21 @@ def chart_fonts() -> tuple[int, int]:
     return CHART_FONT + more, CHART_TITLE + more
 
 
+def scale_fonts(fig, state, base: int) -> None:
+    """A chart's text at the room's size (in place): presentation mode's sizes for the screen, a lecture's fixed
+    ones; text a figure sizes itself (the unrolled network's labels) grows with it (``base``: the figures' own
+    font size)."""
+    if not (state.lecture or state.present):
+        return
+    font, title = chart_fonts() if state.present else (CHART_FONT, CHART_TITLE)
+    fig.update_layout(font_size=font, title_font_size=title)
+    fig.update_annotations(font_size=font)  # subplot titles, labels in the plot
+    for trace in fig.data:
+        size = getattr(getattr(trace, "textfont", None), "size", None)
+        if isinstance(size, int | float):
+            trace.textfont.size = round(size * font / base)
+
+
 DECK_BAR = 96  # px: a lecture deck's bar above the view bar (viz_app/lecture_ui.py: its QR code at 88 px)
 
 

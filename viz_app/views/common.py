@@ -117,14 +117,7 @@ def chart(c: Chart, state, *, main: bool = False, above: int = 0, pick: bool = F
     one row of controls (``above``: px more above it). ``pick``: a click on a point is sent to the server (one
     rerun); returns Streamlit's selection event (else None)."""
     fig, key = predict.mark(c.fig, state, c.name), chart_key(state.view, c.name)
-    if state.lecture or state.present:
-        font, title = present.chart_fonts() if state.present else (present.CHART_FONT, present.CHART_TITLE)
-        fig.update_layout(font_size=font, title_font_size=title)
-        fig.update_annotations(font_size=font)  # subplot titles, labels in the plot
-        for trace in fig.data:  # text a figure sizes itself (e.g. the unrolled network's labels) grows with it
-            size = getattr(getattr(trace, "textfont", None), "size", None)
-            if isinstance(size, int | float):
-                trace.textfont.size = round(size * font / theme.FONT_SIZE)
+    present.scale_fonts(fig, state, theme.FONT_SIZE)
     if state.present and main:
         fig.update_layout(height=present.main_height(above))
     if c.selectable:
