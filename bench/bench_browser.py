@@ -6,7 +6,9 @@ chart's drawing has changed (its SVG, checked every animation frame), and how ma
 - the eigenvalue view's rho slider (the same control over a precomputed grid), and beside it the floor of any
   server round trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
 - a view switch (a click on the view bar, the run cached) and a view's own server-side control (the BPTT view's
-  scale): click until the script has finished and a chart changed.
+  scale): click until the script has finished and a chart changed;
+- a click on a state heatmap cell until the equations below are that cell's, and a click on the prediction's sketch
+  pad until the point is drawn (both server round trips).
 
 Goals (speed issue): time step, step-through and snapshot p50 < 50 ms; rho slider p50 <= 1.3x the floor; view
 switch p50 < 500 ms.
@@ -121,6 +123,55 @@ def control_clicks(pg, url, rounds):
     return pg.evaluate("window.__clat")
 
 
+CELL_AT = """([tt, u]) => { const gd = document.querySelector('.js-plotly-plot');
+  const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+  return [r.left + fl.xaxis._offset + fl.xaxis.l2p(tt), r.top + fl.yaxis._offset + fl.yaxis.l2p(u)]; }"""
+UNTIL = """([text, t0]) => new Promise(done => {  // the script has finished and the page shows ``text``
+  const app = document.querySelector('[data-testid=stApp]');
+  const poll = () => {
+    const idle = app.getAttribute('data-test-script-state') === 'notRunning';
+    if (idle && document.body.innerText.includes(text)) done(performance.now() - t0);
+    else if (performance.now() - t0 < 20000) requestAnimationFrame(poll);
+    else done(null);
+  };
+  requestAnimationFrame(poll);
+})"""
+
+
+def cell_clicks(pg, url, rounds):
+    """The states view: a mouse click on a heatmap cell until the page's equations are that step's and unit's
+    (a script run: the step and the unit go to the server together), and a click on the sketch pad of the BPTT
+    view's prediction until the class's point is on it."""
+    pg.goto(url)
+    settle(pg)
+    cells, pads = [], []
+    for i in range(rounds):
+        step, unit = 5 + (7 * i) % 40, (11 * i + 3) % 35
+        pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        x, y = pg.evaluate(CELL_AT, [step, unit])
+        t0 = pg.evaluate("performance.now()")
+        pg.mouse.click(x, y)
+        cells.append(pg.evaluate(UNTIL, [t("formula.about", "en", t=step, j=unit, layer="", shown=3)
+                                         .split(":")[0] + ":", t0]))
+        settle(pg)
+    pg.goto(url.replace("view=states", "view=bptt") + "&predict=1")
+    settle(pg)
+    for i in range(rounds):
+        x_at, level = (3 * i) % 40, -6.0 + (i % 10)
+        pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        x, y = pg.evaluate(CELL_AT, [x_at, level])
+        t0 = pg.evaluate("performance.now()")
+        pg.mouse.click(x, y)
+        pads.append(pg.evaluate("""([x, y, t0]) => new Promise(done => { const poll = () => {
+            const gd = document.querySelector('.js-plotly-plot'), tr = gd && gd._fullData[1];
+            const k = tr ? Array.from(tr.x).indexOf(x) : -1;
+            if (k >= 0 && Math.abs(Math.log10(tr.y[k]) - y) < 1e-9) done(performance.now() - t0);
+            else if (performance.now() - t0 < 20000) requestAnimationFrame(poll); else done(null); };
+            requestAnimationFrame(poll); })""", [x_at, level, t0]))
+        settle(pg)
+    return [c for c in cells if c is not None], [p for p in pads if p is not None]
+
+
 def main():
     from playwright.sync_api import sync_playwright
     presses = int(sys.argv[1]) if len(sys.argv) > 1 else 20
@@ -161,6 +212,9 @@ def main():
             switches = view_switches(pg, base, max(1, presses // 7))
             rows.append(("view switch (run cached)", switches, None))
             rows.append(("a view's own control (server)", control_clicks(pg, f"{base}&view=bptt", presses // 2), None))
+            cells, pads = cell_clicks(pg, f"{base}&view=states", max(4, presses // 2))
+            rows.append(("heatmap cell -> its equations", cells, None))
+            rows.append(("sketch pad click -> point drawn", pads, None))
             browser.close()
     finally:
         server.terminate()
