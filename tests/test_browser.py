@@ -573,11 +573,7 @@ def test_the_equations_with_numbers_the_ledger_and_predict_then_reveal_in_the_br
         assert pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => !!gd.layout.meta"
                            " && gd.layout.meta.sketch)") == [True]
         for x, level in ((0, -2.0), (20, -1.0)):
-            pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-            time.sleep(0.3)
-            pg.mouse.click(*pg.evaluate(PAD_AT, [x, level]))
-            time.sleep(1.0)
-            _settle(pg)
+            _click_at(pg, PAD_AT, [x, level])
         drawn = pg.evaluate("() => { const tr = document.querySelector('.js-plotly-plot')._fullData[1];"
                             " return [Array.from(tr.x), Array.from(tr.y)]; }")
         assert drawn[0][:2] == [0, 20] and drawn[1][:2] == pytest.approx([0.01, 0.1])
@@ -593,6 +589,16 @@ def test_the_equations_with_numbers_the_ledger_and_predict_then_reveal_in_the_br
         pg.screenshot(path=str(ARTIFACTS / f"83_predict_{lang}.png"))
     finally:
         pg.close()
+
+
+def _click_at(pg, where: str, args: list) -> None:
+    """A mouse click where the JavaScript ``where`` (args) says on the page's first chart, scrolled into view, then
+    the script's run it caused."""
+    pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    pg.mouse.click(*pg.evaluate(where, args))
+    time.sleep(1.0)
+    _settle(pg)
 
 
 PAD_AT = """([x, level]) => { const gd = document.querySelector('.js-plotly-plot');
@@ -619,12 +625,7 @@ def test_clicking_a_cell_writes_that_step_and_unit_s_equations(server, page, lan
     try:
         pg.goto(server + f"/?lang={lang}&view={view}&step=3&unit=0")
         _settle(pg)
-        pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-        time.sleep(0.5)
-        x, y = pg.evaluate(CELL_AT, [7, 12])
-        pg.mouse.click(x, y)
-        time.sleep(1.0)
-        _settle(pg)
+        _click_at(pg, CELL_AT, [7, 12])
         href = pg.evaluate("window.location.href")
         assert "step=7" in href and "unit=12" in href, href
         assert pg.locator(f".st-key-{unit_key} input").input_value() == "12"
@@ -656,12 +657,7 @@ def test_a_click_on_a_training_curve_opens_that_run_there_in_every_view(server, 
     try:
         pg.goto(server + f"/?lang={lang}&view=clipping&epochs=60")
         _settle(pg)
-        pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-        time.sleep(0.5)
-        x, y = pg.evaluate(POINT_AT, [0, "clipped", 20])
-        pg.mouse.click(x, y)
-        time.sleep(1.0)
-        _settle(pg)
+        _click_at(pg, POINT_AT, [0, "clipped", 20])
         name = t("leg.with_clip", lang, thr=1.0)
         button = pg.locator("[data-testid=stMain] button",
                             has_text=t("ctl.time_machine_run", lang, name=name, updates=20))
