@@ -43,6 +43,11 @@ def test_unrolled_hello(hello, lang):
     picked = [(c[0], c[3], v) for c, v in zip(strips.customdata[0], strips.z[0]) if c[3] >= 0]
     assert [(s, j) for s, j, _ in picked] == [(s, j) for s in range(4) for j in range(tr.hidden.shape[3])]
     assert all(v == tr.hidden[-1, s, 0, j] for s, j, v in picked)
+    assert "unit" not in {d.name for d in fig.data}  # no unit mark unless the page writes a unit's equations
+    marked = unrolled.unrolled_network(tr, lang=lang, vocab=run.eval_data.vocab, step=2, unit=5)
+    (mark,) = [d for d in marked.data if d.name == "unit"]
+    centres = [(strips.x[k] + strips.x[k + 1]) / 2 for k, c in enumerate(strips.customdata[0]) if c[3] == 5]
+    assert list(mark.x) == pytest.approx(centres) and len(centres) == 4  # above unit 5's cell of every strip
     by_name = {d.name: d for d in fig.data}
     assert list(by_name["x"].text) == ["<b>h</b>", "<b>e</b>", "<b>l</b>", "<b>l</b>"]
     # the trained model predicts e after h, l after e, l after l, o after the second l

@@ -112,7 +112,8 @@ def _arrows(layer: _Layer, keep: dict, *, colour: str, width: float, name: str) 
 
 
 def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | None = None, window: int = 8,
-                     layer: int = -1, through: bool = False, phase: int | None = None) -> go.Figure:
+                     layer: int = -1, through: bool = False, phase: int | None = None,
+                     unit: int | None = None) -> go.Figure:
     """Every step of sequence 0, ``window`` columns shown around ``step``. A bidirectional layer: each strip is
     [h→ | h←], with W_hh→ arrows from h→_{t-1} and W_hh← arrows from h←_{t+1} (no step-through: its forward pass
     runs both ways). The layout's meta.step_ranges and each
@@ -121,7 +122,10 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
 
     ``through``: the step-through instead, over the field "phase" (``phase`` in [0, 2T)): the forward pass computes
     h_t left to right (the steps not yet reached behind a veil), then BPTT sends ‖∂L/∂h_t‖ back right to left (red
-    arrows, thicker for a larger gradient); the window follows the phase's column."""
+    arrows, thicker for a larger gradient); the window follows the phase's column.
+
+    ``unit`` (of h_t, [h→ | h←] for a bidirectional layer): a mark above that unit's cell of every strip, the unit
+    whose equations the page writes out."""
     steps, two = trace.hidden.shape[1], trace.directions == 2
     if through and two:
         raise ValueError("the step-through draws one direction's forward pass and BPTT")
@@ -212,6 +216,15 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
                                 for f, c in zip(forward, focus)]
         meta["phase_layout"] = [{"images[0].x": c - 0.5, "images[1].x": c + 0.36 if f else steps + 1}
                                 for f, c in zip(forward, focus)]
+    units = h.shape[1] // trace.directions
+    if unit is not None and 0 <= unit < h.shape[1]:
+        marks = _Layer()
+        d, j = divmod(unit, units)
+        lo, hi = (-0.35, 0.35) if trace.directions == 1 else ((-0.35, -0.03), (0.03, 0.35))[d]
+        for s in cols:
+            marks.point(s, s + lo + (j + 0.5) * (hi - lo) / units, 1.27)
+        fig.add_trace(_columns_trace(marks, keep, mode="markers", name="unit", hoverinfo="skip",
+                                     marker={"symbol": "triangle-down", "size": 9, "color": theme.BLACK}))
     title = t("fig.unrolled_fwd", lang, t=0) if through else t("fig.unrolled_bidirectional" if two else
                                                                  "fig.unrolled", lang)
     theme.style(fig, title=title, height=430)

@@ -20,9 +20,11 @@ def figures(state: AppState, src: Source, *, phase: int | None = None) -> list[C
     """The network around the selected step (every step drawn, WIDTH shown: the step control pans it in the
     browser); with ``phase`` in [0, 2T), the step-through at that phase (every phase in the figure)."""
     trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
-    if phase is None:
+    if phase is None:  # the unit of the equations below marked on every strip (with them on the page)
+        unit = None if hidden(state, "explain") else min(state.unit, trace.hidden.shape[3] - 1)
         return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, window=WIDTH,
-                                            step=resolve_step(state, trace.steps, first=True)), selectable=True)]
+                                            step=resolve_step(state, trace.steps, first=True), unit=unit),
+                      selectable=True)]
     return [Chart("network", src.figure(unrolled.unrolled_network, trace, lang=lang, vocab=vocab, window=WIDTH,
                                         through=True, step=phase, field="phase"))]
 
@@ -42,6 +44,14 @@ def phase_control(state: AppState, steps: int) -> int:
 
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
+    # the equations' unit: a click on a cell of the network (read before the network is drawn, which marks it), else
+    # the panel's own control
+    width, layers = trace.hidden.shape[3], trace.hidden.shape[0]
+    click = linked.clicked_cell("step", width, layers)
+    if click is not None:
+        state = state.with_(unit=click[0], layer=state.layer if click[1] is None else click[1])
+    elif isinstance(st.session_state.get("w_formula_unit"), int):
+        state = state.with_(unit=min(st.session_state["w_formula_unit"], width - 1))
     with areas.notes:
         explain("unroll", state, run)
         nonfinite_notice(trace, lang)
@@ -64,17 +74,17 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
                 state, _ = step_control(state, trace.steps, first=True)  # a sentence is read from its start
         chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state, main=True)
     if not hidden(state, "explain"):
-        state = formula_panel(state, run, trace)
+        state = formula_panel(state, run, trace, click=click)
     return state
 
 
 def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = True,
-                  gate: str | None = None) -> AppState:
+                  gate: str | None = None, click: tuple | None = None) -> AppState:
     """The selected step's equations for one unit, written out with the model's weights and the recorded values
     (engine.formula), the readout's most probable characters, and how close the recomputed values are to the
-    recorded ones. ``controls``: its own unit, layer and gate choices (the unrolled view; a click on a cell of the
-    network picks the unit) and the readout; else the page's (the states view: its unit and layer controls and the
-    heatmap's clicks), with ``gate`` the gate written out, and the cell's equations only."""
+    recorded ones. ``controls``: its own unit, layer and gate choices (the unrolled view; ``click``: a cell of the
+    network clicked, linked.clicked_cell, sets them) and the readout; else the page's (the states view: its unit and
+    layer controls and the heatmap's clicks), with ``gate`` the gate written out, and the cell's equations only."""
     lang, net, vocab = state.lang, run.net, run.eval_data.vocab
     layers, size, width = trace.hidden.shape[0], net.hidden_size, trace.hidden.shape[3]
     step = resolve_step(state, trace.steps, first=True)
@@ -83,7 +93,6 @@ def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = T
     if controls:
         st.subheader(t("formula.title", lang))
         unit_at, layer_at = {"value": min(state.unit, width - 1)}, {"index": layer}
-        click = linked.clicked_cell("step", width, layers)
         if click is not None:  # the controls are set to the clicked cell (in the browser too)
             st.session_state["w_formula_unit"], unit_at = click[0], {}
             if click[1] is not None:
