@@ -185,3 +185,7 @@ def test_a_sketched_prediction_is_revealed_on_the_chart_in_its_units():
     assert sketch["x"] == [0, 20, len(total) - 1]
     assert sketch["meta"]["sketch"] == pytest.approx([1e-2 * total[-1], 1e-1 * total[-1], total[-1]], rel=1e-6)
     assert "0.01" in at.success[0].value
+    (again,) = [b for b in at.button if b.label == "Predict again"]
+    at = again.click().run()
+    (pad,) = _pads(at)  # asked again, on a fresh pad: the anchor alone
+    assert pad["data"][1]["x"] == [len(total) - 1]

@@ -184,8 +184,8 @@ def gate(state, run, trace, where) -> bool:
             where.notes.success(t("predict.result", lang, q=q, guess=value, truth=truth, factor=factor,
                                   side=t("predict.high" if value > truth else "predict.low", lang)))
         if where.notes.button(t("predict.again", lang), key=f"w_again_{state.view}"):
-            del st.session_state[key]
-            st.session_state.pop(f"{key}_sketch", None)
+            for part in ("", "_sketch", "_picked"):  # a new prediction: a fresh pad (a click like the last counts)
+                st.session_state.pop(f"{key}{part}", None)
             st.rerun()
         return True
     st.session_state.get("_marks", {}).pop(state.view, None)
@@ -213,7 +213,7 @@ def gate(state, run, trace, where) -> bool:
         left, right = st.columns(2)
         pressed = left.form_submit_button(t("predict.reveal", lang), type="primary")
         cleared = right.form_submit_button(t("predict.clear", lang))
-    if cleared:
+    if cleared:  # the pad keeps its last pick selected: ``_picked`` keeps it from coming back
         sketch.clear()
         st.rerun()
     if pressed:
