@@ -111,6 +111,24 @@ def clicked_cell(field: str, units: int, layers: int) -> tuple[int, int | None] 
     return int(unit), (None if layer is None else int(layer))
 
 
+def cell_widgets(click: tuple[int, int | None] | None, unit_key: str, unit: int, layer_key: str,
+                 layer: int) -> tuple[dict, dict]:
+    """The keyword arguments of a view's unit and layer widgets (number input ``value``, selectbox ``index``): a
+    clicked cell (``clicked_cell``) is written to their Session State, which the browser's widgets then show (and
+    they take no default: Streamlit warns of both); else the state's ``unit`` and ``layer``."""
+    unit_at, layer_at = {"value": unit}, {"index": layer}
+    if click is not None:
+        st.session_state[unit_key], unit_at = click[0], {}
+        if click[1] is not None:
+            st.session_state[layer_key], layer_at = click[1], {}
+    return unit_at, layer_at
+
+
+def selected_points(event) -> list[dict]:
+    """The points of a chart's selection (``st.plotly_chart(on_select=...)``'s event, a dict), or none."""
+    return ((event or {}).get("selection") or {}).get("points") or []
+
+
 def _whole(v) -> bool:
     return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v) and v % 1 == 0
 

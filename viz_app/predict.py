@@ -20,7 +20,7 @@ import streamlit as st
 
 from engine import analysis
 
-from . import present, theme
+from . import linked, present, theme
 from .i18n import t
 
 
@@ -87,14 +87,17 @@ QUESTIONS = {
 }
 
 
+def _anchored(points: dict, anchor: tuple[int, float] | None) -> dict:
+    """A sketch's points ({x: log10 y}) with the pad's anchor (where the class's own point does not replace it)."""
+    return points if anchor is None else {anchor[0]: anchor[1], **points}
+
+
 def sketch_value(points: dict, at: int, anchor: tuple[int, float] | None = None) -> float | None:
     """The value a sketch ({x: log10 y}, with the pad's anchor) gives at x = ``at``: linear in log10 y between the
     points on either side, the nearest point's beyond the sketch's ends; None without a point of the class's own."""
     if not points:
         return None
-    pts = dict(points)
-    if anchor is not None:
-        pts.setdefault(anchor[0], anchor[1])
+    pts = _anchored(points, anchor)
     xs = sorted(pts)
     if at <= xs[0]:
         return float(10 ** pts[xs[0]])
@@ -110,9 +113,7 @@ def sketch_pad(pad: Pad, points: dict, lang: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=gx.ravel().tolist(), y=gy.ravel().tolist(), mode="markers", hoverinfo="none",
                                marker={"size": 2, "opacity": 0}, showlegend=False, name="grid",
                                selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
-    pts = dict(points)
-    if pad.anchor is not None:
-        pts.setdefault(pad.anchor[0], pad.anchor[1])
+    pts = _anchored(points, pad.anchor)
     xs = sorted(pts)
     fig.add_trace(go.Scatter(x=xs, y=[10 ** pts[x] for x in xs], mode="lines+markers", name=t("predict.sketch",
                              lang), line={"color": theme.VERMILLION, "width": 3, "dash": "dash"},
@@ -129,10 +130,8 @@ def sketch_pad(pad: Pad, points: dict, lang: str) -> go.Figure:
 
 def _picked(event) -> tuple | None:
     """The grid points selected on the pad (Streamlit's selection state), as ((x, log10 y), ...), or None."""
-    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    points = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) or []
     out = []
-    for p in points:
+    for p in linked.selected_points(event):
         x, y = p.get("x"), p.get("y")
         if p.get("curve_number") == 0 and isinstance(x, int | float) and isinstance(y, int | float) and y > 0:
             out.append((int(round(x)), round(math.log10(y) * 4) / 4))
@@ -202,7 +201,7 @@ def gate(state, run, trace, where) -> bool:
         st.subheader(t("predict.title", lang))
         st.markdown(t(f"predict.q_{state.view}", lang))
         fig = sketch_pad(pad, sketch, lang)
-        present.scale_fonts(fig, state, theme.FONT_SIZE)  # the room's size in presentation mode
+        present.scale_fonts(fig, state)  # the room's size in presentation mode
         st.plotly_chart(fig, key=pad_key, on_select="rerun", selection_mode="points",
                         config={"displayModeBar": False}, theme=None)
         sketched = sketch_value(sketch, pad.at, pad.anchor)
@@ -221,8 +220,8 @@ def gate(state, run, trace, where) -> bool:
         if value is None:
             where.stage.warning(t("predict.bad", lang))
         else:
-            anchor = {} if pad.anchor is None else {pad.anchor[0]: pad.anchor[1]}
-            drawn = [(px, float(10 ** py)) for px, py in sorted({**anchor, **sketch}.items())] if sketch else None
+            drawn = [(px, float(10 ** py)) for px, py in sorted(_anchored(sketch, pad.anchor).items())] \
+                if sketch else None
             st.session_state[key] = (value, drawn)
             st.rerun()
     return False

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from . import theme
+
 TEXT_PX = 20  # the smallest page text at 1280x720 (the browser test checks it); 1.2x from 1800 px wide
 CHART_FONT, CHART_TITLE = 22, 28  # chart text and titles at 720 px high (px), 4 px more at 1080
 SCREEN = 720  # the screen's height until the browser has said it (px)
@@ -129,10 +131,9 @@ def chart_fonts() -> tuple[int, int]:
     return CHART_FONT + more, CHART_TITLE + more
 
 
-def scale_fonts(fig, state, base: int) -> None:
+def scale_fonts(fig, state) -> None:
     """A chart's text at the room's size (in place): presentation mode's sizes for the screen, a lecture's fixed
-    ones; text a figure sizes itself (the unrolled network's labels) grows with it (``base``: the figures' own
-    font size)."""
+    ones; text a figure sizes itself (the unrolled network's labels) grows with it, from the figures' own size."""
     if not (state.lecture or state.present):
         return
     font, title = chart_fonts() if state.present else (CHART_FONT, CHART_TITLE)
@@ -141,7 +142,7 @@ def scale_fonts(fig, state, base: int) -> None:
     for trace in fig.data:
         size = getattr(getattr(trace, "textfont", None), "size", None)
         if isinstance(size, int | float):
-            trace.textfont.size = round(size * font / base)
+            trace.textfont.size = round(size * font / theme.FONT_SIZE)
 
 
 DECK_BAR = 96  # px: a lecture deck's bar above the view bar (viz_app/lecture_ui.py: its QR code at 88 px)

@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import equations, export, linked, live, predict, present, runs, theme
+from .. import equations, export, linked, live, predict, present, runs
 from ..figures.common import figure
 from ..i18n import STRINGS, plotly_config, t
 from ..state import hidden
@@ -117,7 +117,7 @@ def chart(c: Chart, state, *, main: bool = False, above: int = 0, pick: bool = F
     one row of controls (``above``: px more above it). ``pick``: a click on a point is sent to the server (one
     rerun); returns Streamlit's selection event (else None)."""
     fig, key = predict.mark(c.fig, state, c.name), chart_key(state.view, c.name)
-    present.scale_fonts(fig, state, theme.FONT_SIZE)
+    present.scale_fonts(fig, state)
     if state.present and main:
         fig.update_layout(height=present.main_height(above))
     if c.selectable:

@@ -45,11 +45,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         steps, hidden = trace.steps, trace.hidden.shape[3]
         layers = trace.hidden.shape[0]
         click = linked.clicked_cell("step", hidden, layers)  # a click on a heatmap cell picks its unit
-        unit_at, layer_at = {"value": min(state.unit, hidden - 1)}, {"index": layer_of(state, layers)}
-        if click is not None:  # the controls are set to the clicked cell (in the browser too)
-            st.session_state["w_unit"], unit_at = click[0], {}
-            if click[1] is not None:
-                st.session_state["w_layer"], layer_at = click[1], {}
+        unit_at, layer_at = linked.cell_widgets(click, "w_unit", min(state.unit, hidden - 1), "w_layer",
+                                                layer_of(state, layers))
         names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
         c1, c2, c3 = st.columns(3)
         name = c1.selectbox(t("ctl.gate", lang), names, key="w_gate", format_func=lambda g: quantity_name(g, lang))

@@ -107,15 +107,13 @@ def travel(state, run: Run, updates: int, where, *, name: str = "", key: str = "
 def picked_update(event, fig) -> tuple[str, int] | None:
     """(the run's key, the update) of the point clicked on a curve whose trace declares meta.run (a chart drawn with
     ``pick``), or None."""
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
-        getattr(getattr(event, "selection", None), "points", None) or []
-    for p in points:
+    for p in linked.selected_points(event):
         n, x = p.get("curve_number"), p.get("x")
-        if not isinstance(n, int) or not 0 <= n < len(fig.data) or not isinstance(x, int | float):
+        if not isinstance(n, int) or not 0 <= n < len(fig.data) or not isinstance(x, int | float) or x < 0:
             continue
-        key = (fig.data[n].meta or {}).get("run") if isinstance(fig.data[n].meta, dict) else None
-        if key is not None and x >= 0:
-            return key, int(round(x))
+        meta = fig.data[n].meta
+        if isinstance(meta, dict) and meta.get("run") is not None:
+            return meta["run"], int(round(x))
     return None
 
 

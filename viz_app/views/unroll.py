@@ -92,11 +92,8 @@ def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = T
     gates = cells.get(net.cell).gates
     if controls:
         st.subheader(t("formula.title", lang))
-        unit_at, layer_at = {"value": min(state.unit, width - 1)}, {"index": layer}
-        if click is not None:  # the controls are set to the clicked cell (in the browser too)
-            st.session_state["w_formula_unit"], unit_at = click[0], {}
-            if click[1] is not None:
-                st.session_state["w_formula_layer"], layer_at, layer = click[1], {}, click[1]
+        unit_at, layer_at = linked.cell_widgets(click, "w_formula_unit", min(state.unit, width - 1),
+                                                "w_formula_layer", layer)
         columns = st.columns(3)
         unit = int(columns[0].number_input(t("ctl.unit", lang), 0, width - 1, key="w_formula_unit", **unit_at))
         if layers > 1:
