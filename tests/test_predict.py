@@ -64,8 +64,13 @@ def test_a_view_without_a_question_draws_as_usual_in_predict_mode():
 def test_the_timeline_answer_is_the_runs_last_loss():
     at = _app({"view": "timeline", "lang": "en", "predict": "1"})
     assert len(_pads(at)) == 1
-    at = _reveal(at, "timeline", "0.5")
     run = runs.cached_run(S.AppState().run_config())
+    final = f"{float(run.history.loss[-1]):.4g}"
+    trained = [c.value for c in at.caption if c.value.startswith("Trained:")]
+    assert trained == [f"Trained: {run.history.updates} updates in {run.history.seconds:.1f} s"]  # not the answer
+    assert not [c for c in at.caption if final in c.value]
+    at = _reveal(at, "timeline", "0.5")
+    assert [c for c in at.caption if c.value.startswith("Trained:") and final in c.value]  # revealed: with it
     assert f"{float(run.history.loss[-1]):.3g}" in at.success[0].value
     assert "high" in at.success[0].value  # 0.5 is far above the trained char-LM's loss
 
@@ -189,3 +194,16 @@ def test_a_sketched_prediction_is_revealed_on_the_chart_in_its_units():
     at = again.click().run()
     (pad,) = _pads(at)  # asked again, on a fresh pad: the anchor alone
     assert pad["data"][1]["x"] == [len(total) - 1]
+
+
+def test_a_paused_training_does_not_tell_the_timeline_s_answer_before_the_reveal():
+    """Paused at epoch 100 (watching it learn, or the time machine), the page's line on the training leaves out its
+    loss until the reveal, since the timeline asks for it."""
+    at = _app({"view": "timeline", "lang": "en", "predict": "1", "paused_at": "100"})
+    assert not at.exception
+    run = runs.cached_run(S.AppState(paused_at=100).run_config())
+    final = f"{float(run.history.loss[-1]):.4g}"
+    paused = [c.value for c in at.caption if c.value.startswith("Paused at epoch 100")]
+    assert paused and not [c for c in at.caption if final in c.value]
+    at = _reveal(at, "timeline", "0.5")
+    assert [c for c in at.caption if c.value.startswith("Paused at epoch 100") and final in c.value]

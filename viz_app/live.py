@@ -44,8 +44,8 @@ def playing(state: AppState) -> bool:
 
 def controls(state: AppState, run, area):
     """The play / pause row for the page's training in ``area`` (none for an uploaded model or an untrained run); a
-    click draws the page again for it. Returns the line that says where the training stands (None: the page's own
-    "trained" line) and where the progress of the next step goes (``advance``)."""
+    click draws the page again for it. Returns the line that says where the training stands (a string-table key and
+    its values; None: the page's own "trained" line) and where the progress of the next step goes (``advance``)."""
     if state.model_id or state.epochs < 2:
         return None, None
     lang, hist = state.lang, run.history
@@ -69,9 +69,11 @@ def controls(state: AppState, run, area):
         rerun(state.with_(paused_at=-1))  # the rest in one go
     if state.paused_at < 0 or hist.status != "paused":
         return None, progress
-    key = "msg.live" if playing(state) else "msg.paused" if hist.updates else "msg.paused_start"
-    return t(key, lang, epoch=state.paused_at, epochs=state.epochs, updates=hist.updates,
-             loss=float(hist.loss[-1]) if hist.updates else 0.0), progress
+    if not hist.updates:
+        return ("msg.paused_start", {"epochs": state.epochs}), progress
+    return ("msg.live" if playing(state) else "msg.paused",
+            {"epoch": state.paused_at, "epochs": state.epochs, "updates": hist.updates,
+             "loss": float(hist.loss[-1])}), progress
 
 
 def advance(state: AppState, prepare, slot) -> None:

@@ -23,6 +23,9 @@ from viz_app.views.common import AppSource, areas  # noqa: E402
 
 freeze_imports()
 
+# the lines on the page's training without its loss, before a prediction is revealed (the timeline asks for it)
+WITHOUT_LOSS = {"msg.trained": "msg.trained_hidden", "msg.paused": "msg.paused_hidden", "msg.live": "msg.live_hidden"}
+
 
 def scenario_head(state) -> str:
     """The scenario's title and setup (our own strings: Markdown on purpose)."""
@@ -111,17 +114,18 @@ def page() -> None:
         where_now, next_step = (None, None) if own else live.controls(state, run,
                                                                       where.notes if state.present else where.stage)
         hist = run.history
-        if own:
-            pass  # the page's training is not what this view shows: no word about it
-        elif where_now is not None:  # the training paused (or being watched) at an epoch
-            where.notes.caption(where_now)
+        # the line on the page's training (paused or being watched at an epoch, or trained), said once it is known
+        # whether the view is shown; none where the page's training is not what this view shows
+        line = where_now
+        if own or line is not None:
+            pass
         elif hist.status == "diverged":
             where.notes.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
         elif hist.status == "stopped":  # only the time limit stops a stored run (a Stop click discards it)
             where.notes.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
         elif hist.updates and hist.status == "finished":
-            where.notes.caption(t("msg.trained", lang, updates=hist.updates, seconds=hist.seconds,
-                                  loss=float(hist.loss[-1])))
+            line = ("msg.trained", {"updates": hist.updates, "seconds": hist.seconds, "loss": float(hist.loss[-1])})
+        said = where.notes.empty()
         shown = True
         try:  # a recording stopped at its limits (engine.ResourceError) is said, like a refused run
             trace = runs.trace(cfg, lang=lang)
@@ -131,6 +135,11 @@ def page() -> None:
         except EngineError as e:
             where.stage.error(error_message(e, lang))
             run = None
+        if line is not None:
+            key, values = line
+            if not shown and key in WITHOUT_LOSS:  # before the reveal without its loss: the timeline asks for it
+                key, values = WITHOUT_LOSS[key], {k: v for k, v in values.items() if k != "loss"}
+            said.caption(t(key, lang, **values))
         if run is not None and banner is not None:
             if not shown:  # the scenario's result would answer the question
                 banner.info(scenario_head(state))
