@@ -4,7 +4,9 @@
    against the lecture notes' hand-written RNN: a per-step Python loop over nn.Linear layers (i2h, h2h, i2o).
    Goal: engine <= 1/4 of the loop's time, to the same final loss.
 2. engine.record for an LSTM, H=64, T=100, B=32 (states, gates, total dL/dh_t; no Jacobian maps) against one plain
-   nn.LSTM forward + backward on the same batch. Goal: <= 2x.
+   nn.LSTM forward + backward on the same batch. Goal: <= 1.5x (issue 13; <= 2x before). Both on a warm heap: the
+   engine trims the heap after a run only when much is free (engine.allocator), so a record no longer leaves the
+   next nn.LSTM call to fault its pages in again, which had flattered the ratio (nn.LSTM 11.4 -> 7.1 ms here).
 3. The T x T Jacobian-norm map for H=64 (chain products and exact spectral norms): the engine against the certified
    power iteration on Gram matrices only and against eigvalsh on every pair. Goals: T=100 RNN/GRU < 0.1 s,
    LSTM < 0.25 s; T=500 < 2 s. T=200: the longest generated task the app serves (engine.limits.MAX_LENGTH).
@@ -111,7 +113,7 @@ def bench_record(reps):
     p, c, t = statistics.median(tp), statistics.median(tc), statistics.median(tt)
     print(f"[record] LSTM H=64 T=100 B=32, median of {reps}")
     print(f"  nn.LSTM forward+backward                  : {p * 1e3:7.1f} ms")
-    print(f"  record: states, gates, total dL/dh_t        : {c * 1e3:7.1f} ms   ratio {c / p:.2f}   (goal <= 2)")
+    print(f"  record: states, gates, total dL/dh_t        : {c * 1e3:7.1f} ms   ratio {c / p:.2f}   (goal <= 1.5)")
     print(f"  record: + per-step dL/dW term matrices     : {t * 1e3:7.1f} ms   ratio {t / p:.2f}")
 
 
