@@ -189,11 +189,12 @@ def forward_all(net: RecurrentNet, xin: Tensor) -> tuple[list, Tensor]:
     return fws, inp
 
 
-def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | None):
+def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | None, input_grad: bool = False):
     """BPTT through every layer, top down: what reaches layer l's outputs is (dL/dgi of layer l+1) W_xh^{l+1}, summed
     over the directions, plus (residual nets) what reached layer l+1's outputs, along the identity.
     Returns (per layer per direction the backward record, per layer the gradient arriving at its outputs from
-    outside (T, B, D*H), dL/dx_t of the first layer)."""
+    outside (T, B, D*H), dL/dx_t of the first layer if ``input_grad`` else None: a (T B, G) x (G, I) product that
+    only an embedding's gradient needs)."""
     bws, directs, direct = [None] * len(fws), [None] * len(fws), direct_top
     hidden = net.hidden_size
     for k in range(len(fws) - 1, -1, -1):
@@ -202,6 +203,8 @@ def _backward_all(net: RecurrentNet, fws, direct_top: Tensor, cuts: Tensor | Non
             w_ih, w_hh, _, _ = layer_weights(net, k, d)
             part = direct if len(fws[k]) == 1 else _in_time(direct[..., d * hidden:(d + 1) * hidden], d)
             bws[k].append(bptt.backward(net.cell, net.nonlinearity, fw, part, w_hh, cuts))
+            if k == 0 and not input_grad:
+                continue
             dx = _in_time(bws[k][-1].d_gi @ w_ih, d)  # (T, B, I_k): dL/dx_t of layer k through this direction
             d_x = dx if d_x is None else d_x + dx
         direct = d_x + direct if net.residual and k > 0 else d_x
@@ -235,7 +238,7 @@ def _run(net: RecurrentNet, x: Tensor, y: Tensor, loss: str, mode: str, reductio
         total = losses.total_loss(per_step, finite, reduction) if finite.any() else per_step[mask].sum()
         readout_params = list(net.readout.parameters())
         direct_top, *d_readout = torch.autograd.grad(total, [top, *readout_params])
-    bws, directs, d_x = _backward_all(net, fws, direct_top, None)
+    bws, directs, d_x = _backward_all(net, fws, direct_top, None, input_grad=net.embedding is not None)
     grads = {f"readout.{n}": g for (n, _), g in zip(net.readout.named_parameters(), d_readout)}
     if net.embedding is not None:
         grads["embedding.weight"] = torch.autograd.grad(xin, net.embedding.weight, d_x)[0]
