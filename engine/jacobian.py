@@ -119,7 +119,8 @@ class _TopEigen:
       product each): ``_chain_bound``'s proof from the residual and tr G alone holds once the top eigenvalue is over
       half the trace, as it is for most long chains (measured at T=500, H=64: 97% of a tanh RNN's pairs in rows
       128-499, 93% of a GRU's, 59% of an LSTM's in rows 64-499); the rest go on as Gram matrices. Not tried for 4 rows
-      after a row where it settled under a tenth (8, 16, 32 after more such rows);
+      after a row where it settled under a tenth (8, 16, 32 after more such rows), and the caller sends the Gram
+      matrices again meanwhile (it learns of it when it collects a job: an orthogonal RNN's flat chains);
     - ``upper_bound`` from the residual, tr G and ||G||_F^2 (Kato-Temple once the top eigenvalue is proved apart,
       or Wolkowicz-Styan);
     - when v is an eigenvector (tiny residual) but the top eigenvalues are close or equal (a uRNN's chains): the
@@ -141,15 +142,17 @@ class _TopEigen:
         self.vectors: dict = {}  # name -> (T, H) latest vector of each column k; zero rows: none yet
         self.last = None  # the job before
         self.squaring = [1.0, 0]  # share of pairs the squarings settled when last tried; jobs since
-        self.chains: dict = {}  # name -> [power on U worth trying, rows since it was not]
+        self.chains: dict = {}  # name -> [power on U worth trying, rows since it was not, rows to rest]
+        self.wants: dict = {}  # name -> the power on U wanted, as of the last job collected (what the caller sends)
 
-    def add(self, key, gram: Tensor | None = None, chain: Tensor | None = None) -> None:
+    def add(self, key, gram: Tensor | None = None, chain: Tensor | None = None, eligible: bool = False) -> None:
         """key = (name, t): row t of a map. Either gram (t, H, H), the Gram matrices of its blocks k < t, or chain
         (t, H, H), the blocks themselves (of unit Frobenius norm; not to be changed after): then the job tries power
         iteration on them first (``_chain_bound``; long rows, where most chains have one direction left) and forms the
-        Gram matrices of the rest."""
+        Gram matrices of the rest. ``eligible``: a row given as Gram matrices while the power on U rests (``wants``),
+        which counts towards its rest."""
         block = gram if chain is None else chain
-        self.pending.append((key, block, chain is not None))
+        self.pending.append((key, block, "chain" if chain is not None else "eligible" if eligible else "gram"))
         if sum(b.shape[0] for _, b, _ in self.pending) >= self.batch or len(self.pending) >= self.steps:
             self._flush()
 
@@ -177,14 +180,19 @@ class _TopEigen:
             v[cold] = grams[cold][torch.arange(len(j)), :, j]
         return torch.nn.functional.normalize(v, dim=-1)
 
+    def _wanted(self, name: str) -> bool:
+        """The power on U is to be tried on map ``name``'s next row: it settled a tenth of its last row, or it has
+        rested long enough."""
+        worth = self.chains.setdefault(name, [True, 0, self.CHAIN_REST])
+        return self.certify and (worth[0] or worth[1] >= worth[2])
+
     def _chain_first(self, name: str, t: int, u: Tensor, known: Tensor):
         """Row t's pairs settled by up to CHAIN_ITERS power steps on U itself; returns (columns, values) settled and the
         columns left with their blocks. After a row where it settled under a tenth it rests CHAIN_REST rows, twice as
         long after each such row in a row (up to 8 times; a flat spectrum stays flat)."""
-        worth = self.chains.setdefault(name, [True, 0, self.CHAIN_REST])  # worth it, rows since it was not, rest
         rest = torch.arange(t)
-        if not self.certify or not (worth[0] or worth[1] >= worth[2]):
-            worth[1] += 1
+        if not self._wanted(name):
+            self.chains[name][1] += 1
             return [], rest, u
         v = known[:t]
         if (v[-1] == 0).all():  # the new column starts from G's largest column, U^T (U e_j)
@@ -210,10 +218,12 @@ class _TopEigen:
         if before is not None:
             before.result()  # its vectors are this job's starts (submitted earlier: running or done)
         done, keys, grams, starts = [], [], [], []
-        for (name, t), block, chain in items:
+        for (name, t), block, kind in items:
             known = self._known(name, t, block)
             cols = torch.arange(t)
-            if chain:
+            if kind == "eligible" and not self._wanted(name):
+                self.chains[name][1] += 1
+            if kind == "chain":
                 settled, cols, block = self._chain_first(name, t, block, known)
                 done += [((name, t, k), values) for k, values in settled]
                 if not len(cols):
@@ -222,8 +232,9 @@ class _TopEigen:
             keys.append(((name, t, cols), len(cols)))
             grams.append(block)
             starts.append(known[cols])
+        wants = {name: self._wanted(name) for name in self.chains}
         if not grams:
-            return done, keys, None, None, None
+            return done, keys, None, None, None, wants
         grams = torch.cat(grams)
         top, v, idx, left = self._solve(grams, self._cold(torch.cat(starts), grams))
         at = 0
@@ -231,7 +242,7 @@ class _TopEigen:
             self.vectors[name][cols] = v[at:at + n]
             at += n
         exact = _POOL.submit(lambda g: torch.linalg.eigvalsh(g)[..., -1].clone(), left) if len(idx) else None
-        return done, keys, top, idx, exact
+        return done, keys, top, idx, exact, wants
 
     def _solve(self, grams: Tensor, v: Tensor):
         """Certified top eigenvalues (NaN: not settled), the final vectors, and the indices and matrices left."""
@@ -280,8 +291,9 @@ class _TopEigen:
         return top, out, idx, g
 
     def _collect(self) -> None:
-        done, keys, top, idx, exact = self.jobs.pop(0).result()
+        done, keys, top, idx, exact, wants = self.jobs.pop(0).result()
         self.done += done
+        self.wants.update(wants)  # read here, in the caller, at a point fixed by the count of rows: the same every run
         if exact is not None:
             top[idx] = exact.result()
         at = 0
@@ -360,10 +372,12 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool, stats: dict | None = N
                 if diagonal:  # every chain is diagonal, and so is its Gram: lambda_max is the largest entry squared
                     lam[name][t, :t] = (unit * unit).amax((-2, -1)).double().numpy()
                     stats["diagonal"] = stats.get("diagonal", 0) + t
-                elif t >= CHAIN_FROM[size > hidden]:  # the blocks themselves (a copy: the buffer is reused)
-                    top.add((name, t), chain=unit.clone() if unit.data_ptr() == blk.data_ptr() else unit)
                 else:
-                    top.add((name, t), unit.mT @ unit)
+                    long_row = t >= CHAIN_FROM[size > hidden]
+                    if long_row and top.wants.get(name, True):  # the blocks themselves (a copy: the buffer is reused)
+                        top.add((name, t), chain=unit.clone() if unit.data_ptr() == blk.data_ptr() else unit)
+                    else:
+                        top.add((name, t), unit.mT @ unit, eligible=long_row)
     for (name, t, k), values in top.results():
         lam[name][t, k.numpy()] = values.double().numpy()
     for name in blocks:

@@ -182,12 +182,13 @@ def test_power_on_the_blocks_themselves_is_certified_against_svd(monkeypatch):
     """Long rows go to the pool as the blocks U themselves: power steps on U (no Gram matrix), kept only with the proof
     from the residual and tr U^T U (``_chain_bound``), the Gram path for the rest. Tried here from the first row
     (CHAIN_FROM lowered), so every case runs through it: every pair within 2e-6 of float64 SVD, every pair settled
-    once, and in the runs whose chains forget (tanh RNN, LSTM) over a quarter of the pairs settled by it."""
+    once; in the runs whose chains forget it settles over half of the tanh RNN's pairs and some of the LSTM's (whose
+    short rows send it to rest)."""
     monkeypatch.setattr(engine.jacobian, "CHAIN_FROM", {False: 1, True: 1})
     for cell, nl, init in MAP_CASES:
         stats = _map_against_svd(cell, nl, init)
         if init == "default" and cell != "gru":  # this GRU's 40 steps keep many directions: the Gram path's
-            assert stats.get("power on U", 0) > sum(stats.values()) / 4, (cell, stats)
+            assert stats.get("power on U", 0) > sum(stats.values()) / (2 if cell == "rnn" else 20), (cell, stats)
 
 
 def test_a_long_map_uses_the_power_on_the_blocks_and_is_the_same_every_run():
