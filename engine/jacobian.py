@@ -210,8 +210,8 @@ class _TopEigen:
             if not len(rest):
                 break
         self.stats["power on U"] = self.stats.get("power on U", 0) + t - len(rest)
-        worth = t - len(rest) >= 0.1 * t
-        self.chains[name] = [worth, 0, self.CHAIN_REST if worth else min(2 * self.chains[name][2], 8 * self.CHAIN_REST)]
+        worth, (was, _, rested) = t - len(rest) >= 0.1 * t, self.chains[name]
+        self.chains[name] = [worth, 0, self.CHAIN_REST if worth or was else min(2 * rested, 8 * self.CHAIN_REST)]
         return settled, rest, u
 
     def _job(self, items, before):
