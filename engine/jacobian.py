@@ -142,7 +142,7 @@ class _TopEigen:
         self.vectors: dict = {}  # name -> (T, H) latest vector of each column k; zero rows: none yet
         self.last = None  # the job before
         self.squaring = [1.0, 0]  # share of pairs the squarings settled when last tried; jobs since
-        self.chains: dict = {}  # name -> [power on U worth trying, rows since it was not, rows to rest]
+        self.chains: dict = {}  # name -> [rows since the power on U last failed, rows it rests (0: it paid)]
         self.wants: dict = {}  # name -> the power on U wanted, as of the last job collected (what the caller sends)
 
     def add(self, key, gram: Tensor | None = None, chain: Tensor | None = None, eligible: bool = False) -> None:
@@ -183,36 +183,33 @@ class _TopEigen:
     def _wanted(self, name: str) -> bool:
         """The power on U is to be tried on map ``name``'s next row: it settled a tenth of its last row, or it has
         rested long enough."""
-        worth = self.chains.setdefault(name, [True, 0, self.CHAIN_REST])
-        return self.certify and (worth[0] or worth[1] >= worth[2])
+        since, rest = self.chains.setdefault(name, [0, 0])
+        return self.certify and since >= rest
 
     def _chain_first(self, name: str, t: int, u: Tensor, known: Tensor):
         """Row t's pairs settled by up to CHAIN_ITERS power steps on U itself; returns (columns, values) settled and the
         columns left with their blocks. After a row where it settled under a tenth it rests CHAIN_REST rows, twice as
         long after each such row in a row (up to 8 times; a flat spectrum stays flat)."""
-        rest = torch.arange(t)
-        if not self._wanted(name):
-            self.chains[name][1] += 1
-            return [], rest, u
-        v = known[:t]
+        cols, v = torch.arange(t), known[:t]
         if (v[-1] == 0).all():  # the new column starts from G's largest column, U^T (U e_j)
             j = int((u[-1] * u[-1]).sum(0).argmax())
             v[-1] = u[-1].mT @ u[-1][:, j]
         v, settled = torch.nn.functional.normalize(v, dim=-1), []
         for _ in range(self.CHAIN_ITERS):
             rho, upper, after = _chain_bound(u, v)
-            known[rest] = after
+            known[cols] = after
             ok = upper <= rho * (1 + _tolerance(u.dtype))
             if ok.any():
-                settled.append((rest[ok], rho[ok]))
-                rest, u, after = rest[~ok], u[~ok], after[~ok]
+                settled.append((cols[ok], rho[ok]))
+                cols, u, after = cols[~ok], u[~ok], after[~ok]
             v = after
-            if not len(rest):
+            if not len(cols):
                 break
-        self.stats["power on U"] = self.stats.get("power on U", 0) + t - len(rest)
-        worth, (was, _, rested) = t - len(rest) >= 0.1 * t, self.chains[name]
-        self.chains[name] = [worth, 0, self.CHAIN_REST if worth or was else min(2 * rested, 8 * self.CHAIN_REST)]
-        return settled, rest, u
+        self.stats["power on U"] = self.stats.get("power on U", 0) + t - len(cols)
+        rested = self.chains[name][1]
+        self.chains[name] = [0, 0 if t - len(cols) >= 0.1 * t else
+                             self.CHAIN_REST if rested == 0 else min(2 * rested, 8 * self.CHAIN_REST)]
+        return settled, cols, u
 
     def _job(self, items, before):
         if before is not None:
@@ -221,11 +218,12 @@ class _TopEigen:
         for (name, t), block, kind in items:
             known = self._known(name, t, block)
             cols = torch.arange(t)
-            if kind == "eligible" and not self._wanted(name):
-                self.chains[name][1] += 1
-            if kind == "chain":
+            if kind != "gram" and not self._wanted(name):  # the power on U rests: this row counts towards it
+                self.chains[name][0] += 1
+            elif kind == "chain":
                 settled, cols, block = self._chain_first(name, t, block, known)
                 done += [((name, t, k), values) for k, values in settled]
+            if kind == "chain":
                 if not len(cols):
                     continue
                 block = block.mT @ block
