@@ -1,7 +1,8 @@
 """What the user feels, in a real browser (Debian chromium + Playwright, 1280x720): a key press on a control until a
 chart's drawing has changed (its SVG, checked every animation frame), and how many script runs the presses caused.
 
-- the time step (the browser's own control: viz_app/linked.js) on the unrolled, states and BPTT views, the unrolled
+- the time step (the browser's own control: viz_app/web/controls.js) on the unrolled, states and BPTT views, the
+unrolled
   view's step-through (forward, then BPTT) and the training snapshot on the timeline view (the same control);
 - the eigenvalue view's rho slider (the same control over a precomputed grid), and beside it the floor of any
   server round trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
@@ -25,7 +26,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 from load_test import ARGS, pct, start_server  # noqa: E402
 
-from viz_app.i18n import t  # noqa: E402
+from viz_app.text.i18n import t  # noqa: E402
 
 WATCH = """() => {  // after each key press, every animation frame: has any chart's drawing changed yet?
   window.__lat = []; window.__runs = 0;
@@ -95,7 +96,7 @@ def measure(pg, url, slider, presses, gap, prepare=None):
 def view_switches(pg, url, rounds):
     """Click through the views ``rounds`` times (every run cached after the first round): latencies of the later
     rounds."""
-    from viz_app import state as S
+    from viz_app.state import fields as S
     pg.goto(url)
     settle(pg)
     order = [*S.VIEWS[1:], S.VIEWS[0]]

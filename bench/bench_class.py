@@ -4,7 +4,8 @@ speaking Streamlit's protocol (the browser's part without the browser, so no bro
 Phases, side by side in one run on one server:
 
 1. cold: the first session after a server starts (the default link), seconds until its figures have arrived: once
-   with an empty disk cache, once after `python -m viz_app.warmup` filled one (each in its own temporary directory);
+   with an empty disk cache, once after `python -m viz_app.compute.warmup` filled one (each in its own temporary
+   directory);
 2. per view, warm: ``--repeats`` sessions one after another on each view of the default link: wall time and the
    server process's CPU seconds per session (what one student costs the laptop);
 3. 50 sessions opening the same warm link at once: seconds until each has all its figures (goal p95 < 5 s);
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from load_test import MemoryWatch, open_link, pct, start_server  # noqa: E402
 
-from viz_app import state as S  # noqa: E402
+from viz_app.state import fields as S  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -66,8 +67,8 @@ async def first_open(cache_dir: str, warm: bool) -> tuple[dict, dict]:
     then the first session on the slowest scenario's link."""
     os.environ["RNN_VIZ_CACHE_DIR"] = cache_dir
     if warm:
-        subprocess.run([sys.executable, "-m", "viz_app.warmup"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "viz_app.compute.warmup"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server, port = start_server()
     try:
         first = await open_link(port, "lang=en")

@@ -5,11 +5,11 @@
    Goal: engine <= 1/4 of the loop's time, to the same final loss.
 2. engine.record for an LSTM, H=64, T=100, B=32 (states, gates, total dL/dh_t; no Jacobian maps) against one plain
    nn.LSTM forward + backward on the same batch. Goal: <= 1.5x (issue 13; <= 2x before). Both on a warm heap: the
-   engine trims the heap after a run only when much is free (engine.allocator), so a record no longer leaves the
+   engine trims the heap after a run only when much is free (engine.serving.allocator), so a record no longer leaves the
    next nn.LSTM call to fault its pages in again, which had flattered the ratio (nn.LSTM 11.4 -> 7.1 ms here).
 3. The T x T Jacobian-norm map for H=64 (chain products and exact spectral norms): the engine against the certified
    power iteration on Gram matrices only and against eigvalsh on every pair. Goals: T=100 RNN/GRU < 0.1 s,
-   LSTM < 0.25 s; T=500 < 2 s. T=200: the longest generated task the app serves (engine.limits.MAX_LENGTH).
+   LSTM < 0.25 s; T=500 < 2 s. T=200: the longest generated task the app serves (engine.serving.limits.MAX_LENGTH).
 4. Peak memory of record (with maps) for T=500.
 
 Run: .venv/bin/python bench/bench_engine.py [--quick]
@@ -150,7 +150,7 @@ def gram_rows_only(fn, *args):
 def bench_jacobian(reps, lengths, threads):
     """The T x T spectral-norm map from the step Jacobians (chain products, norms), interleaved: eigvalsh on every pair
     (certify=False), the certified power iteration on Gram matrices only, and as the engine runs it (long rows tried
-    on the blocks themselves first); torch threads as the app's workers use them (viz_app.worker.THREADS) and
+    on the blocks themselves first); torch threads as the app's workers use them (viz_app.compute.worker.THREADS) and
     torch's default."""
     before = torch.get_num_threads()
     for n in threads:

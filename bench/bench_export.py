@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 import kaleido  # noqa: E402
 
-from viz_app import deck, export  # noqa: E402
-from viz_app.state import from_params  # noqa: E402
-from viz_app.theme import slide  # noqa: E402
+from viz_app.export import figures as deck, render as export  # noqa: E402
+from viz_app.state.fields import from_params  # noqa: E402
+from viz_app.web.theme import slide  # noqa: E402
 
 
 def main():

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from load_test import MemoryWatch, pct, start_server, ws_session  # noqa: E402
 
-from engine import limits  # noqa: E402
+from engine.serving import limits  # noqa: E402
 
 HEAVY = "lang=en&cell=lstm&hidden_size=128&num_layers=3&task=copy&length=200&batch=256&epochs=5000&seed=7"
 ALLOWED = "lang=en&cell=lstm&hidden_size=128&num_layers=3&task=copy&length=48&batch=256&epochs=22&seed={seed}"

@@ -31,8 +31,8 @@ from playwright.async_api import async_playwright  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from viz_app import state as S  # noqa: E402
-from viz_app.i18n import t  # noqa: E402
+from viz_app.state import fields as S  # noqa: E402
+from viz_app.text.i18n import t  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import jacobian
-from .model import RecurrentNet
-from .record import forward_all, layer_weights
+from engine import jacobian
+from engine.model import RecurrentNet
+from engine.record import forward_all, layer_weights
 
 
 def pca(states: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
-from . import cells
-from .cells import LayerForward, WEIGHTS
+from engine import cells
+from engine.cells import DIRECTIONS, LayerForward, WEIGHTS, Cell
 
 
 @dataclass
@@ -147,3 +147,25 @@ def run(net: nn.Module, x: Tensor, state=None):
     out, new_state = core(net.recurrent, net.cell, net.nonlinearity, net.encode(x), state,
                           residual=getattr(net, "residual", False))
     return net.readout(out), new_state
+
+
+class CellStack(nn.Module):
+    """The recurrent core of a cell kind torch has no module for: torch's parameter names and shapes
+    (``weight_ih_l{k}`` ...), initialised as torch initialises its own (U(-1/sqrt(H), 1/sqrt(H))), running the
+    cell's step and its hand-derived backward (``core``, beside it)."""
+
+    def __init__(self, cell: Cell, input_size: int, hidden_size: int, num_layers: int, nonlinearity: str,
+                 bidirectional: bool = False):
+        super().__init__()
+        self.cell, self.nonlinearity, self.bidirectional = cell, nonlinearity, bidirectional
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        bound, directions = hidden_size ** -0.5, DIRECTIONS[: 2 if bidirectional else 1]
+        for k in range(num_layers):
+            shapes = cell.param_shapes(input_size if k == 0 else hidden_size * len(directions), hidden_size)
+            for suffix in directions:
+                for name, shape in shapes.items():
+                    param = nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
+                    self.register_parameter(f"{name}_l{k}{suffix}", param)
+
+    def forward(self, x: Tensor, state=None):
+        return core(self, self.cell, self.nonlinearity, x, state)  # residual nets call core themselves

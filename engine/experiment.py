@@ -13,11 +13,12 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import analysis, budget, init, limits, losses, spectrum, tasks
-from .errors import ArchitectureError, ConfigError
-from .model import RecurrentNet, check_model_args
-from .record import Trace, record
-from .training import History, TrainConfig, train
+from engine import analysis, init, losses, spectrum, tasks
+from engine.serving import budget, limits
+from engine.errors import ArchitectureError, ConfigError
+from engine.model import RecurrentNet, check_model_args
+from engine.record import Trace, record
+from engine.training import History, TrainConfig, train
 
 EVAL_BATCH = 8  # sequences recorded for the views (generated tasks)
 TRAIN_SEED_STRIDE = 1_000_003  # epoch e of seed s draws batch seed s * stride + e
@@ -216,7 +217,7 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model, shown as it
     is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
     ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
-    (engine.limits), before any training. ``resume``: a paused run of the same training (``cfg`` but an earlier
+    (engine.serving.limits), before any training. ``resume``: a paused run of the same training (``cfg`` but an earlier
     ``paused_at``) to go on from: the result is the same, bit for bit, as training ``cfg`` from the start."""
     if budgeted:
         estimate(cfg, data=data, model=model)

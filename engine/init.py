@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
-from .errors import ArchitectureError, ConfigError
+from engine.errors import ArchitectureError, ConfigError
 
 INITS = ("default", "orthogonal", "identity", "np_rnn", "unitary")
 MAX_RHO = 100.0

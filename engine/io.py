@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import cells, limits
-from .errors import DataError, StateDictError
-from .model import RecurrentNet
-from .tasks import TaskData
+from engine import cells
+from engine.serving import limits
+from engine.errors import DataError, StateDictError
+from engine.model import RecurrentNet
+from engine.tasks import TaskData
 
 MAX_BYTES = 20 * 1024 * 1024
 CORE_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
@@ -104,7 +105,8 @@ def inspect(sd: dict) -> ModelInfo:
 
 
 def _check_served_size(hidden: int, layers: int, input_size: int, sd: dict) -> None:
-    """An upload may not describe a bigger network than a link may ask for (engine.limits): checked from the shapes
+    """An upload may not describe a bigger network than a link may ask for (engine.serving.limits): checked from the
+    shapes
     alone, before any tensor is read in full (a 2 kB file of expanded tensors can describe H = 1024 x 8 layers)."""
     if hidden > limits.MAX_HIDDEN or layers > limits.MAX_LAYERS:
         raise StateDictError(f"the model has hidden size {hidden} and {layers} layer(s); this server accepts at most "

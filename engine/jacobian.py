@@ -24,7 +24,8 @@ import torch
 from torch import Tensor
 from torch.func import jacrev, vmap
 
-from . import allocator, cells
+from engine.serving import allocator
+from engine import cells
 
 _POOL = ThreadPoolExecutor(max_workers=2)
 

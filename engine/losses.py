@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .errors import ConfigError, ShapeError
+from engine.errors import ConfigError, ShapeError
 
 LOSSES = ("cross_entropy", "mse")
 MODES = ("many_to_many", "many_to_one")

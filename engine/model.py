@@ -17,8 +17,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
-from . import cells, init
-from .errors import ArchitectureError, ConfigError, ShapeError
+from engine import cells, init
+from engine.bptt import CellStack, core
+from engine.errors import ArchitectureError, ConfigError, ShapeError
 
 NONLINEARITIES = ("tanh", "relu")
 MAX_HIDDEN = 1024
@@ -34,6 +35,15 @@ def check_model_args(cell: str, hidden_size: int, num_layers: int, nonlinearity:
         raise ConfigError(f"hidden_size must be between 1 and {MAX_HIDDEN}, got {hidden_size}")
     if not 1 <= int(num_layers) <= MAX_LAYERS:
         raise ConfigError(f"num_layers must be between 1 and {MAX_LAYERS}, got {num_layers}")
+
+
+def recurrent_core(kind: cells.Cell, input_size: int, hidden: int, layers: int, nonlinearity: str,
+                   bidirectional: bool = False) -> nn.Module:
+    """The recurrent core: torch's own module when there is one (so its state_dicts load), else a CellStack."""
+    if kind.torch_module is not None:
+        kw = {"nonlinearity": nonlinearity} if len(kind.nonlinearities) > 1 else {}
+        return kind.torch_module(input_size, hidden, layers, bidirectional=bidirectional, **kw)
+    return CellStack(kind, input_size, hidden, layers, nonlinearity, bidirectional)
 
 
 class RecurrentNet(nn.Module):
@@ -63,7 +73,8 @@ class RecurrentNet(nn.Module):
         # optional nn.Embedding encoder (token ids -> dense vectors of size input_size), as in the notes' chapter 13
         self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size else None
         # torch's own nn.RNN / nn.LSTM / nn.GRU, or a CellStack with the same parameter names for other kinds
-        self.recurrent = kind.make_module(input_size, hidden_size, num_layers, self.nonlinearity, self.bidirectional)
+        self.recurrent = recurrent_core(kind, input_size, hidden_size, num_layers, self.nonlinearity,
+                                        self.bidirectional)
         self.unitary = bool(unitary)
         if unitary:
             if kind.blocks != 1:
@@ -114,7 +125,6 @@ class RecurrentNet(nn.Module):
     def forward(self, x: Tensor, state=None, return_state: bool = False):
         """Many-to-many outputs for every step; many-to-one reads the last row, one-to-many is ``generate``."""
         if self.residual or self.unitary:  # layer by layer (identity paths; W_hh recomputed from its parametrisation)
-            from .bptt import core
             hs, state = core(self.recurrent, self.cell, self.nonlinearity, self.encode(x), state,
                              residual=self.residual)
         else:

@@ -21,9 +21,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import allocator, bptt, cells, jacobian, losses, spectrum
-from .errors import ArchitectureError
-from .model import RecurrentNet
+from engine.serving import allocator
+from engine import bptt, cells, jacobian, losses, spectrum
+from engine.errors import ArchitectureError
+from engine.model import RecurrentNet
 
 TERM_MATRIX_MAX_HIDDEN = 64
 TERM_MATRIX_MAX_ELEMENTS = 8_000_000  # a stack of per-step terms (T, G, X) is kept as matrices up to 32 MB

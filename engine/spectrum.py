@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import cells
+from engine import cells
 
 GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
 VANISHING = "vanishing guaranteed"

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .losses import LOSSES, REDUCTIONS
-from .errors import ConfigError, TextError, VocabularyError
+from engine.losses import LOSSES, REDUCTIONS
+from engine.errors import ConfigError, TextError, VocabularyError
 
 DEFAULT_TEXT = "hello pytorch. how long can a rnn cell remember?"
 CHAR_LM_ONLY = "the loss choice and the alphabet apply to the character language model only"

@@ -22,10 +22,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import allocator, bptt, losses
-from .errors import ArchitectureError, ConfigError
-from .model import RecurrentNet
-from .tasks import TaskData
+from engine.serving import allocator
+from engine import bptt, losses
+from engine.errors import ArchitectureError, ConfigError
+from engine.model import RecurrentNet
+from engine.tasks import TaskData
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
 CLIPS = ("none", "norm", "value")

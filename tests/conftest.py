@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-# the app's disk cache of lecture runs (viz_app/disk.py) is off in tests, so that every test computes what it checks
+# the app's disk cache of lecture runs (viz_app/compute/disk.py) is off in tests, so that every test computes what it
+# checks
 # (and no test writes into the project); tests of the disk cache point it at a temporary directory
 os.environ["RNN_VIZ_CACHE_DIR"] = "off"
 

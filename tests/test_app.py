@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from viz_app import state as S
-from viz_app.i18n import t
+from viz_app.state import fields as S
+from viz_app.text.i18n import t
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
 QUICK = {"epochs": "30"}  # keep each case's training short
@@ -63,13 +63,13 @@ def test_view_only_change_does_not_retrain(default_app, monkeypatch):
 
 
 def _controls(at, field="step"):
-    """The page's browser-side controls (viz_app/linked.py) of ``field``."""
+    """The page's browser-side controls (viz_app/web/controls.py) of ``field``."""
     return [e for e in at.get("bidi_component") if e.proto.component_name == "rnn_viz.index"
             and json.loads(e.proto.json)["field"] == field]
 
 
 def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
-    """The time step is a control in the page (viz_app/linked.js) that moves every chart's step marker with no
+    """The time step is a control in the page (viz_app/web/controls.js) that moves every chart's step marker with no
     script run; the charts declare the markers it moves, and the step it reports when it rests reaches the state."""
     at = default_app
     at.segmented_control(key="w_view").set_value("bptt").run()
@@ -215,7 +215,7 @@ def test_presentation_mode_hides_what_the_link_lists():
     at = _app({**QUICK, "present": "1", "hide": "title,view,step,explain,downloads", "view": "bptt"})
     assert not at.exception and _specs(at)
     assert not at.title and not at.get("button_group")
-    from viz_app.i18n import t
+    from viz_app.text.i18n import t
     assert all(c.value != t("exp.bptt", "ko") for c in at.caption)
     assert not _controls(at)
     assert not at.get("popover")
@@ -238,7 +238,7 @@ def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
     at.segmented_control(key="w_view").set_value(view).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _specs(at)
-    from viz_app.i18n import t
+    from viz_app.text.i18n import t
     said = " ".join(w.value for w in at.warning)
     from viz_app.views import VIEWS
     if getattr(VIEWS[view], "OWN_MODELS", False):  # it draws its own models: nothing said about the page's
@@ -252,7 +252,7 @@ def test_concurrent_sessions_train_a_run_once(monkeypatch):
     import threading
 
     from engine import experiment
-    from viz_app import runs, worker
+    from viz_app.compute import runs, worker
     cfg = experiment.RunConfig(hidden_size=5, epochs=40, seed=123)
     calls, real = [], worker.Pool._child_run
     monkeypatch.setattr(worker.Pool, "_child_run", lambda self, job: calls.append(job.key) or real(self, job))
@@ -267,7 +267,7 @@ def test_concurrent_sessions_train_a_run_once(monkeypatch):
 
 
 def _banner(at, name):
-    from viz_app import scenarios
+    from viz_app.state import scenarios
     title = scenarios.title(name, "en")  # as the banner sets it (Markdown + KaTeX)
     return [e.value for e in (*at.info, *at.warning) if title in e.value]
 
@@ -320,7 +320,7 @@ def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
 def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, monkeypatch):
     """The registry (viz_app/views/VIEWS) is the one list of views: the view switch offers exactly them, the deck
     exports every one, and each view's page draws the figures the deck exports for the same settings, by name."""
-    from viz_app import deck
+    from viz_app.export import figures as deck
     from viz_app.views import VIEWS, common
     assert tuple(VIEWS) == S.VIEWS
     params = {"lang": "en", "cell": cell, "epochs": "30"}
@@ -351,7 +351,7 @@ def _move_rho(at, rho: float):
 def test_a_link_does_not_stretch_the_rho_slider():
     """The eigen view's slider range comes from the run (0.05 to max(3, trained rho)); a link's rho beyond it is
     shown at the end of the range, and the page says so."""
-    from viz_app.i18n import t
+    from viz_app.text.i18n import t
     at = _app({**QUICK, "lang": "en", "view": "eigen", "rho_view": "5"})
     data = _rho_control(at)
     assert (data["values"][0], data["values"][-1], data["values"][data["index"]]) == ("ρ = 0.05", "ρ = 3", "ρ = 3")
@@ -369,7 +369,7 @@ def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_tru
     import numpy as np
 
     from engine import experiment, spectrum
-    from viz_app import claims
+    from viz_app.text import claims
     at = _app({"lang": "en", "view": "eigen"})
     data = _rho_control(at)
     values = [float(v.split("= ")[1]) for v in data["values"]]
@@ -429,7 +429,7 @@ def test_a_click_on_a_cell_is_read_once_and_only_in_range(monkeypatch):
     """linked.clicked_cell: the browser's click ({unit, layer, n}) is adopted once (the same report again is not a new
     click; the same unit clicked again is, by its count); a unit or layer outside the page's run, or not a whole
     number, is no click (the layer alone is dropped)."""
-    from viz_app import linked
+    from viz_app.web import controls as linked
     session = {}
     monkeypatch.setattr(linked.st, "session_state", session)
     assert linked.clicked_cell("step", 35, 1) is None  # nothing reported

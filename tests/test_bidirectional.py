@@ -227,7 +227,7 @@ def test_each_steps_term_of_the_backward_directions_dW_hh_sits_at_its_step():
 # the app's side -------------------------------------------------------------------------------------------------------
 def test_a_run_refuses_what_the_architecture_cannot_do_in_both_languages():
     from engine import experiment
-    from viz_app.i18n import error_message
+    from viz_app.text.i18n import error_message
     cases = {"next_step": {"bidirectional": 1}, "tbptt": {"bidirectional": 1, "task": "spike", "tbptt": 5},
              "residual_layers": {"residual": 1}}
     for reason, kw in cases.items():
@@ -273,7 +273,7 @@ def test_the_views_draw_both_directions_from_the_trace(bi_run):
 
 
 def test_the_layer_chart_and_its_sentence_say_what_the_run_measures(bi_run):
-    from viz_app.claims import layer_gradient_text
+    from viz_app.text.claims import layer_gradient_text
     from viz_app.figures import gradients
     norms = bi_run.layer_gradient_norms
     # the model as trained is the residual one: its norms are the trace's own

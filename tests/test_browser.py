@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from viz_app import state as S
-from viz_app.i18n import t
+from viz_app.state import fields as S
+from viz_app.text.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -367,7 +367,7 @@ def test_presentation_mode_fits_the_projector(server, page, lang, width, height)
     then PageDown / PageUp): the view's main chart lies inside the screen without scrolling, no legend covers a
     title or a plot area, the view bar is one row, and the page's text (banner, view names, labels, captions, the
     step control) is at least 20 px."""
-    from viz_app import present
+    from viz_app.web import present
     pg = page.context.browser.new_page(viewport={"width": width, "height": height})  # the module's browser
     try:
         pg.goto(server + f"/?lang={lang}&scenario=vanishing&present=1&epochs=40")
@@ -521,7 +521,7 @@ def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, pag
     """A deck in the link, presentation mode at 1280x720: PageDown opens the next entry (not the next view), the
     address bar follows (window.location: the deck's position and the entry's settings), PageUp goes back; the bar
     shows the entry's title and a QR code."""
-    from viz_app import lecture
+    from viz_app.lecture import deck as lecture
     _, entries = lecture.parse("Unrolled | ?view=unroll&step=3 | note one\nGradients | ?view=bptt | note two")
     deck = lecture.encode("deck", entries)
     pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import budget, experiment, limits
+from engine.serving import budget, limits
+from engine import experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = dict(cell="lstm", hidden_size=128, num_layers=3, task="copy", length=200, batch=256, epochs=5000, seed=7)
@@ -33,7 +34,7 @@ def test_the_validators_maxima_are_refused_with_settings_that_fit(cell, task):
 
 
 def test_the_default_and_every_scenario_fit_the_default_budget():
-    from viz_app.state import baseline, scenarios
+    from viz_app.state.fields import baseline, scenarios
     for name in ["", *scenarios.names()]:
         cfg = baseline(name).run_config()
         for cell in {cfg.cell, "rnn", "lstm", "gru"}:  # the compare view trains all three
@@ -90,7 +91,7 @@ def test_the_heavy_link_is_refused_in_the_app_with_one_sentence_and_no_training(
 def test_training_that_outruns_its_estimate_is_stopped_and_says_so(monkeypatch):
     """A safety net behind the estimate: with a budget of 0.05 s, training stops at the first update past twice
     that, the run is kept as it was, and the page says why."""
-    from viz_app import runs
+    from viz_app.compute import runs
     monkeypatch.setattr(limits, "MAX_RUN_SECONDS", 0.05)
     from types import SimpleNamespace
     monkeypatch.setattr(experiment, "estimate", lambda *a, **k: SimpleNamespace(seconds=0.01, mb=300))  # let it start
@@ -101,7 +102,7 @@ def test_training_that_outruns_its_estimate_is_stopped_and_says_so(monkeypatch):
 
 
 def test_a_heavy_recording_takes_the_heavy_slot_and_a_default_one_does_not():
-    from viz_app import runs
+    from viz_app.compute import runs
     long_text = "".join(chr(0x4E00 + i % 400) for i in range(600))
     heavy = experiment.run(experiment.RunConfig(text=long_text, epochs=0))
     light = experiment.run(experiment.RunConfig(epochs=5))

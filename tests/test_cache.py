@@ -3,8 +3,8 @@ is still cached and a live session's upload is still there."""
 import pytest
 
 from engine import experiment
-from viz_app import runs
-from viz_app.cache import FairCache
+from viz_app.compute import runs
+from viz_app.compute.cache import FairCache
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_a_run_many_sessions_use_outlives_one_sessions_many_links(as_session):
 
 
 def test_scenario_and_default_runs_are_pinned(as_session):
-    from viz_app.state import baseline
+    from viz_app.state.fields import baseline
     store = runs._store()
     default = baseline("").run_config()
     store.put((default, ""), "default run", "lecturer")
@@ -121,14 +121,14 @@ def test_figures_leave_the_figure_cache_with_the_data_they_were_built_from():
 
 
 def test_the_lecture_runs_survive_a_server_restart_on_disk(as_session, tmp_path, monkeypatch):
-    """The lecture's runs and recordings go to the disk cache (viz_app/disk.py) when computed; after a restart
+    """The lecture's runs and recordings go to the disk cache (viz_app/compute/disk.py) when computed; after a restart
     (memory caches empty) they load from it, nothing is trained, and they are bit for bit what training gives. A
     student's own config is not written; another code version or a damaged file never loads."""
     import numpy as np
     import torch
 
-    from viz_app import disk
-    from viz_app import state as S
+    from viz_app.compute import disk
+    from viz_app.state import fields as S
 
     monkeypatch.setenv("RNN_VIZ_CACHE_DIR", str(tmp_path))
     runs._traces().items.clear()  # a fresh server: earlier tests may have recorded this run in memory

@@ -165,8 +165,9 @@ def test_jacobian_map_and_spectra_of_the_new_kind():
 
 
 def test_every_view_draws_the_new_kind():
-    from viz_app import deck, equations
-    from viz_app.state import AppState
+    from viz_app.export import figures as deck
+    from viz_app.text import equations
+    from viz_app.state.fields import AppState
     figs = deck.all_figures(AppState(cell="mgu", epochs=20))
     views = {v for v, _, _ in figs}
     assert {"unroll", "states", "bptt", "eigen", "timeline", "clipping", "compare"} <= views

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import engine
-from engine import embeddings as emb
+from engine.lessons import embeddings as emb
 
 
 def test_the_sentences_follow_their_rule_and_are_new_every_epoch():
@@ -72,7 +72,7 @@ def test_the_default_run_puts_the_vowels_together_and_the_consonants_together(de
 
 
 def test_the_view_draws_and_says_the_runs_numbers(default):
-    from viz_app.claims import embedding_text
+    from viz_app.text.claims import embedding_text
     from viz_app.figures import embeddings as figs
     fig = figs.vector_map(default, lang="en")
     vowels = next(tr for tr in fig.data if tr.name == "vowels")

@@ -10,10 +10,14 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from viz_app import deck, export, safe, scenarios
-from viz_app import state as S
-from viz_app.state import AppState, from_params
-from viz_app.theme import SLIDE_HEIGHT, SLIDE_WIDTH, slide
+from viz_app.export import figures as deck, render as export
+from viz_app.export import cli
+from viz_app.export import captions
+from viz_app.text import escape as safe
+from viz_app.state import scenarios
+from viz_app.state import fields as S
+from viz_app.state.fields import AppState, from_params
+from viz_app.web.theme import SLIDE_HEIGHT, SLIDE_WIDTH, slide
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -97,7 +101,7 @@ def test_korean_renders_real_glyphs():
 
 def test_caption_names_settings_and_permalink():
     st = AppState().with_(cell="gru", seed=7, clip="norm", clip_threshold=0.5, lang="en")
-    cap = export.caption(st, "http://x/?cell=gru&seed=7")
+    cap = captions.caption(st, "http://x/?cell=gru&seed=7")
     assert "GRU H=35" in cap and "seed 7" in cap and "clipping: By norm at 0.5" in cap
     assert cap.endswith("?cell=gru&amp;seed=7")  # Plotly text: the entity shows as "&"
 
@@ -106,11 +110,11 @@ def test_captions_describe_the_figure_drawn():
     """The comparison's slide names its three cells, clipping's its two runs, the cliff Pascanu's one-unit RNN
     (not the page's model)."""
     st = AppState().with_(lang="en", cell="rnn", nonlinearity="tanh", clip_threshold=0.25)
-    compare = export.caption(st.with_(view="compare"), "http://x/", trained_rho=0.9, figure="sensitivity")
+    compare = captions.caption(st.with_(view="compare"), "http://x/", trained_rho=0.9, figure="sensitivity")
     assert compare.startswith("RNN (tanh) · LSTM · GRU H=35") and "ρ=" not in compare
-    clip = export.caption(st.with_(view="clipping"), "http://x/", figure="grad-norms")
+    clip = captions.caption(st.with_(view="clipping"), "http://x/", figure="grad-norms")
     assert "no clipping vs clipping by norm at 0.25" in clip
-    cliff_cap = export.caption(st.with_(view="clipping"), "http://x/", figure="cliff")
+    cliff_cap = captions.caption(st.with_(view="clipping"), "http://x/", figure="cliff")
     assert cliff_cap.startswith("Pascanu et al. (2013)'s one-unit RNN") and "H=" not in cliff_cap
 
 
@@ -122,12 +126,12 @@ ALLOWED = {"RNN", "LSTM", "GRU", "BPTT", "tanh", "ReLU", "IRNN", "np", "Adam", "
 def test_korean_captions_have_no_english_words():
     """Every scenario's slide captions in Korean, for every view and the cliff: no ASCII word outside ALLOWED
     (the permalink line and the user's own text aside)."""
-    from viz_app.state import baseline
+    from viz_app.state.fields import baseline
     for name in [""] + scenarios.names():
         st = (baseline(name) if name else AppState()).with_(lang="ko")
         for view in S.VIEWS:
             for figure in ("main", "cliff"):
-                cap = export.caption(st.with_(view=view), "http://x/?q", trained_rho=0.5, figure=figure)
+                cap = captions.caption(st.with_(view=view), "http://x/?q", trained_rho=0.5, figure=figure)
                 line = cap.split("<br>")[0].replace(safe.plot(safe.shorten(st.text, 40)), "")
                 line = re.sub(r"</?su[bp]>", " ", line)  # Plotly's sub- and superscript tags
                 words = set(re.findall(r"[A-Za-z]+", line)) - ALLOWED
@@ -138,52 +142,52 @@ def test_permalinks_are_absolute_and_reopen_the_same_settings(monkeypatch):
     """The caption's link starts with the public address (RNN_VIZ_PUBLIC_URL, else the page's own) and its query
     opens the same settings."""
     from urllib.parse import parse_qsl, urlsplit
-    from viz_app.state import baseline
-    monkeypatch.delenv(export.PUBLIC_URL, raising=False)
+    from viz_app.state.fields import baseline
+    monkeypatch.delenv(captions.PUBLIC_URL, raising=False)
     st = baseline("exploding").with_(view="clipping", clip_threshold=0.25, lang="ko")
-    link = export.permalink(st, export.public_base("http://10.0.0.5:8501/?view=unroll#x"))
+    link = captions.permalink(st, captions.public_base("http://10.0.0.5:8501/?view=unroll#x"))
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc, parts.path) == ("http", "10.0.0.5:8501", "/")
     again, notices = from_params(dict(parse_qsl(parts.query)))
     assert notices == [] and again == st
     assert ("lang", "ko") in parse_qsl(parts.query)  # the slide's language, whatever the reader's browser says
-    monkeypatch.setenv(export.PUBLIC_URL, "https://rnn.example.edu/course")
-    assert export.permalink(st, export.public_base("http://10.0.0.5:8501/")).startswith(
+    monkeypatch.setenv(captions.PUBLIC_URL, "https://rnn.example.edu/course")
+    assert captions.permalink(st, captions.public_base("http://10.0.0.5:8501/")).startswith(
         "https://rnn.example.edu/course/?")
-    monkeypatch.delenv(export.PUBLIC_URL)
-    assert export.public_base("").startswith("http://") and "://" in export.caption(st, export.permalink(
-        st, export.public_base("")))
+    monkeypatch.delenv(captions.PUBLIC_URL)
+    assert captions.public_base("").startswith("http://") and "://" in captions.caption(st, captions.permalink(
+        st, captions.public_base("")))
 
 
 def test_file_names_are_unique_across_scenarios_and_settings():
     """One name per (scenario, view, figure, settings drawn): no two scenarios' files collide in one folder; how a
     page is shown (language, presentation) does not change the name."""
-    from viz_app.state import baseline
+    from viz_app.state.fields import baseline
     names = {}
     for name in [""] + scenarios.names():
         st = baseline(name) if name else AppState()
         for view in S.VIEWS:
-            f = export.file_name(st.with_(view=view), "fig", "png")
+            f = captions.file_name(st.with_(view=view), "fig", "png")
             assert f not in names, (f, name, names.get(f))
             names[f] = name
             assert f.startswith(f"{name or 'custom'}-{view}-fig-")
     st = AppState()
-    assert export.file_name(st, "a", "png") != export.file_name(st.with_(hidden_size=64), "a", "png")
-    assert export.file_name(st, "a", "png") == export.file_name(st.with_(lang="en", present=1), "a", "png")
+    assert captions.file_name(st, "a", "png") != captions.file_name(st.with_(hidden_size=64), "a", "png")
+    assert captions.file_name(st, "a", "png") == captions.file_name(st.with_(lang="en", present=1), "a", "png")
 
 
 def test_cli_picks_one_figure_and_joins_a_deck(tmp_path, capsys):
     """--view / --figure write exactly the one file; two links with --deck give one PDF with a page per figure,
     in the links' order."""
     from pypdf import PdfReader
-    code = export.main(["--scenario", "vanishing", "--view", "eigen", "--figure", "decay", "--format", "html",
+    code = cli.main(["--scenario", "vanishing", "--view", "eigen", "--figure", "decay", "--format", "html",
                         "--out", str(tmp_path / "one")])
     assert code == 0
     (only,) = (tmp_path / "one").iterdir()
     assert only.name.startswith("vanishing-eigen-decay-") and only.suffix == ".html"
-    assert export.main(["--scenario", "hello", "--figure", "no-such", "--format", "html",
+    assert cli.main(["--scenario", "hello", "--figure", "no-such", "--format", "html",
                         "--out", str(tmp_path / "none")]) == 2
-    code = export.main(["--url", "?view=eigen&epochs=10", "--url", "http://h/?view=unroll&epochs=10", "--format",
+    code = cli.main(["--url", "?view=eigen&epochs=10", "--url", "http://h/?view=unroll&epochs=10", "--format",
                         "pdf", "--deck", "--scale", "1", "--out", str(tmp_path / "deck"),
                         "--base-url", "https://rnn.example.edu/"])
     assert code == 0
@@ -193,7 +197,7 @@ def test_cli_picks_one_figure_and_joins_a_deck(tmp_path, capsys):
 
 
 def test_batch_exporter_on_a_scenario(tmp_path, capsys):
-    code = export.main(["--scenario", "vanishing", "--format", "png", "--out", str(tmp_path), "--scale", "1"])
+    code = cli.main(["--scenario", "vanishing", "--format", "png", "--out", str(tmp_path), "--scale", "1"])
     assert code == 0
     files = sorted(tmp_path.glob("*.png"))
     assert len(files) >= 15
@@ -203,14 +207,14 @@ def test_batch_exporter_on_a_scenario(tmp_path, capsys):
 
 
 def test_batch_exporter_from_a_url_and_bad_input(tmp_path, capsys):
-    code = export.main(["--url", "http://host:8501/?cell=gru&epochs=10&text=hello&lr=oops", "--format", "html",
+    code = cli.main(["--url", "http://host:8501/?cell=gru&epochs=10&text=hello&lr=oops", "--format", "html",
                         "--out", str(tmp_path)])
     assert code == 0
     assert "ignored lr=oops" in capsys.readouterr().err
     assert all(b"Plotly.newPlot" in f.read_bytes() for f in tmp_path.glob("*.html"))
     assert [p.name.split("-")[:3] for p in tmp_path.iterdir()] == [["custom", "unroll", "network"]]  # its view
     with pytest.raises(SystemExit):
-        export.main(["--scenario", "no-such-scenario"])
+        cli.main(["--scenario", "no-such-scenario"])
 
 
 def test_scenarios_file_parses_cleanly():
@@ -233,19 +237,19 @@ def test_caption_quotes_the_trained_radius_beside_the_initial_one():
     """The vanishing scenario sets rho = 0.6 at initialisation; the slide shows W_hh after training."""
     import numpy as np
     from engine import experiment
-    from viz_app import deck
-    from viz_app.state import baseline
+    from viz_app.export import figures as deck
+    from viz_app.state.fields import baseline
     st = baseline("vanishing")
     w = experiment.run(st.run_config()).net.recurrent.weight_hh_l0.detach().double().numpy()
     rho = float(np.abs(np.linalg.eigvals(w)).max())
-    cap = export.caption(st, "http://x/?scenario=vanishing", trained_rho=deck.trained_rho(st))
+    cap = captions.caption(st, "http://x/?scenario=vanishing", trained_rho=deck.trained_rho(st))
     assert "ρ₀=0.6" in cap and f"ρ={rho:.3g}" in cap and abs(rho - 0.6) > 0.05
-    assert export.file_name(st, "decay", "png").startswith("vanishing-eigen-decay")
+    assert captions.file_name(st, "decay", "png").startswith("vanishing-eigen-decay")
 
 
 def test_cli_refuses_a_bad_scale(capsys):
     with pytest.raises(SystemExit) as e:
-        export.main(["--scenario", "hello", "--format", "png", "--scale", "1e6"])
+        cli.main(["--scenario", "hello", "--format", "png", "--scale", "1e6"])
     assert e.value.code == 2 and "between 0.25 and 8" in capsys.readouterr().err
     with pytest.raises(export.ExportError):
         export.to_bytes(go.Figure(), "png", scale=0)
@@ -271,7 +275,8 @@ def test_the_deck_trains_the_same_bits_as_the_page():
     """The exporter trains in its own process; on the workers' thread count its runs are the page's, bit for bit
     (with batch 256 one and two torch threads differ in the losses' last bits)."""
     from engine import experiment
-    from viz_app import deck, runs
+    from viz_app.export import figures as deck
+    from viz_app.compute import runs
     cfg = experiment.RunConfig(cell="lstm", hidden_size=128, num_layers=3, task="copy", length=48, batch=256,
                                epochs=4, seed=3)  # measured: one and two threads differ here
     page = runs.train(cfg, "en")

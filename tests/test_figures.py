@@ -6,10 +6,10 @@ import torch
 import engine
 from conftest import exploding_net
 from engine import experiment, spectrum
-from engine.cliff import basin_boundary, cliff_loss
-from engine.cliff import demo as cliff_demo
+from engine.lessons.cliff import basin_boundary, cliff_loss
+from engine.lessons.cliff import demo as cliff_demo
 from viz_app.figures import activity, clipping, compare, eigenvalues, gradients, timeline, unrolled
-from viz_app.i18n import t
+from viz_app.text.i18n import t
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +229,7 @@ def test_clipping_compare_timeline_figures():
 
 
 def test_the_timeline_figures_carry_every_snapshot_and_place_like_a_build_at_it():
-    """The timeline's figures carry every snapshot (the browser's snapshot control moves them, viz_app/linked.js):
+    """The timeline's figures carry every snapshot (the browser's snapshot control moves them, viz_app/web/controls.js):
     built at snapshot 0 and placed at i on the server (figures.common.place, the copy of linked.js), each equals the
     figure built at i; the gradient panel's curves are Run.snapshot_gradient_norms, on one y range for all."""
     import json

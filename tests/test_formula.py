@@ -1,4 +1,5 @@
-"""The step's equations written out with the model's numbers (engine.formula, viz_app.equations): each sum equals
+"""The step's equations written out with the model's numbers (engine.lessons.formula, viz_app.text.equations): each
+sum equals
 torch's own computation, the new state equals torch's module, and the typeset numbers add up to the shown result."""
 import re
 from pathlib import Path
@@ -9,9 +10,10 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import engine
-from engine import formula, tasks
+from engine.lessons import formula
+from engine import tasks
 from engine.record import layer_weights
-from viz_app import equations
+from viz_app.text import equations
 
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 

@@ -15,9 +15,11 @@ from streamlit.testing.v1 import AppTest
 
 from engine import DataError, StateDictError
 from engine.io import from_csv, load_model
-from viz_app import export, safe
-from viz_app.i18n import error_message
-from viz_app import state as S
+from viz_app.export import render as export
+from viz_app.export import captions
+from viz_app.text import escape as safe
+from viz_app.text.i18n import error_message
+from viz_app.state import fields as S
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
 PAYLOADS = {
@@ -98,10 +100,10 @@ def test_a_hostile_text_to_learn_is_drawn_as_text(name, payload):
 
 def test_export_caption_and_html_carry_no_live_link():
     state = S.AppState().with_(text="<a href='https://evil.example'>click</a> <b>x</b>")
-    cap = export.caption(state, "http://x/?text=%3Ca%20href%3D")
+    cap = captions.caption(state, "http://x/?text=%3Ca%20href%3D")
     assert "<a " not in cap and "<b>" not in cap and "&lt;a href" in cap
     import plotly.graph_objects as go
-    from viz_app.theme import slide
+    from viz_app.web.theme import slide
     html = export.to_bytes(slide(go.Figure(), caption=cap), "html").decode()
     assert "<a href='https://evil.example'" not in html and "&lt;a href" in html
 

@@ -1,4 +1,4 @@
-"""The lecture deck (viz_app/lecture.py, lecture_ui.py): files and typed lines are read or refused with a reason,
+"""The lecture deck (viz_app/lecture/deck.py, lecture_ui.py): files and typed lines are read or refused with a reason,
 a deck round-trips (file -> app -> file), Next opens an entry's link, and the handout has a page per entry."""
 import json
 from pathlib import Path
@@ -7,8 +7,12 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from viz_app import export, lecture
-from viz_app import state as S
+from viz_app.export import render as export
+from viz_app.lecture import links
+from viz_app.lecture import handout as handouts
+from viz_app.export import captions
+from viz_app.lecture import deck as lecture
+from viz_app.state import fields as S
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
 LINES = """Unrolled | ?view=unroll&step=3 | the same weights at every step
@@ -38,11 +42,11 @@ def test_a_bad_deck_is_refused_with_its_reason(text, reason):
 
 def test_an_entry_opens_its_link_and_keeps_the_presenters_language():
     _, entries = lecture.parse(LINES)
-    state, notices = lecture.state_of(entries[1], keep=S.AppState(lang="en", present=1))
+    state, notices = links.state_of(entries[1], keep=S.AppState(lang="en", present=1))
     assert (state.view, state.rho, state.lang, state.present) == ("eigen", 0.5, "en", 1) and not notices
     here = S.AppState(view="bptt", cell="gru", unit=4)
-    entry = lecture.entry_of(here, "GRU gradients")
-    assert lecture.state_of(entry)[0] == here  # the page on screen, exactly
+    entry = links.entry_of(here, "GRU gradients")
+    assert links.state_of(entry)[0] == here  # the page on screen, exactly
 
 
 def test_the_links_deck_field_round_trips_and_refuses_what_is_not_a_deck():
@@ -56,11 +60,11 @@ def test_the_links_deck_field_round_trips_and_refuses_what_is_not_a_deck():
         assert err.value.reason == reason
     state, notices = S.from_params({"deck": "not-a-deck", "view": "bptt"})
     assert state.deck == "" and notices[0][0] == "deck"
-    assert "deck" not in export.permalink(S.AppState(deck=text, deck_at=1), "https://x.example")
+    assert "deck" not in captions.permalink(S.AppState(deck=text, deck_at=1), "https://x.example")
 
 
 def test_the_qr_code_is_an_svg_of_the_link():
-    svg = lecture.qr_svg("https://rnn.example.edu/?view=bptt")
+    svg = handouts.qr_svg("https://rnn.example.edu/?view=bptt")
     assert svg.lstrip().startswith("<svg") and "path" in svg
 
 
@@ -97,14 +101,14 @@ def test_next_and_previous_open_the_entries_links_in_the_app_and_the_link_holds_
 
 def test_the_handout_has_a_page_per_entry_and_an_html_section_per_entry(tmp_path):
     title, entries = lecture.parse(LINES)
-    page = export.handout(title, entries, tmp_path / "html", "html", lang="en", base_url="https://rnn.example.edu",
+    page = handouts.handout(title, entries, tmp_path / "html", "html", lang="en", base_url="https://rnn.example.edu",
                           progress=lambda *a: None)
     text = page.read_text()
     assert text.count("<section>") == 3 and text.count("data:image/svg+xml;base64,") == 3
     assert all(e.title in text for e in entries) and "view=eigen&amp;rho=0.5" in text
     if export.chrome_path() is None:
         pytest.skip("no Chromium for the PDF")
-    pdf = export.handout(title, entries, tmp_path / "pdf", "pdf", lang="en", base_url="https://rnn.example.edu",
+    pdf = handouts.handout(title, entries, tmp_path / "pdf", "pdf", lang="en", base_url="https://rnn.example.edu",
                          progress=lambda *a: None)
     pages = PdfReader(pdf).pages
     assert len(pages) == 3

@@ -1,4 +1,5 @@
-"""The BPTT ledger (engine.ledger, viz_app.equations.ledger_tex): the recursion's two parts add up to the recorded
+"""The BPTT ledger (engine.lessons.ledger, viz_app.text.equations.ledger_tex): the recursion's two parts add up to the
+recorded
 gradient, the chain is ordered measured <= product of factor norms <= Pascanu's bound, an LSTM's carousel is its
 closed form, and one entry of dL/dW_hh is the sum of its per-step terms."""
 import re
@@ -10,8 +11,9 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import engine
-from engine import ledger, tasks
-from viz_app import equations
+from engine.lessons import ledger
+from engine import tasks
+from viz_app.text import equations
 
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")

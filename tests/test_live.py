@@ -1,12 +1,12 @@
-"""Watching a model learn: the app's play / pause over a training paused and resumed in steps (viz_app/live.py).
+"""Watching a model learn: the app's play / pause over a training paused and resumed in steps (viz_app/teach/watch.py).
 
 The engine's side (a paused training goes on bit for bit as never paused) is tests/test_train.py's; here the page:
 a link with paused_at opens exactly that model and says so, the buttons go on from it, and watching a training to
 its end leaves the same page as opening the trained link."""
 from engine import experiment
-from viz_app import live
-from viz_app import state as S
-from viz_app.i18n import t
+from viz_app.teach import watch as live
+from viz_app.state import fields as S
+from viz_app.text.i18n import t
 
 from tests.test_app import _app, _specs
 

@@ -130,7 +130,7 @@ def test_the_heap_is_trimmed_only_when_it_holds_much_free(monkeypatch):
     import subprocess
     import sys
     from pathlib import Path
-    from engine import allocator
+    from engine.serving import allocator
     if allocator._INFO is None:
         pytest.skip("not glibc")
     root = str(Path(__file__).resolve().parents[1])

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine import experiment, nnlm
+from engine import experiment
+from engine.lessons import nnlm
 
 
 def test_the_text_repeats_each_letter_after_its_countdown():
@@ -56,9 +57,10 @@ def test_where_the_window_runs_out_the_rnn_still_predicts(default_runs):
 
 
 def test_the_view_draws_and_says_the_runs_numbers():
-    from viz_app import claims, deck
+    from viz_app.text import claims
+    from viz_app.export import figures as deck
     from viz_app.figures import nnlm as figs
-    from viz_app.state import AppState
+    from viz_app.state.fields import AppState
     from viz_app.views import nnlm as page
     state = AppState(view="nnlm")
     data = page.comparison(state, deck.DeckSource(state.run_config()))

@@ -1,4 +1,4 @@
-"""Predict, then reveal (viz_app.predict): nothing measured reaches the page before the reveal; afterwards the
+"""Predict, then reveal (viz_app.teach.predict): nothing measured reaches the page before the reveal; afterwards the
 prediction is on the chart beside the run's own value, and the comparison is computed from the run."""
 import json
 from pathlib import Path
@@ -8,8 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import analysis
-from viz_app import predict, runs
-from viz_app import state as S
+from viz_app.teach import predict
+from viz_app.compute import runs
+from viz_app.state import fields as S
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
 

@@ -6,7 +6,7 @@ import torch
 
 import engine
 from engine import spectrum
-from viz_app import claims
+from viz_app.text import claims
 
 
 def _random_net(rng: np.random.Generator, cell: str):

@@ -9,10 +9,11 @@ import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
 from engine import experiment, spectrum
-from engine.cliff import cliff_surface, demo, descent_path, steep_start
-from viz_app import claims, scenarios
-from viz_app.i18n import scientific, tex
-from viz_app.state import baseline, scenario_state
+from engine.lessons.cliff import cliff_surface, demo, descent_path, steep_start
+from viz_app.text import claims
+from viz_app.state import scenarios
+from viz_app.text.i18n import scientific, tex
+from viz_app.state.fields import baseline, scenario_state
 
 _RUNS: dict = {}
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from viz_app import deck
+from viz_app.export import figures as deck
 from viz_app.figures import shapes as figs
-from viz_app.state import AppState
+from viz_app.state.fields import AppState
 from viz_app.views import shapes as page
 
 

@@ -8,7 +8,7 @@ import torch
 
 import engine
 from engine import init, spectrum, tasks
-from engine.cliff import cliff_loss, cliff_surface, descent_path, steep_start
+from engine.lessons.cliff import cliff_loss, cliff_surface, descent_path, steep_start
 
 
 def test_hello_pairs():
@@ -138,7 +138,7 @@ def test_clipped_descent_stays_bounded_where_plain_descent_jumps():
 
 
 def test_engine_imports_no_ui():
-    for path in pathlib.Path(engine.__file__).parent.glob("*.py"):
+    for path in pathlib.Path(engine.__file__).parent.rglob("*.py"):
         tree = ast.parse(path.read_text())
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
@@ -148,7 +148,7 @@ def test_engine_imports_no_ui():
 def test_the_cliff_wall_stands_at_the_basin_boundary_not_at_a_bifurcation():
     """At w = 6, E jumps by 0.384 across b* = x0 - sigmoid(x0) w and is continuous at both bifurcation values
     (where w sigmoid'(x) = 1 at a fixed point x = w sigmoid(x) + b)."""
-    from engine.cliff import basin_boundary
+    from engine.lessons.cliff import basin_boundary
     w = 6.0
     b_star = float(basin_boundary(w))
     lo, hi = cliff_loss(w, b_star - 1e-6)[0], cliff_loss(w, b_star + 1e-6)[0]

@@ -121,7 +121,7 @@ def test_csv_tasks():
 def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
     """The issue's 1.9 kB state_dict of expanded tensors describing an LSTM with H = 1024 and 8 layers, and a CSV of
     3 rows x 1,000,000 columns: both refused with one sentence, from the shapes / header alone."""
-    from engine import limits
+    from engine.serving import limits
     h = 1024
     big = {}
     for k in range(8):

@@ -1,4 +1,4 @@
-"""The worker pool (viz_app/worker.py): runs in child processes give the same bits as in the server's process, a
+"""The worker pool (viz_app/compute/worker.py): runs in child processes give the same bits as in the server's process, a
 child that passes its memory or time limit is stopped with a typed error while the pool goes on serving, jobs are
 shared by key, a job nobody waits for is cancelled, and errors arrive typed."""
 from __future__ import annotations
@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine import ConfigError, ResourceError, VocabularyError, budget, experiment
-from viz_app import worker
+from engine import ConfigError, ResourceError, VocabularyError, experiment
+from engine.serving import budget
+from viz_app.compute import worker
 
 
 MB = 1000.0  # a light job's memory limit in the app (runs.LIGHT_LIMIT_MB)
@@ -203,8 +204,8 @@ def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_
 
     from streamlit.testing.v1 import AppTest
 
-    from viz_app import runs
-    from viz_app.i18n import error_message
+    from viz_app.compute import runs
+    from viz_app.text.i18n import error_message
     real = runs._job_limits
     monkeypatch.setattr(runs, "_job_limits", lambda cost: real(cost) | {"mb": 5.0})
     app = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
@@ -224,7 +225,7 @@ def test_waiting_pages_draw_the_live_curve_once_per_group_of_reports(monkeypatch
     """Every session waiting for one training job draws the same figures of the loss so far (the curve cut to whole
     groups of reports), each built once; the figure's points are the curve's."""
     import streamlit as st
-    from viz_app import runs
+    from viz_app.compute import runs
     drawn = []
     monkeypatch.setattr(st.delta_generator.DeltaGenerator, "plotly_chart",
                         lambda self, fig, **kw: drawn.append(fig), raising=True)

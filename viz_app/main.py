@@ -13,11 +13,17 @@ import streamlit as st  # noqa: E402
 
 from engine import EngineError  # noqa: E402
 
-from viz_app import (claims, controls, freeze_imports, lecture_ui, live, predict, present, runs, safe,  # noqa: E402
-                     scenarios, theme)
-from viz_app import state as S  # noqa: E402
-from viz_app.i18n import STRINGS  # noqa: E402
-from viz_app.i18n import error_message, t  # noqa: E402
+from viz_app.text import claims, escape as safe  # noqa: E402
+from viz_app import sidebar as controls, freeze_imports  # noqa: E402
+from viz_app.lecture import ui as lecture_ui  # noqa: E402
+from viz_app.teach import watch as live, predict  # noqa: E402
+from viz_app.web import present, theme  # noqa: E402
+from viz_app.compute import runs  # noqa: E402
+from viz_app.state import scenarios  # noqa: E402
+from viz_app.state import fields as S  # noqa: E402
+from viz_app.state import url  # noqa: E402
+from viz_app.text.i18n import STRINGS  # noqa: E402
+from viz_app.text.i18n import error_message, t  # noqa: E402
 from viz_app.views import VIEWS  # noqa: E402
 from viz_app.views.common import AppSource, areas  # noqa: E402
 
@@ -49,9 +55,9 @@ def scenario_banner(slot, state, run, trace) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide",
-                       initial_sidebar_state="collapsed" if S.presenting(st) else "auto")
+                       initial_sidebar_state="collapsed" if url.presenting(st) else "auto")
     if "app_state" not in st.session_state:  # the URL is read once per session
-        st.session_state.app_state, st.session_state.notices = S.read_url(st)
+        st.session_state.app_state, st.session_state.notices = url.read_url(st)
     state, pressed = controls.sidebar(st.session_state.app_state)
     if pressed:
         st.session_state.pop("halted", None)
@@ -150,7 +156,7 @@ def page() -> None:
     if run is None and banner is not None:
         banner.info(scenario_head(state))
     st.session_state.app_state = state
-    S.sync_to_url(st, state)
+    url.sync_to_url(st, state)
     if run is not None:  # watching it learn: the next step, drawn into the caches while this one is on screen
         live.advance(state, lambda s, r, tr: VIEWS[s.view].figures(s, AppSource(s, r, tr)), next_step)
 

@@ -5,9 +5,9 @@
 """
 from __future__ import annotations
 
-from ..errors import ConfigError
-from . import gru, lstm, rnn
-from .base import DIRECTIONS, WEIGHTS, Cell, CellStack, LayerForward
+from engine.errors import ConfigError
+from engine.cells import gru, lstm, rnn
+from engine.cells.base import DIRECTIONS, WEIGHTS, Cell, LayerForward
 
 _KINDS: dict[str, Cell] = {c.kind: c for c in (rnn.CELL, lstm.CELL, gru.CELL)}
 
@@ -44,5 +44,5 @@ def of_torch_module(blocks: int) -> Cell | None:
     return next((c for c in _KINDS.values() if c.torch_module is not None and c.blocks == blocks), None)
 
 
-__all__ = ["Cell", "CellStack", "LayerForward", "WEIGHTS", "DIRECTIONS", "get", "register", "unregister", "kinds",
+__all__ = ["Cell", "LayerForward", "WEIGHTS", "DIRECTIONS", "get", "register", "unregister", "kinds",
            "of_torch_module"]

@@ -18,8 +18,8 @@ for all steps in one matrix product. A cell kind supplies:
 - its equation in TeX (``equation``) and, for a gated cell, the path that avoids W_hh (``bypass``).
 
 Gate names (i, f, g, o, r, z, n, ...) mean post-activation values; the pre-activations are ``*_pre``. A cell without
-``torch_module`` runs on ``CellStack`` (its own step in a loop, its own backward as the autograd node), so a new cell
-kind is one module registered with ``engine.cells.register`` plus its parity tests.
+``torch_module`` runs on ``engine.bptt.CellStack`` (its own step in a loop, its own backward as the autograd node),
+so a new cell kind is one module registered with ``engine.cells.register`` plus its parity tests.
 """
 from __future__ import annotations
 
@@ -88,14 +88,6 @@ class Cell:
         """One layer's parameters by torch's name template (without the _l{k} suffix)."""
         g = self.blocks * hidden
         return {"weight_ih": (g, input_size), "weight_hh": (g, hidden), "bias_ih": (g,), "bias_hh": (g,)}
-
-    def make_module(self, input_size: int, hidden: int, layers: int, nonlinearity: str,
-                    bidirectional: bool = False) -> nn.Module:
-        """The recurrent core: torch's own module when there is one (so its state_dicts load), else CellStack."""
-        if self.torch_module is not None:
-            kw = {"nonlinearity": nonlinearity} if len(self.nonlinearities) > 1 else {}
-            return self.torch_module(input_size, hidden, layers, bidirectional=bidirectional, **kw)
-        return CellStack(self, input_size, hidden, layers, nonlinearity, bidirectional)
 
     # forward ----------------------------------------------------------------------------------------------------
     def parts(self, gi: Tensor, gh: Tensor, h_prev: Tensor, nl: str) -> dict[str, Tensor]:
@@ -169,26 +161,3 @@ class Cell:
         if c is not None:
             out["c"] = 1 - torch.tanh(c) ** 2
         return out
-
-
-class CellStack(nn.Module):
-    """The recurrent core of a cell kind torch has no module for: torch's parameter names and shapes
-    (``weight_ih_l{k}`` ...), initialised as torch initialises its own (U(-1/sqrt(H), 1/sqrt(H))), running the
-    cell's step and its hand-derived backward (engine.bptt.Layer)."""
-
-    def __init__(self, cell: Cell, input_size: int, hidden_size: int, num_layers: int, nonlinearity: str,
-                 bidirectional: bool = False):
-        super().__init__()
-        self.cell, self.nonlinearity, self.bidirectional = cell, nonlinearity, bidirectional
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        bound, directions = hidden_size ** -0.5, DIRECTIONS[: 2 if bidirectional else 1]
-        for k in range(num_layers):
-            shapes = cell.param_shapes(input_size if k == 0 else hidden_size * len(directions), hidden_size)
-            for suffix in directions:
-                for name, shape in shapes.items():
-                    param = nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
-                    self.register_parameter(f"{name}_l{k}{suffix}", param)
-
-    def forward(self, x: Tensor, state=None):
-        from .. import bptt  # the autograd node lives with the backward it runs
-        return bptt.core(self, self.cell, self.nonlinearity, x, state)  # residual nets call core themselves

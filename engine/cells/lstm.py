@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .base import Cell, LayerForward
+from engine.cells.base import Cell, LayerForward
 
 
 def gate_values(gi: Tensor, gh: Tensor) -> dict[str, Tensor]:

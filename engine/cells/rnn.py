@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .base import Cell, LayerForward
+from engine.cells.base import Cell, LayerForward
 
 _FUSED = {"tanh": torch.rnn_tanh, "relu": torch.rnn_relu}
 

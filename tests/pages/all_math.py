@@ -5,8 +5,8 @@ import string
 
 import streamlit as st
 
-from viz_app import scenarios
-from viz_app.i18n import STRINGS, t
+from viz_app.state import scenarios
+from viz_app.text.i18n import STRINGS, t
 
 VALUE = 1.5e-05  # a value in scientific notation, so the text's numbers are typeset too
 

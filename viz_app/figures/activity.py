@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 
 from engine import analysis
 
-from .. import theme
-from ..i18n import gate_name, quantity_name, t
-from .common import char_labels, finite_or_nan, mark_nonfinite, mark_step
+from viz_app.web import theme
+from viz_app.text.i18n import gate_name, quantity_name, t
+from viz_app.figures.common import char_labels, finite_or_nan, mark_nonfinite, mark_step
 
 SIGNED = {"h", "c", "grad"}
 

@@ -7,9 +7,10 @@ from urllib.parse import quote
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import safe, theme
-from ..cache import LRU
-from ..i18n import t
+from viz_app.text import escape as safe
+from viz_app.web import theme
+from viz_app.compute.cache import LRU
+from viz_app.text.i18n import t
 
 _FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
 
@@ -114,7 +115,7 @@ def _at(changes: list | None, index: int) -> dict:
 
 
 def place(spec: dict, index: int, field: str = "step") -> dict:
-    """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/linked.js does in the
+    """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/web/controls.js does in the
     browser, done on the server so a figure is built once for every index. Shapes named "<field>-x" (a band) and
     "<field>-y" (a line) move, and layout images named "<field>-x" (a band: x is its left edge);
     layout.meta.<field>_ranges sets the x range, <field>_titles the title, <field>_layout any dotted layout keys; a

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import theme
-from ..i18n import t
-from .common import picked_curve, positive
+from viz_app.web import theme
+from viz_app.text.i18n import t
+from viz_app.figures.common import picked_curve, positive
 
 
 def sensitivity_curves(traces: dict, *, lang: str) -> go.Figure:

@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 
 from engine import analysis, cells
 
-from .. import theme
-from ..i18n import chart_math, t
-from .common import plain, positive
+from viz_app.web import theme
+from viz_app.text.i18n import chart_math, t
+from viz_app.figures.common import plain, positive
 
 
 def _circle(radius: float, name: str, colour: str, dash: str) -> go.Scatter:

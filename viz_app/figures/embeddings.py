@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine import embeddings as emb
+from engine.lessons import embeddings as emb
 
-from .. import theme
-from ..i18n import t
+from viz_app.web import theme
+from viz_app.text.i18n import t
 
 KINDS = (("vowels", emb.VOWELS, theme.ORANGE), ("consonants", emb.CONSONANTS, theme.BLUE), ("space", " ",
                                                                                                theme.GREY))

@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 
 from engine import analysis
 
-from .. import theme
-from ..i18n import chart_math, t
-from .common import first_nonfinite, mark_nonfinite, mark_step, positive, vline
+from viz_app.web import theme
+from viz_app.text.i18n import chart_math, t
+from viz_app.figures.common import first_nonfinite, mark_nonfinite, mark_step, positive, vline
 
 
 def grad_norms_over_time(trace, *, lang: str, layer: int = -1, scale: str = "log", step: int | None = None

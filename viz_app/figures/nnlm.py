@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine import nnlm
+from engine.lessons import nnlm
 
-from .. import theme
-from ..i18n import option, t
+from viz_app.web import theme
+from viz_app.text.i18n import option, t
 
 
 def position_labels(gap: int) -> list[str]:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import safe, theme
-from ..i18n import t
+from viz_app.text import escape as safe
+from viz_app.web import theme
+from viz_app.text.i18n import t
 
 
 @dataclass(frozen=True, eq=False)

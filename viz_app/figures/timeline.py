@@ -1,14 +1,15 @@
 """Training timeline: eigenvalues of W_hh moving over snapshots, the loss with the current snapshot marked, and
-||dL/dh_t|| as it was at the snapshot. Each figure carries every snapshot (meta.snapshot_*, viz_app/linked.js): the
+||dL/dh_t|| as it was at the snapshot. Each figure carries every snapshot (meta.snapshot_*, viz_app/web/controls.js):
+the
 snapshot control moves them in the browser."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import theme
-from ..i18n import t
-from .common import plain, positive
+from viz_app.web import theme
+from viz_app.text.i18n import t
+from viz_app.figures.common import plain, positive
 
 
 def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figure:

@@ -2,16 +2,17 @@
 heat strip, the predicted next character at each step, and a forward-then-BPTT step-through.
 
 Every column of the sequence is in the figure, drawn with a handful of traces (text, arrows, boxes: no annotation per
-column), and a window of them is shown at a time: the browser's control (viz_app/linked.js) pans the x range and
+column), and a window of them is shown at a time: the browser's control (viz_app/web/controls.js) pans the x range and
 keeps only the window's points (meta.<field>_cols), so moving the step redraws a few dozen points."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import safe, theme
-from ..i18n import t
-from .common import char_labels, place, step_band
+from viz_app.text import escape as safe
+from viz_app.web import theme
+from viz_app.text.i18n import t
+from viz_app.figures.common import char_labels, place, step_band
 
 PAD = 0.64  # x range beyond the first and last column shown: the incoming W_hh arrow (from t-0.63), no neighbour strip
 VEIL = 0.82  # opacity of the veil over the steps the forward pass has not reached
@@ -136,7 +137,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
     grad = np.sqrt((trace.grad_hidden[layer, :, 0, :].astype(float) ** 2).sum(-1))  # ||dL/dh_t|| of sequence 0
     big = float(np.nanmax(grad[np.isfinite(grad)])) if np.isfinite(grad).any() else 0.0
 
-    # colours shared with the step's equations (viz_app.equations.step_formula_tex): the input side orange, the
+    # colours shared with the step's equations (viz_app.text.equations.step_formula_tex): the input side orange, the
     # recurrent side blue, the readout black
     boxes, arrows, inputs, times, preds, w_side, w_hh = (_Layer() for _ in range(7))
     in_arrows, rec_arrows, w_xh = _Layer(), _Layer(), _Layer()

@@ -5,14 +5,16 @@ import weakref
 
 import streamlit as st
 
-from engine import EngineError, Trace, evidence, ledger
+from engine import EngineError, Trace
+from engine.lessons import evidence, ledger
 from engine.experiment import Run
 
-from .. import claims, equations
-from ..figures import gradients as figs
-from ..i18n import error_message, option, t
-from ..state import AppState, hidden
-from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
+from viz_app.text import claims, equations
+from viz_app.figures import gradients as figs
+from viz_app.text.i18n import error_message, option, t
+from viz_app.state.fields import AppState, hidden
+from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
+                                  resolve_step, step_control)
 
 
 def bptt_window(state, run, steps: int) -> int:
@@ -109,7 +111,8 @@ def _ledger(net, trace: Trace) -> ledger.Ledger:
 
 
 def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState:
-    """The numbers behind the selected step's gradient (engine.ledger, full BPTT): the recursion, the chain to the
+    """The numbers behind the selected step's gradient (engine.lessons.ledger, full BPTT): the recursion, the chain to
+    the
     last step against its factors and bound, an LSTM's carousel, and one entry of dL/dW_hh by step."""
     lang, size = state.lang, run.net.hidden_size
     last = trace.steps - 1

@@ -5,14 +5,14 @@ import numpy as np
 import streamlit as st
 
 from engine import Trace
-from engine.cliff import DEMO_CLIP
+from engine.lessons.cliff import DEMO_CLIP
 from engine.experiment import Run
 
-from ..figures import clipping as figs
-from ..i18n import t
-from ..state import AppState
-from .common import AppSource, Areas, Chart, Source, chart, explain
-from .timeline import offer
+from viz_app.figures import clipping as figs
+from viz_app.text.i18n import t
+from viz_app.state.fields import AppState
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views.timeline import offer
 
 THRESHOLDS = (0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 

@@ -1,8 +1,9 @@
 """Pieces every view uses: the Chart a view declares, where its data comes from in the app (AppSource), the time-step
-control (in the browser: viz_app/linked.py), the explanation, notices.
+control (in the browser: viz_app/web/controls.py), the explanation, notices.
 
 A view module has ``figures(state, src, **options) -> list[Chart]``, its figures declared once (pure: the slide
-exporter, viz_app/deck.py, calls it with its own source), and ``render(state, run, trace)``, which draws its controls,
+exporter, viz_app/export/figures.py, calls it with its own source), and ``render(state, run, trace)``, which draws its
+controls,
 settles the page's state and lays the same Charts out."""
 from __future__ import annotations
 
@@ -16,11 +17,16 @@ from streamlit.delta_generator import DeltaGenerator
 from engine import Trace
 from engine.experiment import Run, RunConfig
 
-from .. import equations, export, linked, live, predict, present, runs
-from ..figures.common import figure
-from ..i18n import STRINGS, plotly_config, t
-from ..state import hidden
-from ..theme import slide
+from viz_app.text import equations
+from viz_app.export import render as export
+from viz_app.export import captions
+from viz_app.web import controls as linked, present
+from viz_app.teach import watch as live, predict
+from viz_app.compute import runs
+from viz_app.figures.common import figure
+from viz_app.text.i18n import STRINGS, plotly_config, t
+from viz_app.state.fields import hidden
+from viz_app.web.theme import slide
 
 class Chart(NamedTuple):
     """One figure of a view: its name (the export's file name and the deck's label), the figure, and whether clicking
@@ -36,7 +42,7 @@ class Source(Protocol):
 
     run: Run  # the page's run
     trace: Trace  # its recording (full BPTT)
-    watching: bool  # a step of watching it learn (viz_app/live.py): draw what moves, not every slider position
+    watching: bool  # a step of watching it learn (viz_app/teach/watch.py): draw what moves, not every slider position
 
     def run_of(self, cfg: RunConfig, label: str = "") -> Run | None: ...
     def trace_of(self, cfg: RunConfig, tbptt: int = 0) -> Trace: ...
@@ -49,7 +55,7 @@ class Source(Protocol):
 
 
 class AppSource:
-    """The data views draw in the app: the page's run and trace, other runs and recordings through viz_app.runs
+    """The data views draw in the app: the page's run and trace, other runs and recordings through viz_app.compute.runs
     (cached, trained in workers with their progress shown), figures through the shared figure cache."""
 
     def __init__(self, state, run, trace):
@@ -139,7 +145,7 @@ def downloads(fig, name: str, state) -> None:
             if slide_fig is None:
                 run = runs.cached_run(state.run_config())
                 rho = run.main_spectrum().spectral_radius if run is not None else None
-                cap = export.caption(state, permalink(state), trained_rho=rho, figure=name) if state.caption \
+                cap = captions.caption(state, permalink(state), trained_rho=rho, figure=name) if state.caption \
                     else None
                 slide_fig = slide(fig, background=state.slide, caption=cap)
             return export.to_bytes(slide_fig, fmt, scale=state.png_scale)
@@ -148,7 +154,7 @@ def downloads(fig, name: str, state) -> None:
     static_ok = export.chrome_path() is not None
     with st.popover(t("ctl.export", state.lang), icon=":material/download:"):
         for fmt in export.FORMATS:
-            st.download_button(fmt.upper(), make(fmt), file_name=export.file_name(state, name, fmt),
+            st.download_button(fmt.upper(), make(fmt), file_name=captions.file_name(state, name, fmt),
                                mime=export.MIME[fmt], key=f"dl_{state.view}_{name}_{fmt}", on_click="ignore",
                                icon=":material/download:", disabled=fmt != "html" and not static_ok)
         if not static_ok:
@@ -158,7 +164,7 @@ def downloads(fig, name: str, state) -> None:
 def permalink(state) -> str:
     """The absolute address that reproduces this figure: the app's public address (the RNN_VIZ_PUBLIC_URL setting,
     else the page's own) with the state's query."""
-    return export.permalink(state, export.public_base(getattr(st.context, "url", None) or ""))
+    return captions.permalink(state, captions.public_base(getattr(st.context, "url", None) or ""))
 
 
 def explain(view: str, state, run: Run) -> None:
@@ -174,7 +180,8 @@ def explain(view: str, state, run: Run) -> None:
 
 
 def step_control(state, steps: int, *, first: bool = False):
-    """The view's time-step control (viz_app/linked.py): it moves the step marker of every chart on the page inside
+    """The view's time-step control (viz_app/web/controls.py): it moves the step marker of every chart on the page
+    inside
     the browser, and a click on a point of a selectable Chart selects that step (``first``: without one in the state,
     start at the first step, not the last). Returns the state with the step."""
     step = resolve_step(state, steps, first=first)

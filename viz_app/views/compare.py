@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import Trace, evidence
+from engine import Trace
+from engine.lessons import evidence
 from engine.experiment import Run
 
-from ..figures import compare as figs
-from ..i18n import t
-from ..state import AppState
-from .common import AppSource, Areas, Chart, Source, chart, explain
-from .timeline import offer
+from viz_app.figures import compare as figs
+from viz_app.text.i18n import t
+from viz_app.state.fields import AppState
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views.timeline import offer
 
 CELLS = ("rnn", "lstm", "gru")
 

@@ -2,20 +2,22 @@
 
 The rho slider answers in the browser: every position of it (a grid of GRID_STEP from RHO_MIN, plus the trained rho
 and the link's) is computed once (Run.rescaled_grid, in a worker), the figures carry all of them, and the regime
-sentence true at each position goes with the control (viz_app/linked.py)."""
+sentence true at each position goes with the control (viz_app/web/controls.py)."""
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from engine import Trace, limits, spectrum
+from engine import Trace, spectrum
+from engine.serving import limits
 from engine.experiment import Run
 
-from .. import claims, linked
-from ..figures import eigenvalues as figs
-from ..i18n import option, t
-from ..state import AppState, to_params
-from .common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.text import claims
+from viz_app.web import controls as linked
+from viz_app.figures import eigenvalues as figs
+from viz_app.text.i18n import option, t
+from viz_app.state.fields import AppState, to_params
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 
 RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve on a log axis)
 GRID_STEP = 0.05

@@ -6,14 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import Trace
-from engine import embeddings as emb
+from engine.lessons import embeddings as emb
 from engine.experiment import Run
 
-from .. import claims
-from ..figures import embeddings as figs
-from ..i18n import t
-from ..state import AppState, hidden
-from .common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.text import claims
+from viz_app.figures import embeddings as figs
+from viz_app.text.i18n import t
+from viz_app.state.fields import AppState, hidden
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 
 OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py)
 SECONDS, MB = 60.0, 600.0  # the worker's limits for the two small trainings (about 3 s and 300 MB)

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from engine import Trace, nnlm
+from engine import Trace
+from engine.lessons import nnlm
 from engine.experiment import Run, RunConfig
 
-from .. import claims
-from ..figures import nnlm as figs
-from ..i18n import t
-from ..state import AppState, hidden
-from .common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.text import claims
+from viz_app.figures import nnlm as figs
+from viz_app.text.i18n import t
+from viz_app.state.fields import AppState, hidden
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 
-EPOCHS, HIDDEN, SENTENCES = 200, 32, 100  # both models; the RNN's hidden size, the NNLM's hidden layer
+EPOCHS, HIDDEN, SENTENCES = nnlm.EPOCHS, nnlm.HIDDEN, nnlm.SENTENCES  # both models (engine/lessons/nnlm.py)
 OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py: no training caption, no watching it learn)
 
 

@@ -11,10 +11,10 @@ import torch
 from engine import Trace, generate
 from engine.experiment import Run, RunConfig
 
-from ..figures import shapes as figs
-from ..i18n import t
-from ..state import AppState
-from .common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.figures import shapes as figs
+from viz_app.text.i18n import t
+from viz_app.state.fields import AppState
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 
 OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py)
 STEPS = 8  # columns drawn per chain

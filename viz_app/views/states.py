@@ -6,13 +6,14 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
-from .. import linked
-from ..figures import activity as figs
-from ..i18n import quantity_name, t
-from ..state import AppState
-from ..state import hidden as hidden_part
-from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
-from .unroll import formula_panel
+from viz_app.web import controls as linked
+from viz_app.figures import activity as figs
+from viz_app.text.i18n import quantity_name, t
+from viz_app.state.fields import AppState
+from viz_app.state.fields import hidden as hidden_part
+from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
+                                  resolve_step, step_control)
+from viz_app.views.unroll import formula_panel
 
 
 def layer_of(state, layers: int) -> int:

@@ -6,11 +6,12 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
-from .. import linked, scenarios
-from ..figures import timeline as figs
-from ..i18n import t
-from ..state import RUN_FIELDS, AppState, hidden
-from .common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.web import controls as linked
+from viz_app.state import scenarios
+from viz_app.figures import timeline as figs
+from viz_app.text.i18n import t
+from viz_app.state.fields import RUN_FIELDS, AppState, hidden
+from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 
 PLAY_MS = 400  # the replay of training: one snapshot every PLAY_MS
 

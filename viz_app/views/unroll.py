@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import EngineError, Trace, cells, formula
+from engine import EngineError, Trace, cells
+from engine.lessons import formula
 from engine.experiment import Run
 
-from .. import equations, linked
-from ..figures import unrolled
-from ..i18n import error_message, quantity_name, t
-from ..state import AppState, hidden
-from .common import AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice, resolve_step, step_control
+from viz_app.text import equations
+from viz_app.web import controls as linked
+from viz_app.figures import unrolled
+from viz_app.text.i18n import error_message, quantity_name, t
+from viz_app.state.fields import AppState, hidden
+from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
+                                  resolve_step, step_control)
 
 WIDTH = 8  # steps shown at a time (figures.unrolled.window_start: pages of 4 around the selected one)
 PLAY_MS = 700  # the step-through's play: one phase every PLAY_MS
@@ -81,7 +84,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
 def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = True,
                   gate: str | None = None, click: tuple | None = None) -> AppState:
     """The selected step's equations for one unit, written out with the model's weights and the recorded values
-    (engine.formula), the readout's most probable characters, and how close the recomputed values are to the
+    (engine.lessons.formula), the readout's most probable characters, and how close the recomputed values are to the
     recorded ones. ``controls``: its own unit, layer and gate choices (the unrolled view; ``click``: a cell of the
     network clicked, linked.clicked_cell, sets them) and the readout; else the page's (the states view: its unit and
     layer controls and the heatmap's clicks), with ``gate`` the gate written out, and the cell's equations only."""

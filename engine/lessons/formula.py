@@ -1,0 +1,187 @@
+r"""One step of the forward pass written out with its numbers: for step t, unit j of a layer (forward direction), each
+gate's pre-activation as the sum sum_i W_ih[row, i] u_t[i] + b_ih[row] + sum_i W_hh[row, i] h_{t-1}[i] + b_hh[row]
+(u_t the layer's input: x_t, or the layer below's h_t), its largest products named and the others as one number, and
+the new state; and the readout's softmax at step t.
+
+The products are the model's own weights times the recorded values, summed in float64; ``recorded`` is the Trace's
+value of the same quantity (float32), so a view can show both and a test can hold them equal. Rows follow torch's
+stacking of the gate blocks (``Cell.gates``); a GRU's candidate is n = tanh(W_in u + b_in + r * (W_hn h + b_hn)),
+torch's convention, where the notes write r * h inside the product.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import cells
+from engine.errors import ArchitectureError, ConfigError
+from engine.record import Trace, layer_weights
+
+SHOWN = 3  # largest products named per sum
+
+
+@dataclass(frozen=True)
+class Term:
+    """One product W[row, i] * v[i] of a sum."""
+
+    index: int  # i
+    weight: float
+    value: float
+
+    @property
+    def product(self) -> float:
+        return self.weight * self.value
+
+
+@dataclass(frozen=True)
+class Sum:
+    """sum_i W[row, i] v[i] + bias: the ``shown`` largest products (by |product|) and the others' total."""
+
+    source: str  # "x" (the layer's input) or "h" (h_{t-1})
+    shown: tuple[Term, ...]
+    rest: float  # sum of the other products
+    others: int  # how many they are
+    bias: float
+
+    @property
+    def total(self) -> float:
+        return sum(term.product for term in self.shown) + self.rest + self.bias
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate (or a vanilla RNN's a_t): its two sums, its pre-activation (as combined by the cell), its value."""
+
+    name: str  # "a" for a vanilla RNN, else the cell's gate letter
+    activation: str  # "tanh" | "relu" | "sigmoid"
+    inp: Sum
+    rec: Sum
+    pre: float  # the pre-activation from the sums (a GRU's n: inp + r * rec)
+    value: float  # activation(pre)
+    recorded_pre: float  # the Trace's
+    recorded: float  # the Trace's value (a vanilla RNN: h_t)
+
+
+@dataclass(frozen=True)
+class StepFormula:
+    cell: str
+    nonlinearity: str
+    step: int
+    unit: int
+    layer: int
+    gates: tuple[Gate, ...]
+    h_prev: float
+    c_prev: float | None
+    h: float  # from the gates by the cell's update
+    c: float | None
+    recorded_h: float
+    recorded_c: float | None
+    input_labels: tuple[str, ...] | None  # names of the input's components (characters), if it is one-hot
+
+
+@dataclass(frozen=True)
+class Readout:
+    """y_t = W_hy h_t + b_y at step t, and softmax(y_t)'s largest probabilities (classification)."""
+
+    step: int
+    top: tuple[tuple[int, float, float], ...]  # (class, logit, probability), most probable first
+    target: int | None
+    recorded: np.ndarray  # the Trace's y_t
+
+
+_ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0), "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a))}
+
+
+def _sum(source: str, weights: np.ndarray, values: np.ndarray, bias: float, shown: int) -> Sum:
+    products = weights * values
+    order = np.argsort(-np.abs(products), kind="stable")
+    keep = [int(i) for i in order[:shown] if products[i] != 0 or values[i] != 0]
+    rest = [int(i) for i in order if i not in keep]
+    return Sum(source, tuple(Term(i, float(weights[i]), float(values[i])) for i in keep),
+               float(products[rest].sum()) if rest else 0.0, len(rest), float(bias))
+
+
+def layer_input(trace: Trace, layer: int) -> np.ndarray:
+    """u_t of ``layer`` for sequence 0, (T, I): x_t for the first layer, the layer below's h_t above it."""
+    if layer == 0:
+        return trace.inputs[:, 0].astype(np.float64)
+    if trace.residual:
+        raise ArchitectureError("formula_residual")
+    return trace.hidden[layer - 1, :, 0].astype(np.float64)
+
+
+def step_formula(net, trace: Trace, step: int, unit: int, layer: int = 0, *, vocab: str | None = None,
+                 shown: int = SHOWN) -> StepFormula:
+    """The formula of ``unit`` at ``step`` in ``layer`` (forward direction) of sequence 0 of ``trace``, recorded from
+    ``net`` (its weights)."""
+    layers, steps, hidden = trace.hidden.shape[0], trace.hidden.shape[1], net.hidden_size
+    if not (0 <= layer < layers and 0 <= step < steps and 0 <= unit < hidden):
+        raise ConfigError(f"no unit {unit} at step {step} in layer {layer} (layers {layers}, steps {steps}, "
+                          f"units {hidden})")
+    kind = cells.get(trace.cell_kind)
+    w_ih, w_hh, b_ih, b_hh = (w.double().numpy() for w in layer_weights(net, layer))
+    u = layer_input(trace, layer)[step]
+    h_all = trace.hidden[layer, :, 0, :hidden].astype(np.float64)
+    h_prev = h_all[step - 1] if step else np.zeros(hidden)
+    names = kind.gates or ("a",)
+    values: dict[str, float] = {}
+    gates = []
+    for k, name in enumerate(names):
+        row = k * hidden + unit
+        inp = _sum("x", w_ih[row], u, b_ih[row], shown)
+        rec = _sum("h", w_hh[row], h_prev, b_hh[row], shown)
+        pre = inp.total + (values["r"] * rec.total if (trace.cell_kind == "gru" and name == "n") else rec.total)
+        activation = kind.block_activation(name, trace.nonlinearity)
+        values[name] = float(_ACT[activation](pre))
+        recorded_pre = float(trace.preactivations[f"{name}_pre"][layer, step, 0, unit])
+        recorded = float(trace.gates[name][layer, step, 0, unit]) if kind.gates else float(h_all[step, unit])
+        gates.append(Gate(name, activation, inp, rec, pre, values[name], recorded_pre, recorded))
+    c_prev = c = recorded_c = None
+    if trace.cell_kind == "lstm":
+        c_all = trace.cell_state[layer, :, 0, :hidden].astype(np.float64)
+        c_prev = float(c_all[step - 1, unit]) if step else 0.0
+        c = values["f"] * c_prev + values["i"] * values["g"]
+        h = values["o"] * np.tanh(c)
+        recorded_c = float(c_all[step, unit])
+    elif trace.cell_kind == "gru":
+        h = (1 - values["z"]) * values["n"] + values["z"] * h_prev[unit]
+    elif trace.cell_kind == "rnn":
+        h = values["a"]
+    else:
+        raise ConfigError(f"the step's formula is written for RNN, LSTM and GRU cells, not {trace.cell_kind!r}")
+    labels = None
+    if layer == 0 and vocab is not None and len(vocab) == u.shape[0] and np.isin(u, (0.0, 1.0)).all():
+        labels = tuple(vocab)
+    return StepFormula(trace.cell_kind, trace.nonlinearity, step, unit, layer, tuple(gates),
+                       float(h_prev[unit]), c_prev, float(h), c, float(h_all[step, unit]), recorded_c, labels)
+
+
+def discrepancy(f: StepFormula) -> float:
+    """The largest difference between a value recomputed from the sums and the recorded one (gates, their
+    pre-activations, c_t, h_t)."""
+    pairs = [(g.pre, g.recorded_pre) for g in f.gates] + [(g.value, g.recorded) for g in f.gates]
+    pairs.append((f.h, f.recorded_h))
+    if f.c is not None:
+        pairs.append((f.c, f.recorded_c))
+    return max(abs(a - b) for a, b in pairs)
+
+
+def readout(net, trace: Trace, step: int, *, top: int = 3) -> Readout:
+    """softmax(W_hy h_t + b_y) at ``step`` for sequence 0, from the top layer's recorded h_t."""
+    h = trace.hidden[-1, step, 0].astype(np.float64)
+    w = net.readout.weight.detach().double().numpy()
+    b = net.readout.bias.detach().double().numpy()
+    logits = w @ h + b
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    order = np.argsort(-p, kind="stable")[:top]
+    target = trace.targets[step, 0]
+    target = int(target) if np.ndim(target) == 0 else None
+    return Readout(step, tuple((int(k), float(logits[k]), float(p[k])) for k in order), target,
+                   trace.outputs[step, 0])
+
+
+def factor(value: float) -> str:
+    """How a number is written in a formula: 3 decimals (the precision the tests hold the sums to)."""
+    return f"{value:.3f}"

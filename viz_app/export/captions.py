@@ -1,0 +1,107 @@
+"""What a figure says about itself when it leaves the app: its caption (model, settings, seed, in the state's
+language), its permalink and the file name shared by the download buttons and the exporter."""
+from __future__ import annotations
+
+import hashlib
+import os
+from urllib.parse import quote
+
+from engine.lessons import cliff, nnlm
+
+from viz_app.state.fields import to_params
+from viz_app.text import escape as safe
+from viz_app.text.i18n import chart_math, option, t
+
+
+PUBLIC_URL = "RNN_VIZ_PUBLIC_URL"  # the app's public address (e.g. https://rnn.example.edu/): captions' permalinks
+
+
+def public_base(request_url: str = "") -> str:
+    """The address a caption's permalink starts with: the RNN_VIZ_PUBLIC_URL setting, else the request's own address
+    (the page the lecturer has open), else Streamlit's browser.serverAddress / serverPort (the exporter's guess)."""
+    base = os.environ.get(PUBLIC_URL, "").strip() or request_url.split("?")[0].split("#")[0]
+    if not base:
+        from streamlit import config
+        base = f"http://{config.get_option('browser.serverAddress')}:{config.get_option('browser.serverPort')}/"
+    return base if base.endswith("/") else base + "/"
+
+
+def permalink(state, base: str) -> str:
+    """The absolute address that reproduces ``state``'s figure, in its language (a link without one opens in the
+    reader's browser language: a Korean slide's link would open in English for some students)."""
+    # a lecture deck in the page's link is the lecture's, not this figure's
+    params = {k: v for k, v in to_params(state).items() if k not in ("deck", "deck_at")}
+    query = "&".join(f"{k}={quote(v)}" for k, v in {"lang": state.lang, **params}.items())
+    return f"{base}?{query}" if query else base
+
+
+def caption(state, permalink: str, *, trained_rho: float | None = None, figure: str = "") -> str:
+    """What the figure drawn is (model or models, settings, seed; in the state's language) and the URL that
+    reproduces it. ``trained_rho``: the spectral radius of the W_hh drawn (after training), quoted beside the
+    radius it was set to at initialisation; ``figure``: the figure's name, for views whose figures are not the
+    page's model (the comparison's three cells, clipping's two runs, Pascanu's one-unit cliff)."""
+    lang = state.lang
+    if state.view == "clipping" and figure == "cliff":
+        return chart_math(t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP)) + \
+            "<br>" + safe.plot(permalink)
+    if state.view == "nnlm":  # its own two models on its own text
+        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
+        return chart_math(t("cap.nnlm", lang, n=state.window, cell=cell, h=nnlm.HIDDEN, epochs=nnlm.EPOCHS,
+                            sentences=nnlm.SENTENCES, gap=state.gap, seed=state.seed)) + "<br>" + safe.plot(permalink)
+    if state.view == "embed":  # its own two models on its own sentences
+        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
+        return chart_math(t("cap.embed", lang, cell=cell, d=state.embed_dim, seed=state.seed)) + "<br>" + \
+            safe.plot(permalink)
+    if state.view == "compare":
+        cell = " · ".join(option(c, lang) for c in ("rnn_tanh", "lstm", "gru"))
+        trained_rho = None  # three models: no one W_hh
+    else:
+        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
+    text = safe.plot(safe.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
+    task = option(state.task, lang) + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
+    rho = f" ρ₀={state.rho:g}" if state.rho else ""
+    if trained_rho is not None:
+        rho += f" → ρ={trained_rho:.3g}" if state.epochs else f" ρ={trained_rho:.3g}"
+    if state.view == "clipping":  # its two runs: without clipping, and clipped at the view's threshold
+        clip = t("cap.clip_pair", lang, thr=state.clip_threshold)
+    elif state.clip == "none":
+        clip = t("cap.no_clip", lang)
+    else:
+        clip = t("cap.clip", lang, mode=option(state.clip, lang), thr=state.clip_threshold)
+    shape = [t("cap.bidirectional", lang)] if state.bidirectional else []
+    shape += [t("cap.residual", lang)] if state.residual else []
+    parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers) + "".join(
+                 f" {s}" for s in shape),
+             t("cap.init", lang, init=_init_text(state, lang)) + rho, t("cap.task", lang, task=task)]
+    if (state.loss, state.reduce) != ("cross_entropy", "mean"):
+        parts.append(t("cap.loss", lang, loss=option(state.loss, lang), reduce=option(state.reduce, lang)))
+    paused = state.paused_at >= 0  # watching it learn: the training stopped there (every run of the figure)
+    parts += [t("cap.paused" if paused else "cap.training", lang, opt=option(state.optimizer, lang), lr=state.lr,
+                n=state.epochs, at=state.paused_at), clip,
+              t("cap.tbptt", lang, k=state.tbptt) if state.tbptt else t("cap.full_bptt", lang),
+              t("cap.seed", lang, seed=state.seed)]
+    return " · ".join(parts) + "<br>" + safe.plot(permalink)
+
+
+def _init_text(state, lang: str) -> str:
+    """The initialisation; the comparison's gated cells start orthogonal where the RNN is unitary (a uRNN)."""
+    if state.view == "compare" and state.init == "unitary":
+        return f"{option('unitary', lang)} (RNN) / {option('orthogonal', lang)} (LSTM, GRU)"
+    return option(state.init, lang)
+
+
+# what a figure's file name does not depend on: how the page is shown, not what it draws
+
+
+# what a figure's file name does not depend on: how the page is shown, not what it draws
+_NOT_DRAWN = ("lang", "present", "hide", "caption", "slide", "lecture", "png_scale", "deck", "deck_at")
+
+
+def file_name(state, name: str, fmt: str) -> str:
+    """One name per figure and setting, shared by the download buttons and the exporter: the scenario (or
+    "custom"), the view, the figure and a digest of every setting it is drawn from, so two scenarios, or two
+    settings of one, exported into one folder never overwrite each other."""
+    params = {k: v for k, v in to_params(state).items() if k not in _NOT_DRAWN}
+    params["view"] = state.view
+    digest = hashlib.sha1("&".join(f"{k}={v}" for k, v in sorted(params.items())).encode()).hexdigest()[:8]
+    return f"{state.scenario or 'custom'}-{state.view}-{name}-{digest}.{fmt}"

@@ -1,0 +1,30 @@
+"""A deck entry's link and the page's state: the state an entry opens (with the presenter's own way of showing it
+kept), and the page on screen as an entry."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from viz_app.lecture.deck import MAX_NOTE, MAX_TITLE, Entry
+from viz_app.state import fields as S
+
+LINK_ONLY = ("deck", "deck_at")  # fields of the page's link that are not part of what an entry or figure shows
+
+KEPT = ("lang", "present", "lecture", "slide", "predict", "png_scale", "caption", "hide")  # the presenter's own
+
+
+def entry_of(state, title: str, note: str = "") -> Entry:
+    """The page on screen as an entry: its whole link (what the page's own address would hold, less the deck)."""
+    params = {k: v for k, v in S.to_params(state).items() if k not in LINK_ONLY}
+    return Entry(title[:MAX_TITLE], urlencode(params), note[:MAX_NOTE])
+
+
+def state_of(entry: Entry, keep=None):
+    """The entry's state as its link opens it (notices: the link's fields that could not be used), with the
+    presenter's own way of showing the page kept from ``keep`` (language, presentation and lecture modes, theme,
+    what is hidden) and the deck itself."""
+    params = {k: v for k, v in entry.params().items() if k not in LINK_ONLY}
+    state, notices = S.from_params(params)
+    if keep is not None:
+        state = state.with_(**{k: getattr(keep, k) for k in KEPT if k not in params},
+                            deck=keep.deck, deck_at=keep.deck_at)
+    return state, notices

@@ -1,0 +1,172 @@
+"""The lecture deck on the page (viz_app/lecture/deck.py): the sidebar's deck settings (load a file, type entries, add
+the page on screen, download the deck and its handout) and the deck bar above the view (Previous / Next, a
+clicker's PageUp / PageDown, the entry's note and the QR code of its link). The deck is the state's ``deck`` field:
+it is in the page's link."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from viz_app.export import render as export
+from viz_app.lecture import links
+from viz_app.lecture import handout as handouts
+from viz_app.export import captions
+from viz_app.lecture import deck as lecture
+from viz_app.compute import runs
+from viz_app.text import escape as safe
+from viz_app.text.i18n import t
+
+# A clicker sends PageDown / PageUp: they press the deck bar's buttons (presentation mode's own keys, present.py,
+# leave them to the deck while one is loaded). Keys typed into a field are left alone.
+_KEYS_JS = """
+export default function ({ parentElement }) {
+  const doc = parentElement.ownerDocument, win = doc.defaultView;
+  if (win.__rnnDeckKeys) doc.removeEventListener("keydown", win.__rnnDeckKeys);
+  win.__rnnDeckKeys = (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const el = e.composedPath()[0] || e.target, tag = el && el.tagName;
+    if (tag === "TEXTAREA" || (el && el.isContentEditable)) return;
+    if (tag === "INPUT" && !["range", "checkbox", "radio"].includes(el.type)) return;
+    const key = {PageDown: "deck_next", PageUp: "deck_prev"}[e.key];
+    const button = key && doc.querySelector(`.st-key-${key} button`);
+    if (button && !button.disabled) { e.preventDefault(); button.click(); }
+  };
+  doc.addEventListener("keydown", win.__rnnDeckKeys);
+}
+"""
+
+
+@st.cache_resource
+def _keys():
+    return st.components.v2.component("rnn_viz.deck_keys", js=_KEYS_JS)
+
+
+def deck_of(state) -> tuple[str, tuple] | None:
+    """(title, entries) of the state's deck; None without one (a bad one was refused when the link was read)."""
+    if not state.deck:
+        return None
+    try:
+        return lecture.decode(state.deck)
+    except lecture.DeckError:
+        return None
+
+
+def sidebar(state, lang: str) -> dict:
+    """The deck's settings, in an expander of the sidebar; returns the state's new deck fields."""
+    deck = deck_of(state)
+    out = {}
+    with st.expander(t("deck.settings", lang), expanded=False):
+        upload = st.file_uploader(t("deck.file", lang), type=["json"], key="w_deck_file")
+        if upload is not None and st.session_state.get("_deck_file") != upload.file_id:
+            st.session_state._deck_file = upload.file_id
+            out = _load(upload.getvalue()[: lecture.MAX_FILE + 1].decode("utf-8", "replace"), lang)
+        text = st.text_area(t("deck.lines", lang), key="w_deck_text", height=90,
+                            placeholder="Vanishing | ?view=eigen&rho=0.5 | ρ < 1")
+        st.caption(t("deck.milestones", lang))
+        if st.button(t("deck.load", lang), key="w_deck_load"):
+            out = _load(text, lang)
+        title = st.text_input(t("deck.entry_title", lang), key=f"w_deck_entry_{state.view}",
+                              max_chars=lecture.MAX_TITLE, value=t(f"view.{state.view}", lang, form="text"))
+        if st.button(t("deck.add", lang), key="w_deck_add"):
+            name, entries = deck or ("", ())
+            if len(entries) < lecture.MAX_ENTRIES:
+                out = _fields(name, [*entries, links.entry_of(state, title or state.view)], lang,
+                              at=len(entries))
+        if deck and not out:
+            name, entries = deck
+            st.caption(t("deck.loaded", lang, n=len(entries)))
+            st.download_button(t("deck.download", lang), lecture.to_json(name, list(entries)),
+                               file_name="lecture.json", mime="application/json", key="w_deck_download",
+                               on_click="ignore")
+            fmt = st.radio(t("deck.handout_format", lang), ("html", "pdf"), horizontal=True, key="w_deck_fmt",
+                           format_func=str.upper)
+            if st.button(t("deck.handout", lang), key="w_deck_handout"):
+                st.session_state._handout = (fmt, _handout(name, list(entries), fmt, state.lang))
+            made = st.session_state.get("_handout")
+            if made is not None and made[1] is not None:
+                st.download_button(t("deck.handout_save", lang, fmt=made[0].upper()), made[1],
+                                   file_name=f"handout.{made[0]}", mime=export.MIME[made[0]], key="w_deck_save",
+                                   on_click="ignore")
+            if st.button(t("deck.clear", lang), key="w_deck_clear"):
+                st.session_state.pop("_handout", None)
+                out = {"deck": "", "deck_at": -1}
+    return out
+
+
+def _fields(title: str, entries: list, lang: str, at: int = -1) -> dict:
+    try:
+        return {"deck": lecture.encode(title, entries), "deck_at": at}
+    except lecture.DeckError as e:
+        st.error(t(f"deck.err_{e.reason}", lang, **e.values))
+        return {}
+
+
+def _load(text: str, lang: str) -> dict:
+    try:
+        title, entries = lecture.parse(text)
+    except lecture.DeckError as e:
+        st.error(t(f"deck.err_{e.reason}", lang, **e.values))
+        return {}
+    st.session_state.pop("_handout", None)
+    return _fields(title, entries, lang)
+
+
+def _handout_bytes(title: str, entries_json: str, fmt: str, lang: str, base: str) -> bytes:
+    """In a worker: the handout file's bytes."""
+    _, entries = lecture.parse(entries_json)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = handouts.handout(title, entries, Path(tmp), fmt, lang=lang, base_url=base, progress=lambda *a: None)
+        return path.read_bytes()
+
+
+def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
+    if fmt == "pdf" and export.chrome_path() is None:
+        st.caption(t("msg.no_chrome", lang, cmd=export.INSTALL_HINT))
+        return None
+    base = captions.public_base(getattr(st.context, "url", None) or "")
+    doc = lecture.to_json(title, entries)
+    return runs.computed("handout", (doc, fmt, lang, base), _handout_bytes, title, doc, fmt, lang, base,
+                         seconds=60.0 * len(entries), mb=1500.0, lang=lang)
+
+
+def _go(entries, index: int) -> None:
+    """Previous / Next (a button's callback): the entry's link becomes the page's state, and the whole page (its
+    sidebar too, and the address bar) follows. A callback's st.rerun reruns the app even from a fragment; a rerun
+    from the fragment's body would leave the address bar behind."""
+    state = st.session_state.app_state
+    index = max(0, min(len(entries) - 1, index))
+    new, notices = links.state_of(entries[index], keep=state.with_(deck_at=index))
+    st.session_state.app_state = new
+    st.session_state.notices = notices
+    st.rerun()
+
+
+def bar(state, where):
+    """The deck bar above the view (nothing without a deck); Previous / Next open their entry's link."""
+    deck = deck_of(state)
+    if not deck:
+        return state
+    lang = state.lang
+    _, entries = deck
+    index = state.deck_at if state.deck_at < len(entries) else -1
+    with where:
+        left, mid, right, code = st.columns([1, 6, 1, 1.4], vertical_alignment="center")
+        left.button("◀", key="deck_prev", disabled=index <= 0, help=t("deck.prev", lang), on_click=_go,
+                    args=(entries, index - 1))
+        right.button("▶", key="deck_next", disabled=index >= len(entries) - 1, help=t("deck.next", lang),
+                     on_click=_go, args=(entries, index + 1))
+        if index >= 0:
+            entry = entries[index]
+            mid.markdown(f"{index + 1} / {len(entries)} · {safe.md(entry.title)}")
+            base = captions.public_base(getattr(st.context, "url", None) or "")
+            if entry.note:  # its milestones link to the app's pages
+                mid.caption(lecture.note_md(entry.note, base.rstrip("?")))
+            link = captions.permalink(state, base)
+            size = 88 if state.present else 112
+            code.html(f"<img alt='QR' title='{safe.plot(link)}' width='{size}' src='{handouts.qr_data_uri(link)}'>")
+        else:
+            mid.caption(t("deck.ready", lang, n=len(entries)))
+        _keys()(key="deck_keys")
+    return state

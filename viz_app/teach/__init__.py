@@ -1,0 +1,1 @@
+"""Teaching moves over a view: watching a model learn, predict-then-reveal."""

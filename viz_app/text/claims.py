@@ -1,0 +1,259 @@
+"""Sentences that state a measurement: the regime box and the scenarios' results, each filled from the run shown.
+
+Every number here comes from the engine (engine.lessons.evidence, engine.spectrum); this module only picks the sentence
+that is true of those numbers and formats it in the user's language.
+"""
+from __future__ import annotations
+
+import math
+
+from engine.lessons import cliff, embeddings, evidence, nnlm
+from engine import spectrum
+
+from viz_app.text import escape as safe
+from viz_app.state import scenarios
+from viz_app.state import fields as S
+from viz_app.text.i18n import STRINGS, option, t
+
+def block_label(cell: str) -> str:
+    """The W_hh block drawn on the eigenvalue page, in the notes' notation: W_hh, or the candidate W_hg / W_hn."""
+    block = spectrum.main_block(cell)
+    return block if block == "W_hh" else f"W_h{block}"
+
+
+def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str, form: str = "md") -> str:
+    """The regime box: Pascanu's statement for an RNN (strict inequalities), no guarantee for a gated cell. ``form``:
+    as in ``i18n.t`` ("md" for the page, "html" for the rho control's box)."""
+    if reg.kind == spectrum.UNDEFINED:
+        return t("msg.regime_undefined", lang, form=form)
+    if reg.kind == spectrum.GATED:
+        return t("msg.regime_gated", lang, form=form, cell=reg.cell.upper(), block=block_label(reg.cell),
+                 path=_gated_path(reg.cell, lang, form), sigma=reg.sigma_max)
+    bound = 1 / reg.gamma
+    if reg.kind == spectrum.VANISHING:
+        return t("msg.regime_vanishing", lang, form=form, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
+    if reg.kind == spectrum.BOUNDARY:
+        text = t("msg.regime_boundary", lang, form=form, bound=bound)
+        if reg.deviation > spectrum.BOUNDARY_TOL:  # equal up to the float32 weights' rounding: say how far
+            text += " " + t("msg.regime_boundary_rounding", lang, form=form, dev=reg.deviation)
+        return text
+    return t("msg.regime_exploding", lang, form=form, sigma=reg.sigma_max, bound=bound,
+             why=t(f"msg.regime_why_{nonlinearity}", lang, form=form))
+
+
+def _gated_path(cell: str, lang: str, form: str) -> str:
+    """The path of a gated cell that avoids W_hh, in words for the built-in cells; for a cell kind registered outside
+    the app, its gate path in general (the kind declares it has one: engine.cells.Cell.weight_bound is False)."""
+    key = f"msg.regime_path_{cell}"
+    return t(key if key in STRINGS else "msg.regime_path_other", lang, form=form)
+
+
+def measured_ratio_text(norms, lang: str, form: str = "md") -> str | None:
+    """The measured ||dh_T/dh_1|| / ||dh_T/dh_{T-1}|| of the curve drawn, or None when it is undefined."""
+    ratio = spectrum.decay_ratio(norms)
+    if not math.isfinite(ratio):
+        return None
+    return t("msg.measured_ratio", lang, form=form, ratio=ratio, steps=len(norms))
+
+
+class Context:
+    """What a scenario's claim reads: the run shown, its trace, and how to get the other runs its view trains.
+
+    ``train(cfg) -> Run | None`` and ``trace(cfg, tbptt) -> Trace`` are the app's cached ones (or plain
+    engine calls in tests and the deck), so the claim reads the very runs the charts draw."""
+
+    def __init__(self, state, run, trace, train, trace_of, cliff):
+        self.state, self.run, self.trace = state, run, trace
+        self.train, self.trace_of, self.cliff = train, trace_of, cliff
+
+
+def _fmt_list(values, fmt: str, most: int = 4) -> str:
+    shown = [format(v, fmt) for v in values[:most]]
+    return ", ".join(shown) + (", …" if len(values) > most else "")
+
+
+def _hello(ctx, lang):
+    if ctx.run.eval_data.vocab is None:
+        return None, ""
+    ev = evidence.next_characters(ctx.run.net, ctx.run.eval_data)
+    v = dict(ev.values, updates=ctx.run.history.updates, predicted=safe.md(ev.values["predicted"], safe.QUOTE_LIMIT),
+             target=safe.md(ev.values["target"], safe.QUOTE_LIMIT))  # the user's text, shown as text
+    return ev, t("claim.next_chars_ok" if ev.shown else "claim.next_chars_not", lang, **v)
+
+
+def _remember(ctx, lang):
+    ref = [tuple(r) for r in scenarios.reference_losses(ctx.state.scenario)]
+    ev = evidence.loss_at(ctx.run.history, ref)
+    rows = ev.values["rows"]
+    text = t("claim.notes_loss", lang, epochs=" / ".join(str(u) for u, _, _ in rows),
+             ours=" / ".join(f"{v:.2g}" for _, _, v in rows), notes=" / ".join(f"{r:g}" for _, r, _ in rows),
+             worst=ev.values["worst"])
+    if not ev.shown:
+        text = t("claim.notes_off", lang) + " " + text
+    dec = evidence.decay(ctx.trace)
+    return ev, text + " " + t("claim.decay_faded" if dec.shown else "claim.decay_kept", lang, **dec.values)
+
+
+def _vanishing(ctx, lang):
+    ev = evidence.spectrum_change(ctx.run.history, ctx.trace)
+    dec = evidence.decay(ctx.trace)
+    key = "claim.vanishing_ok" if ev.shown else "claim.vanishing_not"
+    return evidence.Evidence(ev.shown and dec.shown, ev.values | dec.values), t(key, lang, **ev.values, **dec.values)
+
+
+def _clipping_runs(ctx):
+    base = ctx.run.config.with_(model_id="")
+    thr = ctx.state.clip_threshold
+    return ctx.train(base.with_(clip="none")), ctx.train(base.with_(clip="norm", clip_threshold=float(thr))), thr
+
+
+def _exploding(ctx, lang):
+    plain, clipped, thr = _clipping_runs(ctx)
+    if plain is None or clipped is None:
+        return None, ""
+    ev = evidence.explosion(plain.history, clipped.history, thr)
+    v = ev.values
+    one_jump = v["orders"] > 0 and math.log10(max(v["biggest_rise"], 1.0)) >= 0.5 * v["orders"]
+    text = t("claim.explode_jump" if one_jump else "claim.explode_gradual", lang, **v)
+    if v["diverged_at"] is not None:
+        text += " " + t("claim.explode_nan", lang, **v)
+    text += " " + t("claim.clip_result", lang, **v)
+    if not ev.shown:
+        text = t("claim.not_shown", lang) + " " + text
+    return ev, text
+
+
+def _cliff(ctx, lang):
+    _, paths = ctx.cliff()
+    ev = evidence.cliff_steps(paths["plain"], paths["clipped"], cliff.DEMO_LR, cliff.DEMO_CLIP)
+    text = t("claim.cliff", lang, **ev.values)
+    return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _truncated(ctx, lang):
+    window = ctx.state.bptt_window if ctx.state.bptt_window > 0 else ctx.run.config.tbptt
+    if window <= 0 or window >= ctx.trace.steps:
+        return None, ""
+    ev = evidence.truncation(ctx.trace_of(ctx.run.config, window), window)
+    text = t("claim.truncated", lang, window=window, edges=_fmt_list(ev.values["edges"], "d"), cut=ev.values["cut"],
+             carried=ev.values["carried"])
+    return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _irnn(ctx, lang):
+    if ctx.run.eval_data.loss != "mse":
+        return None, ""
+    start = evidence.initial_memory(ctx.run.snapshot_net(0), ctx.run.eval_data)
+    fit = evidence.mean_baseline(ctx.run.eval_data, ctx.trace)
+    ev = evidence.Evidence(start.shown and fit.shown, start.values | fit.values)
+    values = ev.values | {"updates": ctx.run.history.updates}
+    text = t("claim.irnn_start" if start.shown else "claim.irnn_start_decayed", lang, **values) + " " + t(
+        "claim.irnn_fit" if fit.shown else "claim.irnn_no_fit", lang, **values)
+    return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _compare_runs(ctx, cells):
+    out = {}
+    for cell in cells:
+        cfg = ctx.run.config.with_(cell=cell, nonlinearity="tanh", model_id="")
+        run = ctx.train(cfg)
+        if run is None:
+            return None
+        out[cell] = (run, ctx.trace_of(cfg, 0))
+    return out
+
+
+def _lstm_copy(ctx, lang):
+    if ctx.run.config.task != "copy":
+        return None, ""
+    got = _compare_runs(ctx, ("lstm", "rnn"))
+    if got is None:
+        return None, ""
+    ev = {c: evidence.copy_recall(r.net, r.eval_data, tr) for c, (r, tr) in got.items()}
+    lstm, rnn = ev["lstm"].values, ev["rnn"].values
+    shown = (ev["lstm"].shown and lstm["loss"] < rnn["loss"] and lstm["recall"] > rnn["recall"])
+    text = t("claim.copy", lang, l_loss=lstm["loss"], r_loss=rnn["loss"], baseline=lstm["baseline"],
+             l_recall=lstm["recall"], r_recall=rnn["recall"], chance=lstm["chance"])
+    both = evidence.Evidence(shown, {"lstm": lstm, "rnn": rnn})
+    return both, text if shown else t("claim.not_shown", lang) + " " + text
+
+
+def _gru_vs_lstm(ctx, lang):
+    got = _compare_runs(ctx, ("gru", "lstm"))
+    if got is None:
+        return None, ""
+    ev = evidence.similar_training({c: r.history for c, (r, _) in got.items()}, REACH)
+    n = {c: evidence.parameter_count(r.net) for c, (r, _) in got.items()}
+    values = ev.values | {"n_gru": n["gru"], "n_lstm": n["lstm"], "ratio": n["gru"] / n["lstm"], "thr": REACH}
+    shown = ev.shown and n["gru"] * 4 == n["lstm"] * 3
+    never = t("claim.never", lang)
+    text = t("claim.gru_lstm", lang, **(values | {c: values[c] if values[c] is not None else never
+                                                   for c in ("reach_gru", "reach_lstm")}))
+    text += " " + t("claim.similar" if shown else "claim.not_similar", lang, **values)
+    return evidence.Evidence(shown, values), text
+
+
+REACH = 0.1  # "similar": both cells bring the training loss below this within a factor 2 of updates
+
+
+def _bptt_terms(ctx, lang):
+    ev = evidence.term_decay(ctx.trace)
+    return ev, term_text(ev, lang)
+
+
+def term_text(ev, lang: str) -> str:
+    """The sentence under the BPTT terms chart: how the term norms fall (or why they need not) in this run."""
+    v = ev.values
+    if v["mode"] != "many_to_one":
+        return t("claim.terms_every_step", lang)
+    norms = v["norms"][::-1]  # from the last step back
+    text = t("claim.terms", lang, steps=v["steps"], seq=_fmt_list(norms[:-1], ".2g", 5), first=v["first"],
+             factor=v["factor"])
+    return text if ev.shown else t("claim.terms_not", lang) + " " + text
+
+
+CLAIMS = {"hello": _hello, "remember": _remember, "bptt_terms": _bptt_terms, "vanishing": _vanishing,
+          "exploding": _exploding, "cliff": _cliff, "truncated": _truncated, "irnn": _irnn, "lstm_copy": _lstm_copy,
+          "gru_vs_lstm": _gru_vs_lstm}
+
+
+def scenario_claim(ctx: Context, lang: str):
+    """(Evidence or None, sentence) for the scenario of ``ctx.state``, measured on the runs its view shows.
+    (None, "") when the link's own settings make the scenario's measurement meaningless (e.g. another task)."""
+    return CLAIMS[ctx.state.scenario](ctx, lang)
+
+
+def changed_fields(state) -> list[str]:
+    """Run settings in which ``state`` differs from its scenario (a link that overrides some), seed aside."""
+    base = S.baseline(state.scenario)
+    return [n for n in S.RUN_FIELDS if n != "seed" and getattr(state, n) != getattr(base, n)]
+
+
+def layer_gradient_text(norms: dict, lang: str) -> str:
+    """What the layer chart shows, from its numbers: the share of the top layer's gradient norm that reaches layer 1,
+    with the identity paths between layers and without them (the same weights)."""
+    ratio = {k: v[0] / v[-1] if v[-1] > 0 else math.nan for k, v in norms.items()}
+    if not all(math.isfinite(r) for r in ratio.values()):
+        return t("msg.layer_gradients_undefined", lang)
+    return t("msg.layer_gradients", lang, with_=ratio[True], without=ratio[False], n=len(norms[True]))
+
+
+def nnlm_text(data, lang: str) -> str:
+    """What the position chart shows at the repeated letter, from its numbers: whether the NNLM's window reaches the
+    letter (a fact of n and the gap) and both models' loss there, beside a guess among the letters (ln 4)."""
+    at, back = data.gap, nnlm.needed_back(data.gap)
+    key = "msg.nnlm_outside" if data.window < back else "msg.nnlm_inside"
+    return t(key, lang, d=back, n=data.window, a=float(data.nnlm[at]), b=float(data.rnn[at]), guess=nnlm.GUESS,
+             cell=option(data.cell, lang))
+
+
+def embedding_text(data, lang: str) -> str:
+    """What the vector map and the curves show, from the run: nearest neighbours of the same kind, the mean distances
+    within and across the kinds after and before training, the parameter counts and final losses."""
+    near, after, before = embeddings.same_kind(data.vectors), embeddings.spread(data.vectors), \
+        embeddings.spread(data.initial)
+    return t("msg.embed_result", lang, v=near["vowels"], nv=len(embeddings.VOWELS), c=near["consonants"],
+             nc=len(embeddings.CONSONANTS), vin=after["vowels"], cin=after["consonants"], across=after["across"],
+             vin0=before["vowels"], cin0=before["consonants"], across0=before["across"], d=data.dim,
+             pd=data.dense_parameters, po=data.one_hot_parameters, ld=float(data.dense.loss[-1]),
+             lo=float(data.one_hot.loss[-1]))

@@ -1,0 +1,220 @@
+r"""The equations each view draws, typeset with Streamlit's KaTeX (``st.latex``: bundled, offline), for the cell on
+the page in PyTorch's convention (its parameter names: W_ih / W_hh in torch are the notes' W_xh / W_hh)."""
+from __future__ import annotations
+
+import numpy as np
+
+from engine import cells
+from engine.lessons.formula import factor
+from viz_app.web.theme import BLUE, ORANGE
+
+_BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overrightarrow{h}_{t-1}\big), \qquad"
+                  r" \overleftarrow{h}_t = \operatorname{cell}\big(x_t,\ \overleftarrow{h}_{t+1}\big), \qquad"
+                  r" h_t = \big[\,\overrightarrow{h}_t\,;\ \overleftarrow{h}_t\,\big]")
+_RESIDUAL = (r"x^{(2)}_t = h^{(1)}_t, \qquad x^{(l+1)}_t = h^{(l)}_t + x^{(l)}_t \quad (l \ge 2), \qquad"
+             r" \hat y_t \text{ reads } x^{(L+1)}_t")
+_NNLM = (r"e_t = \big[\,C x_{t-n+1};\ \dots;\ C x_t\,\big], \qquad \hat y_{t} = \operatorname{softmax}\!\big(U"
+         r" \tanh(H e_t + b) + c\big)")
+_EMBED = (r"W_{xh}\, \operatorname{onehot}(x_t) = W_{xh}[:,\, x_t], \qquad e_t = E^{\top} \operatorname{onehot}(x_t)"
+          r" = E[x_t,\, :\,] \in \mathbb{R}^{d}, \quad E \in \mathbb{R}^{V \times d}")
+_OUTPUT = r"\hat y_t = \operatorname{softmax}\!\left(W_{hy}\, h_t + b_y\right)"
+_BPTT = (r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} + \Big(\frac{\partial h_{t+1}}"
+         r"{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}}, \qquad \frac{\partial h_{t+1}}"
+         r"{\partial h_t} = \operatorname{diag}\!\big(f'(a_{t+1})\big)\, W_{hh}, \qquad"
+         r" \frac{\partial L}{\partial W_{hh}} = \sum_k \frac{\partial L}{\partial a_k}\, h_{k-1}^{\top}")
+_EIGEN = (r"\Big\lVert \frac{\partial h_T}{\partial h_k} \Big\rVert \le \prod_{j=k+1}^{T} \big\lVert"
+          r" \operatorname{diag}(f'(a_j)) \big\rVert\, \lVert W_{hh} \rVert \le \big(\gamma\, \sigma_{\max}(W_{hh})"
+          r"\big)^{T-k}, \qquad |f'| \le \gamma")
+_CLIP = (r"\lVert g \rVert > \theta \;\Rightarrow\; g \leftarrow \frac{\theta}{\lVert g \rVert}\, g, \qquad"
+         r" x_t = w\, \sigma(x_{t-1}) + b,\quad E = \big(\sigma(x_{50}) - 0.7\big)^2")
+
+
+def cell_step(cell: str, nonlinearity: str = "tanh") -> str:
+    """The forward step of ``cell``, as its engine object writes it (a vanilla RNN's f is tanh or ReLU)."""
+    return cells.get(cell).tex(nonlinearity)
+
+
+def of_view(view: str, cell: str, nonlinearity: str = "tanh", *, classifies: bool = True, bidirectional: bool = False,
+            residual: bool = False) -> list[str]:
+    """The equations shown above (on screen) or under (presentation mode) ``view``'s charts. ``classifies``: the
+    readout is a softmax over classes (char-LM, classification), else a linear regression output. Pascanu's bound
+    holds for a vanilla RNN: under a gated cell it is tagged (RNN). A bidirectional net adds how its two
+    directions run and join; a residual stack, what a layer passes up."""
+    output = _OUTPUT if classifies else r"\hat y_t = W_{hy}\, h_t + b_y"
+    step = [cell_step(cell, nonlinearity)] + ([_BIDIRECTIONAL] if bidirectional else []) + \
+        ([_RESIDUAL] if residual else [])
+    return {"unroll": [*step, output], "states": step,
+            "bptt": [_BPTT], "eigen": [_EIGEN if cells.get(cell).weight_bound else _EIGEN + r" \tag{RNN}"],
+            "clipping": [_CLIP],
+            "compare": [cell_step("lstm"), cell_step("gru")], "timeline": [],
+            "nnlm": [_NNLM, cell_step(cell, nonlinearity), _OUTPUT],
+            "embed": [_EMBED, cell_step(cell, nonlinearity).replace("x_t", "e_t")],
+            "shapes": [cell_step(cell, nonlinearity), _OUTPUT]
+            }[view]
+
+
+# --- one step written out with the model's numbers (engine.lessons.formula)
+# -------------------------------------------------
+_TEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "&": r"\&", "#": r"\#",
+                "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", " ": r"\text{␣}"}
+_OTHERS = {"ko": r"\text{나머지 }{n}\text{개}", "en": r"{n}\text{ others}"}
+
+
+def char_tex(c: str) -> str:
+    """A character of the text inside a formula, quoted (a space as ␣)."""
+    return r"\text{“}" + (_TEX_SPECIAL.get(c) or (rf"\text{{{c}}}" if c.isprintable() else r"\text{?}")) + r"\text{”}"
+
+
+def _num(v: float) -> str:
+    return factor(v)
+
+
+def _signed(v: float, under: str | None = None, colour: str | None = None) -> str:
+    """`` + 0.123`` or `` - 0.123``: a term after the first, its sign as the operator (``under``: a label under it)."""
+    body = _num(abs(v))
+    body = rf"\textcolor{{{colour}}}{{{body}}}" if colour else body
+    body = rf"\underset{{{under}}}{{{body}}}" if under else body
+    return (" - " if v < 0 else " + ") + body
+
+
+def _product(term, label: str) -> str:
+    return rf"\underset{{{label}}}{{({_num(term.weight)})({_num(term.value)})}}"
+
+
+def _sum_tex(s, head: str, colour: str, input_name: str, labels, lang: str) -> str:
+    parts = []
+    for term in s.shown:
+        if s.source == "x" and labels is not None:
+            label = rf"{input_name}={char_tex(labels[term.index])}"
+        else:
+            label = rf"i={term.index}"
+        parts.append(_product(term, label))
+    body = " + ".join(parts)
+    if s.others:
+        body += _signed(s.rest, _OTHERS[lang].replace("{n}", str(s.others)))
+    body += _signed(s.bias, "b")
+    return rf"\textcolor{{{colour}}}{{{head}}} = {body} = {_num(s.total)}"
+
+
+def step_formula_tex(f, lang: str, *, expand: str | None = None) -> list[str]:
+    """TeX lines for engine.lessons.formula.StepFormula ``f``: every gate's two sums written out (a gated cell: only
+    ``expand``'s, the others as their totals), the pre-activation, the gate, the new state. The input side is in
+    orange, the recurrent side in blue (the unrolled network's W_hh)."""
+    t, j, k = f.step, f.unit, f.layer
+    x = "x_{" + str(t) + "}" if k == 0 else f"h^{{({k})}}_{{{t}}}"
+    hp = f"h_{{{t - 1}}}" if t else r"h_{-1}"
+    act = {"tanh": r"\tanh", "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma"}
+    lines = []
+    for g in f.gates:
+        name = "h" if f.cell == "rnn" else g.name
+        wx, wh = ("W_{xh}", "W_{hh}") if f.cell == "rnn" else (f"W_{{x{name}}}", f"W_{{h{name}}}")
+        bx, bh = ("b_{ih}", "b_{hh}") if f.cell == "rnn" else (f"b_{{x{name}}}", f"b_{{h{name}}}")
+        if f.cell == "rnn" or expand == g.name:
+            lines.append(_sum_tex(g.inp, rf"{wx}[{j},:]\,{x} + {bx}[{j}]", ORANGE, x, f.input_labels, lang))
+            lines.append(_sum_tex(g.rec, rf"{wh}[{j},:]\,{hp} + {bh}[{j}]", BLUE, x, f.input_labels, lang))
+        inner = rf"\textcolor{{{ORANGE}}}{{{_num(g.inp.total)}}}"
+        if f.cell == "gru" and name == "n":  # torch's GRU: r multiplies the whole recurrent sum
+            r = next(v.value for v in f.gates if v.name == "r")
+            inner += rf" + {_num(r)}\cdot(\textcolor{{{BLUE}}}{{{_num(g.rec.total)}}})"
+        else:
+            inner += _signed(g.rec.total, colour=BLUE)
+        symbol = "a" if f.cell == "rnn" else name
+        lines.append(rf"{symbol}_{{{t}}}[{j}] = {act[g.activation]}\big({inner}\big) = "
+                     rf"{act[g.activation]}({_num(g.pre)}) = {_num(g.value)}"
+                     if f.cell != "rnn" else
+                     rf"a_{{{t}}}[{j}] = {inner} = {_num(g.pre)}, \qquad "
+                     rf"h_{{{t}}}[{j}] = {act[g.activation]}({_num(g.pre)}) = {_num(g.value)}")
+    v = {g.name: g.value for g in f.gates}
+    if f.cell == "lstm":
+        lines.append(rf"c_{{{t}}}[{j}] = f\,c_{{{t - 1}}} + i\,g = ({_num(v['f'])})({_num(f.c_prev)}) + "
+                     rf"({_num(v['i'])})({_num(v['g'])}) = {_num(f.c)}")
+        lines.append(rf"h_{{{t}}}[{j}] = o \tanh(c_{{{t}}}) = ({_num(v['o'])})\tanh({_num(f.c)}) = {_num(f.h)}")
+    elif f.cell == "gru":
+        lines.append(rf"h_{{{t}}}[{j}] = (1 - z)\,n + z\,h_{{{t - 1}}} = (1 - {_num(v['z'])})({_num(v['n'])}) + "
+                     rf"({_num(v['z'])})({_num(f.h_prev)}) = {_num(f.h)}")
+    return lines
+
+
+def readout_tex(r, vocab: str | None, lang: str) -> str:
+    """softmax(W_hy h_t + b_y) at step t: the most probable classes and the target's probability."""
+    def name(k):
+        return char_tex(vocab[k]) if vocab is not None and k < len(vocab) else str(k)
+    probs = r", \;".join(rf"P({name(k)}) = {p:.3f}" for k, _, p in r.top)
+    target = "" if r.target is None else (r", \qquad \text{" + ("정답 " if lang == "ko" else "target ")
+                                           + r"}" + name(r.target))
+    return rf"\hat y_{{{r.step}}} = \operatorname{{softmax}}(W_{{hy}} h_{{{r.step}}} + b_y): \quad {probs}{target}"
+
+
+# --- the BPTT ledger (engine.lessons.ledger)
+# ---------------------------------------------------------------------------------
+def sig(v: float, digits: int = 3) -> str:
+    """A gradient-sized number in TeX: 3 significant digits, 1.23 \\times 10^{-5} below 1e-3."""
+    if not np.isfinite(v):
+        return r"\infty" if v > 0 else (r"-\infty" if v < 0 else r"\text{NaN}")
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
+        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return f"{v:.{digits}g}" if abs(v) >= 1 else f"{v:.{digits}g}"
+
+
+def _factors(values, head: int = 4, tail: int = 2) -> str:
+    shown = [sig(v) for v in values]
+    if len(shown) > head + tail + 1:
+        shown = shown[:head] + [r"\cdots"] + shown[-tail:]
+    return r" \times ".join(shown)
+
+
+def ledger_tex(ledger, step: int, unit: int, lang: str) -> list[str]:
+    """The ledger's lines for step k = ``step`` and unit j: the recursion dL/dh_k = direct + carried (norms, and unit
+    j's component as a sum), the chain from k to the last step against its factors and (a vanilla RNN) Pascanu's
+    bound, an LSTM's carousel, and one entry of dL/dW_hh as the sum of its per-step terms."""
+    last, k, j = ledger.steps - 1, step, unit
+    r = ledger.recursion(k, j)
+    direct, carried = (r"\text{직접}", r"\text{전달}") if lang == "ko" else (r"\text{direct}", r"\text{carried}")
+    s_next = "s" if ledger.trace.cell_state is not None else "h"
+    norm = rf"\lVert \partial L / \partial h_{{{k}}} \rVert"
+    unit_word = r"\text{유닛 }" if lang == "ko" else r"\text{unit }"
+    lines = [rf"\frac{{\partial L}}{{\partial h_{{{k}}}}} = \underbrace{{\frac{{\partial L_{{{k}}}}}"
+             rf"{{\partial h_{{{k}}}}}}}_{{{direct}}} + \underbrace{{\Big(\frac{{\partial {s_next}_{{{k + 1}}}}}"
+             rf"{{\partial h_{{{k}}}}}\Big)^{{\!\top}} \frac{{\partial L}}{{\partial {s_next}_{{{k + 1}}}}}}}"
+             rf"_{{{carried}}}",
+             rf"{norm} = {sig(np.linalg.norm(r.total))}, \quad \lVert {direct} \rVert = "
+             rf"{sig(np.linalg.norm(r.direct))}, \quad \lVert {carried} \rVert = {sig(np.linalg.norm(r.carried))}",
+             rf"{unit_word}{j}:\quad \frac{{\partial L}}{{\partial h_{{{k}}}}}[{j}] = {sig(r.total[j])} = "
+             rf"{sig(r.direct[j])} {'-' if r.carried[j] < 0 else '+'} {sig(abs(r.carried[j]))}"]
+    if k < last:
+        c = ledger.chain(last, k, j)
+        n = last - k
+        product = rf"\prod_{{i={k + 1}}}^{{{last}}} \lVert J_i \rVert"
+        line = (rf"\Big\lVert \frac{{\partial h_{{{last}}}}}{{\partial h_{{{k}}}}} \Big\rVert = {sig(c.measured)}"
+                rf" \;\le\; {product} = {sig(c.product)}")
+        if c.bound is not None:
+            line += rf" \;\le\; (\gamma\,\sigma_{{\max}})^{{{n}}} = {sig(c.gamma_sigma)}^{{{n}}} = {sig(c.bound)}"
+        lines += [line, rf"{product} = {_factors(c.factors)}"]
+        if c.carousel is not None:
+            f = ledger.trace.gates["f"][ledger.layer, k + 1: last + 1, 0, j]
+            lines.append(rf"\frac{{\partial c_{{{last}}}[{j}]}}{{\partial c_{{{k}}}[{j}]}}\Big|_{{\text{{cells}}}} = "
+                         rf"\prod_{{i={k + 1}}}^{{{last}}} f_i[{j}] = {_factors(f)} = {sig(c.carousel)}")
+    return lines
+
+
+def terms_tex(terms, steps: int, lang: str, *, name: str = "W_{hh}", row: int | None = None,
+              shown: int = 4) -> list[str]:
+    """dL/dW[r, c] = sum_k T_k[r, c] against the recorded gradient, then the sum with the last ``shown`` steps' terms
+    named (the notes' T_3 + T_2 + T_1 run from the loss back) and the others as one number. ``name``/``row``: the
+    block and its row as the page writes them (a gated cell: its main block, W_hg or W_hn)."""
+    row = terms.row if row is None else row
+    ks = list(range(steps - 1, max(-1, steps - 1 - shown), -1))
+    body = rf"\underset{{T_{{{ks[0]}}}}}{{{sig(terms.terms[ks[0]])}}}"
+    body += "".join(_signed_sig(terms.terms[k], rf"T_{{{k}}}") for k in ks[1:])
+    rest = steps - len(ks)
+    if rest > 0:
+        label = rf"\text{{나머지 }}{rest}\text{{개}}" if lang == "ko" else rf"{rest}\text{{ others}}"
+        body += _signed_sig(float(terms.terms[:rest].sum()), label)
+    recorded = r"\text{기록된 기울기}" if lang == "ko" else r"\text{recorded}"
+    return [rf"\frac{{\partial L}}{{\partial {name}}}[{row},{terms.col}] = \sum_k T_k = {sig(float(terms.terms.sum()))}"
+            rf" \qquad ({recorded}: {sig(terms.recorded)})", rf"\sum_k T_k = {body}"]
+
+
+def _signed_sig(v: float, under: str) -> str:
+    return (" - " if v < 0 else " + ") + rf"\underset{{{under}}}{{{sig(abs(v))}}}"

@@ -1,0 +1,1 @@
+"""The browser side: controls that answer in the browser (.js), presentation mode, the theme of every chart."""
