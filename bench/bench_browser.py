@@ -96,10 +96,11 @@ def measure(pg, url, slider, presses, gap, prepare=None):
 def view_switches(pg, url, rounds):
     """Click through the views ``rounds`` times (every run cached after the first round): latencies of the later
     rounds."""
-    from viz_app.state import fields as S
+    from viz_app import views
+    from viz_app.views import catalog  # noqa: F401  (registers the views)
     pg.goto(url)
     settle(pg)
-    order = [*S.VIEWS[1:], S.VIEWS[0]]
+    order = [*views.names()[1:], views.names()[0]]
     for view in order:  # the first round computes each view's recordings once
         pg.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
         settle(pg)

@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from load_test import MemoryWatch, open_link, pct, start_server  # noqa: E402
 
+from viz_app import views  # noqa: E402
+from viz_app.views import catalog  # noqa: E402, F401  (registers the views)
 from viz_app.state import fields as S  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -97,7 +99,7 @@ async def serve(a):
         expected = {}
         print(f"\nper view, warm default link, {a.repeats} sessions one after another:")
         print(f"  {'view':<10} {'charts':>6} {'wall p50':>9} {'CPU s/session':>14}")
-        for view in S.VIEWS:
+        for view in views.names():
             first = await open_link(port, f"lang=en&view={view}")  # a view's own recordings computed once
             expected[view] = first["charts"]
             cpu0, walls = cpu_seconds(server.pid), []

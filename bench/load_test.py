@@ -31,7 +31,8 @@ from playwright.async_api import async_playwright  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from viz_app.state import fields as S  # noqa: E402
+from viz_app import views  # noqa: E402
+from viz_app.views import catalog  # noqa: E402, F401  (registers the views)
 from viz_app.text.i18n import t  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -101,7 +102,7 @@ async def session(browser, url: str, upload: bool = False) -> dict:
             await settle(page)
             await page.get_by_role("button", name=t("ctl.use_model", "en")).click()
             await settle(page)
-        for view in S.VIEWS:
+        for view in views.names():
             await page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
             await settle(page)
             if await page.locator("[data-testid=stException]").count():
@@ -150,10 +151,10 @@ async def ws_session(port: int, query: str) -> tuple[float | None, str | None]:
     return out["first"], out["error"] or (None if out["first"] is not None else "no chart")
 
 
-async def ws_student(port: int, base: str, views=S.VIEWS) -> dict:
-    """Opens the link, then every view (each a session, as a student clicking through would cause)."""
+async def ws_student(port: int, base: str, shown: tuple[str, ...] | None = None) -> dict:
+    """Opens the link, then every view (``shown``: these; each a session, as a student clicking through would cause)."""
     firsts, errors = [], []
-    for view in views:
+    for view in shown or views.names():
         first, err = await ws_session(port, f"{base}&view={view}")
         firsts.append(first)
         if err:
@@ -194,7 +195,7 @@ async def main_async(a):
         firsts = [r["first"] for r in results if r["first"] is not None]
         errors = [e for r in results for e in r["errors"]]
         done = sum(not r["errors"] for r in results)
-        print(f"[concurrent] {a.concurrent} students x {len(S.VIEWS)} views in {wall:.0f} s: completed {done}, "
+        print(f"[concurrent] {a.concurrent} students x {len(views.names())} views in {wall:.0f} s: completed {done}, "
               f"errors {len(errors)}")
         if firsts:
             print(f"  time to first figure: p50 {statistics.median(firsts):.1f} s   p95 {pct(firsts, 0.95):.1f} s")
@@ -203,7 +204,7 @@ async def main_async(a):
         print(f"  server peak RSS: {watch.peak:.0f} MiB")
         seq_errors = 0
         for i in range(a.sequential):
-            r = await ws_student(port, f"lang=en&seed={i + 1}&epochs=100", views=("unroll", "bptt", "eigen"))
+            r = await ws_student(port, f"lang=en&seed={i + 1}&epochs=100", shown=("unroll", "bptt", "eigen"))
             seq_errors += bool(r["errors"])
             if (i + 1) % max(1, a.sequential // 5) == 0:
                 print(f"  after {i + 1:4d} sequential students (distinct models): server RSS "

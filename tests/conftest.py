@@ -12,6 +12,8 @@ from torch import nn
 # (and no test writes into the project); tests of the disk cache point it at a temporary directory
 os.environ["RNN_VIZ_CACHE_DIR"] = "off"
 
+from viz_app.views import catalog  # noqa: E402, F401  (the app's views registered: links name them)
+
 CELL_MODULES = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
 CASES = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 

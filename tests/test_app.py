@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from viz_app import views
+from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.state import fields as S
 from viz_app.text.i18n import t
 
@@ -23,10 +25,6 @@ def _specs(at):
     return [c.proto.spec for c in at.get("plotly_chart")]
 
 
-EXPECTED_CHARTS = {"unroll": 1, "states": 4, "bptt": 4, "eigen": 2, "clipping": 3, "compare": 2, "timeline": 3,
-                   "nnlm": 2, "embed": 2, "shapes": 3}
-
-
 @pytest.fixture(scope="module")
 def default_app():
     return _app({})
@@ -39,14 +37,14 @@ def test_default_opens_trained_with_a_chart(default_app):
     assert any("300" in c.value for c in at.caption)  # "Trained: 300 updates ..."
 
 
-@pytest.mark.parametrize("view", S.VIEWS)
+@pytest.mark.parametrize("view", views.names())
 def test_every_view(default_app, view):
     at = default_app
     at.segmented_control(key="w_view").set_value(view).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     specs = _specs(at)
-    assert len(specs) >= EXPECTED_CHARTS[view] - 1 and specs
+    assert specs  # how many: the page draws what the deck exports (test_every_view_is_on_the_page_and_in_the_deck)
     in_url = at.query_params.get("view", ["unroll"])
     assert in_url in ([view], view)  # the default view is left out of the URL
 
@@ -232,7 +230,7 @@ def exploding_app():
     return _app(EXPLODING)
 
 
-@pytest.mark.parametrize("view", S.VIEWS)
+@pytest.mark.parametrize("view", views.names())
 def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
     at = exploding_app
     at.segmented_control(key="w_view").set_value(view).run()
@@ -240,8 +238,7 @@ def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
     assert _specs(at)
     from viz_app.text.i18n import t
     said = " ".join(w.value for w in at.warning)
-    from viz_app.views import VIEWS
-    if getattr(VIEWS[view], "OWN_MODELS", False):  # it draws its own models: nothing said about the page's
+    if views.get(view).own_models:  # it draws its own models: nothing said about the page's
         assert t("msg.diverged", "en", update=1)[:27] not in said
     else:
         assert t("msg.diverged", "en", update=1)[:27] in said  # and says why
@@ -318,19 +315,18 @@ def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, monkeypatch):
-    """The registry (viz_app/views/VIEWS) is the one list of views: the view switch offers exactly them, the deck
-    exports every one, and each view's page draws the figures the deck exports for the same settings, by name."""
+    """The registry (viz_app/views) is the one list of views: the deck exports every one, and each view's page draws
+    the figures the deck exports for the same settings, by name."""
     from viz_app.export import figures as deck
-    from viz_app.views import VIEWS, common
-    assert tuple(VIEWS) == S.VIEWS
+    from viz_app.views import common
     params = {"lang": "en", "cell": cell, "epochs": "30"}
     exported: dict = {}
     for view, name, _ in deck.all_figures(S.baseline("").with_(lang="en", cell=cell, epochs=30)):
         exported.setdefault(view, []).append(name)
-    assert list(exported) == list(VIEWS)
+    assert list(exported) == list(views.names())
     drawn: list = []
     monkeypatch.setattr(common, "downloads", lambda fig, name, state: drawn.append(name))
-    for view in VIEWS:
+    for view in views.names():
         drawn.clear()
         at = _app({**params, "view": view})
         assert not at.exception and len(at.get("plotly_chart")) == len(drawn)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from viz_app.state import fields as S
+from viz_app import views
+from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.text.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +93,7 @@ def test_train_and_visit_every_view(server, page):
     _assert_clean(page, "00_opened")
     page.get_by_role("button", name=t("ctl.train", "en")).click()
     _settle(page)
-    for i, view in enumerate(S.VIEWS, start=1):
+    for i, view in enumerate(views.names(), start=1):
         page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
         _settle(page)
         _assert_clean(page, f"{i:02d}_{view}")
@@ -372,7 +373,7 @@ def test_presentation_mode_fits_the_projector(server, page, lang, width, height)
     try:
         pg.goto(server + f"/?lang={lang}&scenario=vanishing&present=1&epochs=40")
         _settle(pg)
-        for i, view in enumerate(S.VIEWS):  # the scenario opens its own view (eigen): "1" goes to the first
+        for i, view in enumerate(views.names()):  # the scenario opens its own view (eigen): "1" goes to the first
             pg.keyboard.press("PageDown" if i % 2 else str(i + 1))
             pg.wait_for_function(f"() => document.querySelectorAll({VIEW_BAR!r})[{i}]"
                                  ".getAttribute('aria-checked') === 'true'", timeout=60_000)
@@ -394,7 +395,7 @@ def test_presentation_mode_fits_the_projector(server, page, lang, width, height)
             if view == "eigen":  # the scenario's banner is drawn under the charts
                 assert got["fonts"]["banner"], view
         pg.keyboard.press("PageUp")
-        pg.wait_for_function(f"() => document.querySelectorAll({VIEW_BAR!r})[{len(S.VIEWS) - 2}]"
+        pg.wait_for_function(f"() => document.querySelectorAll({VIEW_BAR!r})[{len(views.names()) - 2}]"
                              ".getAttribute('aria-checked') === 'true'", timeout=60_000)
     finally:
         pg.close()
@@ -456,7 +457,7 @@ def test_korean_pages_have_no_english_words(server, page, query):
     pg = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         found = {}
-        for view in S.VIEWS:
+        for view in views.names():
             pg.goto(server + f"/?lang=ko&view={view}&epochs=40{query}")
             _settle(pg)
             text = pg.evaluate(PAGE_WORDS).replace("\u200b", "_")  # Plotly's <sub>: W\u200bhh\u200b, an index

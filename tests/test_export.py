@@ -15,7 +15,8 @@ from viz_app.export import cli
 from viz_app.export import captions
 from viz_app.text import escape as safe
 from viz_app.state import scenarios
-from viz_app.state import fields as S
+from viz_app import views
+from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.state.fields import AppState, from_params
 from viz_app.web.theme import SLIDE_HEIGHT, SLIDE_WIDTH, slide
 
@@ -129,7 +130,7 @@ def test_korean_captions_have_no_english_words():
     from viz_app.state.fields import baseline
     for name in [""] + scenarios.names():
         st = (baseline(name) if name else AppState()).with_(lang="ko")
-        for view in S.VIEWS:
+        for view in views.names():
             for figure in ("main", "cliff"):
                 cap = captions.caption(st.with_(view=view), "http://x/?q", trained_rho=0.5, figure=figure)
                 line = cap.split("<br>")[0].replace(safe.plot(safe.shorten(st.text, 40)), "")
@@ -166,7 +167,7 @@ def test_file_names_are_unique_across_scenarios_and_settings():
     names = {}
     for name in [""] + scenarios.names():
         st = baseline(name) if name else AppState()
-        for view in S.VIEWS:
+        for view in views.names():
             f = captions.file_name(st.with_(view=view), "fig", "png")
             assert f not in names, (f, name, names.get(f))
             names[f] = name

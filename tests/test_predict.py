@@ -166,7 +166,7 @@ def test_the_pad_is_drawn_from_the_settings_alone():
     for cfg in (S.AppState(epochs=3).run_config(), S.AppState(epochs=3, seed=7, cell="gru").run_config()):
         run = experiment.run(cfg)
         trace = run.trace()
-        pad = predict.QUESTIONS["bptt"].pad(run, trace)
+        pad = predict.GRADIENT_REACHING_START.pad(run, trace)
         assert pad.at in pad.xs() and pad.xs()[-1] == pad.n - 1 == trace.steps - 1
         assert pad.ys()[0] == pad.lo and pad.ys()[-1] == pad.hi
         figs.append(predict.sketch_pad(pad, {}, "en").to_json())

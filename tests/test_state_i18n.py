@@ -10,6 +10,8 @@ from engine import init, tasks
 from engine.training import CLIPS, OPTIMIZERS
 from viz_app.lecture import deck as lecture
 from viz_app.state import scenarios
+from viz_app import views
+from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.state import fields as S
 from viz_app.text.i18n import STRINGS, t, tex
 
@@ -138,7 +140,7 @@ def test_every_option_and_view_has_a_label():
                                                                                   "gru", "log", "linear"}
     for v in values:
         assert f"opt.{v}" in STRINGS, v
-    for v in S.VIEWS:
+    for v in views.names():
         assert f"view.{v}" in STRINGS and f"view_short.{v}" in STRINGS and f"exp.{v}" in STRINGS, v
 
 

@@ -24,7 +24,8 @@ from viz_app.state import fields as S  # noqa: E402
 from viz_app.state import url  # noqa: E402
 from viz_app.text.i18n import STRINGS  # noqa: E402
 from viz_app.text.i18n import error_message, t  # noqa: E402
-from viz_app.views import VIEWS  # noqa: E402
+from viz_app import views  # noqa: E402
+from viz_app.views import catalog  # noqa: E402, F401  (registers the views)
 from viz_app.views.common import AppSource, areas  # noqa: E402
 
 freeze_imports()
@@ -89,7 +90,7 @@ def page() -> None:
     if "w_view" not in st.session_state or st.session_state.get("_shown_view") != state.view:
         st.session_state.w_view = state.view  # first run, or the view was set by a scenario
     view = state.view if S.hidden(state, "view") else st.segmented_control(  # presentation mode: one row of names
-        t("app.view", lang), S.VIEWS, key="w_view",
+        t("app.view", lang), views.names(), key="w_view",
         format_func=lambda v: t(f"view_short.{v}" if state.present else f"view.{v}", lang),
         label_visibility="collapsed" if state.present else "visible") or state.view
     st.session_state._shown_view = view
@@ -114,7 +115,8 @@ def page() -> None:
     if run is not None and cfg.model_id:
         where.notes.info(t("msg.using_model", lang))
     next_step = None
-    own = getattr(VIEWS[view], "OWN_MODELS", False)  # the view trains and draws its own models, not the page's
+    shown_view = views.get(view)
+    own = shown_view.own_models  # the view trains and draws its own models, not the page's
     if run is not None:
         # watching it learn: the play / pause row above the view (below it in presentation mode)
         where_now, next_step = (None, None) if own else live.controls(state, run,
@@ -135,9 +137,10 @@ def page() -> None:
         shown = True
         try:  # a recording stopped at its limits (engine.ResourceError) is said, like a refused run
             trace = runs.trace(cfg, lang=lang)
-            shown = predict.gate(state, run, trace, where)  # predict, then reveal: the question first
+            # predict, then reveal: the question first
+            shown = predict.gate(state, run, trace, where, shown_view.question)
             if shown:
-                state = VIEWS[view].render(state, run, trace, where)
+                state = shown_view.render(state, run, trace, where)
         except EngineError as e:
             where.stage.error(error_message(e, lang))
             run = None
@@ -158,7 +161,7 @@ def page() -> None:
     st.session_state.app_state = state
     url.sync_to_url(st, state)
     if run is not None:  # watching it learn: the next step, drawn into the caches while this one is on screen
-        live.advance(state, lambda s, r, tr: VIEWS[s.view].figures(s, AppSource(s, r, tr)), next_step)
+        live.advance(state, lambda s, r, tr: views.get(s.view).figures(s, AppSource(s, r, tr)), next_step)
 
 
 main()

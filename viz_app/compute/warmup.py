@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from viz_app.compute import disk
     from viz_app.state import scenarios
+    from viz_app import views
+    from viz_app.views import catalog  # noqa: F401  (registers the views)
     from viz_app.state import fields as S
 
     if disk.directory() is None:
@@ -39,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     pruned = disk.prune()
     start, failed = time.perf_counter(), 0
     for name in ("", *scenarios.names()):
-        views = (S.baseline(name).view,) if a.own_view else S.VIEWS
-        for view in views:
+        shown = (S.baseline(name).view,) if a.own_view else views.names()
+        for view in shown:
             t0 = time.perf_counter()
             at = AppTest.from_file(str(ROOT / "viz_app" / "main.py"), default_timeout=900)
             at.query_params.update({"view": view, **({"scenario": name} if name else {})})

@@ -6,11 +6,10 @@ import hashlib
 import os
 from urllib.parse import quote
 
-from engine.lessons import cliff, nnlm
-
+from viz_app import views
 from viz_app.state.fields import to_params
 from viz_app.text import escape as safe
-from viz_app.text.i18n import chart_math, option, t
+from viz_app.text.i18n import option, t
 
 
 PUBLIC_URL = "RNN_VIZ_PUBLIC_URL"  # the app's public address (e.g. https://rnn.example.edu/): captions' permalinks
@@ -38,41 +37,39 @@ def permalink(state, base: str) -> str:
 def caption(state, permalink: str, *, trained_rho: float | None = None, figure: str = "") -> str:
     """What the figure drawn is (model or models, settings, seed; in the state's language) and the URL that
     reproduces it. ``trained_rho``: the spectral radius of the W_hh drawn (after training), quoted beside the
-    radius it was set to at initialisation; ``figure``: the figure's name, for views whose figures are not the
-    page's model (the comparison's three cells, clipping's two runs, Pascanu's one-unit cliff)."""
+    radius it was set to at initialisation; ``figure``: the figure's name. A view whose figures are not the page's
+    run says what they are itself (its record's ``caption``)."""
+    view = views.get(state.view)
+    what = describe(state, trained_rho) if view.caption is None else view.caption(state, figure, trained_rho)
+    return what + "<br>" + safe.plot(permalink)
+
+
+def cell_label(cell: str, nonlinearity: str, lang: str) -> str:
+    """A cell's name as the sidebar offers it (a vanilla RNN with its nonlinearity)."""
+    return option(f"{cell}_{nonlinearity}" if cell == "rnn" else cell, lang)
+
+
+def describe(state, trained_rho: float | None = None, *, cell: str | None = None, init: str | None = None,
+             clip: str | None = None) -> str:
+    """The page's run as a caption's line: the model, initialisation (``trained_rho``: W_hh's radius after
+    training), task, loss, training, clipping, BPTT and seed. ``cell``, ``init``, ``clip``: a view's own words for
+    those parts (the comparison's three cells, clipping's pair of runs)."""
     lang = state.lang
-    if state.view == "clipping" and figure == "cliff":
-        return chart_math(t("cap.cliff", lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP)) + \
-            "<br>" + safe.plot(permalink)
-    if state.view == "nnlm":  # its own two models on its own text
-        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
-        return chart_math(t("cap.nnlm", lang, n=state.window, cell=cell, h=nnlm.HIDDEN, epochs=nnlm.EPOCHS,
-                            sentences=nnlm.SENTENCES, gap=state.gap, seed=state.seed)) + "<br>" + safe.plot(permalink)
-    if state.view == "embed":  # its own two models on its own sentences
-        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
-        return chart_math(t("cap.embed", lang, cell=cell, d=state.embed_dim, seed=state.seed)) + "<br>" + \
-            safe.plot(permalink)
-    if state.view == "compare":
-        cell = " · ".join(option(c, lang) for c in ("rnn_tanh", "lstm", "gru"))
-        trained_rho = None  # three models: no one W_hh
-    else:
-        cell = option(f"{state.cell}_{state.nonlinearity}" if state.cell == "rnn" else state.cell, lang)
+    cell = cell_label(state.cell, state.nonlinearity, lang) if cell is None else cell
     text = safe.plot(safe.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
     task = option(state.task, lang) + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
     rho = f" ρ₀={state.rho:g}" if state.rho else ""
     if trained_rho is not None:
         rho += f" → ρ={trained_rho:.3g}" if state.epochs else f" ρ={trained_rho:.3g}"
-    if state.view == "clipping":  # its two runs: without clipping, and clipped at the view's threshold
-        clip = t("cap.clip_pair", lang, thr=state.clip_threshold)
-    elif state.clip == "none":
-        clip = t("cap.no_clip", lang)
-    else:
-        clip = t("cap.clip", lang, mode=option(state.clip, lang), thr=state.clip_threshold)
+    if clip is None:
+        clip = t("cap.no_clip", lang) if state.clip == "none" else \
+            t("cap.clip", lang, mode=option(state.clip, lang), thr=state.clip_threshold)
     shape = [t("cap.bidirectional", lang)] if state.bidirectional else []
     shape += [t("cap.residual", lang)] if state.residual else []
     parts = [f"{cell} H={state.hidden_size} " + t("cap.layers", lang, n=state.num_layers) + "".join(
                  f" {s}" for s in shape),
-             t("cap.init", lang, init=_init_text(state, lang)) + rho, t("cap.task", lang, task=task)]
+             t("cap.init", lang, init=option(state.init, lang) if init is None else init) + rho,
+             t("cap.task", lang, task=task)]
     if (state.loss, state.reduce) != ("cross_entropy", "mean"):
         parts.append(t("cap.loss", lang, loss=option(state.loss, lang), reduce=option(state.reduce, lang)))
     paused = state.paused_at >= 0  # watching it learn: the training stopped there (every run of the figure)
@@ -80,14 +77,7 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
                 n=state.epochs, at=state.paused_at), clip,
               t("cap.tbptt", lang, k=state.tbptt) if state.tbptt else t("cap.full_bptt", lang),
               t("cap.seed", lang, seed=state.seed)]
-    return " · ".join(parts) + "<br>" + safe.plot(permalink)
-
-
-def _init_text(state, lang: str) -> str:
-    """The initialisation; the comparison's gated cells start orthogonal where the RNN is unitary (a uRNN)."""
-    if state.view == "compare" and state.init == "unitary":
-        return f"{option('unitary', lang)} (RNN) / {option('orthogonal', lang)} (LSTM, GRU)"
-    return option(state.init, lang)
+    return " · ".join(parts)
 
 
 # what a figure's file name does not depend on: how the page is shown, not what it draws

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from viz_app.views import names as view_names
 from viz_app.export import figures as deck
 from viz_app.export.captions import PUBLIC_URL, caption, file_name, permalink, public_base
 from viz_app.export.render import FORMATS, INSTALL_HINT, MAX_SCALE, MIN_SCALE, chrome_path, merge_pdfs, to_bytes
 from viz_app.lecture import deck as lecture
 from viz_app.lecture import handout as handouts
 from viz_app.state import scenarios
-from viz_app.state.fields import VIEWS as VIEW_NAMES
 from viz_app.state.fields import from_params
 from viz_app.text.i18n import t
 from viz_app.web.theme import slide
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--url", action="append",
                      help="an app URL (or just its ?query) whose settings to export; repeat it for a deck of links "
                           "(each link: its own view)")
-    ap.add_argument("--view", action="append", choices=VIEW_NAMES,
+    ap.add_argument("--view", action="append", choices=view_names(),
                     help="only this view's figures (repeatable); default: every view (a --url: its view)")
     ap.add_argument("--figure", help="only the figure of this name (e.g. decay, network, cliff)")
     ap.add_argument("--deck", action="store_true",

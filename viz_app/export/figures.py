@@ -11,15 +11,16 @@ from engine import experiment
 from engine.lessons.cliff import demo as cliff_demo
 
 from viz_app.figures.common import figure
-from viz_app.views import VIEWS
+from viz_app import views
+from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.compute.worker import THREADS
 
 
-def all_figures(state, views: tuple[str, ...] | None = None) -> list[tuple[str, str, object]]:
-    """(view, figure name, plotly Figure) for ``views`` (default: every view), in the app's order (the lecture's)."""
+def all_figures(state, names: tuple[str, ...] | None = None) -> list[tuple[str, str, object]]:
+    """(view, figure name, plotly Figure) for the views ``names`` (default: every view), in lecture order."""
     src = DeckSource(state.run_config())
-    return [(name, c.name, c.fig) for name, view in VIEWS.items() if views is None or name in views
-            for c in view.figures(state.with_(view=name), src)]
+    return [(view.name, c.name, c.fig) for view in views.all_views() if names is None or view.name in names
+            for c in view.figures(state.with_(view=view.name), src)]
 
 
 class DeckSource:

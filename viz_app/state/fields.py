@@ -16,6 +16,7 @@ from engine.serving import limits
 
 from viz_app.lecture import deck as deck_codec
 from viz_app.state import scenarios
+from viz_app import views
 from engine.experiment import RunConfig
 from engine import cells as engine_cells
 from engine.model import NONLINEARITIES
@@ -25,7 +26,6 @@ HIDEABLE = ("title", "view", "step", "snapshot", "explain", "downloads", "notice
 MAX_TEXT_URL = 2000
 MAX_ALPHABET = 256
 MAX_TARGET = 100
-VIEWS = ("nnlm", "unroll", "shapes", "states", "bptt", "eigen", "clipping", "compare", "timeline", "embed")
 LANGS = ("ko", "en")
 
 
@@ -50,7 +50,7 @@ class Field:
 
 FIELDS = (
     Field("scenario", str, ("", *scenarios.names())),
-    Field("view", str, VIEWS),
+    Field("view", str, views.NAMES),  # the registered views (viz_app/views), in lecture order
     Field("lang", str, LANGS),
     Field("cell", str, engine_cells.kinds()),
     Field("nonlinearity", str, NONLINEARITIES),

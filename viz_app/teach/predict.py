@@ -70,21 +70,21 @@ def _last_norm(run, trace) -> float:
     return float(analysis.norms_over_time(trace.grad_hidden[-1])[-1])
 
 
-QUESTIONS = {
-    # the sketch is of ||dL/dh_k|| / ||dL/dh_T||: 1 at the last step by definition
-    "bptt": Question("grad-norms", _ratio, _ratio_point,
-                     lambda run, trace: Pad(trace.steps, 0, -12.0, 12.0, "axis.t", "predict.y_bptt",
-                                            anchor=(trace.steps - 1, 0.0)),
-                     scale=_last_norm),
-    "eigen": Question("decay", lambda run, trace: float(trace.jacobians.spectral[-1, 0]),
-                      lambda run, trace, value: (trace.steps - 1, value),
-                      lambda run, trace: Pad(trace.steps, trace.steps - 1, -16.0, 8.0, "axis.lag", "predict.y_eigen",
-                                             anchor=(0, 0.0))),  # ||dh_T/dh_T|| = ||I|| = 1
-    "timeline": Question("loss", lambda run, trace: float(run.history.loss[-1]),
-                         lambda run, trace, value: (run.history.updates - 1, value),
-                         lambda run, trace: Pad(run.history.updates, run.history.updates - 1, -4.0, 2.0,
-                                                "axis.update", "axis.loss")),
-}
+# the questions the views ask (their records' ``question``): how much gradient reaches the first step, the chain's
+# norm over the whole sequence, the training's final loss
+GRADIENT_REACHING_START = Question(  # the sketch is of ||dL/dh_k|| / ||dL/dh_T||: 1 at the last step by definition
+    "grad-norms", _ratio, _ratio_point,
+    lambda run, trace: Pad(trace.steps, 0, -12.0, 12.0, "axis.t", "predict.y_bptt", anchor=(trace.steps - 1, 0.0)),
+    scale=_last_norm)
+CHAIN_NORM = Question(
+    "decay", lambda run, trace: float(trace.jacobians.spectral[-1, 0]),
+    lambda run, trace, value: (trace.steps - 1, value),
+    lambda run, trace: Pad(trace.steps, trace.steps - 1, -16.0, 8.0, "axis.lag", "predict.y_eigen",
+                           anchor=(0, 0.0)))  # ||dh_T/dh_T|| = ||I|| = 1
+FINAL_LOSS = Question(
+    "loss", lambda run, trace: float(run.history.loss[-1]),
+    lambda run, trace, value: (run.history.updates - 1, value),
+    lambda run, trace: Pad(run.history.updates, run.history.updates - 1, -4.0, 2.0, "axis.update", "axis.loss"))
 
 
 def _anchored(points: dict, anchor: tuple[int, float] | None) -> dict:
@@ -156,9 +156,8 @@ def parse(text: str) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def gate(state, run, trace, where) -> bool:
-    """True when the view may draw (no question, or revealed); else the question is on the stage."""
-    question = QUESTIONS.get(state.view)
+def gate(state, run, trace, where, question: Question | None) -> bool:
+    """True when the view may draw (no ``question``, or revealed); else the question is on the stage."""
     if not state.predict or question is None:
         return True
     try:

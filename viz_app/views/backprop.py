@@ -15,6 +15,13 @@ from viz_app.text.i18n import error_message, option, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
                                   resolve_step, step_control)
+from viz_app.views import View
+from viz_app.teach import predict
+
+BPTT_TEX = (r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t} + \Big(\frac{\partial h_{t+1}}"
+            r"{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}}, \qquad \frac{\partial h_{t+1}}"
+            r"{\partial h_t} = \operatorname{diag}\!\big(f'(a_{t+1})\big)\, W_{hh}, \qquad"
+            r" \frac{\partial L}{\partial W_{hh}} = \sum_k \frac{\partial L}{\partial a_k}\, h_{k-1}^{\top}")
 
 
 def bptt_window(state, run, steps: int) -> int:
@@ -60,7 +67,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     steps = trace.steps
     with areas.notes:
-        explain("bptt", state, run)
+        explain(VIEW, state, run)
         c1, c2 = st.columns(2)
         window = c1.slider(t("ctl.bptt_window", lang), 0, max(1, steps - 1), value=bptt_window(state, run, steps),
                            key="w_bptt_window", help=t("ctl.bptt_window_help", lang, k=run.config.tbptt),
@@ -143,3 +150,6 @@ def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState
     for line in equations.terms_tex(terms, trace.steps, lang, name=f"W_{{h{block}}}", row=unit):
         st.latex(line)
     return state
+
+
+VIEW = View("bptt", figures, render, equations=lambda p: [BPTT_TEX], question=predict.GRADIENT_REACHING_START)

@@ -5,16 +5,22 @@ import numpy as np
 import streamlit as st
 
 from engine import Trace
+from engine.lessons import cliff
 from engine.lessons.cliff import DEMO_CLIP
 from engine.experiment import Run
 
 from viz_app.figures import clipping as figs
-from viz_app.text.i18n import t
+from viz_app.export import captions
+from viz_app.text.i18n import chart_math, t
 from viz_app.state.fields import AppState
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 from viz_app.views.timeline import offer
+from viz_app.views import View
 
 THRESHOLDS = (0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
+
+CLIP_TEX = (r"\lVert g \rVert > \theta \;\Rightarrow\; g \leftarrow \frac{\theta}{\lVert g \rVert}\, g, \qquad"
+            r" x_t = w\, \sigma(x_{t-1}) + b,\quad E = \big(\sigma(x_{50}) - 0.7\big)^2")
 
 
 def pair(state, src):
@@ -42,7 +48,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("clipping", state, run)
+        explain(VIEW, state, run)
     with areas.stage:
         thr = st.select_slider(t("ctl.clip_threshold", lang), options=THRESHOLDS, key="w_clip_thr",
                                value=min(THRESHOLDS, key=lambda v: abs(v - state.clip_threshold)))
@@ -69,3 +75,14 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         if pick:
             offer(state, event, c, runs_, names)
     return state
+
+
+def caption(state, figure: str, trained_rho: float | None) -> str:
+    """A slide's caption: Pascanu's one-unit cliff, or the page's model trained twice (without clipping, and
+    clipped at the view's threshold)."""
+    if figure == "cliff":
+        return chart_math(t("cap.cliff", state.lang, steps=cliff.STEPS, lr=cliff.DEMO_LR, clip=cliff.DEMO_CLIP))
+    return captions.describe(state, trained_rho, clip=t("cap.clip_pair", state.lang, thr=state.clip_threshold))
+
+
+VIEW = View("clipping", figures, render, equations=lambda p: [CLIP_TEX], caption=caption)

@@ -2,9 +2,8 @@
 control (in the browser: viz_app/web/controls.py), the explanation, notices.
 
 A view module has ``figures(state, src, **options) -> list[Chart]``, its figures declared once (pure: the slide
-exporter, viz_app/export/figures.py, calls it with its own source), and ``render(state, run, trace)``, which draws its
-controls,
-settles the page's state and lays the same Charts out."""
+exporter, viz_app/export/figures.py, calls it with its own source), ``render(state, run, trace, areas)``, which draws
+its controls, settles the page's state and lays the same Charts out, and its record ``VIEW`` (viz_app/views)."""
 from __future__ import annotations
 
 from typing import NamedTuple, Protocol
@@ -167,16 +166,16 @@ def permalink(state) -> str:
     return captions.permalink(state, captions.public_base(getattr(st.context, "url", None) or ""))
 
 
-def explain(view: str, state, run: Run) -> None:
-    """The view's equations for the run's cell, typeset (KaTeX), and its explanation."""
+def explain(view, state, run: Run) -> None:
+    """The view's equations for the run's cell, typeset (KaTeX), and its explanation (``view``: its View record)."""
     if not hidden(state, "explain"):
         cfg, net = run.config, run.net
-        for tex in equations.of_view(view, cfg.cell, cfg.nonlinearity,
-                                     classifies=run.eval_data.loss == "cross_entropy",
-                                     bidirectional=net.bidirectional, residual=net.residual):
+        parts = equations.Parts(cfg.cell, cfg.nonlinearity, classifies=run.eval_data.loss == "cross_entropy",
+                                bidirectional=net.bidirectional, residual=net.residual)
+        for tex in view.equations(parts):
             st.latex(tex)
-        key = f"exp.{view}_bidirectional"
-        st.caption(t(key if net.bidirectional and key in STRINGS else f"exp.{view}", state.lang))
+        key = f"exp.{view.name}_bidirectional"
+        st.caption(t(key if net.bidirectional and key in STRINGS else f"exp.{view.name}", state.lang))
 
 
 def step_control(state, steps: int, *, first: bool = False):

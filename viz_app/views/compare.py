@@ -8,10 +8,13 @@ from engine.lessons import evidence
 from engine.experiment import Run
 
 from viz_app.figures import compare as figs
-from viz_app.text.i18n import t
+from viz_app.export import captions
+from viz_app.text.i18n import option, t
 from viz_app.state.fields import AppState
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 from viz_app.views.timeline import offer
+from viz_app.views import View
+from viz_app.text import equations
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -43,7 +46,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("compare", state, run)
+        explain(VIEW, state, run)
         st.caption(t("msg.compare_note", lang))
         if run.config.init == "unitary":
             st.caption(t("msg.compare_unitary", lang))
@@ -68,3 +71,17 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     # a click on a point of a loss curve offers that cell's run after that update in every view (the time machine)
     offer(state, chart(losses, state, pick=True), losses, results, {c: c.upper() for c in results})
     return state
+
+
+def caption(state, figure: str, trained_rho: float | None) -> str:
+    """A slide's caption: three models (no one W_hh); the gated cells start orthogonal where the RNN is unitary (a
+    uRNN)."""
+    lang = state.lang
+    three = " · ".join(option(c, lang) for c in ("rnn_tanh", "lstm", "gru"))
+    init = f"{option('unitary', lang)} (RNN) / {option('orthogonal', lang)} (LSTM, GRU)" \
+        if state.init == "unitary" else None
+    return captions.describe(state, None, cell=three, init=init)
+
+
+VIEW = View("compare", figures, render,
+            equations=lambda p: [equations.cell_step("lstm"), equations.cell_step("gru")], caption=caption)

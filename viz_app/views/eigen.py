@@ -18,11 +18,17 @@ from viz_app.figures import eigenvalues as figs
 from viz_app.text.i18n import option, t
 from viz_app.state.fields import AppState, to_params
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views import View
+from viz_app.teach import predict
 
 RHO_MIN, RHO_MAX = 0.05, 3.0  # the live slider; 0 would be W_hh = 0 (no curve on a log axis)
 GRID_STEP = 0.05
 NOTE_HEIGHT = 90  # presentation mode: the regime box's two lines above the charts (px)
 AS_TRAINED = 5e-3  # a position this close to the trained rho shows W_hh as trained
+
+EIGEN_TEX = (r"\Big\lVert \frac{\partial h_T}{\partial h_k} \Big\rVert \le \prod_{j=k+1}^{T} \big\lVert"
+             r" \operatorname{diag}(f'(a_j)) \big\rVert\, \lVert W_{hh} \rVert \le \big(\gamma\, \sigma_{\max}(W_{hh})"
+             r"\big)^{T-k}, \qquad |f'| \le \gamma")
 
 
 def trained_rho(trace) -> float:
@@ -108,7 +114,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("eigen", state, run)
+        explain(VIEW, state, run)
         if trace.directions == 2:
             st.caption(t("msg.eigen_bidirectional", lang))
         want = asked(state, trace)
@@ -149,3 +155,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         with right:
             chart(charts[1], state, main=True, above=NOTE_HEIGHT)
     return state
+
+
+VIEW = View("eigen", figures, render, question=predict.CHAIN_NORM,
+            # Pascanu's bound follows from W_hh alone for a vanilla RNN: under a gated cell it is tagged (RNN)
+            equations=lambda p: [EIGEN_TEX if p.weight_bound else EIGEN_TEX + r" \tag{RNN}"])

@@ -11,12 +11,16 @@ from engine.experiment import Run
 
 from viz_app.text import claims
 from viz_app.figures import embeddings as figs
-from viz_app.text.i18n import t
+from viz_app.export import captions
+from viz_app.text.i18n import chart_math, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views import View
 
-OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py)
 SECONDS, MB = 60.0, 600.0  # the worker's limits for the two small trainings (about 3 s and 300 MB)
+
+EMBED_TEX = (r"W_{xh}\, \operatorname{onehot}(x_t) = W_{xh}[:,\, x_t], \qquad e_t = E^{\top} \operatorname{onehot}(x_t)"
+             r" = E[x_t,\, :\,] \in \mathbb{R}^{d}, \quad E \in \mathbb{R}^{V \times d}")
 
 
 def comparison(state, src) -> emb.Comparison:
@@ -34,7 +38,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("embed", state, run)
+        explain(VIEW, state, run)
         if not hidden(state, "step"):
             dim = st.slider(t("ctl.embed_dim", lang), 1, emb.MAX_DIM, value=state.embed_dim, key="w_embed_dim")
             state = state.with_(embed_dim=int(dim))
@@ -54,3 +58,13 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
 def _sample() -> str:
     """The first sentence of the first batch, as text."""
     return "".join(emb.VOCAB[int(i)] for i in emb.syllable_batch(0, batch=1, length=40).x[:, 0])
+
+
+def caption(state, figure: str, trained_rho: float | None) -> str:
+    """A slide's caption: its own two models on its own sentences."""
+    cell = captions.cell_label(state.cell, state.nonlinearity, state.lang)
+    return chart_math(t("cap.embed", state.lang, cell=cell, d=state.embed_dim, seed=state.seed))
+
+
+VIEW = View("embed", figures, render,
+            equations=lambda p: [EMBED_TEX, p.cell_step().replace("x_t", "e_t")], own_models=True, caption=caption)

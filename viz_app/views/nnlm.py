@@ -16,12 +16,17 @@ from engine.experiment import Run, RunConfig
 
 from viz_app.text import claims
 from viz_app.figures import nnlm as figs
-from viz_app.text.i18n import t
+from viz_app.export import captions
+from viz_app.text.i18n import chart_math, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views import View
+from viz_app.text import equations
 
 EPOCHS, HIDDEN, SENTENCES = nnlm.EPOCHS, nnlm.HIDDEN, nnlm.SENTENCES  # both models (engine/lessons/nnlm.py)
-OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py: no training caption, no watching it learn)
+
+NNLM_TEX = (r"e_t = \big[\,C x_{t-n+1};\ \dots;\ C x_t\,\big], \qquad \hat y_{t} = \operatorname{softmax}\!\big(U"
+            r" \tanh(H e_t + b) + c\big)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +84,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("nnlm", state, run)
+        explain(VIEW, state, run)
         if not hidden(state, "step"):
             c1, c2 = st.columns(2)
             window = c1.slider(t("ctl.window", lang), 1, nnlm.MAX_WINDOW, value=state.window, key="w_window")
@@ -99,3 +104,14 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         st.caption(claims.nnlm_text(data, lang))
     chart(curves, state)
     return state
+
+
+def caption(state, figure: str, trained_rho: float | None) -> str:
+    """A slide's caption: its own two models on its own text."""
+    cell = captions.cell_label(state.cell, state.nonlinearity, state.lang)
+    return chart_math(t("cap.nnlm", state.lang, n=state.window, cell=cell, h=HIDDEN, epochs=EPOCHS,
+                        sentences=SENTENCES, gap=state.gap, seed=state.seed))
+
+
+VIEW = View("nnlm", figures, render,
+            equations=lambda p: [NNLM_TEX, p.cell_step(), equations.OUTPUT], own_models=True, caption=caption)

@@ -15,8 +15,9 @@ from viz_app.figures import shapes as figs
 from viz_app.text.i18n import t
 from viz_app.state.fields import AppState
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views import View
+from viz_app.text import equations
 
-OWN_MODELS = True  # the page's model is not drawn here (viz_app/main.py)
 STEPS = 8  # columns drawn per chain
 
 
@@ -98,7 +99,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("shapes", state, run)
+        explain(VIEW, state, run)
     src = AppSource(state, run, trace)
     with areas.stage:
         got = chains(state, src)
@@ -113,3 +114,6 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         chart(chart_, state)
         st.caption(t(f"msg.shape_{mode}", lang))
     return state
+
+
+VIEW = View("shapes", figures, render, equations=lambda p: [p.cell_step(), equations.OUTPUT], own_models=True)

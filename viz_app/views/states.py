@@ -14,6 +14,7 @@ from viz_app.state.fields import hidden as hidden_part
 from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
                                   resolve_step, step_control)
 from viz_app.views.unroll import formula_panel
+from viz_app.views import View
 
 
 def layer_of(state, layers: int) -> int:
@@ -41,7 +42,7 @@ def figures(state: AppState, src: Source, *, gate: str = "h", dims: int = 2) -> 
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("states", state, run)
+        explain(VIEW, state, run)
         nonfinite_notice(trace, lang)
         steps, hidden = trace.steps, trace.hidden.shape[3]
         layers = trace.hidden.shape[0]
@@ -72,3 +73,6 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         if "saturation" in charts:
             chart(charts["saturation"], state)
     return state
+
+
+VIEW = View("states", figures, render, equations=lambda p: p.step)

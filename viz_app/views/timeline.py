@@ -12,6 +12,8 @@ from viz_app.figures import timeline as figs
 from viz_app.text.i18n import t
 from viz_app.state.fields import RUN_FIELDS, AppState, hidden
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
+from viz_app.views import View
+from viz_app.teach import predict
 
 PLAY_MS = 400  # the replay of training: one snapshot every PLAY_MS
 
@@ -37,7 +39,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
 def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     with areas.notes:
-        explain("timeline", state, run)
+        explain(VIEW, state, run)
     snaps = run.history.snapshots
     index = snapshot_of(state, run)
     with areas.stage:
@@ -127,3 +129,6 @@ def offer(state, event, c: Chart, runs: dict, names: dict) -> None:
         run = runs[key]
         travel(state, run, min(updates, run.history.updates), st.container(), name=names[key],
                key=f"w_travel_{c.name}")
+
+
+VIEW = View("timeline", figures, render, question=predict.FINAL_LOSS)

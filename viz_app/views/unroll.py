@@ -14,6 +14,7 @@ from viz_app.text.i18n import error_message, quantity_name, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
                                   resolve_step, step_control)
+from viz_app.views import View
 
 WIDTH = 8  # steps shown at a time (figures.unrolled.window_start: pages of 4 around the selected one)
 PLAY_MS = 700  # the step-through's play: one phase every PLAY_MS
@@ -56,7 +57,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     elif isinstance(st.session_state.get("w_formula_unit"), int):
         state = state.with_(unit=min(st.session_state["w_formula_unit"], width - 1))
     with areas.notes:
-        explain("unroll", state, run)
+        explain(VIEW, state, run)
         nonfinite_notice(trace, lang)
     with areas.stage:
         phase = None
@@ -130,3 +131,6 @@ def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = T
         st.latex(equations.readout_tex(formula.readout(net, trace, step), vocab, lang))
     st.caption(t("formula.check", lang, err=max(formula.discrepancy(f), 1e-12)))
     return state
+
+
+VIEW = View("unroll", figures, render, equations=lambda p: [*p.step, p.output])
