@@ -1,4 +1,8 @@
-"""Shared helpers: an independent reference that unrolls torch's own nn.*Cell modules step by step."""
+"""Shared helpers (an independent reference that unrolls torch's own nn.*Cell modules step by step) and the suite's
+tiers: plain ``pytest`` runs the quick tier (the engine, pure functions, every view through AppTest); the tests
+marked ``slow`` (scenarios, long trainings, fresh processes), ``export`` (Kaleido and Chromium) and ``browser`` (a real
+browser against a served app) run with ``--full`` (as .ci/run does), with ``-m``, or when named on the command
+line."""
 from __future__ import annotations
 
 import os
@@ -64,6 +68,31 @@ def exploding_net():
         net.recurrent.weight_ih_l0.fill_(1.0)
         net.recurrent.bias_ih_l0.fill_(1.0)
     return net
+
+
+TIERS = {"slow": "long trainings, every scenario, fresh processes",
+         "export": "static export through Kaleido and Chromium",
+         "browser": "a real browser (Chromium, Playwright) against a served app"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true", help="every tier: the quick one and " + ", ".join(TIERS))
+
+
+def pytest_configure(config):
+    for name, what in TIERS.items():
+        config.addinivalue_line("markers", f"{name}: {what} (runs with --full)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The quick tier unless --full, -m or paths named on the command line choose otherwise."""
+    if config.getoption("--full") or config.getoption("-m") or config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    later = [item for item in items if any(item.get_closest_marker(name) for name in TIERS)]
+    if later:
+        config.hook.pytest_deselected(items=later)
+        out = {id(item) for item in later}
+        items[:] = [item for item in items if id(item) not in out]
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from viz_app import views
-from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.state import fields as S
 from viz_app.text.i18n import t
 
@@ -197,7 +196,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("params,expect", CASES, ids=[str(i) for i in range(len(CASES))])
-@pytest.mark.parametrize("view", ["unroll", "bptt"])
+@pytest.mark.parametrize("view", ["unroll", pytest.param("bptt", marks=pytest.mark.slow)])
 def test_bad_and_extreme_input(params, expect, view):
     at = _app({**QUICK, **params, "view": params.get("view", view)})
     assert not at.exception, [e.value for e in at.exception]
@@ -230,6 +229,7 @@ def exploding_app():
     return _app(EXPLODING)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("view", views.names())
 def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
     at = exploding_app
@@ -269,6 +269,7 @@ def _banner(at, name):
     return [e.value for e in (*at.info, *at.warning) if title in e.value]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", S.scenarios.names())
 def test_a_scenario_link_opens_the_same_run_as_its_full_settings(name):
     """`?scenario=NAME` and the link spelling out every setting of the scenario: same run, same banner numbers,
@@ -313,6 +314,7 @@ def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
     assert not at.exception and seen["decay"].rho_view == 1.5 and seen["eigenvalues"].rho_view == 1.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, monkeypatch):
     """The registry (viz_app/views) is the one list of views: the deck exports every one, and each view's page draws

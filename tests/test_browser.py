@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from viz_app import views
-from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.text.i18n import t
+
+pytestmark = pytest.mark.browser  # the browser tier (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"

@@ -46,7 +46,8 @@ def test_the_default_and_every_scenario_fit_the_default_budget():
 CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r})
-from engine import budget, experiment
+from engine import experiment
+from engine.serving import budget
 cfg = experiment.RunConfig(**{cfg!r})
 try:
     experiment.run(cfg, budgeted=True)
@@ -64,6 +65,7 @@ except budget.BudgetError as e:
 """
 
 
+@pytest.mark.slow
 def test_the_issues_heavy_link_under_a_small_budget_runs_its_suggestion_within_it():
     """With a 10 s / 900 MB budget, the issue's link is refused; the nearest settings the message names, run for
     real (training and the recording the views make), peak under 900 MB and finish well within 3x the budget

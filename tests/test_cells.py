@@ -164,6 +164,7 @@ def test_jacobian_map_and_spectra_of_the_new_kind():
     assert set(tr.derivatives) == {"f", "n"}
 
 
+@pytest.mark.slow
 def test_every_view_draws_the_new_kind():
     from viz_app.export import figures as deck
     from viz_app.text import equations

@@ -1,5 +1,6 @@
 """Determinism across processes: the same link opened in two fresh processes gives the same figures' data, and the
 same settings give the same Trace bit for bit."""
+import pytest
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,7 @@ def _fresh(code: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_same_link_same_figures_in_two_fresh_processes():
     params = {"view": "bptt", "cell": "gru", "hidden_size": "12", "epochs": "25", "seed": "5", "tbptt": "6",
               "lang": "en"}
@@ -50,11 +52,13 @@ def test_same_link_same_figures_in_two_fresh_processes():
     assert first == second and int(first.split()[0]) >= 4
 
 
+@pytest.mark.slow
 def test_same_settings_same_trace_bits_in_two_processes():
     code = ENGINE.format(root=str(ROOT))
     assert _fresh(code) == _fresh(code)
 
 
+@pytest.mark.slow
 def test_a_different_seed_changes_the_figures():
     params = {"view": "bptt", "hidden_size": "8", "epochs": "10", "lang": "en"}
     main = str(ROOT / "viz_app" / "main.py")

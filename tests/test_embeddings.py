@@ -62,6 +62,7 @@ def default():
     return emb.compare()
 
 
+@pytest.mark.slow
 def test_the_default_run_puts_the_vowels_together_and_the_consonants_together(default):
     near, after, before = emb.same_kind(default.vectors), emb.spread(default.vectors), emb.spread(default.initial)
     assert near["vowels"] >= 4 and near["consonants"] >= 8

@@ -16,7 +16,6 @@ from viz_app.export import captions
 from viz_app.text import escape as safe
 from viz_app.state import scenarios
 from viz_app import views
-from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.state.fields import AppState, from_params
 from viz_app.web.theme import SLIDE_HEIGHT, SLIDE_WIDTH, slide
 
@@ -67,6 +66,7 @@ def figures():
     return deck.all_figures(state)
 
 
+@pytest.mark.export
 def test_every_figure_kind_in_every_format(figures):
     kinds = {}
     for view, name, fig in figures:
@@ -78,6 +78,7 @@ def test_every_figure_kind_in_every_format(figures):
             check_format(export.to_bytes(s, fmt, scale=2), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 2)
 
 
+@pytest.mark.export
 @pytest.mark.parametrize("fmt", ["svg", "pdf", "html"])
 def test_all_kinds_in_vector_formats(figures, fmt):
     for *_, fig in figures[::3]:
@@ -177,6 +178,7 @@ def test_file_names_are_unique_across_scenarios_and_settings():
     assert captions.file_name(st, "a", "png") == captions.file_name(st.with_(lang="en", present=1), "a", "png")
 
 
+@pytest.mark.export
 def test_cli_picks_one_figure_and_joins_a_deck(tmp_path, capsys):
     """--view / --figure write exactly the one file; two links with --deck give one PDF with a page per figure,
     in the links' order."""
@@ -197,6 +199,7 @@ def test_cli_picks_one_figure_and_joins_a_deck(tmp_path, capsys):
     assert "deck: deck.pdf" in capsys.readouterr().out
 
 
+@pytest.mark.export
 def test_batch_exporter_on_a_scenario(tmp_path, capsys):
     code = cli.main(["--scenario", "vanishing", "--format", "png", "--out", str(tmp_path), "--scale", "1"])
     assert code == 0
@@ -256,6 +259,7 @@ def test_cli_refuses_a_bad_scale(capsys):
         export.to_bytes(go.Figure(), "png", scale=0)
 
 
+@pytest.mark.export
 def test_a_browser_that_does_not_answer_ends_with_a_message_not_a_hang(tmp_path):
     """BROWSER_PATH=/bin/true starts and exits at once; Kaleido then waits forever. The CLI stops within the
     timeout with one sentence, and the app's lock is free again."""
@@ -272,6 +276,7 @@ def test_a_browser_that_does_not_answer_ends_with_a_message_not_a_hang(tmp_path)
     assert time.time() - start < 200
 
 
+@pytest.mark.slow
 def test_the_deck_trains_the_same_bits_as_the_page():
     """The exporter trains in its own process; on the workers' thread count its runs are the page's, bit for bit
     (with batch 256 one and two torch threads differ in the losses' last bits)."""

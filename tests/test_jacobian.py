@@ -178,6 +178,7 @@ def test_certified_spectral_norms_equal_float64_svd_and_use_every_method():
     assert {m for m, n in used.items() if n} == {"power", "inertia", "power on G^8", "eigvalsh", "diagonal"}, used
 
 
+@pytest.mark.slow
 def test_power_on_the_blocks_themselves_is_certified_against_svd(monkeypatch):
     """Long rows go to the pool as the blocks U themselves: power steps on U (no Gram matrix), kept only with the proof
     from the residual and tr U^T U (``_chain_bound``), the Gram path for the rest. Tried here on every row (CHAIN_FROM

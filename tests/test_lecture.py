@@ -99,6 +99,7 @@ def test_next_and_previous_open_the_entries_links_in_the_app_and_the_link_holds_
     assert at.error and "title | link | note" in at.error[0].value
 
 
+@pytest.mark.export
 def test_the_handout_has_a_page_per_entry_and_an_html_section_per_entry(tmp_path):
     title, entries = lecture.parse(LINES)
     page = handouts.handout(title, entries, tmp_path / "html", "html", lang="en", base_url="https://rnn.example.edu",

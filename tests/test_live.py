@@ -3,6 +3,7 @@
 The engine's side (a paused training goes on bit for bit as never paused) is tests/test_train.py's; here the page:
 a link with paused_at opens exactly that model and says so, the buttons go on from it, and watching a training to
 its end leaves the same page as opening the trained link."""
+import pytest
 from engine import experiment
 from viz_app.teach import watch as live
 from viz_app.state import fields as S
@@ -33,6 +34,7 @@ def test_a_paused_link_opens_that_model_and_says_where_training_stands():
     assert t("ctl.watch", "en") in _buttons(at)
 
 
+@pytest.mark.slow
 def test_watching_it_learn_plays_every_step_and_ends_on_the_trained_page():
     """Watch from the initialisation: every step (2 epochs here) is drawn, and the last is the page of the trained
     link; the run's steps are the training paused at 0, 2, 4, ... epochs."""

@@ -68,6 +68,7 @@ print(int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) // 102
 """
 
 
+@pytest.mark.slow
 def test_recording_a_2000_character_vocabulary_stays_small():
     """The issue's recording: (T, 4H, V) = 1999 x 512 x 2000 float32 would be 8.2 GB in one tensor. Peak RSS of a
     subprocess doing it (everything but the Jacobian maps) stays under 1.5 GB (measured: about 0.47 GB)."""
@@ -95,6 +96,7 @@ print(before, after, peak)
 """
 
 
+@pytest.mark.slow
 def test_memory_is_handed_back_after_a_run():
     """glibc keeps what a run freed; training ends with malloc_trim, so a process that trained a heavy model holds
     little more than before it (deleting the run too: 3.8 GB resident without the trim, 0.36 GB with it)."""
@@ -115,7 +117,7 @@ def test_memory_is_handed_back_after_a_run():
 FREE_CHILD = """
 import sys, torch
 sys.path.insert(0, {root!r})
-from engine import allocator
+from engine.serving import allocator
 before = allocator.free_bytes()
 blocks = [torch.ones(16 * 1024) for _ in range(2560)]  # 64 KiB each, 160 MiB: below glibc's mmap threshold
 del blocks

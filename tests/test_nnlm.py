@@ -46,6 +46,7 @@ def default_runs():
                  6: nnlm.by_position(nnlm.train_window_lm(text, 6).per_step, gap)}
 
 
+@pytest.mark.slow
 def test_where_the_window_runs_out_the_rnn_still_predicts(default_runs):
     gap, loss = default_runs
     at = gap  # after the countdown's "1": the letter gap + 1 back
@@ -56,6 +57,7 @@ def test_where_the_window_runs_out_the_rnn_still_predicts(default_runs):
         assert np.all(loss[3][1:gap] < 0.05) and np.all(model[1:gap] < 0.05)
 
 
+@pytest.mark.slow
 def test_the_view_draws_and_says_the_runs_numbers():
     from viz_app.text import claims
     from viz_app.export import figures as deck

@@ -163,6 +163,7 @@ def test_irnn_starts_without_decay_and_beats_the_mean_predictor():
     assert ev.shown and f"{tex(f'= {norm:.3g}')}$" in text
 
 
+@pytest.mark.slow
 def test_lstm_beats_the_rnn_and_the_memoryless_baseline_on_the_copy_task():
     _, _, ev, text = _claim("lstm_copy")
     cfg = _cfg("lstm_copy")

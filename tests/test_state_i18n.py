@@ -11,7 +11,6 @@ from engine.training import CLIPS, OPTIMIZERS
 from viz_app.lecture import deck as lecture
 from viz_app.state import scenarios
 from viz_app import views
-from viz_app.views import catalog  # noqa: F401  (registers the views)
 from viz_app.state import fields as S
 from viz_app.text.i18n import STRINGS, t, tex
 
