@@ -1,8 +1,10 @@
 """A cell kind is one object (engine/cells): a new kind written against the interface here, the minimal gated unit
-(Zhou et al. 2016, MGU), runs through record, train, the Jacobian maps, the spectra and every view of the app
-without touching another engine file. Its numbers are checked against an independent model written in plain torch
-operations and differentiated by torch.autograd."""
+(Zhou et al. 2016, MGU), runs through record, train, the Jacobian maps, the spectra and every view of the app, and
+is in the sidebar, the formula panel, the equations and the BPTT ledger, without touching another file. Its numbers
+are checked against an independent model written in plain torch operations and differentiated by torch.autograd."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -24,6 +26,12 @@ class MGU(Cell):
     equation = (r"f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f),\; n_t = \tanh(W_{xn} x_t + b_{xn} + f_t \odot"
                 r" (W_{hn} h_{t-1} + b_{hn})),\; h_t = (1 - f_t) \odot h_{t-1} + f_t \odot n_t")
     bypass = r"\mathrm{diag}(1 - f_t)"
+    recurrence_gate = {"n": "f"}  # f multiplies the whole W_hn h + b_hn: the written-out n_t says so
+
+    def update_tex(self, t, j, v, num):
+        # h_t = (1 - f) h_{t-1} + f n
+        return [rf"h_{{{t}}}[{j}] = (1 - f)\,h_{{{t - 1}}} + f\,n = (1 - {num(v['f'])})({num(v['h_prev'])}) + "
+                rf"({num(v['f'])})({num(v['n'])}) = {num(v['h'])}"]
 
     def parts(self, gi, gh, h_prev, nl):
         gi_f, gi_n = gi.chunk(2, -1)
@@ -175,3 +183,52 @@ def test_every_view_draws_the_new_kind():
     for view, name, fig in figs:
         assert fig.data, (view, name)
     assert equations.cell_step("mgu") == MGU.equation
+
+
+def test_the_new_kind_writes_its_own_step_with_the_models_numbers():
+    """The formula panel's numbers are the cell's own step (float64), its lines the cell's own symbols and update:
+    each sum, each gate and h_t equal the reference, and the typeset numbers add up."""
+    from engine.lessons import formula
+    from viz_app.text import equations
+    net = _net(1)
+    x = torch.randn(6, 1, 3, dtype=torch.float64)
+    tr = engine.record(net, x, torch.randint(0, 4, (6, 1)))
+    _, hs = reference(net, x)
+    for step in (0, 3):
+        for unit in (0, 4):
+            f = formula.step_formula(net, tr, step, unit)
+            assert [g.name for g in f.gates] == ["f", "n"] and formula.discrepancy(f) < 1e-12
+            assert f.h == pytest.approx(hs[0][step][0, unit].item(), abs=1e-12)
+            g_f, g_n = f.gates
+            assert g_n.pre == pytest.approx(g_n.inp.total + g_f.value * g_n.rec.total, abs=1e-12)
+            lines = equations.step_formula_tex(f, "en", expand="n")
+            assert lines[3].startswith(rf"n_{{{step}}}[{unit}] = \tanh") and r"\cdot(\textcolor" in lines[3]  # f (sum)
+            assert lines[-1].startswith(rf"h_{{{step}}}[{unit}] = (1 - f)")  # the cell's own update
+            written = [float(v) for v in re.findall(r"-?\d+\.\d{3}", lines[-1])]
+            f_, h_prev, n, h = written[0], written[1], written[3], written[-1]
+            assert (1 - f_) * h_prev + f_ * n == pytest.approx(h, abs=2e-3)
+
+
+def test_the_new_kind_is_in_the_sidebar_the_formula_panel_the_equations_and_the_ledger():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from viz_app.text.i18n import t
+    main = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
+    at = AppTest.from_file(main, default_timeout=180)
+    at.query_params.update({"lang": "en", "cell": "mgu", "hidden_size": "6", "epochs": "20"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (cell,) = [s for s in at.selectbox if s.label == t("ctl.cell", "en")]
+    assert "mgu" in cell.options or "MGU" in [str(o) for o in cell.options]
+    assert str(cell.value) in ("mgu", "MGU")
+    latex = [lx.value.strip("$\n") for lx in at.latex]
+    assert MGU.equation in latex  # the view's equations
+    assert any(line.startswith("h_{") and "(1 - f)" in line for line in latex)  # the formula panel: its update
+    assert any(c.value.startswith(t("formula.check", "en", err=1.0)[:20]) for c in at.caption)
+    at.segmented_control(key="w_view").set_value("bptt").run()
+    assert not at.exception and not at.error
+    ledger = [lx.value.strip("$\n") for lx in at.latex]
+    assert any(r"\underbrace" in line for line in ledger)  # dL/dh_k = direct + carried
+    assert any(r"\prod_" in line for line in ledger)  # the chain to the last step and its factors

@@ -13,7 +13,6 @@ from viz_app.state import scenarios
 from viz_app.state import fields as S
 from viz_app.text.i18n import error_message, option, t
 
-CELL_CHOICES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
@@ -22,16 +21,13 @@ FORM = (("ctl.model", ("cell", "hidden_size", "num_layers", "bidirectional", "re
         ("ctl.training", ("optimizer", "lr", "epochs", "clip", "clip_threshold", "tbptt", "seed")))
 
 
-def _cell_choice(state) -> str:
-    return f"rnn_{state.nonlinearity}" if state.cell == "rnn" else state.cell
-
-
 def setting(name: str, state, lang: str):
     """The sidebar widget of one run setting, drawn from its Field (kind, choices, bounds, step, widget); returns
     its value, typed."""
     f, value, label = S.BY_NAME[name], getattr(state, name), t(f"ctl.{name}", lang)
     if name == "cell":  # one choice for cell and nonlinearity
-        return st.selectbox(label, CELL_CHOICES, index=CELL_CHOICES.index(_cell_choice(state)),
+        choices = tuple(S.cell_choices())
+        return st.selectbox(label, choices, index=choices.index(S.cell_choice(state.cell, state.nonlinearity)),
                             format_func=lambda v: option(v, lang))
     if name == "task":  # "csv" once data was uploaded; the group's heading names it
         names = tuple(c for c in f.choices if c != "csv" or state.data_id or state.task == "csv")
@@ -77,9 +73,8 @@ def sidebar(state) -> tuple[object, bool]:
         exports |= lecture_ui.sidebar(state, lang)
     new = state.with_(lang=lang, **exports)
     if pressed:
-        cell = values["cell"]
-        values["cell"], nl = (cell.split("_") + ["tanh"])[:2] if cell.startswith("rnn") else (cell, "tanh")
-        values["nonlinearity"] = nl if values["cell"] == "rnn" else state.nonlinearity
+        values["cell"], nl = S.cell_choices()[values["cell"]]
+        values["nonlinearity"] = state.nonlinearity if nl is None else nl
         changed = any(getattr(state, k) != v for k, v in values.items())  # then they are no longer the scenario's
         # Train: a new training, or this one to its end (a pause of watching it learn is over)
         new = new.with_(scenario="" if changed else state.scenario, paused_at=-1, **values)

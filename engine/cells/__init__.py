@@ -9,7 +9,8 @@ from engine.errors import ConfigError
 from engine.cells import gru, lstm, rnn
 from engine.cells.base import DIRECTIONS, WEIGHTS, Cell, LayerForward
 
-_KINDS: dict[str, Cell] = {c.kind: c for c in (rnn.CELL, lstm.CELL, gru.CELL)}
+BUILT_IN = (rnn.CELL, lstm.CELL, gru.CELL)
+_KINDS: dict[str, Cell] = {c.kind: c for c in BUILT_IN}
 
 
 def kinds() -> tuple[str, ...]:
@@ -32,9 +33,15 @@ def register(cell: Cell) -> Cell:
     return cell
 
 
+def added() -> tuple[Cell, ...]:
+    """The kinds ``register`` added to the built-in ones (a worker process registers them too: they pickle by their
+    class's module and name)."""
+    return tuple(c for c in _KINDS.values() if c not in BUILT_IN)
+
+
 def unregister(kind: str) -> None:
     """Remove a kind added by ``register`` (the built-in three stay)."""
-    if kind in ("rnn", "lstm", "gru"):
+    if kind in {c.kind for c in BUILT_IN}:
         raise ConfigError(f"{kind!r} is built in")
     _KINDS.pop(kind, None)
 
@@ -44,5 +51,5 @@ def of_torch_module(blocks: int) -> Cell | None:
     return next((c for c in _KINDS.values() if c.torch_module is not None and c.blocks == blocks), None)
 
 
-__all__ = ["Cell", "LayerForward", "WEIGHTS", "DIRECTIONS", "get", "register", "unregister", "kinds",
+__all__ = ["Cell", "LayerForward", "WEIGHTS", "DIRECTIONS", "get", "register", "unregister", "kinds", "added",
            "of_torch_module"]

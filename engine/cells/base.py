@@ -60,6 +60,8 @@ class Cell:
     weight_bound: bool = False  # ||dh_t/dh_k|| <= (gamma sigma_max(W_hh))^(t-k) holds (a vanilla RNN only)
     equation: str = ""  # the forward step in TeX, torch's convention
     bypass: str | None = None  # TeX of the path from step t-1 to t that avoids W_hh (gated cells)
+    recurrence_gate: dict[str, str] = {}  # block -> the gate that multiplies its whole recurrent sum (GRU: n <- r)
+    carousel: str | None = None  # the gate whose product along the cell state alone is the carousel (LSTM: f)
 
     # shapes -----------------------------------------------------------------------------------------------------
     @property
@@ -123,6 +125,26 @@ class Cell:
         c_all = torch.stack(cs) if self.has_cell_state else None
         c_prev = torch.cat([c0[None], c_all[:-1]]) if self.has_cell_state else None
         return LayerForward(x, torch.cat([h0[None], out[:-1]]), out, gi, torch.stack(ghs), parts, c_all, c_prev)
+
+    # display: the step's equations written out with the model's numbers (engine/lessons/formula.py computes them
+    # with ``step`` in float64, viz_app/text/equations.py typesets them with these) ---------------------------------
+    def block_symbol(self, block: str) -> str:
+        """The letter a block's pre-activation and value are written with: the gate's (a gateless cell: a)."""
+        return block
+
+    def weight_symbols(self, block: str) -> tuple[str, str, str, str]:
+        """TeX of the block's W_x, W_h, b_x, b_h, in the notes' names."""
+        return rf"W_{{x{block}}}", rf"W_{{h{block}}}", rf"b_{{x{block}}}", rf"b_{{h{block}}}"
+
+    def update_tex(self, t: int, j: int, v: dict[str, float], num) -> list[str]:
+        """Unit j's new state at step t written out with its numbers: ``v`` holds the gates' values and h_prev,
+        c_prev, c and h; ``num`` writes a number. By default the new h_t's value (a cell says how it is made)."""
+        return [rf"h_{{{t}}}[{j}] = {num(v['h'])}"]
+
+    def later_cell_grad(self, dh, dc, gates: dict, c):
+        """The part of the recorded dL/dc_t that came from the steps after t (float64 arrays, one sequence): dL/dc_t
+        less this step's own path c_t -> h_t; None for a cell without a state of its own."""
+        return None
 
     # backward ---------------------------------------------------------------------------------------------------
     def coefficients(self, fw: LayerForward, nl: str) -> dict[str, Tensor]:

@@ -40,6 +40,12 @@ class GRU(Cell):
                 r" + W_{hz} h_{t-1} + b_z) \\ n_t &= \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))"
                 r" & h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1} \end{aligned}")
     bypass = r"\partial h_t/\partial h_{t-1} \ni \mathrm{diag}(z_t)"
+    recurrence_gate = {"n": "r"}
+
+    def update_tex(self, t, j, v, num):
+        # h_t = (1 - z) n + z h_{t-1}
+        return [rf"h_{{{t}}}[{j}] = (1 - z)\,n + z\,h_{{{t - 1}}} = (1 - {num(v['z'])})({num(v['n'])}) + "
+                rf"({num(v['z'])})({num(v['h_prev'])}) = {num(v['h'])}"]
 
     def parts(self, gi, gh, h_prev, nl):
         return gate_values(gi, gh)

@@ -11,6 +11,7 @@ weights alone.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -37,6 +38,17 @@ class LSTM(Cell):
                 r" x_t + W_{ho} h_{t-1} + b_o) \\ c_t &= f_t \odot c_{t-1} + i_t \odot g_t & h_t &= o_t \odot"
                 r" \tanh(c_t) \end{aligned}")
     bypass = r"\partial c_t/\partial c_{t-1} = \mathrm{diag}(f_t)"
+    carousel = "f"
+
+    def update_tex(self, t, j, v, num):
+        # c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)
+        return [rf"c_{{{t}}}[{j}] = f\,c_{{{t - 1}}} + i\,g = ({num(v['f'])})({num(v['c_prev'])}) + "
+                rf"({num(v['i'])})({num(v['g'])}) = {num(v['c'])}",
+                rf"h_{{{t}}}[{j}] = o \tanh(c_{{{t}}}) = ({num(v['o'])})\tanh({num(v['c'])}) = {num(v['h'])}"]
+
+    def later_cell_grad(self, dh, dc, gates, c):
+        # dL/dc_t = (from h_t: dL/dh_t o_t tanh'(c_t)) + (from step t+1: dL/dc_{t+1} f_{t+1})
+        return dc - gates["o"] * (1 - np.tanh(c) ** 2) * dh
 
     def parts(self, gi, gh, h_prev, nl):
         return gate_values(gi, gh)

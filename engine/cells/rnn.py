@@ -21,6 +21,15 @@ class RNN(Cell):
     weight_bound = True
     equation = r"h_t = f\!\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)"
 
+    def block_symbol(self, block: str) -> str:
+        return "a"  # a_t, the pre-activation whose f is h_t
+
+    def weight_symbols(self, block: str) -> tuple[str, str, str, str]:
+        return "W_{xh}", "W_{hh}", "b_{ih}", "b_{hh}"
+
+    def update_tex(self, t, j, v, num):
+        return []  # h_t = f(a_t) is written on a_t's own line
+
     def tex(self, nonlinearity: str) -> str:
         return self.equation.replace("f", r"\tanh" if nonlinearity == "tanh" else r"\operatorname{ReLU}", 1)
 

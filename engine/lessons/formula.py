@@ -3,16 +3,19 @@ gate's pre-activation as the sum sum_i W_ih[row, i] u_t[i] + b_ih[row] + sum_i W
 (u_t the layer's input: x_t, or the layer below's h_t), its largest products named and the others as one number, and
 the new state; and the readout's softmax at step t.
 
-The products are the model's own weights times the recorded values, summed in float64; ``recorded`` is the Trace's
-value of the same quantity (float32), so a view can show both and a test can hold them equal. Rows follow torch's
-stacking of the gate blocks (``Cell.gates``); a GRU's candidate is n = tanh(W_in u + b_in + r * (W_hn h + b_hn)),
-torch's convention, where the notes write r * h inside the product.
+The products are the model's own weights times the recorded values, summed in float64; the gates and the new state
+are the cell's own step (``Cell.step``) run in float64 on the recorded inputs, so any registered cell kind is written
+out; ``recorded`` is the Trace's value of the same quantity (float32), so a view can show both and a test can hold
+them equal. Rows follow torch's stacking of the gate blocks (``Cell.gates``); a GRU's candidate is
+n = tanh(W_in u + b_in + r * (W_hn h + b_hn)), torch's convention (``Cell.recurrence_gate``), where the notes write
+r * h inside the product.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from engine import cells
 from engine.errors import ArchitectureError, ConfigError
@@ -90,9 +93,6 @@ class Readout:
     recorded: np.ndarray  # the Trace's y_t
 
 
-_ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0), "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a))}
-
-
 def _sum(source: str, weights: np.ndarray, values: np.ndarray, bias: float, shown: int) -> Sum:
     products = weights * values
     order = np.argsort(-np.abs(products), kind="stable")
@@ -114,47 +114,46 @@ def layer_input(trace: Trace, layer: int) -> np.ndarray:
 def step_formula(net, trace: Trace, step: int, unit: int, layer: int = 0, *, vocab: str | None = None,
                  shown: int = SHOWN) -> StepFormula:
     """The formula of ``unit`` at ``step`` in ``layer`` (forward direction) of sequence 0 of ``trace``, recorded from
-    ``net`` (its weights)."""
+    ``net`` (its weights): the cell's own step (``Cell.step``) run in float64 on the recorded h_{t-1} (and c_{t-1}),
+    each block's two sums written out from the same weights."""
     layers, steps, hidden = trace.hidden.shape[0], trace.hidden.shape[1], net.hidden_size
     if not (0 <= layer < layers and 0 <= step < steps and 0 <= unit < hidden):
         raise ConfigError(f"no unit {unit} at step {step} in layer {layer} (layers {layers}, steps {steps}, "
                           f"units {hidden})")
     kind = cells.get(trace.cell_kind)
-    w_ih, w_hh, b_ih, b_hh = (w.double().numpy() for w in layer_weights(net, layer))
-    u = layer_input(trace, layer)[step]
-    h_all = trace.hidden[layer, :, 0, :hidden].astype(np.float64)
+    w_ih, w_hh, b_ih, b_hh = (w.detach().double() for w in layer_weights(net, layer))
+    u = layer_input(trace, layer)[step]  # (I,)
+    h_all = trace.hidden[layer, :, 0, :hidden].astype(np.float64)  # (T, H)
     h_prev = h_all[step - 1] if step else np.zeros(hidden)
-    names = kind.gates or ("a",)
-    values: dict[str, float] = {}
+    c_prev = None
+    if kind.has_cell_state:
+        c_all = trace.cell_state[layer, :, 0, :hidden].astype(np.float64)  # (T, H)
+        c_prev = c_all[step - 1] if step else np.zeros(hidden)
+    # the cell's own step on the recorded inputs: gi = W_ih u_t + b_ih, gh = W_hh h_{t-1} + b_hh  (G,)
+    gi, gh = w_ih @ torch.from_numpy(u) + b_ih, w_hh @ torch.from_numpy(h_prev) + b_hh
+    h_new, c_new, parts = kind.step(gi, gh, torch.from_numpy(h_prev),
+                                    None if c_prev is None else torch.from_numpy(c_prev), trace.nonlinearity)
+    w_ih, w_hh, b_ih, b_hh = (w.numpy() for w in (w_ih, w_hh, b_ih, b_hh))
     gates = []
-    for k, name in enumerate(names):
+    for k, name in enumerate(kind.gates or ("a",)):
         row = k * hidden + unit
-        inp = _sum("x", w_ih[row], u, b_ih[row], shown)
-        rec = _sum("h", w_hh[row], h_prev, b_hh[row], shown)
-        pre = inp.total + (values["r"] * rec.total if (trace.cell_kind == "gru" and name == "n") else rec.total)
-        activation = kind.block_activation(name, trace.nonlinearity)
-        values[name] = float(_ACT[activation](pre))
-        recorded_pre = float(trace.preactivations[f"{name}_pre"][layer, step, 0, unit])
-        recorded = float(trace.gates[name][layer, step, 0, unit]) if kind.gates else float(h_all[step, unit])
-        gates.append(Gate(name, activation, inp, rec, pre, values[name], recorded_pre, recorded))
-    c_prev = c = recorded_c = None
-    if trace.cell_kind == "lstm":
-        c_all = trace.cell_state[layer, :, 0, :hidden].astype(np.float64)
-        c_prev = float(c_all[step - 1, unit]) if step else 0.0
-        c = values["f"] * c_prev + values["i"] * values["g"]
-        h = values["o"] * np.tanh(c)
-        recorded_c = float(c_all[step, unit])
-    elif trace.cell_kind == "gru":
-        h = (1 - values["z"]) * values["n"] + values["z"] * h_prev[unit]
-    elif trace.cell_kind == "rnn":
-        h = values["a"]
-    else:
-        raise ConfigError(f"the step's formula is written for RNN, LSTM and GRU cells, not {trace.cell_kind!r}")
+        # a gateless cell's one block is the new state itself: h_t = f(a_t)
+        value = parts[name][unit] if name in parts else h_new[unit]
+        recorded = trace.gates[name][layer, step, 0, unit] if kind.gates else h_all[step, unit]
+        gates.append(Gate(name=name, activation=kind.block_activation(name, trace.nonlinearity),
+                          inp=_sum("x", w_ih[row], u, b_ih[row], shown),
+                          rec=_sum("h", w_hh[row], h_prev, b_hh[row], shown),
+                          pre=float(parts[f"{name}_pre"][unit]), value=float(value),
+                          recorded_pre=float(trace.preactivations[f"{name}_pre"][layer, step, 0, unit]),
+                          recorded=float(recorded)))
     labels = None
     if layer == 0 and vocab is not None and len(vocab) == u.shape[0] and np.isin(u, (0.0, 1.0)).all():
         labels = tuple(vocab)
-    return StepFormula(trace.cell_kind, trace.nonlinearity, step, unit, layer, tuple(gates),
-                       float(h_prev[unit]), c_prev, float(h), c, float(h_all[step, unit]), recorded_c, labels)
+    return StepFormula(cell=trace.cell_kind, nonlinearity=trace.nonlinearity, step=step, unit=unit, layer=layer,
+                       gates=tuple(gates), h_prev=float(h_prev[unit]),
+                       c_prev=None if c_prev is None else float(c_prev[unit]), h=float(h_new[unit]),
+                       c=None if c_new is None else float(c_new[unit]), recorded_h=float(h_all[step, unit]),
+                       recorded_c=None if c_prev is None else float(c_all[step, unit]), input_labels=labels)
 
 
 def discrepancy(f: StepFormula) -> float:

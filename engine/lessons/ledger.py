@@ -116,8 +116,9 @@ class Ledger:
         dh = tr.grad_hidden[k, step, 0].astype(np.float64)
         if tr.grad_cell is None:
             return torch.from_numpy(dh)
-        o, c = tr.gates["o"][k, step, 0].astype(np.float64), tr.cell_state[k, step, 0].astype(np.float64)
-        later = tr.grad_cell[k, step, 0].astype(np.float64) - o * (1 - np.tanh(c) ** 2) * dh
+        gates = {name: g[k, step, 0].astype(np.float64) for name, g in tr.gates.items()}
+        later = self.kind.later_cell_grad(dh, tr.grad_cell[k, step, 0].astype(np.float64), gates,
+                                          tr.cell_state[k, step, 0].astype(np.float64))
         return torch.from_numpy(np.concatenate([dh, later]))
 
     def recursion(self, step: int, unit: int = 0) -> Recursion:
@@ -139,8 +140,9 @@ class Ledger:
             gamma_sigma = spectrum.GAMMA[self.trace.nonlinearity] * sigma
             with np.errstate(over="ignore"):
                 bound = float(np.float64(gamma_sigma) ** (t - k))  # inf past float64's range, not an error
-        if "f" in self.trace.gates and self.trace.cell_kind == "lstm":
-            carousel = float(np.prod(self.trace.gates["f"][self.layer, k + 1: t + 1, 0, unit].astype(np.float64)))
+        if self.kind.carousel is not None:  # the path along the cell state alone (LSTM: the forget gates)
+            gate = self.trace.gates[self.kind.carousel][self.layer, k + 1: t + 1, 0, unit]
+            carousel = float(np.prod(gate.astype(np.float64)))
         return Chain(t, k, factors, measured, bound, gamma_sigma, carousel)
 
     def weight_terms(self, row: int, col: int | None = None) -> Terms:

@@ -31,7 +31,7 @@ from multiprocessing import forkserver, popen_forkserver, spawn, util
 from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen
 from typing import Callable
 
-from engine import EngineError, ResourceError
+from engine import EngineError, ResourceError, cells
 
 GRACE = 3.0  # seconds a job runs on with nobody waiting for it (a rerun re-attaches within this)
 KEEP_DONE = 60.0  # seconds a finished job's result stays for a session that was rerunning when it finished
@@ -205,7 +205,8 @@ class Pool:
         receive, send = mp.Pipe(duplex=False)
         # plain pickles both ways: multiprocessing's own pickler would share torch tensors through file descriptors
         # (moving the server's tensors into shared memory, and failing when the child has exited)
-        task = pickle.dumps((job.fn, job.args, job.kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        # with the cell kinds registered here beyond the built-in ones: the child runs with the server's registry
+        task = pickle.dumps((cells.added(), job.fn, job.args, job.kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         child = _Process(target=_child, args=(send, task, job.mb, job.soft_seconds, self.threads), daemon=True)
         child.start()
         send.close()
@@ -316,7 +317,10 @@ def start() -> None:
 def _child(conn, task: bytes, mb: float, soft_seconds: float, threads: int) -> None:
     import torch
     os.nice(NICE)  # the server's own threads (pages, health checks) go first on a busy CPU
-    fn, args, kwargs = pickle.loads(task)
+    added, fn, args, kwargs = pickle.loads(task)
+    for cell in added:
+        if cell.kind not in cells.kinds():
+            cells.register(cell)
 
     def send(*message) -> None:
         conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))

@@ -7,7 +7,7 @@ import os
 from urllib.parse import quote
 
 from viz_app import views
-from viz_app.state.fields import to_params
+from viz_app.state.fields import cell_choice, to_params
 from viz_app.text import escape as safe
 from viz_app.text.i18n import option, t
 
@@ -46,7 +46,7 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
 
 def cell_label(cell: str, nonlinearity: str, lang: str) -> str:
     """A cell's name as the sidebar offers it (a vanilla RNN with its nonlinearity)."""
-    return option(f"{cell}_{nonlinearity}" if cell == "rnn" else cell, lang)
+    return option(cell_choice(cell, nonlinearity), lang)
 
 
 def describe(state, trained_rho: float | None = None, *, cell: str | None = None, init: str | None = None,

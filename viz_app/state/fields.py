@@ -16,6 +16,7 @@ from engine.serving import limits
 
 from viz_app.lecture import deck as deck_codec
 from viz_app.state import scenarios
+from viz_app.state.choices import Live
 from viz_app import views
 from engine.experiment import RunConfig
 from engine import cells as engine_cells
@@ -52,7 +53,7 @@ FIELDS = (
     Field("scenario", str, ("", *scenarios.names())),
     Field("view", str, views.NAMES),  # the registered views (viz_app/views), in lecture order
     Field("lang", str, LANGS),
-    Field("cell", str, engine_cells.kinds()),
+    Field("cell", str, Live(engine_cells.kinds)),  # every registered cell kind (engine/cells)
     Field("nonlinearity", str, NONLINEARITIES),
     Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
     Field("num_layers", int, lo=1, hi=limits.MAX_LAYERS, widget="slider"),
@@ -274,6 +275,22 @@ def to_params(state: AppState) -> dict[str, str]:
 def scenario_state(name: str, lang: str):
     """The state a scenario sets (everything else at its default), in the current language."""
     return baseline(name).with_(lang=lang)
+
+
+def cell_choices() -> dict[str, tuple[str, str | None]]:
+    """The sidebar's one choice for two fields, cell and nonlinearity: every registered cell kind (engine/cells), a
+    kind with several nonlinearities once per nonlinearity ("rnn_tanh", "rnn_relu"); each choice -> (cell, its
+    nonlinearity, or None where the kind has one)."""
+    out = {}
+    for kind in engine_cells.kinds():
+        choices = engine_cells.get(kind).nonlinearities
+        out |= {f"{kind}_{nl}": (kind, nl) for nl in choices} if len(choices) > 1 else {kind: (kind, None)}
+    return out
+
+
+def cell_choice(cell: str, nonlinearity: str) -> str:
+    """The choice (cell_choices) of a cell and nonlinearity: "rnn_relu", "lstm"."""
+    return f"{cell}_{nonlinearity}" if len(engine_cells.get(cell).nonlinearities) > 1 else cell
 
 
 def hidden(state, part: str) -> bool:

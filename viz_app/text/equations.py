@@ -98,41 +98,35 @@ def _sum_tex(s, head: str, colour: str, input_name: str, labels, lang: str) -> s
 
 def step_formula_tex(f, lang: str, *, expand: str | None = None) -> list[str]:
     """TeX lines for engine.lessons.formula.StepFormula ``f``: every gate's two sums written out (a gated cell: only
-    ``expand``'s, the others as their totals), the pre-activation, the gate, the new state. The input side is in
-    orange, the recurrent side in blue (the unrolled network's W_hh)."""
+    ``expand``'s, the others as their totals), the pre-activation, the gate, the new state, each in the cell's own
+    symbols and update (engine/cells). The input side is in orange, the recurrent side in blue (the unrolled
+    network's W_hh)."""
+    kind = cells.get(f.cell)
     t, j, k = f.step, f.unit, f.layer
     x = "x_{" + str(t) + "}" if k == 0 else f"h^{{({k})}}_{{{t}}}"
     hp = f"h_{{{t - 1}}}" if t else r"h_{-1}"
     act = {"tanh": r"\tanh", "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma"}
+    values = {g.name: g.value for g in f.gates}
     lines = []
     for g in f.gates:
-        name = "h" if f.cell == "rnn" else g.name
-        wx, wh = ("W_{xh}", "W_{hh}") if f.cell == "rnn" else (f"W_{{x{name}}}", f"W_{{h{name}}}")
-        bx, bh = ("b_{ih}", "b_{hh}") if f.cell == "rnn" else (f"b_{{x{name}}}", f"b_{{h{name}}}")
-        if f.cell == "rnn" or expand == g.name:
+        wx, wh, bx, bh = kind.weight_symbols(g.name)
+        if not kind.gates or expand == g.name:
             lines.append(_sum_tex(g.inp, rf"{wx}[{j},:]\,{x} + {bx}[{j}]", ORANGE, x, f.input_labels, lang))
             lines.append(_sum_tex(g.rec, rf"{wh}[{j},:]\,{hp} + {bh}[{j}]", BLUE, x, f.input_labels, lang))
         inner = rf"\textcolor{{{ORANGE}}}{{{_num(g.inp.total)}}}"
-        if f.cell == "gru" and name == "n":  # torch's GRU: r multiplies the whole recurrent sum
-            r = next(v.value for v in f.gates if v.name == "r")
-            inner += rf" + {_num(r)}\cdot(\textcolor{{{BLUE}}}{{{_num(g.rec.total)}}})"
+        gate = kind.recurrence_gate.get(g.name)
+        if gate is not None:  # the gate multiplies the whole recurrent sum (torch's GRU: r)
+            inner += rf" + {_num(values[gate])}\cdot(\textcolor{{{BLUE}}}{{{_num(g.rec.total)}}})"
         else:
             inner += _signed(g.rec.total, colour=BLUE)
-        symbol = "a" if f.cell == "rnn" else name
-        lines.append(rf"{symbol}_{{{t}}}[{j}] = {act[g.activation]}\big({inner}\big) = "
-                     rf"{act[g.activation]}({_num(g.pre)}) = {_num(g.value)}"
-                     if f.cell != "rnn" else
-                     rf"a_{{{t}}}[{j}] = {inner} = {_num(g.pre)}, \qquad "
-                     rf"h_{{{t}}}[{j}] = {act[g.activation]}({_num(g.pre)}) = {_num(g.value)}")
-    v = {g.name: g.value for g in f.gates}
-    if f.cell == "lstm":
-        lines.append(rf"c_{{{t}}}[{j}] = f\,c_{{{t - 1}}} + i\,g = ({_num(v['f'])})({_num(f.c_prev)}) + "
-                     rf"({_num(v['i'])})({_num(v['g'])}) = {_num(f.c)}")
-        lines.append(rf"h_{{{t}}}[{j}] = o \tanh(c_{{{t}}}) = ({_num(v['o'])})\tanh({_num(f.c)}) = {_num(f.h)}")
-    elif f.cell == "gru":
-        lines.append(rf"h_{{{t}}}[{j}] = (1 - z)\,n + z\,h_{{{t - 1}}} = (1 - {_num(v['z'])})({_num(v['n'])}) + "
-                     rf"({_num(v['z'])})({_num(f.h_prev)}) = {_num(f.h)}")
-    return lines
+        symbol, f_ = kind.block_symbol(g.name), act[g.activation]
+        if kind.gates:
+            lines.append(rf"{symbol}_{{{t}}}[{j}] = {f_}\big({inner}\big) = {f_}({_num(g.pre)}) = {_num(g.value)}")
+        else:  # the one block is the new state's pre-activation: h_t = f(a_t)
+            lines.append(rf"{symbol}_{{{t}}}[{j}] = {inner} = {_num(g.pre)}, \qquad "
+                         rf"h_{{{t}}}[{j}] = {f_}({_num(g.pre)}) = {_num(g.value)}")
+    state = {"h_prev": f.h_prev, "c_prev": f.c_prev, "c": f.c, "h": f.h}
+    return lines + kind.update_tex(t, j, {**values, **state}, _num)
 
 
 def readout_tex(r, vocab: str | None, lang: str) -> str:
@@ -191,10 +185,11 @@ def ledger_tex(ledger, step: int, unit: int, lang: str) -> list[str]:
         if c.bound is not None:
             line += rf" \;\le\; (\gamma\,\sigma_{{\max}})^{{{n}}} = {sig(c.gamma_sigma)}^{{{n}}} = {sig(c.bound)}"
         lines += [line, rf"{product} = {_factors(c.factors)}"]
-        if c.carousel is not None:
-            f = ledger.trace.gates["f"][ledger.layer, k + 1: last + 1, 0, j]
+        if c.carousel is not None:  # the cell's carousel gate (LSTM: f) along the cell state alone
+            g = ledger.kind.carousel
+            gate = ledger.trace.gates[g][ledger.layer, k + 1: last + 1, 0, j]
             lines.append(rf"\frac{{\partial c_{{{last}}}[{j}]}}{{\partial c_{{{k}}}[{j}]}}\Big|_{{\text{{cells}}}} = "
-                         rf"\prod_{{i={k + 1}}}^{{{last}}} f_i[{j}] = {_factors(f)} = {sig(c.carousel)}")
+                         rf"\prod_{{i={k + 1}}}^{{{last}}} {g}_i[{j}] = {_factors(gate)} = {sig(c.carousel)}")
     return lines
 
 

@@ -545,7 +545,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "이 식으로 다시 계산한 값은 기록된 값과 {err:.0e} 이내로 같습니다 (32비트 부동소수점의 반올림).",
         "Recomputed from these sums, every value equals the recorded one to within {err:.0e} (float32 rounding)."),
     "formula.expand": ("모든 곱을 펼칠 게이트", "Gate whose products are written out"),
-    "formula.gru_note": (
+    "formula.note_gru": (
         "PyTorch의 GRU: 리셋 게이트 r은 $W_hn h_{t-1} + b_hn$ 전체에 곱해집니다. 노트(조경현 등)의 식은 $W_hn (r ⊙ h_{t-1})$로 "
         "r을 곱셈 안에 둡니다. 갱신 게이트 z도 PyTorch는 이전 상태 쪽에 씁니다: $h_t = (1 - z) n + z h_{t-1}$.",
         "torch's GRU: the reset gate r multiplies all of $W_hn h_{t-1} + b_hn$. The notes (Cho et al.) write "

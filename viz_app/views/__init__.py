@@ -6,9 +6,10 @@ A new view is one module here (its figures, its render, its record), its line in
 (``view.NAME``, ``view_short.NAME``, ``exp.NAME``: in viz_app/text/i18n.py, or in the record's ``strings``)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from viz_app.state.choices import Live
 from viz_app.text.i18n import STRINGS
 
 
@@ -71,21 +72,4 @@ def names() -> tuple[str, ...]:
     return tuple(_views())
 
 
-class _Names(Sequence):
-    """The registered views' names as a sequence that reads the registry each time (the field table's choices for
-    ``view``: a view registered later is a valid link at once)."""
-
-    def __getitem__(self, i):
-        return names()[i]
-
-    def __len__(self) -> int:
-        return len(names())
-
-    def __contains__(self, name) -> bool:
-        return name in _views()
-
-    def __repr__(self) -> str:
-        return f"views{names()}"
-
-
-NAMES = _Names()
+NAMES = Live(names)  # the field table's choices for ``view``: a view registered later is a valid link at once

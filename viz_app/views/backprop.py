@@ -137,7 +137,7 @@ def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState
     st.caption(t("ledger.about", lang, j=unit, bound=t(bound, lang)))
     for line in lines:
         st.latex(line)
-    if trace.cell_kind == "lstm" and step < last:
+    if book.kind.carousel is not None and step < last:
         st.caption(t("ledger.carousel", lang))
     row = book.kind.block_names().index(book.kind.main_block) * size + unit if book.kind.gates else unit
     try:

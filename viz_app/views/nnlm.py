@@ -18,7 +18,7 @@ from viz_app.text import claims
 from viz_app.figures import nnlm as figs
 from viz_app.export import captions
 from viz_app.text.i18n import chart_math, t
-from viz_app.state.fields import AppState, hidden
+from viz_app.state.fields import AppState, cell_choice, hidden
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 from viz_app.views import View
 from viz_app.text import equations
@@ -67,7 +67,7 @@ def comparison(state, src) -> Comparison | None:
     run = src.run_of(cfg, "RNN")
     if run is None:
         return None
-    cell = f"rnn_{state.nonlinearity}" if state.cell == "rnn" else state.cell
+    cell = cell_choice(state.cell, state.nonlinearity)
     losses = tuple(src.trace_of(cfg).losses.tolist())
     return _comparison(state.gap, state.window, cell, state.seed, losses, tuple(run.history.loss.tolist()))
 

@@ -10,7 +10,7 @@ from engine.experiment import Run
 from viz_app.text import equations
 from viz_app.web import controls as linked
 from viz_app.figures import unrolled
-from viz_app.text.i18n import error_message, quantity_name, t
+from viz_app.text.i18n import STRINGS, error_message, quantity_name, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
                                   resolve_step, step_control)
@@ -124,8 +124,8 @@ def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = T
         st.caption(t("formula.bidirectional", lang))
     for line in equations.step_formula_tex(f, lang, expand=expand):
         st.latex(line)
-    if f.cell == "gru":
-        st.caption(t("formula.gru_note", lang))
+    if f"formula.note_{f.cell}" in STRINGS:  # what a cell's convention means (torch's GRU: r on the whole sum)
+        st.caption(t(f"formula.note_{f.cell}", lang))
     if controls and layer == layers - 1 and trace.loss_kind == "cross_entropy" and bool(trace.loss_mask[step]):
         st.caption(t("formula.readout", lang, t=step))
         st.latex(equations.readout_tex(formula.readout(net, trace, step), vocab, lang))
