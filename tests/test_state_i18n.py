@@ -219,6 +219,20 @@ def test_the_state_class_and_the_field_table_name_the_same_fields():
     assert all(f.type == S.BY_NAME[f.name].kind.__name__ for f in fields(S.AppState))
     assert S.AppState().run_config() == RunConfig()
     assert all(S.BY_NAME[n].default == getattr(RunConfig(), n) for n in S.RUN_FIELDS)
+    # a field's role is a column of the table: the run's settings are exactly RunConfig's
+    assert set(S.RUN_FIELDS) == {f.name for f in fields(RunConfig)}
+    assert all(f.role in S.ROLES for f in S.FIELDS)
+    assert set(S.LINK_FIELDS) == {"deck", "deck_at"} and "lang" in S.PRESENTER_FIELDS
+
+
+def test_a_fields_own_rule_is_a_column_and_says_why():
+    for name, raw, reason in [("alphabet", "aab", "alphabet"), ("data_id", "x", "upload_id"), ("deck", "!!", "deck"),
+                              ("hide", "title,nope", "hide"), ("text", "a" * (S.MAX_TEXT_URL + 1), "long"),
+                              ("target", "t" * (S.MAX_TARGET + 1), "long")]:
+        with pytest.raises(S.BadValue) as e:
+            S.parse_value(S.BY_NAME[name], raw)
+        assert e.value.reason[0] == reason, name
+    assert S.parse_value(S.BY_NAME["alphabet"], "abc") == "abc" and S.parse_value(S.BY_NAME["hide"], "title") == "title"
 
 
 @pytest.mark.parametrize("epochs,paused,ok", [(300, "150", True), (300, "0", True), (300, "-1", True),

@@ -7,7 +7,7 @@ import os
 from urllib.parse import quote
 
 from viz_app import views
-from viz_app.state.fields import cell_choice, to_params
+from viz_app.state.fields import FIELDS, LINK_FIELDS, cell_choice, to_params
 from viz_app.text import escape as safe
 from viz_app.text.i18n import option, t
 
@@ -29,7 +29,7 @@ def permalink(state, base: str) -> str:
     """The absolute address that reproduces ``state``'s figure, in its language (a link without one opens in the
     reader's browser language: a Korean slide's link would open in English for some students)."""
     # a lecture deck in the page's link is the lecture's, not this figure's
-    params = {k: v for k, v in to_params(state).items() if k not in ("deck", "deck_at")}
+    params = {k: v for k, v in to_params(state).items() if k not in LINK_FIELDS}
     query = "&".join(f"{k}={quote(v)}" for k, v in {"lang": state.lang, **params}.items())
     return f"{base}?{query}" if query else base
 
@@ -84,7 +84,7 @@ def describe(state, trained_rho: float | None = None, *, cell: str | None = None
 
 
 # what a figure's file name does not depend on: how the page is shown, not what it draws
-_NOT_DRAWN = ("lang", "present", "hide", "caption", "slide", "lecture", "png_scale", "deck", "deck_at")
+_NOT_DRAWN = tuple(f.name for f in FIELDS if not f.drawn)
 
 
 def file_name(state, name: str, fmt: str) -> str:

@@ -7,9 +7,8 @@ from urllib.parse import urlencode
 from viz_app.lecture.deck import MAX_NOTE, MAX_TITLE, Entry
 from viz_app.state import fields as S
 
-LINK_ONLY = ("deck", "deck_at")  # fields of the page's link that are not part of what an entry or figure shows
-
-KEPT = ("lang", "present", "lecture", "slide", "predict", "png_scale", "caption", "hide")  # the presenter's own
+LINK_ONLY = S.LINK_FIELDS  # fields of the page's link that are not part of what an entry or figure shows
+KEPT = S.PRESENTER_FIELDS  # the presenter's own way of showing the page
 
 
 def entry_of(state, title: str, note: str = "") -> Entry:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from engine.lessons import embeddings, nnlm
 from engine import init, tasks
@@ -30,6 +31,44 @@ MAX_TARGET = 100
 LANGS = ("ko", "en")
 
 
+ROLES = {"run": "a setting of the run (engine RunConfig): a change trains another model",
+         "view": "what the page shows of the run: the scenario named, the view and its selections",
+         "presenter": "the presenter's own way of showing the page, kept from one deck entry to the next",
+         "link": "only in the page's link (the lecture deck it carries), not part of what an entry or figure shows"}
+
+
+class BadValue(ValueError):
+    """Why a link's value cannot be used: a key of the string table's "reason." entries and its values, so the
+    notice is worded in the reader's language."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key)
+        self.reason = (key, values)
+
+
+def _upload_id(value: str) -> None:
+    if value and not re.fullmatch(r"[0-9a-f]{16}", value):  # a content hash of this session's upload
+        raise BadValue("upload_id")
+
+
+def _alphabet(value: str) -> None:
+    if len(value) > MAX_ALPHABET or len(set(value)) != len(value):
+        raise BadValue("alphabet", n=MAX_ALPHABET)
+
+
+def _deck(value: str) -> None:
+    if value:
+        try:
+            deck_codec.decode(value)
+        except deck_codec.DeckError:
+            raise BadValue("deck") from None
+
+
+def _hide(value: str) -> None:
+    if value and any(p not in HIDEABLE for p in value.split(",")):
+        raise BadValue("hide", choices=", ".join(HIDEABLE))
+
+
 @dataclass(frozen=True)
 class Field:
     """How one AppState field is read from a link and drawn in the sidebar (its default is AppState's)."""
@@ -43,6 +82,9 @@ class Field:
     widget: str = ""  # the sidebar's widget: "slider", "number", "text", "area", "toggle" (choices: a select box)
     step: float | None = None  # the widget's step
     max_chars: int | None = None  # longest text a link or the sidebar accepts
+    check: Callable[[str], None] | None = None  # a text's own rule: raises BadValue with the reason
+    role: str = "view"  # one of ROLES
+    drawn: bool = True  # False: how the page is shown, not what a figure draws (left out of figures' file names)
 
     @property
     def default(self):
@@ -52,34 +94,38 @@ class Field:
 FIELDS = (
     Field("scenario", str, ("", *scenarios.names())),
     Field("view", str, views.NAMES),  # the registered views (viz_app/views), in lecture order
-    Field("lang", str, LANGS),
-    Field("cell", str, Live(engine_cells.kinds)),  # every registered cell kind (engine/cells)
-    Field("nonlinearity", str, NONLINEARITIES),
-    Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider"),
-    Field("num_layers", int, lo=1, hi=limits.MAX_LAYERS, widget="slider"),
-    Field("bidirectional", int, lo=0, hi=1, widget="toggle"),
-    Field("residual", int, lo=0, hi=1, widget="toggle"),
-    Field("init", str, init.INITS),
-    Field("rho", float, lo=0.0, hi=limits.MAX_RHO, widget="slider", step=0.05),
-    Field("task", str, (*tasks.TASKS, "csv")),
-    Field("text", str, widget="area", max_chars=MAX_TEXT_URL),
-    Field("alphabet", str, widget="text", max_chars=MAX_ALPHABET),  # char-LM: a fixed vocabulary ("": the text's)
-    Field("loss", str, ("cross_entropy", "mse")),  # char-LM: MSE on one-hot targets
-    Field("reduce", str, ("mean", "sum")),  # per-step losses averaged or summed
-    Field("length", int, lo=1, hi=limits.MAX_LENGTH, widget="slider"),
-    Field("optimizer", str, tuple(OPTIMIZERS)),
-    Field("lr", float, lo=1e-5, hi=10.0, log=True),
-    Field("epochs", int, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS), widget="number", step=50),
-    Field("paused_at", int, lo=-1, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS) - 1),  # watching it learn: -1 = not paused
-    Field("clip", str, CLIPS),
-    Field("clip_threshold", float, lo=0.01, hi=100.0, widget="number"),
-    Field("tbptt", int, lo=0, hi=200, widget="slider"),
-    Field("batch", int, lo=1, hi=limits.MAX_BATCH),
-    Field("seed", int, lo=0, hi=2 ** 31 - 1, widget="number", step=1),
-    Field("data_id", str),  # an uploaded CSV (content hash, valid in the uploading session)
-    Field("target", str, max_chars=MAX_TARGET),
-    Field("data_kind", str, ("regression", "classification")),
-    Field("model_id", str),  # an uploaded model (content hash, valid in the uploading session)
+    Field("lang", str, LANGS, role="presenter", drawn=False),
+    Field("cell", str, Live(engine_cells.kinds), role="run"),  # every registered cell kind (engine/cells)
+    Field("nonlinearity", str, NONLINEARITIES, role="run"),
+    Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider", role="run"),
+    Field("num_layers", int, lo=1, hi=limits.MAX_LAYERS, widget="slider", role="run"),
+    Field("bidirectional", int, lo=0, hi=1, widget="toggle", role="run"),
+    Field("residual", int, lo=0, hi=1, widget="toggle", role="run"),
+    Field("init", str, init.INITS, role="run"),
+    Field("rho", float, lo=0.0, hi=limits.MAX_RHO, widget="slider", step=0.05, role="run"),
+    Field("task", str, (*tasks.TASKS, "csv"), role="run"),
+    Field("text", str, widget="area", max_chars=MAX_TEXT_URL, role="run"),
+    # char-LM: a fixed vocabulary ("": the text's)
+    Field("alphabet", str, widget="text", max_chars=MAX_ALPHABET, check=_alphabet, role="run"),
+    Field("loss", str, ("cross_entropy", "mse"), role="run"),  # char-LM: MSE on one-hot targets
+    Field("reduce", str, ("mean", "sum"), role="run"),  # per-step losses averaged or summed
+    Field("length", int, lo=1, hi=limits.MAX_LENGTH, widget="slider", role="run"),
+    Field("optimizer", str, tuple(OPTIMIZERS), role="run"),
+    Field("lr", float, lo=1e-5, hi=10.0, log=True, role="run"),
+    Field("epochs", int, lo=0, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS), widget="number", step=50, role="run"),
+    # watching it learn: -1 = not paused
+    Field("paused_at", int, lo=-1, hi=min(MAX_EPOCHS, limits.MAX_EPOCHS) - 1, role="run"),
+    Field("clip", str, CLIPS, role="run"),
+    Field("clip_threshold", float, lo=0.01, hi=100.0, widget="number", role="run"),
+    Field("tbptt", int, lo=0, hi=200, widget="slider", role="run"),
+    Field("batch", int, lo=1, hi=limits.MAX_BATCH, role="run"),
+    Field("seed", int, lo=0, hi=2 ** 31 - 1, widget="number", step=1, role="run"),
+    # an uploaded CSV (content hash, valid in the uploading session)
+    Field("data_id", str, check=_upload_id, role="run"),
+    Field("target", str, max_chars=MAX_TARGET, role="run"),
+    Field("data_kind", str, ("regression", "classification"), role="run"),
+    # an uploaded model (content hash, valid in the uploading session)
+    Field("model_id", str, check=_upload_id, role="run"),
     Field("step", int, lo=-1, hi=10_000),  # -1: the last step
     Field("unit", int, lo=0, hi=1023),
     Field("layer", int, lo=-1, hi=7),  # -1: the top layer
@@ -90,18 +136,26 @@ FIELDS = (
     Field("gap", int, lo=1, hi=nnlm.MAX_GAP),  # and its text's countdown (the letter is gap + 1 back)
     Field("embed_dim", int, lo=1, hi=embeddings.MAX_DIM),  # the embeddings view: nn.Embedding's dimension d
     Field("snapshot", int, lo=-1, hi=10_000),
-    Field("slide", str, ("light", "dark")),  # slide theme of exports (and of the screen in lecture mode)
-    Field("lecture", int, lo=0, hi=1),  # lecture mode: large fonts on screen
-    Field("png_scale", int, lo=1, hi=4),
-    Field("caption", int, lo=0, hi=1),  # caption with settings and permalink on exported figures
-    Field("present", int, lo=0, hi=1),  # presentation mode: sidebar collapsed, large fonts
-    Field("predict", int, lo=0, hi=1),  # predict, then reveal: a view with a question hides what it measures
-    Field("deck", str),  # a lecture deck (viz_app/lecture/deck.py: compressed JSON), so that one link holds the lecture
-    Field("deck_at", int, lo=-1, hi=99),  # the deck's entry on screen; -1 = none yet
-    Field("hide", str),  # comma-separated parts hidden for the room, out of HIDEABLE
+    # slide theme of exports (and of the screen in lecture mode)
+    Field("slide", str, ("light", "dark"), role="presenter", drawn=False),
+    Field("lecture", int, lo=0, hi=1, role="presenter", drawn=False),  # lecture mode: large fonts on screen
+    Field("png_scale", int, lo=1, hi=4, role="presenter", drawn=False),
+    # caption with settings and permalink on exported figures
+    Field("caption", int, lo=0, hi=1, role="presenter", drawn=False),
+    # presentation mode: sidebar collapsed, large fonts
+    Field("present", int, lo=0, hi=1, role="presenter", drawn=False),
+    # predict, then reveal: a view with a question hides what it measures
+    Field("predict", int, lo=0, hi=1, role="presenter"),
+    # a lecture deck (viz_app/lecture/deck.py: compressed JSON), so that one link holds the lecture
+    Field("deck", str, check=_deck, role="link", drawn=False),
+    Field("deck_at", int, lo=-1, hi=99, role="link", drawn=False),  # the deck's entry on screen; -1 = none yet
+    # comma-separated parts hidden for the room, out of HIDEABLE
+    Field("hide", str, check=_hide, role="presenter", drawn=False),
 )
 BY_NAME = {f.name: f for f in FIELDS}
-RUN_FIELDS = tuple(f.name for f in fields(RunConfig))
+RUN_FIELDS = tuple(f.name for f in FIELDS if f.role == "run")  # RunConfig's (tests/test_state_i18n.py)
+PRESENTER_FIELDS = tuple(f.name for f in FIELDS if f.role == "presenter")
+LINK_FIELDS = tuple(f.name for f in FIELDS if f.role == "link")
 
 
 _RUN = RunConfig()  # the run settings' defaults are the engine's
@@ -170,15 +224,6 @@ class AppState:
         return replace(self, **changes)
 
 
-class BadValue(ValueError):
-    """Why a link's value cannot be used: a key of the string table's "reason." entries and its values, so the
-    notice is worded in the reader's language."""
-
-    def __init__(self, key: str, **values):
-        super().__init__(key)
-        self.reason = (key, values)
-
-
 def parse_value(f: Field, raw: str):
     """The typed value of ``raw`` for field ``f``, or raise ValueError with the reason."""
     if f.kind is int:
@@ -195,23 +240,10 @@ def parse_value(f: Field, raw: str):
             raise BadValue("finite")
     else:
         value = raw
-        if f.name == "text" and len(value) > MAX_TEXT_URL:
-            raise BadValue("long", n=MAX_TEXT_URL)
-        if f.name in ("data_id", "model_id") and value and not re.fullmatch(r"[0-9a-f]{16}", value):
-            raise BadValue("upload_id")
-        if f.name == "target" and len(value) > MAX_TARGET:
-            raise BadValue("long", n=MAX_TARGET)
-        if f.name == "alphabet" and (len(value) > MAX_ALPHABET or len(set(value)) != len(value)):
-            raise BadValue("alphabet", n=MAX_ALPHABET)
-        if f.name == "deck" and value:
-            try:
-                deck_codec.decode(value)
-            except deck_codec.DeckError:
-                raise BadValue("deck") from None
-        if f.name == "hide" and value:
-            unknown = [p for p in value.split(",") if p not in HIDEABLE]
-            if unknown:
-                raise BadValue("hide", choices=", ".join(HIDEABLE))
+        if f.check is not None:
+            f.check(value)
+        if f.max_chars is not None and len(value) > f.max_chars:
+            raise BadValue("long", n=f.max_chars)
     if f.choices is not None and value not in f.choices:
         raise BadValue("choice", choices=", ".join(str(c) for c in f.choices if c != ""))
     if f.lo is not None and not (f.lo <= value <= f.hi):
