@@ -114,6 +114,11 @@ class Trace:
         """T, the number of time steps."""
         return self.hidden.shape[1]
 
+    @property
+    def layers(self) -> int:
+        """L, the number of layers."""
+        return self.hidden.shape[0]
+
     @cached_property
     def derivatives(self) -> dict[str, np.ndarray]:
         """f'(a_t) per gate (tanh' in (0, 1], sigmoid' <= 1/4; and tanh'(c_t) as "c" for LSTM): (L, T, B, H)."""
@@ -375,6 +380,9 @@ def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> Jacobian
                 reverse = jacobian.chain_norms(js, net.hidden_size, False)["spectral"][::-1, ::-1].copy()
             sens_layers[-1].append((js, ks, w_ih))
     top = maps[-1]
-    return JacobianMaps(b, top["spectral"], top["frobenius"], top.get("cell_spectral"),
-                        np.stack([m["spectral"] for m in maps]) if all_layer_maps else None,
-                        jacobian.input_sensitivity(sens_layers, net.hidden_size, residual=net.residual), reverse)
+    return JacobianMaps(batch=b, spectral=top["spectral"], frobenius=top["frobenius"],
+                        cell_spectral=top.get("cell_spectral"),
+                        by_layer=np.stack([m["spectral"] for m in maps]) if all_layer_maps else None,
+                        input_sensitivity=jacobian.input_sensitivity(sens_layers, net.hidden_size,
+                                                                     residual=net.residual),
+                        reverse_spectral=reverse)

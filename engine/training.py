@@ -195,12 +195,14 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     checkpoint = None
     if status == "finished" and end < cfg.epochs:
         status = "paused"
-        checkpoint = Checkpoint(end, copy.deepcopy(opt.state_dict()), torch.get_rng_state(),
-                                {k: list(v) for k, v in rec.items()}, tuple(snaps), seconds)
+        checkpoint = Checkpoint(epoch=end, optimizer=copy.deepcopy(opt.state_dict()), rng=torch.get_rng_state(),
+                                records={k: list(v) for k, v in rec.items()}, snapshots=tuple(snaps),
+                                seconds=seconds)
     if snaps[-1][0] != len(rec["loss"]):
         snaps.append((len(rec["loss"]), _snapshot(net)))
     net.eval()
     allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
-    return History(np.array(rec["loss"], dtype=float), np.array(rec["gn"], dtype=float),
-                   np.array(rec["gc"], dtype=float), np.array(rec["fired"], dtype=bool), status, bad,
-                   tuple(snaps), seconds, checkpoint, per_epoch)
+    return History(loss=np.array(rec["loss"], dtype=float), grad_norm=np.array(rec["gn"], dtype=float),
+                   grad_norm_clipped=np.array(rec["gc"], dtype=float), clipped=np.array(rec["fired"], dtype=bool),
+                   status=status, first_nonfinite=bad, snapshots=tuple(snaps), seconds=seconds,
+                   checkpoint=checkpoint, per_epoch=per_epoch)

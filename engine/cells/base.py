@@ -31,6 +31,9 @@ from torch import Tensor, nn
 
 WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's names, suffixed _l{k} per layer
 DIRECTIONS = ("", "_reverse")  # torch's suffix of a bidirectional layer's backward-in-time parameters
+# torch's fused kernels (torch.rnn_tanh / rnn_relu / lstm / gru) run one layer, one direction, for recording
+ONE_LAYER = {"has_biases": True, "num_layers": 1, "dropout": 0.0, "train": False, "bidirectional": False,
+             "batch_first": False}
 
 
 @dataclass
@@ -124,7 +127,8 @@ class Cell:
         parts = {k: torch.stack([p[k] for p in parts]) for k in parts[0]}
         c_all = torch.stack(cs) if self.has_cell_state else None
         c_prev = torch.cat([c0[None], c_all[:-1]]) if self.has_cell_state else None
-        return LayerForward(x, torch.cat([h0[None], out[:-1]]), out, gi, torch.stack(ghs), parts, c_all, c_prev)
+        return LayerForward(x=x, h_prev=torch.cat([h0[None], out[:-1]]), out=out, gi=gi, gh=torch.stack(ghs),
+                            parts=parts, cell=c_all, c_prev=c_prev)
 
     # display: the step's equations written out with the model's numbers (engine/lessons/formula.py computes them
     # with ``step`` in float64, viz_app/text/equations.py typesets them with these) ---------------------------------

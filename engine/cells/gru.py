@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from engine.cells.base import Cell, LayerForward
+from engine.cells.base import ONE_LAYER, Cell, LayerForward
 
 
 def gate_values(gi: Tensor, gh: Tensor) -> dict[str, Tensor]:
@@ -56,10 +56,11 @@ class GRU(Cell):
     @torch.no_grad()
     def layer(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, nl) -> LayerForward:
         """torch's fused kernel (the one behind nn.GRU), then every step's gates at once."""
-        out = torch.gru(x, h0[None], [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)[0]  # (T, B, H)
+        out = torch.gru(x, h0[None], [w_ih, w_hh, b_ih, b_hh], **ONE_LAYER)[0]  # (T, B, H)
         h_prev = torch.cat([h0[None], out[:-1]])
         gi, gh = nn.functional.linear(x, w_ih, b_ih), nn.functional.linear(h_prev, w_hh, b_hh)  # (T, B, 3H)
-        return LayerForward(x, h_prev, out, gi, gh, gate_values(gi, gh), None, None)
+        return LayerForward(x=x, h_prev=h_prev, out=out, gi=gi, gh=gh, parts=gate_values(gi, gh), cell=None,
+                            c_prev=None)
 
     def coefficients(self, fw, nl):
         r, z, n = (fw.parts[g] for g in self.gates)

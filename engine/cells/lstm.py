@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from engine.cells.base import Cell, LayerForward
+from engine.cells.base import ONE_LAYER, Cell, LayerForward
 
 
 def gate_values(gi: Tensor, gh: Tensor) -> dict[str, Tensor]:
@@ -62,7 +62,7 @@ class LSTM(Cell):
     @torch.no_grad()
     def layer(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, nl) -> LayerForward:
         """torch's fused kernel (the one behind nn.LSTM), then every step's gates at once and the cell states."""
-        out = torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)[0]
+        out = torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], **ONE_LAYER)[0]
         h_prev = torch.cat([h0[None], out[:-1]])  # (T, B, H)
         gi, gh = nn.functional.linear(x, w_ih, b_ih), nn.functional.linear(h_prev, w_hh, b_hh)  # (T, B, 4H)
         p = gate_values(gi, gh)
@@ -71,7 +71,8 @@ class LSTM(Cell):
         for t, c_view in enumerate(c.unbind(0)):
             # c_t = f_t * c_{t-1} + i_t * g_t
             c_t = torch.addcmul(ig[t], f[t], c_t, out=c_view)
-        return LayerForward(x, h_prev, out, gi, gh, p, c, torch.cat([c0[None], c[:-1]]))
+        return LayerForward(x=x, h_prev=h_prev, out=out, gi=gi, gh=gh, parts=p, cell=c,
+                            c_prev=torch.cat([c0[None], c[:-1]]))
 
     def coefficients(self, fw, nl):
         i, f, g, o = (fw.parts[n] for n in self.gates)

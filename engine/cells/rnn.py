@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from engine.cells.base import Cell, LayerForward
+from engine.cells.base import ONE_LAYER, Cell, LayerForward
 
 _FUSED = {"tanh": torch.rnn_tanh, "relu": torch.rnn_relu}
 
@@ -45,10 +45,11 @@ class RNN(Cell):
     @torch.no_grad()
     def layer(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, nl) -> LayerForward:
         """torch's fused kernel (the one behind nn.RNN), then every step's pre-activation at once."""
-        out = _FUSED[nl](x, h0[None], [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)[0]  # (T, B, H)
+        out = _FUSED[nl](x, h0[None], [w_ih, w_hh, b_ih, b_hh], **ONE_LAYER)[0]  # (T, B, H)
         h_prev = torch.cat([h0[None], out[:-1]])
         gi, gh = nn.functional.linear(x, w_ih, b_ih), nn.functional.linear(h_prev, w_hh, b_hh)  # (T, B, H)
-        return LayerForward(x, h_prev, out, gi, gh, {"a_pre": gi + gh}, None, None)
+        return LayerForward(x=x, h_prev=h_prev, out=out, gi=gi, gh=gh, parts={"a_pre": gi + gh}, cell=None,
+                            c_prev=None)
 
     def coefficients(self, fw, nl):
         a = fw.parts["a_pre"]

@@ -59,7 +59,7 @@ def decay(trace: Trace) -> Evidence:
 def spectrum_change(history: History, trace: Trace) -> Evidence:
     """The top layer's main W_hh block before training (the first snapshot) and after (the trace), with the
     regime after training. Shown: vanishing is guaranteed after training."""
-    top = f"recurrent.weight_hh_l{trace.hidden.shape[0] - 1}"
+    top = f"recurrent.weight_hh_l{trace.layers - 1}"
     before = spectrum.main_spectrum(history.snapshots[0][1][top], trace.cell_kind, trace.nonlinearity)
     after = trace.main_spectrum
     reg = trace.regime
@@ -148,7 +148,7 @@ def term_decay(trace: Trace) -> Evidence:
     """||term_k|| of dL/dW_hh (top layer) against k. With the loss at the last step only, term k carries T-1-k
     factors dh_{j+1}/dh_j; shown when the norms fall strictly from the last step back to step 1 (step 0's term is
     0: h_{-1} = 0)."""
-    norms = trace.weight_terms.norms[f"weight_hh_l{trace.hidden.shape[0] - 1}"]
+    norms = trace.weight_terms.norms[f"weight_hh_l{trace.layers - 1}"]
     steps = len(norms)
     falling = bool(steps >= 3 and np.all(np.diff(norms[1:]) > 0))
     return Evidence(falling and trace.mode == "many_to_one",

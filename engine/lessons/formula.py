@@ -116,7 +116,7 @@ def step_formula(net, trace: Trace, step: int, unit: int, layer: int = 0, *, voc
     """The formula of ``unit`` at ``step`` in ``layer`` (forward direction) of sequence 0 of ``trace``, recorded from
     ``net`` (its weights): the cell's own step (``Cell.step``) run in float64 on the recorded h_{t-1} (and c_{t-1}),
     each block's two sums written out from the same weights."""
-    layers, steps, hidden = trace.hidden.shape[0], trace.hidden.shape[1], net.hidden_size
+    layers, steps, hidden = trace.layers, trace.hidden.shape[1], net.hidden_size
     if not (0 <= layer < layers and 0 <= step < steps and 0 <= unit < hidden):
         raise ConfigError(f"no unit {unit} at step {step} in layer {layer} (layers {layers}, steps {steps}, "
                           f"units {hidden})")

@@ -66,7 +66,7 @@ class Ledger:
     def __init__(self, net, trace: Trace, jacobians: tuple | None = None):
         if trace.directions != 1:
             raise ArchitectureError("ledger_bidirectional")
-        self.net, self.trace, self.layer = net, trace, trace.hidden.shape[0] - 1
+        self.net, self.trace, self.layer = net, trace, trace.layers - 1
         self.kind = cells.get(trace.cell_kind)
         hidden = net.hidden_size
         weights = layer_weights(net, self.layer)

@@ -73,7 +73,7 @@ def jacobian_map(trace, *, lang: str, cell_state: bool = False, step: int | None
 def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> go.Figure:
     """dL/dW_hh = sum_k term_k: each step's term projected on the total's direction (the bars add up to ||G||),
     and each term's own norm as a line."""
-    name = f"weight_hh_l{(trace.hidden.shape[0] + layer) % trace.hidden.shape[0]}"
+    name = f"weight_hh_l{(trace.layers + layer) % trace.layers}"
     norms = trace.weight_terms.norms[name]
     steps = len(norms)
     x = np.arange(steps)

@@ -192,7 +192,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
                      _arrows(rec_arrows, keep, colour=theme.BLUE, width=1.5, name="recurrent arrows")])
     meta = {f"{field}_ranges": [[first - PAD, last + PAD] for first, last in shown]}
     if not through:  # a click on a cell of a strip also picks its unit (linked.js), of the layer drawn
-        meta.update(step_unit=3, step_layer=layer % trace.hidden.shape[0])
+        meta.update(step_unit=3, step_layer=layer % trace.layers)
     band = step_band(0)
     images = [band]
     if through:

@@ -49,7 +49,7 @@ def figures(state: AppState, src: Source) -> list[Chart]:
     if trace.directions == 2:
         out.append(Chart("reverse-jacobian-map", src.figure(figs.jacobian_map, trace, lang=lang, step=step,
                                                             reverse=True)))
-    if trace.hidden.shape[0] > 1:  # how the gradient reaches the lower layers, with and without identity paths
+    if trace.layers > 1:  # how the gradient reaches the lower layers, with and without identity paths
         out.append(Chart("layer-gradients", src.figure(figs.layer_gradients, src.run, lang=lang)))
     lstm = trace.cell_state is not None
     if lstm:
@@ -96,7 +96,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     if "layer-gradients" in charts:
         chart(charts["layer-gradients"], state)
         st.caption(claims.layer_gradient_text(run.layer_gradient_norms, lang))
-    if f"weight_hh_l{trace.hidden.shape[0] - 1}" not in trace.weight_terms.matrices:
+    if f"weight_hh_l{trace.layers - 1}" not in trace.weight_terms.matrices:
         st.info(t("msg.no_terms", lang))
     chart(charts["terms"], state)
     if not state.scenario == "bptt_terms":  # the banner says it there

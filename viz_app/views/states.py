@@ -25,7 +25,7 @@ def figures(state: AppState, src: Source, *, gate: str = "h", dims: int = 2) -> 
     """The heatmap of ``gate`` ("h", "c" or a gate's letter), the text coloured by the state's unit, the PCA
     trajectory in ``dims`` dimensions, the gates' saturation."""
     trace, vocab, lang = src.trace, src.run.eval_data.vocab, state.lang
-    step, layer = resolve_step(state, trace.steps), layer_of(state, trace.hidden.shape[0])
+    step, layer = resolve_step(state, trace.steps), layer_of(state, trace.layers)
     unit = min(state.unit, trace.hidden.shape[3] - 1)
     out = [Chart("heatmap", src.figure(figs.state_heatmap, trace, name=gate, lang=lang, layer=layer, vocab=vocab,
                                        highlight=step, unit=unit), selectable=True)]
@@ -45,7 +45,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         explain(VIEW, state, run)
         nonfinite_notice(trace, lang)
         steps, hidden = trace.steps, trace.hidden.shape[3]
-        layers = trace.hidden.shape[0]
+        layers = trace.layers
         click = linked.clicked_cell("step", hidden, layers)  # a click on a heatmap cell picks its unit
         unit_at, layer_at = linked.cell_widgets(click, "w_unit", min(state.unit, hidden - 1), "w_layer",
                                                 layer_of(state, layers))

@@ -50,7 +50,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     lang = state.lang
     # the equations' unit: a click on a cell of the network (read before the network is drawn, which marks it), else
     # the panel's own control
-    width, layers = trace.hidden.shape[3], trace.hidden.shape[0]
+    width, layers = trace.hidden.shape[3], trace.layers
     click = linked.clicked_cell("step", width, layers)
     if click is not None:
         state = state.with_(unit=click[0], layer=state.layer if click[1] is None else click[1])
@@ -90,7 +90,7 @@ def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = T
     network clicked, linked.clicked_cell, sets them) and the readout; else the page's (the states view: its unit and
     layer controls and the heatmap's clicks), with ``gate`` the gate written out, and the cell's equations only."""
     lang, net, vocab = state.lang, run.net, run.eval_data.vocab
-    layers, size, width = trace.hidden.shape[0], net.hidden_size, trace.hidden.shape[3]
+    layers, size, width = trace.layers, net.hidden_size, trace.hidden.shape[3]
     step = resolve_step(state, trace.steps, first=True)
     layer = layers - 1 if state.layer < 0 else min(state.layer, layers - 1)
     gates = cells.get(net.cell).gates
