@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian 12 machine:
 #   Debian packages: chromium (Kaleido's static export, browser tests), fonts-nanum (Korean glyphs),
-#   fonts-dejavu-core (Latin and Greek in exported figures)
+#   fonts-dejavu-core (Latin and Greek in exported figures), nodejs (runs the browser's placement code in a test)
 #   Python packages: requirements.txt into ./.venv
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
@@ -11,6 +11,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi nanum || need+=(fonts-nanum fontconfig)
 fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core fontconfig)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -18,7 +18,7 @@ from viz_app.state import url  # noqa: E402
 from viz_app.text import escape as safe  # noqa: E402
 from viz_app.text.i18n import t  # noqa: E402
 from viz_app.views import catalog  # noqa: E402, F401  (registers the views)
-from viz_app.web import present, theme  # noqa: E402
+from viz_app.web import keys, present, theme  # noqa: E402
 
 freeze_imports()
 
@@ -41,6 +41,7 @@ def header(state) -> None:
     the chart) and the link's notices (a value it could not use, and why)."""
     lang = state.lang
     st.html(theme.PAGE_STYLE)
+    keys.mount(state, keys.screen_height() or present.SCREEN)  # a clicker's keys, the screen's height
     if state.present:
         present.setup()
     elif not S.hidden(state, "title"):

@@ -18,31 +18,6 @@ from viz_app.compute import runs
 from viz_app.text import escape as safe
 from viz_app.text.i18n import t
 
-# A clicker sends PageDown / PageUp: they press the deck bar's buttons (presentation mode's own keys, present.py,
-# leave them to the deck while one is loaded). Keys typed into a field are left alone.
-_KEYS_JS = """
-export default function ({ parentElement }) {
-  const doc = parentElement.ownerDocument, win = doc.defaultView;
-  if (win.__rnnDeckKeys) doc.removeEventListener("keydown", win.__rnnDeckKeys);
-  win.__rnnDeckKeys = (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const el = e.composedPath()[0] || e.target, tag = el && el.tagName;
-    if (tag === "TEXTAREA" || (el && el.isContentEditable)) return;
-    if (tag === "INPUT" && !["range", "checkbox", "radio"].includes(el.type)) return;
-    const key = {PageDown: "deck_next", PageUp: "deck_prev"}[e.key];
-    const button = key && doc.querySelector(`.st-key-${key} button`);
-    if (button && !button.disabled) { e.preventDefault(); button.click(); }
-  };
-  doc.addEventListener("keydown", win.__rnnDeckKeys);
-}
-"""
-
-
-@st.cache_resource
-def _keys():
-    return st.components.v2.component("rnn_viz.deck_keys", js=_KEYS_JS)
-
-
 def deck_of(state) -> tuple[str, tuple] | None:
     """(title, entries) of the state's deck; None without one (a bad one was refused when the link was read)."""
     if not state.deck:
@@ -168,5 +143,4 @@ def bar(state, where):
             code.html(f"<img alt='QR' title='{safe.plot(link)}' width='{size}' src='{handouts.qr_data_uri(link)}'>")
         else:
             mid.caption(t("deck.ready", lang, n=len(entries)))
-        _keys()(key="deck_keys")
     return state

@@ -24,6 +24,56 @@
 // whose sentence is the one true at i, computed on the server for every i.
 // Once the index rests, it goes to the server as the component's state (one rerun, nothing redrawn), so the
 // address bar, exports and captions name what is on screen.
+
+// What a figure (its JSON: layout and data) declares for index s of field F, as Plotly's dotted-key changes:
+// {layout: {key: value}, traces: [{trace, x, y, cols, style}]} (x, y: undefined where they stay). A pure function of
+// the figure: the server places a figure it builds once the same way (viz_app/figures/common.place), and
+// tests/test_placement.py runs both on the app's figures and holds them equal.
+export function placement(fig, s, F) {
+  const meta = fig.layout.meta || {};
+  const layout = {};
+  (fig.layout.images || []).forEach((im, i) => {  // a band drawn as an image: moved without a recalculation
+    if (im.name === `${F}-x`) layout[`images[${i}].x`] = s - 0.5;
+  });
+  (fig.layout.shapes || []).forEach((sh, i) => {
+    if (sh.name === `${F}-x`) {
+      layout[`shapes[${i}].x0`] = s - 0.5;
+      layout[`shapes[${i}].x1`] = s + 0.5;
+    } else if (sh.name === `${F}-y`) {
+      layout[`shapes[${i}].y0`] = s;
+      layout[`shapes[${i}].y1`] = s;
+    }
+  });
+  const ranges = meta[`${F}_ranges`];
+  if (ranges && ranges[s]) layout["xaxis.range"] = ranges[s];
+  const titles = meta[`${F}_titles`];
+  if (titles && titles[s] !== undefined) layout["title.text"] = titles[s];
+  const more = meta[`${F}_layout`];
+  if (more && more[s]) Object.assign(layout, more[s]);
+  const traces = [];
+  (fig.data || []).forEach((tr, i) => {
+    const m = tr.meta || {};
+    const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`], style = m[`${F}_style`];
+    const keep = m[`${F}_cols`];
+    const c = { trace: i, style: (style && style[s]) || {} };
+    if (pt) {
+      const p = pt[s];
+      c.x = p ? [p[0]] : [];
+      c.y = p ? [p[1]] : [];
+    } else if (pts) {
+      [c.x, c.y] = pts[s] || [[], []];
+    } else if (curve) {
+      c.y = curve[s] || [];
+    } else if (keep) {
+      const [first, last] = keep[s] || [1, 0];
+      c.cols = `${first},${last}`;
+      c.y = m.y_all.map((v, k) => (m.cols[k] >= first && m.cols[k] <= last ? v : null));
+    }
+    if (c.y !== undefined || Object.keys(c.style).length) traces.push(c);
+  });
+  return { layout, traces };
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   const doc = parentElement.ownerDocument || document;
@@ -64,58 +114,24 @@ export default function (component) {
   function apply(gd, s) {
     const P = window.Plotly;
     if (!P) return;
-    const meta = gd.layout.meta || {};
-    const layout = {};
-    (gd.layout.images || []).forEach((im, i) => {  // a band drawn as an image: moved without a recalculation
-      if (im.name === `${F}-x`) layout[`images[${i}].x`] = s - 0.5;
-    });
-    (gd.layout.shapes || []).forEach((sh, i) => {
-      if (sh.name === `${F}-x`) {
-        layout[`shapes[${i}].x0`] = s - 0.5;
-        layout[`shapes[${i}].x1`] = s + 0.5;
-      } else if (sh.name === `${F}-y`) {
-        layout[`shapes[${i}].y0`] = s;
-        layout[`shapes[${i}].y1`] = s;
-      }
-    });
-    const ranges = meta[`${F}_ranges`];
-    if (ranges && ranges[s]) layout["xaxis.range"] = ranges[s];
-    const titles = meta[`${F}_titles`];
-    if (titles && titles[s] !== undefined) layout["title.text"] = titles[s];
-    const more = meta[`${F}_layout`];
-    if (more && more[s]) Object.assign(layout, more[s]);
+    const { layout, traces } = placement(gd, s, F);
     const idx = [], xs = [], ys = [], styles = [];
     let styled = false;
-    gd.data.forEach((tr, i) => {
-      const m = tr.meta || {};
-      const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`], style = m[`${F}_style`];
-      const keep = m[`${F}_cols`];
-      let x = tr.x, y = null;
-      if (pt) {
-        const p = pt[s];
-        x = p ? [p[0]] : [];
-        y = p ? [p[1]] : [];
-      } else if (pts) {
-        [x, y] = pts[s] || [[], []];
-      } else if (curve) {
-        y = curve[s] || [];
-      } else if (keep) {
-        const [first, last] = keep[s] || [1, 0];
-        if (kept.get(tr) !== `${first},${last}`) {  // the same columns: nothing to redraw
-          y = m.y_all.map((v, k) => (m.cols[k] >= first && m.cols[k] <= last ? v : null));
-        }
-      }
+    for (const c of traces) {
+      const tr = gd.data[c.trace];
+      let y = c.y === undefined ? null : c.y;
+      if (c.cols !== undefined && kept.get(tr) === c.cols) y = null;  // the same columns: nothing to redraw
       const st = {};  // the declared attributes that differ from what is drawn
-      for (const [key, value] of Object.entries((style && style[s]) || {})) {
+      for (const [key, value] of Object.entries(c.style)) {
         if (JSON.stringify(lookup(tr, key)) !== JSON.stringify(value)) st[key] = value;
       }
-      if (y === null && !Object.keys(st).length) return;
+      if (y === null && !Object.keys(st).length) continue;
       styled = styled || Object.keys(st).length > 0;
-      idx.push(i);
-      xs.push(x);
+      idx.push(c.trace);
+      xs.push(c.x === undefined ? tr.x : c.x);
       ys.push(y === null ? tr.y : y);
       styles.push(st);
-    });
+    }
     for (const key of Object.keys(layout)) {  // what already has its value is not redrawn (an unchanged x range)
       if (JSON.stringify(lookup(gd.layout, key)) === JSON.stringify(layout[key])) delete layout[key];
     }
