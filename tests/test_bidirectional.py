@@ -227,7 +227,7 @@ def test_each_steps_term_of_the_backward_directions_dW_hh_sits_at_its_step():
 # the app's side -------------------------------------------------------------------------------------------------------
 def test_a_run_refuses_what_the_architecture_cannot_do_in_both_languages():
     from engine import experiment
-    from viz_app.text.i18n import error_message
+    from viz_app.text.errors import error_message
     cases = {"next_step": {"bidirectional": 1}, "tbptt": {"bidirectional": 1, "task": "spike", "tbptt": 5},
              "residual_layers": {"residual": 1}}
     for reason, kw in cases.items():

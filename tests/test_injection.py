@@ -18,7 +18,7 @@ from engine.io import from_csv, load_model
 from viz_app.export import render as export
 from viz_app.export import captions
 from viz_app.text import escape as safe
-from viz_app.text.i18n import error_message
+from viz_app.text.errors import error_message
 from viz_app.state import fields as S
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")

@@ -12,7 +12,7 @@ from engine import experiment, spectrum
 from engine.lessons.cliff import cliff_surface, demo, descent_path, steep_start
 from viz_app.text import claims
 from viz_app.state import scenarios
-from viz_app.text.i18n import scientific, tex
+from viz_app.text.typeset import scientific, tex
 from viz_app.state.fields import baseline, scenario_state
 
 _RUNS: dict = {}

@@ -66,7 +66,7 @@ def test_training_gradient_through_the_parametrisation_equals_autograd():
 
 
 def test_what_a_unitary_w_hh_cannot_be_in_both_languages():
-    from viz_app.text.i18n import error_message
+    from viz_app.text.errors import error_message
     for reason, kw in {"unitary_cell": {"cell": "lstm"}, "unitary_rho": {"rho": 2.0}}.items():
         with pytest.raises(engine.ArchitectureError) as e:
             CFG.with_(**kw).check()

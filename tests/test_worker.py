@@ -205,7 +205,7 @@ def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_
     from streamlit.testing.v1 import AppTest
 
     from viz_app.compute import runs
-    from viz_app.text.i18n import error_message
+    from viz_app.text.errors import error_message
     real = runs._job_limits
     monkeypatch.setattr(runs, "_job_limits", lambda cost: real(cost) | {"mb": 5.0})
     app = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")

@@ -19,7 +19,9 @@ from viz_app.state import fields as S
 from viz_app.teach import predict
 from viz_app.teach import watch as live
 from viz_app.text import claims
-from viz_app.text.i18n import STRINGS, error_message, t
+from viz_app.text.strings import STRINGS
+from viz_app.text.errors import error_message
+from viz_app.text.i18n import t
 from viz_app.views.common import AppSource, Areas, areas
 
 # the lines on the page's training without its loss, before a prediction is revealed (the timeline asks for it)

@@ -11,7 +11,8 @@ from viz_app.lecture import ui as lecture_ui
 from viz_app.compute import runs
 from viz_app.state import scenarios
 from viz_app.state import fields as S
-from viz_app.text.i18n import error_message, option, t
+from viz_app.text.errors import error_message
+from viz_app.text.i18n import option, t
 
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 

@@ -28,7 +28,8 @@ from viz_app.state import scenarios
 from viz_app.state import fields as S
 from viz_app.compute.cache import FairCache, UploadStore
 from viz_app.figures.timeline import live_loss
-from viz_app.text.i18n import error_message, t
+from viz_app.text.errors import error_message
+from viz_app.text.i18n import t
 
 MAX_RUNS = 24
 MAX_UPLOADS = 256  # files kept for all sessions

@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 from engine import analysis, cells
 
 from viz_app.web import theme
-from viz_app.text.i18n import chart_math, t
+from viz_app.text.typeset import chart_math
+from viz_app.text.i18n import t
 from viz_app.figures.common import plain, positive
 
 

@@ -5,7 +5,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from viz_app.text.i18n import styled
+from viz_app.text.typeset import styled
 
 PATH = Path(__file__).resolve().parents[2] / "assets" / "scenarios.json"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from viz_app.state.choices import Live
-from viz_app.text.i18n import STRINGS
+from viz_app.text.strings import STRINGS
 
 
 def _no_equations(parts) -> list[str]:

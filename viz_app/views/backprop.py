@@ -11,7 +11,8 @@ from engine.experiment import Run
 
 from viz_app.text import claims, equations
 from viz_app.figures import gradients as figs
-from viz_app.text.i18n import error_message, option, t
+from viz_app.text.errors import error_message
+from viz_app.text.i18n import option, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
                                   resolve_step, step_control)

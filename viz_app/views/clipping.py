@@ -11,7 +11,8 @@ from engine.experiment import Run
 
 from viz_app.figures import clipping as figs
 from viz_app.export import captions
-from viz_app.text.i18n import chart_math, t
+from viz_app.text.typeset import chart_math
+from viz_app.text.i18n import t
 from viz_app.state.fields import AppState
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 from viz_app.views.timeline import offer

@@ -23,7 +23,8 @@ from viz_app.web import controls as linked, present
 from viz_app.teach import watch as live, predict
 from viz_app.compute import runs
 from viz_app.figures.common import figure
-from viz_app.text.i18n import STRINGS, plotly_config, t
+from viz_app.text.strings import STRINGS
+from viz_app.text.i18n import plotly_config, t
 from viz_app.state.fields import hidden
 from viz_app.web.theme import slide
 

@@ -10,7 +10,9 @@ from engine.experiment import Run
 from viz_app.text import equations
 from viz_app.web import controls as linked
 from viz_app.figures import unrolled
-from viz_app.text.i18n import STRINGS, error_message, quantity_name, t
+from viz_app.text.strings import STRINGS
+from viz_app.text.errors import error_message
+from viz_app.text.i18n import quantity_name, t
 from viz_app.state.fields import AppState, hidden
 from viz_app.views.common import (AppSource, Areas, Chart, Source, chart, explain, nonfinite_notice,
                                   resolve_step, step_control)
