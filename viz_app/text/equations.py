@@ -8,6 +8,7 @@ import numpy as np
 
 from engine import cells
 from engine.lessons.formula import factor
+from viz_app.text.i18n import t
 from viz_app.web.theme import BLUE, ORANGE
 
 _BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overrightarrow{h}_{t-1}\big), \qquad"
@@ -57,7 +58,11 @@ class Parts:
 # -------------------------------------------------
 _TEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "&": r"\&", "#": r"\#",
                 "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", " ": r"\text{␣}"}
-_OTHERS = {"ko": r"\text{나머지 }{n}\text{개}", "en": r"{n}\text{ others}"}
+
+
+def _words(key: str, lang: str, **values) -> str:
+    """Words of the string table inside a formula, set upright."""
+    return r"\text{" + t(key, lang, form="text", **values) + "}"
 
 
 def char_tex(c: str) -> str:
@@ -91,7 +96,7 @@ def _sum_tex(s, head: str, colour: str, input_name: str, labels, lang: str) -> s
         parts.append(_product(term, label))
     body = " + ".join(parts)
     if s.others:
-        body += _signed(s.rest, _OTHERS[lang].replace("{n}", str(s.others)))
+        body += _signed(s.rest, _words("tex.others", lang, n=s.others))
     body += _signed(s.bias, "b")
     return rf"\textcolor{{{colour}}}{{{head}}} = {body} = {_num(s.total)}"
 
@@ -134,8 +139,7 @@ def readout_tex(r, vocab: str | None, lang: str) -> str:
     def name(k):
         return char_tex(vocab[k]) if vocab is not None and k < len(vocab) else str(k)
     probs = r", \;".join(rf"P({name(k)}) = {p:.3f}" for k, _, p in r.top)
-    target = "" if r.target is None else (r", \qquad \text{" + ("정답 " if lang == "ko" else "target ")
-                                           + r"}" + name(r.target))
+    target = "" if r.target is None else rf", \qquad {_words('tex.target', lang)}\ {name(r.target)}"
     return rf"\hat y_{{{r.step}}} = \operatorname{{softmax}}(W_{{hy}} h_{{{r.step}}} + b_y): \quad {probs}{target}"
 
 
@@ -164,10 +168,10 @@ def ledger_tex(ledger, step: int, unit: int, lang: str) -> list[str]:
     bound, an LSTM's carousel, and one entry of dL/dW_hh as the sum of its per-step terms."""
     last, k, j = ledger.steps - 1, step, unit
     r = ledger.recursion(k, j)
-    direct, carried = (r"\text{직접}", r"\text{전달}") if lang == "ko" else (r"\text{direct}", r"\text{carried}")
+    direct, carried = _words("tex.direct", lang), _words("tex.carried", lang)
     s_next = "s" if ledger.trace.cell_state is not None else "h"
     norm = rf"\lVert \partial L / \partial h_{{{k}}} \rVert"
-    unit_word = r"\text{유닛 }" if lang == "ko" else r"\text{unit }"
+    unit_word = _words("tex.unit", lang) + r"\ "
     lines = [rf"\frac{{\partial L}}{{\partial h_{{{k}}}}} = \underbrace{{\frac{{\partial L_{{{k}}}}}"
              rf"{{\partial h_{{{k}}}}}}}_{{{direct}}} + \underbrace{{\Big(\frac{{\partial {s_next}_{{{k + 1}}}}}"
              rf"{{\partial h_{{{k}}}}}\Big)^{{\!\top}} \frac{{\partial L}}{{\partial {s_next}_{{{k + 1}}}}}}}"
@@ -204,9 +208,9 @@ def terms_tex(terms, steps: int, lang: str, *, name: str = "W_{hh}", row: int | 
     body += "".join(_signed_sig(terms.terms[k], rf"T_{{{k}}}") for k in ks[1:])
     rest = steps - len(ks)
     if rest > 0:
-        label = rf"\text{{나머지 }}{rest}\text{{개}}" if lang == "ko" else rf"{rest}\text{{ others}}"
+        label = _words("tex.others", lang, n=rest)
         body += _signed_sig(float(terms.terms[:rest].sum()), label)
-    recorded = r"\text{기록된 기울기}" if lang == "ko" else r"\text{recorded}"
+    recorded = _words("tex.recorded", lang)
     return [rf"\frac{{\partial L}}{{\partial {name}}}[{row},{terms.col}] = \sum_k T_k = {sig(float(terms.terms.sum()))}"
             rf" \qquad ({recorded}: {sig(terms.recorded)})", rf"\sum_k T_k = {body}"]
 

@@ -547,6 +547,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "유닛 {j}는 역방향(←) 절반에 있습니다. 이 식은 정방향(→)의 유닛 0…{last}에 대해 씁니다.",
         "This unit is unit {j} of the backward half (←); these equations are written for the forward direction's "
         "units 0…{last}."),
+    # words inside the typeset formulas (viz_app/text/equations.py: set upright)
+    "tex.others": ("나머지 {n}개", "{n} others"),
+    "tex.target": ("정답", "target"),
+    "tex.direct": ("직접", "direct"),
+    "tex.carried": ("전달", "carried"),
+    "tex.unit": ("유닛", "unit"),
+    "tex.recorded": ("기록된 기울기", "recorded"),
     "formula.readout": ("출력: 시점 {t}의 소프트맥스에서 확률이 가장 큰 문자들", "Output: the most probable characters of step {t}'s softmax"),
     "ledger.title": ("기울기 하나의 장부: 시점 {k}에서 마지막 시점 {last}까지", "The ledger of one gradient: from step {k} to the last step {last}"),
     "ledger.about": (
