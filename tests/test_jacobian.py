@@ -116,7 +116,7 @@ def test_a_relu_chain_switched_off_is_zero_not_nan():
     assert np.isfinite(tr.jacobians.spectral[np.tril_indices(8)]).all()
 
 
-# --- the certified spectral norms (engine.jacobian._TopEigen) ------------------------------------------------------
+# --- the certified spectral norms (engine.certify.TopEigen) ------------------------------------------------------
 def _random_js(cell, nl, init, steps, hidden, seed):
     """Step Jacobians of one sequence through a float32 net, as the recording takes them."""
     torch.manual_seed(seed)
@@ -186,8 +186,8 @@ def test_power_on_the_blocks_themselves_is_certified_against_svd(monkeypatch):
     in the runs whose chains forget it settles over half of the tanh RNN's pairs and a quarter of the LSTM's. Then
     with its rests, where the caller sends Gram matrices again meanwhile: the same checks."""
     monkeypatch.setattr(engine.jacobian, "CHAIN_FROM", {False: 1, True: 1})
-    for rest in (0, engine.jacobian._TopEigen.CHAIN_REST):
-        monkeypatch.setattr(engine.jacobian._TopEigen, "CHAIN_REST", rest)  # 0: never rests, tried on every row
+    for rest in (0, engine.certify.TopEigen.CHAIN_REST):
+        monkeypatch.setattr(engine.certify.TopEigen, "CHAIN_REST", rest)  # 0: never rests, tried on every row
         for cell, nl, init in MAP_CASES:
             stats = _map_against_svd(cell, nl, init)
             if rest == 0 and init == "default" and cell != "gru":  # this GRU's 40 steps keep many directions
@@ -222,13 +222,13 @@ def test_the_bound_from_the_blocks_is_never_below_the_largest_eigenvalue(spectru
     u = p @ torch.diag(torch.tensor(lam, dtype=torch.float64).sqrt()) @ q.T  # U^T U = g
     top = max(lam)
     for v in _probes(q, lam):
-        rho, upper, after = engine.jacobian._chain_bound(u[None], v[None])
+        rho, upper, after = engine.certify._chain_bound(u[None], v[None])
         assert rho.item() <= top * (1 + 1e-12)
         assert upper.item() >= top * (1 - 1e-12), (spectrum, rho.item(), upper.item())
         if torch.linalg.vector_norm(g @ v) > 1e-6:  # (G v = 0, rank one's second vector: any direction)
             assert torch.allclose(after[0], torch.nn.functional.normalize(g @ v, dim=0), atol=1e-12)
     if spectrum in ("dominant", "rank one"):
-        rho, upper, _ = engine.jacobian._chain_bound(u[None], q[:, int(np.argmax(lam))][None])
+        rho, upper, _ = engine.certify._chain_bound(u[None], q[:, int(np.argmax(lam))][None])
         assert upper.item() <= top * (1 + 1e-9)
 
 
@@ -259,11 +259,11 @@ def test_the_upper_bound_is_never_below_the_largest_eigenvalue(spectrum):
     g, q = _psd(lam, seed=len(spectrum))
     top = max(lam)
     for v in _probes(q, lam):
-        rho, upper, _ = engine.jacobian._gram_bound(g[None], v[None])
+        rho, upper, _ = engine.certify._gram_bound(g[None], v[None])
         assert rho.item() <= top * (1 + 1e-12)
         assert upper.item() >= top * (1 - 1e-12), (spectrum, rho.item(), upper.item())
     if spectrum in ("decaying", "one big", "rank one"):
-        rho, upper, _ = engine.jacobian._gram_bound(g[None], q[:, int(np.argmax(lam))][None])
+        rho, upper, _ = engine.certify._gram_bound(g[None], q[:, int(np.argmax(lam))][None])
         assert upper.item() <= top * (1 + 1e-9)
 
 
@@ -271,7 +271,7 @@ def test_a_wrong_vector_is_not_certified():
     """The power iteration started exactly on the second eigenvector stays there (rho = lambda_2, zero residual):
     no certificate may accept it, and the pair must end at lambda_1."""
     g, q = _psd([2.0, 1.0] + [0.1] * 6, seed=3)
-    top = engine.jacobian._TopEigen({})
+    top = engine.certify.TopEigen({})
     v = q[:, 1][None].clone()
     values, _, idx, left = top._solve(g[None], v)
     settled = ~torch.isnan(values)
