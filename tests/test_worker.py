@@ -225,13 +225,13 @@ def test_waiting_pages_draw_the_live_curve_once_per_group_of_reports(monkeypatch
     """Every session waiting for one training job draws the same figures of the loss so far (the curve cut to whole
     groups of reports), each built once; the figure's points are the curve's."""
     import streamlit as st
-    from viz_app.compute import runs
+    from viz_app.compute import progress
     drawn = []
     monkeypatch.setattr(st.delta_generator.DeltaGenerator, "plotly_chart",
                         lambda self, fig, **kw: drawn.append(fig), raising=True)
-    runs._live_figure.cache_clear()
+    progress.live_figure.cache_clear()
     curve = tuple((10 * (i + 1), 1.0 / (i + 1)) for i in range(23))
-    pages = [runs._Waiting("en", budget.Estimate(1.0, 0.0, 10.0)) for _ in range(3)]
+    pages = [progress.Waiting("en", budget.Estimate(1.0, 0.0, 10.0)) for _ in range(3)]
     for n in (3, 7, 12, 23):
         for page in pages:
             page.drawn = (page.drawn[0], 0.0)  # as if half a second had passed
@@ -239,6 +239,6 @@ def test_waiting_pages_draw_the_live_curve_once_per_group_of_reports(monkeypatch
     assert [len(f.data[0].x) for f in drawn] == [5] * 3 + [10] * 3 + [20] * 3
     assert list(drawn[-1].data[0].x) == [d for d, _ in curve[:20]]
     assert list(drawn[-1].data[0].y) == [loss for _, loss in curve[:20]]
-    assert runs._live_figure.cache_info().misses == 3  # one build per group, shared by the three pages
+    assert progress.live_figure.cache_info().misses == 3  # one build per group, shared by the three pages
     for page in pages:
         page.close()

@@ -10,10 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -23,13 +21,11 @@ from engine.serving import budget, limits
 from engine.io import from_csv, load_model
 from engine.lessons.cliff import demo as cliff_demo
 
-from viz_app.compute import disk, worker
+from viz_app.compute import disk, progress, worker
 from viz_app.state import scenarios
 from viz_app.state import fields as S
 from viz_app.compute.cache import FairCache, UploadStore
-from viz_app.figures.timeline import live_loss
 from viz_app.text.errors import error_message
-from viz_app.text.i18n import t
 
 MAX_RUNS = 24
 MAX_UPLOADS = 256  # files kept for all sessions
@@ -138,62 +134,6 @@ def _job_limits(cost: budget.Estimate) -> dict:
     return dict(heavy=heavy, mb=mb, seconds=1.5 * soft + 10, soft_seconds=soft)
 
 
-LIVE_GROUP = 5  # the live loss curve is redrawn every 5 reports of the training job (about half a second)
-
-
-@functools.lru_cache(maxsize=16)
-def _live_figure(curve: tuple, total: int, lang: str) -> dict:
-    return live_loss(curve, total, lang=lang).to_dict()
-
-
-class _Waiting:
-    """What a session waiting for a job sees, in one placeholder: its place in the queue, then the training's
-    progress bar (or how long the recording has run). Its updates are also where Streamlit stops a page whose user
-    clicked Stop, changed a setting or left: the session stops waiting, and the job goes on only for the others."""
-
-    def __init__(self, lang: str, cost: budget.Estimate, label: str = "", training: bool = True, quiet: bool = False,
-                 message: str = "msg.recording"):
-        self.lang, self.cost, self.label, self.training = lang, cost, label + " " if label else "", training
-        self.message = message  # what a job that is not a training is doing
-        self.quiet = quiet  # one line of text, no bar or curve (a step of a training being watched)
-        self.slot, self.last = st.empty(), (None, 0.0)
-        self.chart, self.drawn = st.empty(), (0, 0.0)  # the loss so far, redrawn as it grows (at most twice a second)
-
-    def __call__(self, status: worker.Status) -> None:
-        lang = self.lang
-        if status.queued_ahead:
-            shown = ("caption", t("msg.queued", lang, ahead=status.queued_ahead, seconds=self.cost.seconds))
-        elif self.training and status.progress:
-            done, total, loss = status.progress
-            shown = ("bar", min(1.0, done / max(total, 1)), self.label + t("msg.training", lang, done=done,
-                                                                             total=total, loss=loss))
-        else:
-            shown = ("caption", self.label + t("msg.training_start" if self.training else self.message, lang,
-                                               seconds=status.seconds))
-        now = time.monotonic()
-        # the curve drawn grows by whole groups of reports, so that every session waiting for the job draws the
-        # same few figures, built once (_live_figure)
-        curve = status.curve[:len(status.curve) // LIVE_GROUP * LIVE_GROUP]
-        if self.quiet and shown[0] == "bar":
-            shown = ("caption", shown[2])
-        if self.training and not self.quiet and status.progress and len(curve) > 1 and len(curve) != self.drawn[0] \
-                and now - self.drawn[1] >= 0.5:
-            self.drawn = (len(curve), now)
-            self.chart.plotly_chart(go.Figure(_live_figure(curve, status.progress[1], lang), _validate=False),
-                                    theme=None, config={"displaylogo": False, "staticPlot": True})
-        if shown == self.last[0] and now - self.last[1] < 0.5:
-            return
-        self.last = (shown, now)
-        if shown[0] == "bar":
-            self.slot.progress(shown[1], text=shown[2])
-        else:
-            self.slot.caption(shown[1])
-
-    def close(self) -> None:
-        self.slot.empty()
-        self.chart.empty()
-
-
 def _resumable(cfg: experiment.RunConfig, who: str) -> experiment.Run | None:
     """The cached pause of ``cfg``'s training (watching it learn) that is nearest before ``cfg``'s end, if any: the
     training goes on from it (experiment.run(resume=...): the same run, bit for bit, as from the start)."""
@@ -221,7 +161,7 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "", *, quiet: bool 
         data, model = _uploaded_inputs(cfg)
         cost = experiment.estimate(cfg, data=data, model=model,  # BudgetError before anything is trained
                                    resume_epoch=earlier.history.checkpoint.epoch if earlier is not None else 0)
-        waiting = _Waiting(lang, cost, label, quiet=quiet)
+        waiting = progress.Waiting(lang, cost, label, quiet=quiet)
         run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
                           resume=earlier, on_wait=waiting, on_done=lambda run: _store().put(key, run),
                           **_job_limits(cost))
@@ -260,7 +200,7 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, waiting_message:
     if stored is not None:
         _traces().put(key, stored[0], session_id(), weight=stored[1])
         return stored[0]
-    waiting = _Waiting(lang, cost, training=False, message=waiting_message)
+    waiting = progress.Waiting(lang, cost, training=False, message=waiting_message)
     pool = _pool()
     try:
         job = pool.submit(key, fn, *args, first=True, **_job_limits(cost), **kwargs)
