@@ -242,3 +242,21 @@ def test_waiting_pages_draw_the_live_curve_once_per_group_of_reports(monkeypatch
     assert progress.live_figure.cache_info().misses == 3  # one build per group, shared by the three pages
     for page in pages:
         page.close()
+
+
+def test_the_launch_we_copy_is_still_cpythons():
+    """worker._Popen._launch is CPython's private Popen._launch (multiprocessing.popen_forkserver) with the parent's
+    __main__ left out of the child's preparation data: the rest must stay CPython's, statement for statement, so a
+    Python whose launch changes fails here instead of in a classroom."""
+    import ast
+    import inspect
+    import textwrap
+    from multiprocessing import popen_forkserver
+
+    def body(fn) -> list:
+        return ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0].body
+
+    ours, theirs = body(worker._Popen._launch), body(popen_forkserver.Popen._launch)
+    assert ast.unparse(theirs[0]) == "prep_data = spawn.get_preparation_data(process_obj._name)"
+    assert "init_main_from_path" in ast.unparse(ours[0]) and "init_main_from_name" in ast.unparse(ours[0])
+    assert [ast.dump(s) for s in ours[1:]] == [ast.dump(s) for s in theirs[1:]]
