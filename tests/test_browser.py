@@ -66,17 +66,24 @@ def page(server):
         browser.close()
 
 
+# the script has finished (Streamlit's own e2e suite waits on this attribute) and every chart on the page has drawn
+_SETTLED = """() => {
+  const app = document.querySelector("[data-testid=stApp]");
+  const plots = [...document.querySelectorAll(".js-plotly-plot")];
+  return !!app && app.getAttribute("data-test-script-state") === "notRunning" && plots.length > 0
+    && plots.every((p) => p.querySelector(".main-svg"));
+}"""
+
+
 def _settle(pg, timeout: float = 180) -> None:
-    """Wait until the script has finished (Streamlit's own e2e suite waits on this attribute) and charts drew."""
+    """Wait until the page has settled: the script finished and every chart drawn, and still so a moment later (a
+    component's report, such as the screen's height, starts one more script run at once)."""
     deadline = time.time() + timeout
-    pg.wait_for_selector("[data-testid=stApp]", timeout=timeout * 1000)
     while time.time() < deadline:
-        state = pg.get_attribute("[data-testid=stApp]", "data-test-script-state")
-        if state == "notRunning" and pg.locator(".js-plotly-plot").count() > 0:
-            time.sleep(1.0)  # let plotly finish drawing
-            if pg.get_attribute("[data-testid=stApp]", "data-test-script-state") == "notRunning":
-                return
-        time.sleep(0.3)
+        pg.wait_for_function(_SETTLED, timeout=max(1.0, deadline - time.time()) * 1000, polling=100)
+        time.sleep(0.25)
+        if pg.evaluate(_SETTLED):
+            return
     raise AssertionError("the app did not finish within the timeout")
 
 
