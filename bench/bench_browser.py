@@ -2,8 +2,7 @@
 chart's drawing has changed (its SVG, checked every animation frame), and how many script runs the presses caused.
 
 - the time step (the browser's own control: viz_app/web/controls.js) on the unrolled, states and BPTT views, the
-unrolled
-  view's step-through (forward, then BPTT) and the training snapshot on the timeline view (the same control);
+  unrolled view's step-through (forward, then BPTT) and the training snapshot on the timeline view (the same control);
 - the eigenvalue view's rho slider (the same control over a precomputed grid), and beside it the floor of any
   server round trip: a one-slider app with one small chart (bench/floor_app.py) on its own server, same config;
 - a view switch (a click on the view bar, the run cached) and a view's own server-side control (the BPTT view's

@@ -3,9 +3,8 @@ speaking Streamlit's protocol (the browser's part without the browser, so no bro
 
 Phases, side by side in one run on one server:
 
-1. cold: the first session after a server starts (the default link), seconds until its figures have arrived: once
-   with an empty disk cache, once after `python -m viz_app.compute.warmup` filled one (each in its own temporary
-   directory);
+1. cold: the first session after a server starts (the default link), seconds until its figures have arrived: once with
+   an empty disk cache, once after `python -m viz_app.compute.warmup` filled one (each in its own temporary directory);
 2. per view, warm: ``--repeats`` sessions one after another on each view of the default link: wall time and the
    server process's CPU seconds per session (what one student costs the laptop);
 3. 50 sessions opening the same warm link at once: seconds until each has all its figures (goal p95 < 5 s);

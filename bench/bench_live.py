@@ -1,5 +1,5 @@
-"""Watching a model learn (viz_app/teach/watch.py), measured in a real browser, side by side on one server (not part
-of CI):
+"""Watching a model learn (viz_app/teach/watch.py), measured in a real browser, side by side on one server (not part of
+CI):
 
 1. per view: ▷ Watch it learn on the default model (its own seed, nothing cached), the time from one step's address
    (paused_at=e) to the next's in the browser (p50 / p95: what the room sees as the frame rate), the steps seen and

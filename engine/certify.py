@@ -274,9 +274,3 @@ class TopEigen:
             self._collect()
         allocator.release()  # glibc keeps what worker threads freed in per-thread arenas: hand it back
         return self.done
-
-
-# Rows from which the pool tries power iteration on the blocks before forming Gram matrices: this moves work from the
-# caller to the pool, so it pays when the caller is the slower side: from row 128 (measured: T=100 RNN/GRU, where the
-# pool is the slower side, 1.1-1.25x slower from row 32 or 64; T=200 0.72-0.95x from row 96-160), and from row 64 for
-# a state (h, c) whose products cost twice the Gram matrices (LSTM T=100 0.90x, T=200 0.87x).

@@ -106,8 +106,8 @@ def inspect(sd: dict) -> ModelInfo:
 
 def _check_served_size(hidden: int, layers: int, input_size: int, sd: dict) -> None:
     """An upload may not describe a bigger network than a link may ask for (engine.serving.limits): checked from the
-    shapes
-    alone, before any tensor is read in full (a 2 kB file of expanded tensors can describe H = 1024 x 8 layers)."""
+    shapes alone, before any tensor is read in full (a 2 kB file of expanded tensors can describe H = 1024 x 8
+    layers)."""
     if hidden > limits.MAX_HIDDEN or layers > limits.MAX_LAYERS:
         raise StateDictError(f"the model has hidden size {hidden} and {layers} layer(s); this server accepts at most "
                              f"H = {limits.MAX_HIDDEN} and {limits.MAX_LAYERS} layers")

@@ -9,7 +9,7 @@ with W_xh = ``recurrent.weight_ih_l0``, W_hh = ``recurrent.weight_hh_l0``, b = `
 W_hy = ``readout.weight``. Because ``.recurrent`` *is* the torch module, a state_dict saved from a user's
 ``torch.nn.RNN/LSTM/GRU(input_size, hidden_size, num_layers)`` loads into it unchanged, and training runs on torch's
 fused kernels. ``engine.record`` recomputes the same numbers step by step (engine/cells/) to see inside;
-a cell kind torch has no module for runs on engine.cells.CellStack with the same parameter names.
+a cell kind torch has no module for runs on engine.bptt.CellStack with the same parameter names.
 """
 from __future__ import annotations
 

@@ -61,8 +61,9 @@ def block_spectrum(w: np.ndarray, name: str, activation: str) -> BlockSpectrum:
     sv = np.linalg.svd(w64, compute_uv=False)
     precision = max(BOUNDARY_TOL, 4 * np.sqrt(h) * float(np.finfo(w.dtype).eps)) if w.dtype.kind == "f" else \
         BOUNDARY_TOL
-    return BlockSpectrum(name, activation, eig, sv, float(np.abs(eig).max()), float(sv[0]), GAMMA[activation],
-                         precision)
+    return BlockSpectrum(name=name, activation=activation, eigenvalues=eig, singular_values=sv,
+                         spectral_radius=float(np.abs(eig).max()), sigma_max=float(sv[0]), gamma=GAMMA[activation],
+                         precision=precision)
 
 
 def layer_spectrum(weight_hh: np.ndarray, cell: str, nonlinearity: str) -> tuple[BlockSpectrum, ...]:

@@ -11,9 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-# the app's disk cache of lecture runs (viz_app/compute/disk.py) is off in tests, so that every test computes what it
-# checks
-# (and no test writes into the project); tests of the disk cache point it at a temporary directory
+# the app's disk cache of lecture runs (viz_app/compute/disk.py) is off in tests, so that every test computes what it #
+# checks # (and no test writes into the project); tests of the disk cache point it at a temporary directory
 os.environ["RNN_VIZ_CACHE_DIR"] = "off"
 
 from viz_app.views import catalog  # noqa: E402, F401  (the app's views registered: links name them)

@@ -156,3 +156,22 @@ def test_the_lecture_runs_survive_a_server_restart_on_disk(as_session, tmp_path,
     (path,) = tmp_path.glob("*.pkl")
     path.write_bytes(path.read_bytes()[:100])  # a damaged file
     assert disk.get(("run", cfg)) is None and not path.exists()
+
+
+def test_the_disk_cache_version_follows_every_engine_module(tmp_path, monkeypatch):
+    """An edit anywhere in engine/ (its subfolders too: cells, lessons, serving) makes the stored runs stale."""
+    import shutil
+    from pathlib import Path
+
+    from viz_app.compute import disk
+    shutil.copytree(Path(disk.PROJECT) / "engine", tmp_path / "engine")
+    monkeypatch.setattr(disk, "PROJECT", tmp_path)
+    seen = []
+    for edited in (None, "lessons/embeddings.py", "cells/lstm.py", "serving/limits.py", "record.py"):
+        if edited:
+            with open(tmp_path / "engine" / edited, "a") as f:
+                f.write("\n# edited\n")
+        disk.version.cache_clear()
+        seen.append(disk.version())
+    disk.version.cache_clear()
+    assert len(set(seen)) == len(seen)

@@ -153,7 +153,7 @@ def test_spectrum_figures(lstm_trace):
 @pytest.mark.parametrize("scale", ["log", "linear"])
 def test_the_rho_figures_carry_every_position_and_place_like_a_build_at_it(hello, scale):
     """The eigen view's figures over the rho slider's positions (Run.rescaled_grid): built at position 0 and placed
-    at i on the server (figures.common.place, the copy of linked.js), each equals the figure built at i; the
+    at i on the server (figures.common.place, what viz_app/web/controls.js does), each equals the figure built at i; the
     rescaled eigenvalues are W_hh's times rho / rho_trained, and the lines exist only where they apply."""
     import json
 
@@ -230,8 +230,9 @@ def test_clipping_compare_timeline_figures():
 
 def test_the_timeline_figures_carry_every_snapshot_and_place_like_a_build_at_it():
     """The timeline's figures carry every snapshot (the browser's snapshot control moves them, viz_app/web/controls.js):
-    built at snapshot 0 and placed at i on the server (figures.common.place, the copy of linked.js), each equals the
-    figure built at i; the gradient panel's curves are Run.snapshot_gradient_norms, on one y range for all."""
+    built at snapshot 0 and placed at i on the server (figures.common.place, what viz_app/web/controls.js does), each
+    equals the figure built at i; the gradient panel's curves are Run.snapshot_gradient_norms, on one y range for
+    all."""
     import json
 
     import plotly.io as pio
@@ -280,7 +281,7 @@ def test_the_figure_cache_does_not_keep_a_trace_alive():
 @pytest.mark.parametrize("case", ["unrolled", "unrolled-window", "step-through", "jacobian", "pca"])
 def test_a_figure_built_once_and_placed_at_a_step_equals_one_built_at_that_step(hello, lstm_trace, case):
     """figure(..., step=s) builds a figure once (at step 0) and moves its declared step markers to s (the server's
-    copy of what linked.js does in the browser); the result must be the figure built at s, for every s."""
+    what viz_app/web/controls.js does in the browser); the result must be the figure built at s, for every s."""
     from viz_app.figures.common import figure, place
     run, tr = hello
     vocab = run.eval_data.vocab

@@ -1,6 +1,6 @@
-"""The step's equations written out with the model's numbers (engine.lessons.formula, viz_app.text.equations): each
-sum equals
-torch's own computation, the new state equals torch's module, and the typeset numbers add up to the shown result."""
+"""The step's equations written out with the model's numbers (engine.lessons.formula, viz_app.text.equations): each sum
+equals torch's own computation, the new state equals torch's module, and the typeset numbers add up to the shown
+result."""
 import re
 from pathlib import Path
 

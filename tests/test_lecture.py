@@ -1,5 +1,6 @@
-"""The lecture deck (viz_app/lecture/deck.py, lecture_ui.py): files and typed lines are read or refused with a reason,
-a deck round-trips (file -> app -> file), Next opens an entry's link, and the handout has a page per entry."""
+"""The lecture deck (viz_app/lecture/deck.py, ui.py, links.py, handout.py): files and typed lines are read or refused
+with a reason, a deck round-trips (file -> app -> file), Next opens an entry's link, and the handout has a page per
+entry."""
 import json
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """The BPTT ledger (engine.lessons.ledger, viz_app.text.equations.ledger_tex): the recursion's two parts add up to the
-recorded
-gradient, the chain is ordered measured <= product of factor norms <= Pascanu's bound, an LSTM's carousel is its
-closed form, and one entry of dL/dW_hh is the sum of its per-step terms."""
+recorded gradient, the chain is ordered measured <= product of factor norms <= Pascanu's bound, an LSTM's carousel is
+its closed form, and one entry of dL/dW_hh is the sum of its per-step terms."""
 import re
 from pathlib import Path
 

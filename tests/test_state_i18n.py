@@ -221,7 +221,7 @@ def test_the_state_class_and_the_field_table_name_the_same_fields():
     assert S.AppState().run_config() == RunConfig()
     assert all(S.BY_NAME[n].default == getattr(RunConfig(), n) for n in S.RUN_FIELDS)
     # a field's role is a column of the table: the run's settings are exactly RunConfig's
-    assert set(S.RUN_FIELDS) == {f.name for f in fields(RunConfig)}
+    assert S.RUN_FIELDS == tuple(f.name for f in fields(RunConfig))
     assert all(f.role in S.ROLES for f in S.FIELDS)
     assert set(S.LINK_FIELDS) == {"deck", "deck_at"} and "lang" in S.PRESENTER_FIELDS
 

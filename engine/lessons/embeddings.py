@@ -114,8 +114,9 @@ def compare(cell: str = "rnn", nonlinearity: str = "tanh", dim: int = 3, seed: i
     plain_history = train(plain, lambda e: syllable_batch(seed * 100_003 + e, one_hot=True), cfg)
     vectors = dense.embedding.weight.detach().numpy().copy()
     coords, share = pca(vectors)
-    return Comparison(dim, cell, vectors, initial, coords, share, dense_history, plain_history,
-                      parameter_count(dense), parameter_count(plain))
+    return Comparison(dim=dim, cell=cell, vectors=vectors, initial=initial, coords=coords, share=share,
+                      dense=dense_history, one_hot=plain_history, dense_parameters=parameter_count(dense),
+                      one_hot_parameters=parameter_count(plain))
 
 
 def spread(vectors: np.ndarray) -> dict[str, float]:

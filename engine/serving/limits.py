@@ -1,9 +1,9 @@
 """What a served app accepts: the largest settings a link, an upload or a form may ask for, and the budget of one run.
 
-The engine itself goes further (engine.model and engine.tasks have their own, larger maxima for library use); these
-are the limits for a lecturer's laptop serving a room. The URL table (viz_app/state/fields.py), the upload checks
-(engine/io.py, engine/tasks.py) and the run budget (engine/budget.py) all read them from here. The budget can be set
-per server with environment variables: RNN_VIZ_MAX_RUN_SECONDS, RNN_VIZ_MAX_RUN_MB.
+The engine itself goes further (engine.model and engine.tasks have their own, larger maxima for library use); these are
+the limits for a lecturer's laptop serving a room. The URL table (viz_app/state/fields.py), the upload checks
+(engine/io.py, engine/tasks.py) and the run budget (engine/serving/budget.py) all read them from here. The budget can be
+set per server with environment variables: RNN_VIZ_MAX_RUN_SECONDS, RNN_VIZ_MAX_RUN_MB.
 """
 from __future__ import annotations
 

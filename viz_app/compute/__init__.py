@@ -1,1 +1,2 @@
-"""Where runs come from: shared caches, worker processes with limits, the disk cache and the warm-up."""
+"""Where runs come from: shared caches, worker processes with limits, what a waiting page shows, the disk cache and
+the warm-up."""

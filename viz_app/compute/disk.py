@@ -35,10 +35,11 @@ def directory() -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def version() -> str:
-    """The code version entries are valid for: the engine's source and the numeric libraries' versions."""
+    """The code version entries are valid for: the engine's source (every module, its subfolders' too) and the numeric
+    libraries' versions."""
     h = hashlib.sha256()
-    for path in sorted((PROJECT / "engine").glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((PROJECT / "engine").rglob("*.py")):
+        h.update(path.relative_to(PROJECT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     h.update(f"{torch.__version__} {np.__version__} {sys.version_info[:2]}".encode())
     return h.hexdigest()[:16]
 

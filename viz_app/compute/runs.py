@@ -1,10 +1,9 @@
-"""Training and recording behind bounded caches shared by all sessions, with progress shown while a run trains.
+"""Training and recording behind bounded caches shared by all sessions (what a waiting page shows: progress.py).
 
 A run is keyed by its frozen RunConfig, so returning to an earlier setting is instant and view-only changes never
 retrain. Caches have fixed sizes (memory stays bounded however many students connect). Training and recordings run in
 worker processes (viz_app/compute/worker.py), with their budget estimate deciding their class (light or heavy) and
-limits;
-the quick analyses (the rho slider's rescaled decay, the snapshots' eigenvalues) run here."""
+limits; the quick analyses (the rho slider's rescaled decay, the snapshots' eigenvalues) run here."""
 from __future__ import annotations
 
 import functools
@@ -40,8 +39,7 @@ def _pinned(key) -> bool:
 
 def _on_disk(cfg: experiment.RunConfig, who: str) -> bool:
     """What goes to the disk cache (viz_app/compute/disk.py): the lecture's runs and their recordings, and while the
-    warm-up
-    command runs (RNN_VIZ_WARMING=1) everything it computes; never a run built from an upload."""
+    warm-up command runs (RNN_VIZ_WARMING=1) everything it computes; never a run built from an upload."""
     return who == "" and (cfg in _lecture_configs() or os.environ.get("RNN_VIZ_WARMING") == "1")
 
 

@@ -1,11 +1,10 @@
 """Prepare the lecture before the class: `python -m viz_app.compute.warmup`.
 
-Opens the default link and every scenario's link on every view, as a student clicking through would, with the app's
-own code (Streamlit's AppTest: the script runs in this process, training in the app's worker processes) and keeps
-every run and recording it computed in the disk cache (viz_app/compute/disk.py). A server started afterwards, or
-restarted,
-serves those links from disk: the first student does not wait for training. Entries of older code versions are
-deleted first. Nothing here needs a running server.
+Opens the default link and every scenario's link on every view, as a student clicking through would, with the app's own
+code (Streamlit's AppTest: the script runs in this process, training in the app's worker processes) and keeps every run
+and recording it computed in the disk cache (viz_app/compute/disk.py). A server started afterwards, or restarted, serves
+those links from disk: the first student does not wait for training. Entries of older code versions are deleted first.
+Nothing here needs a running server.
 
     python -m viz_app.compute.warmup              # every scenario x every view (about a minute or two on 2 cores)
     python -m viz_app.compute.warmup --own-view   # only the view each link opens on

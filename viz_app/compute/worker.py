@@ -129,7 +129,8 @@ class Pool:
         with self.cond:
             job = self.jobs.get(key)
             if job is None:
-                job = Job(key, fn, args, kwargs, heavy, mb, seconds, soft_seconds or seconds, on_done, first)
+                job = Job(key=key, fn=fn, args=args, kwargs=kwargs, heavy=heavy, mb=mb, seconds=seconds,
+                          soft_seconds=soft_seconds or seconds, on_done=on_done, first=first)
                 self.jobs[key] = job
                 at = next((i for i, j in enumerate(self.queue) if not j.first), len(self.queue)) if first else None
                 self.queue.insert(len(self.queue) if at is None else at, job)
@@ -206,7 +207,7 @@ class Pool:
         # plain pickles both ways: multiprocessing's own pickler would share torch tensors through file descriptors
         # (moving the server's tensors into shared memory, and failing when the child has exited)
         # with the cell kinds registered here beyond the built-in ones: the child runs with the server's registry
-        task = pickle.dumps((cells.added(), job.fn, job.args, job.kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        task = pickle.dumps((_added_cells(), job.fn, job.args, job.kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         child = _Process(target=_child, args=(send, task, job.mb, job.soft_seconds, self.threads), daemon=True)
         child.start()
         send.close()
@@ -255,6 +256,30 @@ class Pool:
         if child.exitcode == -9 or base is not None and job.peak_mb > 0.9 * job.mb:
             raise ResourceError("memory", job.mb)  # killed from outside (the kernel's out-of-memory killer)
         raise ResourceError("crash", child.exitcode)
+
+
+def _added_cells() -> tuple[bytes, ...]:
+    """The added cell kinds, each pickled on its own (by its class's module and name): one that does not pickle, or
+    does not load in the child (a class defined in a notebook's __main__), is left out there alone, and a job that
+    needs it fails with the engine's own sentence (an unknown cell kind)."""
+    out = []
+    for cell in cells.added():
+        try:
+            out.append(pickle.dumps(cell, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, AttributeError, TypeError):
+            continue
+    return tuple(out)
+
+
+def _register(blobs: tuple[bytes, ...]) -> None:
+    """In the child: the server's added cell kinds, each that loads."""
+    for blob in blobs:
+        try:
+            cell = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a class the child cannot import: that kind alone is missing
+            continue
+        if cell.kind not in cells.kinds():
+            cells.register(cell)
 
 
 def _anon_mb(pid: int) -> float:
@@ -318,9 +343,7 @@ def _child(conn, task: bytes, mb: float, soft_seconds: float, threads: int) -> N
     import torch
     os.nice(NICE)  # the server's own threads (pages, health checks) go first on a busy CPU
     added, fn, args, kwargs = pickle.loads(task)
-    for cell in added:
-        if cell.kind not in cells.kinds():
-            cells.register(cell)
+    _register(added)
 
     def send(*message) -> None:
         conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))

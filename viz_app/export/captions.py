@@ -81,9 +81,6 @@ def describe(state, trained_rho: float | None = None, *, cell: str | None = None
 
 
 # what a figure's file name does not depend on: how the page is shown, not what it draws
-
-
-# what a figure's file name does not depend on: how the page is shown, not what it draws
 _NOT_DRAWN = tuple(f.name for f in FIELDS if not f.drawn)
 
 

@@ -58,7 +58,8 @@ def state_heatmap(trace, *, name: str, lang: str, layer: int = -1, batch: int = 
                       line={"color": theme.BLACK, "width": 1.5}, fillcolor="rgba(0,0,0,0)")
     mark_step(fig, step)
     mark_nonfinite(fig, trace.nonfinite.get("hidden"), lang)
-    # a click on a cell also picks its unit (its row) of this layer (linked.js): the page's equations follow it
+    # a click on a cell also picks its unit (its row) of this layer (viz_app/web/controls.js): the page's equations
+    # follow it
     fig.update_layout(meta={"step_unit": "y", "step_layer": layer % data.shape[0]})
     return fig
 

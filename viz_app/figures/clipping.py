@@ -74,9 +74,8 @@ def _to_frame(p0, p1, w_range, b_range) -> tuple[float, float]:
 
 def cliff_figure(surface, paths: dict[str, dict], *, lang: str) -> go.Figure:
     """Pascanu's cliff as a slide can carry it: left, a map of E over (w, b) with the located walls and the descent
-    paths (a step that leaves the map is drawn to its edge and says where it lands); right, E along b at the start's
-    w, across the wall, with the iterates of the clipped path. ``paths``: {legend name:
-    engine.lessons.cliff.descent_path}
+    paths (a step that leaves the map is drawn to its edge and says where it lands); right, E along b at the start's w,
+    across the wall, with the iterates of the clipped path. ``paths``: {legend name: engine.lessons.cliff.descent_path}
     (unclipped first, clipped second)."""
     w_range = (float(surface.w.min()), float(surface.w.max()))
     b_range = (float(surface.b.min()), float(surface.b.max()))

@@ -115,9 +115,10 @@ def _at(changes: list | None, index: int) -> dict:
 
 
 def place(spec: dict, index: int, field: str = "step") -> dict:
-    """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/web/controls.js does in the
-    browser, done on the server so a figure is built once for every index. Shapes named "<field>-x" (a band) and
-    "<field>-y" (a line) move, and layout images named "<field>-x" (a band: x is its left edge);
+    """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/web/controls.js does in
+    the browser (``placement``; tests/test_placement.py holds the two equal), done on the server so a figure is built
+    once for every index. Shapes named "<field>-x" (a band) and "<field>-y" (a line) move, and layout images named
+    "<field>-x" (a band: x is its left edge);
     layout.meta.<field>_ranges sets the x range, <field>_titles the title, <field>_layout any dotted layout keys; a
     trace's meta.<field>_xy moves its marker, meta.<field>_points replaces its points, meta.<field>_y its y values,
     meta.<field>_cols keeps the points of the columns [first, last] (meta.cols: each point's column; meta.y_all:
@@ -144,7 +145,7 @@ def place(spec: dict, index: int, field: str = "step") -> dict:
             return {**item, "y0": index, "y1": index}
         return item
 
-    for part in ("shapes", "annotations", "images"):
+    for part in ("shapes", "images"):
         if layout.get(part):
             layout[part] = [placed(item) for item in layout[part]]
     data = []

@@ -1,7 +1,6 @@
 """Training timeline: eigenvalues of W_hh moving over snapshots, the loss with the current snapshot marked, and
 ||dL/dh_t|| as it was at the snapshot. Each figure carries every snapshot (meta.snapshot_*, viz_app/web/controls.js):
-the
-snapshot control moves them in the browser."""
+the snapshot control moves them in the browser."""
 from __future__ import annotations
 
 import numpy as np

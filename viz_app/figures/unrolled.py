@@ -191,7 +191,7 @@ def unrolled_network(trace, *, lang: str, vocab: str | None = None, step: int | 
                      _arrows(in_arrows, keep, colour=theme.ORANGE, width=1.5, name="input arrows"),
                      _arrows(rec_arrows, keep, colour=theme.BLUE, width=1.5, name="recurrent arrows")])
     meta = {f"{field}_ranges": [[first - PAD, last + PAD] for first, last in shown]}
-    if not through:  # a click on a cell of a strip also picks its unit (linked.js), of the layer drawn
+    if not through:  # a click on a cell of a strip also picks its unit (viz_app/web/controls.js), of the layer drawn
         meta.update(step_unit=3, step_layer=layer % trace.layers)
     band = step_band(0)
     images = [band]

@@ -18,6 +18,7 @@ from viz_app.compute import runs
 from viz_app.text import escape as safe
 from viz_app.text.i18n import t
 
+
 def deck_of(state) -> tuple[str, tuple] | None:
     """(title, entries) of the state's deck; None without one (a bad one was refused when the link was read)."""
     if not state.deck:

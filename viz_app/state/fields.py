@@ -2,6 +2,8 @@
 
 Values arrive from the URL as strings: each is parsed and validated, and anything malformed or out of range falls
 back to its default with a notice (never an exception). The seed is part of the state, so a link reproduces a run.
+The views a link may name are the registered ones: a program reads links after importing viz_app.views.catalog (an
+empty registry is a programming error, and says so).
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 import re
 from functools import lru_cache
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from engine.lessons import embeddings, nnlm
 from engine import init, tasks
@@ -153,7 +155,9 @@ FIELDS = (
     Field("hide", str, check=_hide, role="presenter", drawn=False),
 )
 BY_NAME = {f.name: f for f in FIELDS}
-RUN_FIELDS = tuple(f.name for f in FIELDS if f.role == "run")  # RunConfig's (tests/test_state_i18n.py)
+# the run's settings, in RunConfig's order (the banner names the ones a link changed in this order)
+_ORDER = [f.name for f in fields(RunConfig)]
+RUN_FIELDS = tuple(sorted((f.name for f in FIELDS if f.role == "run"), key=_ORDER.index))
 PRESENTER_FIELDS = tuple(f.name for f in FIELDS if f.role == "presenter")
 LINK_FIELDS = tuple(f.name for f in FIELDS if f.role == "link")
 

@@ -16,6 +16,7 @@ from viz_app.state import fields as S
 from viz_app.text.strings import STRINGS
 from viz_app.text.i18n import option, t
 
+
 def block_label(cell: str) -> str:
     """The W_hh block drawn on the eigenvalue page, in the notes' notation: W_hh, or the candidate W_hg / W_hn."""
     block = spectrum.main_block(cell)

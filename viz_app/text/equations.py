@@ -54,8 +54,7 @@ class Parts:
         return cells.get(self.cell).weight_bound
 
 
-# --- one step written out with the model's numbers (engine.lessons.formula)
-# -------------------------------------------------
+# --- one step written out with the model's numbers (engine.lessons.formula) -------------------------------------------
 _TEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "&": r"\&", "#": r"\#",
                 "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", " ": r"\text{␣}"}
 
@@ -143,8 +142,7 @@ def readout_tex(r, vocab: str | None, lang: str) -> str:
     return rf"\hat y_{{{r.step}}} = \operatorname{{softmax}}(W_{{hy}} h_{{{r.step}}} + b_y): \quad {probs}{target}"
 
 
-# --- the BPTT ledger (engine.lessons.ledger)
-# ---------------------------------------------------------------------------------
+# --- the BPTT ledger (engine.lessons.ledger) --------------------------------------------------------------------------
 def sig(v: float, digits: int = 3) -> str:
     """A gradient-sized number in TeX: 3 significant digits, 1.23 \\times 10^{-5} below 1e-3."""
     if not np.isfinite(v):

@@ -3,7 +3,7 @@ viz_app/views/catalog.py registers them in lecture order. The page's view bar, t
 the deck, the exporter, presentation mode and the tests read this registry and nothing else.
 
 A new view is one module here (its figures, its render, its record), its line in the catalog, and its strings
-(``view.NAME``, ``view_short.NAME``, ``exp.NAME``: in viz_app/text/i18n.py, or in the record's ``strings``)."""
+(``view.NAME``, ``view_short.NAME``, ``exp.NAME``: in viz_app/text/strings.py, or in the record's ``strings``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

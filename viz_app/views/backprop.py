@@ -120,8 +120,7 @@ def _ledger(net, trace: Trace) -> ledger.Ledger:
 
 def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState:
     """The numbers behind the selected step's gradient (engine.lessons.ledger, full BPTT): the recursion, the chain to
-    the
-    last step against its factors and bound, an LSTM's carousel, and one entry of dL/dW_hh by step."""
+    the last step against its factors and bound, an LSTM's carousel, and one entry of dL/dW_hh by step."""
     lang, size = state.lang, run.net.hidden_size
     last = trace.steps - 1
     st.subheader(t("ledger.title", lang, k=step, last=last))

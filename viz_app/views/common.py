@@ -28,6 +28,7 @@ from viz_app.text.i18n import plotly_config, t
 from viz_app.state.fields import hidden
 from viz_app.web.theme import slide
 
+
 class Chart(NamedTuple):
     """One figure of a view: its name (the export's file name and the deck's label), the figure, and whether clicking
     one of its points selects that time step."""
@@ -181,9 +182,8 @@ def explain(view, state, run: Run) -> None:
 
 def step_control(state, steps: int, *, first: bool = False):
     """The view's time-step control (viz_app/web/controls.py): it moves the step marker of every chart on the page
-    inside
-    the browser, and a click on a point of a selectable Chart selects that step (``first``: without one in the state,
-    start at the first step, not the last). Returns the state with the step."""
+    inside the browser, and a click on a point of a selectable Chart selects that step (``first``: without one in the
+    state, start at the first step, not the last). Returns the state with the step."""
     step = resolve_step(state, steps, first=first)
     if steps > 1 and not hidden(state, "step"):
         step = linked.step_control(state.lang, steps, step, large=bool(state.present))

@@ -1,6 +1,6 @@
 """View: one-hot inputs against nn.Embedding for a character language model on a syllable text (the notes' chapter on
-embeddings; engine/embeddings.py): the learned vectors on their first two principal components, the two trainings'
-losses and parameter counts. Both models train here, in a worker, on the same fresh batches."""
+embeddings; engine/lessons/embeddings.py): the learned vectors on their first two principal components, the two
+trainings' losses and parameter counts. Both models train here, in a worker, on the same fresh batches."""
 from __future__ import annotations
 
 import streamlit as st

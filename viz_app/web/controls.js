@@ -28,8 +28,9 @@
 // What a figure (its JSON: layout and data) declares for index s of field F, as Plotly's dotted-key changes:
 // {layout: {key: value}, traces: [{trace, x, y, cols, style}]} (x, y: undefined where they stay). A pure function of
 // the figure: the server places a figure it builds once the same way (viz_app/figures/common.place), and
-// tests/test_placement.py runs both on the app's figures and holds them equal.
-export function placement(fig, s, F) {
+// tests/test_placement.py runs both on the app's figures and holds them equal. ``shown(trace, cols)``: whether a
+// trace with F_cols already shows those columns (then its points are not rebuilt).
+export function placement(fig, s, F, shown = () => false) {
   const meta = fig.layout.meta || {};
   const layout = {};
   (fig.layout.images || []).forEach((im, i) => {  // a band drawn as an image: moved without a recalculation
@@ -67,9 +68,9 @@ export function placement(fig, s, F) {
     } else if (keep) {
       const [first, last] = keep[s] || [1, 0];
       c.cols = `${first},${last}`;
-      c.y = m.y_all.map((v, k) => (m.cols[k] >= first && m.cols[k] <= last ? v : null));
+      if (!shown(tr, c.cols)) c.y = m.y_all.map((v, k) => (m.cols[k] >= first && m.cols[k] <= last ? v : null));
     }
-    if (c.y !== undefined || Object.keys(c.style).length) traces.push(c);
+    if (c.y !== undefined || c.cols !== undefined || Object.keys(c.style).length) traces.push(c);
   });
   return { layout, traces };
 }
@@ -114,13 +115,12 @@ export default function (component) {
   function apply(gd, s) {
     const P = window.Plotly;
     if (!P) return;
-    const { layout, traces } = placement(gd, s, F);
+    const { layout, traces } = placement(gd, s, F, (tr, cols) => kept.get(tr) === cols);
     const idx = [], xs = [], ys = [], styles = [];
     let styled = false;
     for (const c of traces) {
       const tr = gd.data[c.trace];
-      let y = c.y === undefined ? null : c.y;
-      if (c.cols !== undefined && kept.get(tr) === c.cols) y = null;  // the same columns: nothing to redraw
+      const y = c.y === undefined ? null : c.y;  // null: the same points (a step inside the window shown)
       const st = {};  // the declared attributes that differ from what is drawn
       for (const [key, value] of Object.entries(c.style)) {
         if (JSON.stringify(lookup(tr, key)) !== JSON.stringify(value)) st[key] = value;
