@@ -19,14 +19,14 @@ sys.path.insert(0, str(ROOT))
 
 import kaleido  # noqa: E402
 
-from viz_app.export import figures as deck, render as export  # noqa: E402
+from viz_app.export import figures as export_figures, render as export  # noqa: E402
 from viz_app.state.fields import from_params  # noqa: E402
 from viz_app.web.theme import slide  # noqa: E402
 
 
 def main():
     state, _ = from_params({"epochs": "100"})
-    figs = [slide(f) for _, _, f in deck.all_figures(state)][:10]
+    figs = [slide(f) for _, _, f in export_figures.all_figures(state)][:10]
     opts = {"format": "png", "width": 1600, "height": 900, "scale": 2}
     cold = []
     for fig in figs:

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from viz_app.export.figures import all_figures  # noqa: E402
-from viz_app.lecture import deck, links  # noqa: E402
+from viz_app.lecture import codec, links  # noqa: E402
 from viz_app.state import fields as S  # noqa: E402
 from viz_app.state import scenarios  # noqa: E402
 
@@ -36,7 +36,7 @@ def main() -> None:
                 out[f"{name or 'default'}/{lang}/{view}/{fig_name}"] = digest(fig)
             print(f"{name or 'default'} {lang}: {len(out)} figures", file=sys.stderr)
     for title, link in DECK:
-        state, _ = links.state_of(deck.Entry(title, link))
+        state, _ = links.state_of(codec.Entry(title, link))
         view, fig_name, fig = all_figures(state, (state.view,))[0]
         out[f"deck/{title}/{view}/{fig_name}"] = digest(fig)
     json.dump(out, sys.stdout, indent=1, sort_keys=True)

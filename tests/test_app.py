@@ -319,11 +319,11 @@ def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):
 def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, monkeypatch):
     """The registry (viz_app/views) is the one list of views: the deck exports every one, and each view's page draws
     the figures the deck exports for the same settings, by name."""
-    from viz_app.export import figures as deck
+    from viz_app.export import figures as export_figures
     from viz_app.views import common
     params = {"lang": "en", "cell": cell, "epochs": "30"}
     exported: dict = {}
-    for view, name, _ in deck.all_figures(S.baseline("").with_(lang="en", cell=cell, epochs=30)):
+    for view, name, _ in export_figures.all_figures(S.baseline("").with_(lang="en", cell=cell, epochs=30)):
         exported.setdefault(view, []).append(name)
     assert list(exported) == list(views.names())
     drawn: list = []
@@ -424,23 +424,23 @@ def test_a_view_with_its_own_models_does_not_state_the_scenarios_result(view):
 
 
 def test_a_click_on_a_cell_is_read_once_and_only_in_range(monkeypatch):
-    """linked.clicked_cell: the browser's click ({unit, layer, n}) is adopted once (the same report again is not a new
+    """controls.clicked_cell: the browser's click ({unit, layer, n}) is adopted once (the same report again is not a new
     click; the same unit clicked again is, by its count); a unit or layer outside the page's run, or not a whole
     number, is no click (the layer alone is dropped)."""
-    from viz_app.web import controls as linked
+    from viz_app.web import controls
     session = {}
-    monkeypatch.setattr(linked.st, "session_state", session)
-    assert linked.clicked_cell("step", 35, 1) is None  # nothing reported
+    monkeypatch.setattr(controls.st, "session_state", session)
+    assert controls.clicked_cell("step", 35, 1) is None  # nothing reported
     session["w_step"] = {"index": 7, "cell": {"unit": 12, "n": 1}}
-    assert linked.clicked_cell("step", 35, 1) == (12, None)
-    assert linked.clicked_cell("step", 35, 1) is None  # the same report, seen
+    assert controls.clicked_cell("step", 35, 1) == (12, None)
+    assert controls.clicked_cell("step", 35, 1) is None  # the same report, seen
     session["w_step"] = {"index": 7, "cell": {"unit": 12, "n": 2, "layer": 1}}
-    assert linked.clicked_cell("step", 35, 2) == (12, 1)
+    assert controls.clicked_cell("step", 35, 2) == (12, 1)
     session["w_step"] = {"index": 7, "cell": {"unit": 12, "n": 3, "layer": 5}}
-    assert linked.clicked_cell("step", 35, 2) == (12, None)
+    assert controls.clicked_cell("step", 35, 2) == (12, None)
     for bad in (35, -1, 2.5, True, "3", None):
         session["w_step"] = {"index": 7, "cell": {"unit": bad, "n": 9}}
-        assert linked.clicked_cell("step", 35, 1) is None, bad
+        assert controls.clicked_cell("step", 35, 1) is None, bad
 
 
 def test_the_states_view_writes_the_selected_cell_s_equations():

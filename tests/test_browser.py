@@ -530,9 +530,9 @@ def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, pag
     """A deck in the link, presentation mode at 1280x720: PageDown opens the next entry (not the next view), the
     address bar follows (window.location: the deck's position and the entry's settings), PageUp goes back; the bar
     shows the entry's title and a QR code."""
-    from viz_app.lecture import deck as lecture
-    _, entries = lecture.parse("Unrolled | ?view=unroll&step=3 | note one\nGradients | ?view=bptt | note two")
-    deck = lecture.encode("deck", entries)
+    from viz_app.lecture import codec
+    _, entries = codec.parse("Unrolled | ?view=unroll&step=3 | note one\nGradients | ?view=bptt | note two")
+    deck = codec.encode("deck", entries)
     pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         pg.goto(server + f"/?lang={lang}&present=1&view=eigen&deck={deck}&deck_at=0")

@@ -174,10 +174,10 @@ def test_jacobian_map_and_spectra_of_the_new_kind():
 
 @pytest.mark.slow
 def test_every_view_draws_the_new_kind():
-    from viz_app.export import figures as deck
+    from viz_app.export import figures as export_figures
     from viz_app.text import equations
     from viz_app.state.fields import AppState
-    figs = deck.all_figures(AppState(cell="mgu", epochs=20))
+    figs = export_figures.all_figures(AppState(cell="mgu", epochs=20))
     views = {v for v, _, _ in figs}
     assert {"unroll", "states", "bptt", "eigen", "timeline", "clipping", "compare"} <= views
     for view, name, fig in figs:

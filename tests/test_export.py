@@ -10,10 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from viz_app.export import figures as deck, render as export
+from viz_app.export import figures as export_figures, render
 from viz_app.export import cli
 from viz_app.export import captions
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.state import scenarios
 from viz_app import views
 from viz_app.state.fields import AppState, from_params
@@ -63,7 +63,7 @@ def check_format(data: bytes, fmt: str, width: int, height: int, scale: float) -
 @pytest.fixture(scope="module")
 def figures():
     state, _ = from_params({"text": "hello", "hidden_size": "8", "epochs": "40", "cell": "lstm"})
-    return deck.all_figures(state)
+    return export_figures.all_figures(state)
 
 
 @pytest.mark.export
@@ -74,28 +74,28 @@ def test_every_figure_kind_in_every_format(figures):
     assert len(kinds) >= 17
     for i, fig in enumerate(kinds.values()):
         s = slide(fig, caption="LSTM H=8 · seed=0<br>http://localhost/?cell=lstm")
-        for fmt in export.FORMATS if i < 4 else ("png",):  # every format on a few kinds, PNG on all of them
-            check_format(export.to_bytes(s, fmt, scale=2), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 2)
+        for fmt in render.FORMATS if i < 4 else ("png",):  # every format on a few kinds, PNG on all of them
+            check_format(render.to_bytes(s, fmt, scale=2), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 2)
 
 
 @pytest.mark.export
 @pytest.mark.parametrize("fmt", ["svg", "pdf", "html"])
 def test_all_kinds_in_vector_formats(figures, fmt):
     for *_, fig in figures[::3]:
-        check_format(export.to_bytes(slide(fig), fmt), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 1)
+        check_format(render.to_bytes(slide(fig), fmt), fmt, SLIDE_WIDTH, SLIDE_HEIGHT, 1)
 
 
 def test_png_scale_gives_pixel_size():
     fig = slide(go.Figure(go.Scatter(y=[1, 3, 2])))
     for scale in (1, 3):
-        assert png_size(export.to_bytes(fig, "png", scale=scale)) == (1600 * scale, 900 * scale)
+        assert png_size(render.to_bytes(fig, "png", scale=scale)) == (1600 * scale, 900 * scale)
 
 
 def test_korean_renders_real_glyphs():
     """Missing glyphs render as identical boxes: two different titles of equal length must differ."""
     def title_png(title):
         fig = go.Figure(go.Scatter(y=[1, 2]), layout={"title": title, "width": 600, "height": 300})
-        return export.to_bytes(slide(fig).update_layout(width=600, height=300), "png", scale=1)
+        return render.to_bytes(slide(fig).update_layout(width=600, height=300), "png", scale=1)
     a, b, c = title_png("기울기 소실"), title_png("셀의 상태값"), title_png("기울기 소실")
     assert a == c  # deterministic
     assert a != b
@@ -134,7 +134,7 @@ def test_korean_captions_have_no_english_words():
         for view in views.names():
             for figure in ("main", "cliff"):
                 cap = captions.caption(st.with_(view=view), "http://x/?q", trained_rho=0.5, figure=figure)
-                line = cap.split("<br>")[0].replace(safe.plot(safe.shorten(st.text, 40)), "")
+                line = cap.split("<br>")[0].replace(escape.plot(escape.shorten(st.text, 40)), "")
                 line = re.sub(r"</?su[bp]>", " ", line)  # Plotly's sub- and superscript tags
                 words = set(re.findall(r"[A-Za-z]+", line)) - ALLOWED
                 assert not words, (name, view, figure, words, line)
@@ -230,23 +230,23 @@ def test_scenarios_file_parses_cleanly():
 
 
 def test_no_chrome_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(export, "chrome_path", lambda: None)
-    monkeypatch.setattr(export, "_STARTED", False)
-    with pytest.raises(export.ExportError, match="apt-get install chromium"):
-        export.to_bytes(go.Figure(), "png")
-    assert b"Plotly.newPlot" in export.to_bytes(go.Figure(), "html")
+    monkeypatch.setattr(render, "chrome_path", lambda: None)
+    monkeypatch.setattr(render, "_STARTED", False)
+    with pytest.raises(render.ExportError, match="apt-get install chromium"):
+        render.to_bytes(go.Figure(), "png")
+    assert b"Plotly.newPlot" in render.to_bytes(go.Figure(), "html")
 
 
 def test_caption_quotes_the_trained_radius_beside_the_initial_one():
     """The vanishing scenario sets rho = 0.6 at initialisation; the slide shows W_hh after training."""
     import numpy as np
     from engine import experiment
-    from viz_app.export import figures as deck
+    from viz_app.export import figures as export_figures
     from viz_app.state.fields import baseline
     st = baseline("vanishing")
     w = experiment.run(st.run_config()).net.recurrent.weight_hh_l0.detach().double().numpy()
     rho = float(np.abs(np.linalg.eigvals(w)).max())
-    cap = captions.caption(st, "http://x/?scenario=vanishing", trained_rho=deck.trained_rho(st))
+    cap = captions.caption(st, "http://x/?scenario=vanishing", trained_rho=export_figures.trained_rho(st))
     assert "ρ₀=0.6" in cap and f"ρ={rho:.3g}" in cap and abs(rho - 0.6) > 0.05
     assert captions.file_name(st, "decay", "png").startswith("vanishing-eigen-decay")
 
@@ -255,8 +255,8 @@ def test_cli_refuses_a_bad_scale(capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["--scenario", "hello", "--format", "png", "--scale", "1e6"])
     assert e.value.code == 2 and "between 0.25 and 8" in capsys.readouterr().err
-    with pytest.raises(export.ExportError):
-        export.to_bytes(go.Figure(), "png", scale=0)
+    with pytest.raises(render.ExportError):
+        render.to_bytes(go.Figure(), "png", scale=0)
 
 
 @pytest.mark.export
@@ -281,9 +281,9 @@ def test_the_deck_trains_the_same_bits_as_the_page():
     """The exporter trains in its own process; on the workers' thread count its runs are the page's, bit for bit
     (with batch 256 one and two torch threads differ in the losses' last bits)."""
     from engine import experiment
-    from viz_app.export import figures as deck
+    from viz_app.export import figures as export_figures
     from viz_app.compute import runs
     cfg = experiment.RunConfig(cell="lstm", hidden_size=128, num_layers=3, task="copy", length=48, batch=256,
                                epochs=4, seed=3)  # measured: one and two threads differ here
     page = runs.train(cfg, "en")
-    assert page.history.loss.tobytes() == deck._run(cfg).history.loss.tobytes()
+    assert page.history.loss.tobytes() == export_figures._run(cfg).history.loss.tobytes()

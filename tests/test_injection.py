@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from engine import DataError, StateDictError
 from engine.io import from_csv, load_model
-from viz_app.export import render as export
+from viz_app.export import render
 from viz_app.export import captions
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.text.errors import error_message
 from viz_app.state import fields as S
 
@@ -48,10 +48,10 @@ def _inert(body: str) -> bool:
 
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
 def test_md_escapes_every_punctuation_mark_and_keeps_the_text(payload):
-    out = safe.md(payload)
+    out = escape.md(payload)
     assert "\n" not in out and _inert(out)
     # unescaped and without the invisible joiners, it is the payload (on one line)
-    assert re.sub(r"\\(.)", r"\1", out).replace(safe.JOINER, "") == safe.shorten(payload, None)
+    assert re.sub(r"\\(.)", r"\1", out).replace(escape.JOINER, "") == escape.shorten(payload, None)
     assert not re.search(r"(?i)https?\\?:|www\\?\.|@\w", out.replace("\\", ""))  # no autolink trigger left
     i = 0
     while i < len(out):  # every punctuation mark comes as a pair "\\" + mark
@@ -60,7 +60,7 @@ def test_md_escapes_every_punctuation_mark_and_keeps_the_text(payload):
             i += 2
         else:
             i += 1
-    assert len(safe.md(payload, 60)) <= 2 * 61 + 1  # shortened before escaping
+    assert len(escape.md(payload, 60)) <= 2 * 61 + 1  # shortened before escaping
 
 
 @pytest.mark.parametrize("name,payload", [(k, v) for k, v in PAYLOADS.items() if k != "long"])
@@ -104,7 +104,7 @@ def test_export_caption_and_html_carry_no_live_link():
     assert "<a " not in cap and "<b>" not in cap and "&lt;a href" in cap
     import plotly.graph_objects as go
     from viz_app.web.theme import slide
-    html = export.to_bytes(slide(go.Figure(), caption=cap), "html").decode()
+    html = render.to_bytes(slide(go.Figure(), caption=cap), "html").decode()
     assert "<a href='https://evil.example'" not in html and "&lt;a href" in html
 
 

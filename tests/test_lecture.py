@@ -1,4 +1,4 @@
-"""The lecture deck (viz_app/lecture/deck.py, ui.py, links.py, handout.py): files and typed lines are read or refused
+"""The lecture deck (viz_app/lecture/codec.py, ui.py, links.py, handout.py): files and typed lines are read or refused
 with a reason, a deck round-trips (file -> app -> file), Next opens an entry's link, and the handout has a page per
 entry."""
 import json
@@ -8,11 +8,11 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from viz_app.export import render as export
+from viz_app.export import render
 from viz_app.lecture import links
 from viz_app.lecture import handout as handouts
 from viz_app.export import captions
-from viz_app.lecture import deck as lecture
+from viz_app.lecture import codec
 from viz_app.state import fields as S
 
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
@@ -22,12 +22,12 @@ LSTM gates | ?view=states&cell=lstm"""
 
 
 def test_typed_lines_and_a_file_give_the_same_deck_and_it_round_trips():
-    title, entries = lecture.parse(LINES)
+    title, entries = codec.parse(LINES)
     assert [e.title for e in entries] == ["Unrolled", "Vanishing", "LSTM gates"]
     assert entries[1].link == "view=eigen&rho=0.5" and entries[2].note == ""
-    again = lecture.parse(lecture.to_json("RNN 3", entries))
+    again = codec.parse(codec.to_json("RNN 3", entries))
     assert again == ("RNN 3", entries)
-    assert lecture.parse(json.dumps([{"title": "A", "link": "?view=bptt"}]))[1] == [lecture.Entry("A", "view=bptt")]
+    assert codec.parse(json.dumps([{"title": "A", "link": "?view=bptt"}]))[1] == [codec.Entry("A", "view=bptt")]
 
 
 @pytest.mark.parametrize("text,reason", [
@@ -36,13 +36,13 @@ def test_typed_lines_and_a_file_give_the_same_deck_and_it_round_trips():
     ('[{"title": "A", "link": "?v=1", "note": "' + "x" * 700 + '"}]', "note"), ("just a title", "line"),
     ("\n".join(f"T{i} | ?view=bptt" for i in range(41)), "count"), ("x" * 300_000, "size")])
 def test_a_bad_deck_is_refused_with_its_reason(text, reason):
-    with pytest.raises(lecture.DeckError) as err:
-        lecture.parse(text)
+    with pytest.raises(codec.DeckError) as err:
+        codec.parse(text)
     assert err.value.reason == reason
 
 
 def test_an_entry_opens_its_link_and_keeps_the_presenters_language():
-    _, entries = lecture.parse(LINES)
+    _, entries = codec.parse(LINES)
     state, notices = links.state_of(entries[1], keep=S.AppState(lang="en", present=1))
     assert (state.view, state.rho, state.lang, state.present) == ("eigen", 0.5, "en", 1) and not notices
     here = S.AppState(view="bptt", cell="gru", unit=4)
@@ -51,13 +51,13 @@ def test_an_entry_opens_its_link_and_keeps_the_presenters_language():
 
 
 def test_the_links_deck_field_round_trips_and_refuses_what_is_not_a_deck():
-    title, entries = lecture.parse(LINES)
-    text = lecture.encode("RNN 3", entries)
-    assert lecture.decode(text) == ("RNN 3", tuple(entries)) and len(text) < 400
-    bomb = lecture.base64.urlsafe_b64encode(lecture.zlib.compress(b"[" * 5_000_000)).decode()
+    title, entries = codec.parse(LINES)
+    text = codec.encode("RNN 3", entries)
+    assert codec.decode(text) == ("RNN 3", tuple(entries)) and len(text) < 400
+    bomb = codec.base64.urlsafe_b64encode(codec.zlib.compress(b"[" * 5_000_000)).decode()
     for bad, reason in (("%%%", "encoding"), ("abcd", "encoding"), (bomb, "size"), ("x" * 13_000, "url")):
-        with pytest.raises(lecture.DeckError) as err:
-            lecture.decode(bad)
+        with pytest.raises(codec.DeckError) as err:
+            codec.decode(bad)
         assert err.value.reason == reason
     state, notices = S.from_params({"deck": "not-a-deck", "view": "bptt"})
     assert state.deck == "" and notices[0][0] == "deck"
@@ -102,13 +102,13 @@ def test_next_and_previous_open_the_entries_links_in_the_app_and_the_link_holds_
 
 @pytest.mark.export
 def test_the_handout_has_a_page_per_entry_and_an_html_section_per_entry(tmp_path):
-    title, entries = lecture.parse(LINES)
+    title, entries = codec.parse(LINES)
     page = handouts.handout(title, entries, tmp_path / "html", "html", lang="en", base_url="https://rnn.example.edu",
                           progress=lambda *a: None)
     text = page.read_text()
     assert text.count("<section>") == 3 and text.count("data:image/svg+xml;base64,") == 3
     assert all(e.title in text for e in entries) and "view=eigen&amp;rho=0.5" in text
-    if export.chrome_path() is None:
+    if render.chrome_path() is None:
         pytest.skip("no Chromium for the PDF")
     pdf = handouts.handout(title, entries, tmp_path / "pdf", "pdf", lang="en", base_url="https://rnn.example.edu",
                          progress=lambda *a: None)
@@ -119,13 +119,13 @@ def test_the_handout_has_a_page_per_entry_and_an_html_section_per_entry(tmp_path
 
 def test_a_notes_milestones_link_to_the_apps_pages_and_nothing_else():
     note = "See [the chain](?view=bptt&step=5) and [this](javascript:alert(1)) or **bold** <b>x</b>"
-    md = lecture.note_md(note, "https://rnn.example.edu/")
+    md = codec.note_md(note, "https://rnn.example.edu/")
     assert "[the chain](https://rnn.example.edu/?view=bptt&step=5)" in md
     assert "javascript" in md and "](javascript" not in md  # shown as text (escaped), not a link
     assert "**" not in md and "<b>" not in md  # Markdown and HTML of the note are escaped
-    page = lecture.note_html(note, "https://rnn.example.edu/")
+    page = codec.note_html(note, "https://rnn.example.edu/")
     assert "<a href='https://rnn.example.edu/?view=bptt&amp;step=5'>the chain</a>" in page
     assert "&lt;b&gt;" in page and page.count("<a ") == 1
-    assert lecture.note_text(note).startswith("See the chain and")
-    hostile = lecture.note_md("[x](?a=%29%20)+y) [z](?v=1\n)", "https://h/")
+    assert codec.note_text(note).startswith("See the chain and")
+    hostile = codec.note_md("[x](?a=%29%20)+y) [z](?v=1\n)", "https://h/")
     assert "](https://h/?a=%29+%29" not in hostile or ")" not in hostile.split("](https://h/?")[1].split(")")[0]

@@ -5,7 +5,7 @@ a link with paused_at opens exactly that model and says so, the buttons go on fr
 its end leaves the same page as opening the trained link."""
 import pytest
 from engine import experiment
-from viz_app.teach import watch as live
+from viz_app.teach import watch
 from viz_app.state import fields as S
 from viz_app.text.i18n import t
 
@@ -41,11 +41,11 @@ def test_watching_it_learn_plays_every_step_and_ends_on_the_trained_page():
     at = _app({**SMALL, "view": "states"})
     at = _buttons(at)[t("ctl.watch", "en")].click().run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
-    assert "paused_at" not in at.query_params and live.KEY not in at.session_state
+    assert "paused_at" not in at.query_params and watch.KEY not in at.session_state
     assert [c.value for c in at.caption if c.value.startswith("Trained: 40 updates")]
     assert _specs(at) == _specs(_app({**SMALL, "view": "states"}))
-    steps = [live.next_pause(S.AppState(epochs=40, paused_at=p)) for p in (-1, 0, 36, 38)]
-    assert live.step_epochs(40) == 2 and steps == [0, 2, 38, -1]
+    steps = [watch.next_pause(S.AppState(epochs=40, paused_at=p)) for p in (-1, 0, 36, 38)]
+    assert watch.step_epochs(40) == 2 and steps == [0, 2, 38, -1]
 
 
 def test_a_pause_outside_the_training_is_a_notice():

@@ -60,12 +60,12 @@ def test_where_the_window_runs_out_the_rnn_still_predicts(default_runs):
 @pytest.mark.slow
 def test_the_view_draws_and_says_the_runs_numbers():
     from viz_app.text import claims
-    from viz_app.export import figures as deck
+    from viz_app.export import figures as export_figures
     from viz_app.figures import nnlm as figs
     from viz_app.state.fields import AppState
     from viz_app.views import nnlm as page
     state = AppState(view="nnlm")
-    data = page.comparison(state, deck.DeckSource(state.run_config()))
+    data = page.comparison(state, export_figures.DeckSource(state.run_config()))
     text = nnlm.long_range_text(state.gap, page.SENTENCES)
     np.testing.assert_allclose(data.nnlm, nnlm.by_position(nnlm.train_window_lm(text, state.window).per_step,
                                                             state.gap))

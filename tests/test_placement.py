@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from viz_app.export import figures as deck
+from viz_app.export import figures as export_figures
 from viz_app.figures.common import place
 from viz_app.state import fields as S
 
@@ -86,7 +86,7 @@ def run_js(cases: list, tmp_path: Path) -> list:
 def test_the_browser_and_the_server_place_every_figure_alike(tmp_path):
     state = S.baseline("").with_(lang="en", epochs=60)
     cases = []
-    for _, _, fig in deck.all_figures(state, ("unroll", "states", "bptt", "eigen", "timeline")):
+    for _, _, fig in export_figures.all_figures(state, ("unroll", "states", "bptt", "eigen", "timeline")):
         spec = json.loads(fig.to_json())
         for field in FIELDS:
             if declares(spec, field):

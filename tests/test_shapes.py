@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from viz_app.export import figures as deck
+from viz_app.export import figures as export_figures
 from viz_app.figures import shapes as figs
 from viz_app.state.fields import AppState
 from viz_app.views import shapes as page
@@ -15,7 +15,7 @@ from viz_app.views import shapes as page
 @pytest.fixture(scope="module")
 def chains():
     state = AppState(lang="en")
-    src = deck.DeckSource(state.run_config())
+    src = export_figures.DeckSource(state.run_config())
     cfgs = page.configs(state)
     return page.chains(state, src), {mode: src.run_of(cfg) for mode, cfg in cfgs.items()}
 

@@ -8,7 +8,7 @@ import pytest
 
 from engine import init, tasks
 from engine.training import CLIPS, OPTIMIZERS
-from viz_app.lecture import deck as lecture
+from viz_app.lecture import codec
 from viz_app.state import scenarios
 from viz_app import views
 from viz_app.state import fields as S
@@ -27,7 +27,7 @@ def _random_state(rng):
         elif f.name in ("data_id", "model_id"):  # content hashes
             values[f.name] = rng.choice(["", "".join(rng.choice("0123456789abcdef") for _ in range(16))])
         elif f.name == "deck":  # a lecture deck as the app writes it, or none
-            deck = lecture.encode(rng.choice(["", "3강"]), [lecture.Entry("a", "view=bptt&cell=gru", "note")])
+            deck = codec.encode(rng.choice(["", "3강"]), [codec.Entry("a", "view=bptt&cell=gru", "note")])
             values[f.name] = rng.choice(["", deck])
         elif f.name == "alphabet":  # distinct characters
             values[f.name] = "".join(rng.sample("ab c?.한글😀&=%#", rng.randint(0, 12)))

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from viz_app import views
 from viz_app.export import cli
-from viz_app.export import figures as deck
+from viz_app.export import figures as export_figures
 from viz_app.state import fields as S
 from viz_app.views.common import AppSource, Chart, chart, explain
 
@@ -83,7 +83,7 @@ def test_a_registered_view_is_in_the_link_the_bar_the_page_and_presentation_mode
 
 def test_a_registered_view_is_in_the_deck_and_the_export_cli(toy, tmp_path):
     state = S.baseline("").with_(lang="en", epochs=30)
-    drawn = [(view, name) for view, name, _ in deck.all_figures(state)]
+    drawn = [(view, name) for view, name, _ in export_figures.all_figures(state)]
     assert drawn[-1] == ("toy", "norms") and len({v for v, _ in drawn}) == len(views.names())
     assert cli.main(["--url", "?view=toy&epochs=30&lang=en", "--format", "html", "--out", str(tmp_path)]) == 0
     (written,) = tmp_path.glob("custom-toy-norms-*.html")

@@ -15,7 +15,7 @@ from viz_app import freeze_imports, page  # noqa: E402
 from viz_app import sidebar  # noqa: E402
 from viz_app.state import fields as S  # noqa: E402
 from viz_app.state import url  # noqa: E402
-from viz_app.text import escape as safe  # noqa: E402
+from viz_app.text import escape  # noqa: E402
 from viz_app.text.i18n import t  # noqa: E402
 from viz_app.views import catalog  # noqa: E402, F401  (registers the views)
 from viz_app.web import keys, present, theme  # noqa: E402
@@ -49,8 +49,8 @@ def header(state) -> None:
         st.caption(t("app.subtitle", lang))
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         key, values = reason
-        st.warning(t("msg.bad_param", lang, name=name, value=safe.md(value, safe.QUOTE_LIMIT),
-                     reason=safe.md(t(f"reason.{key}", lang, **values), 300)))
+        st.warning(t("msg.bad_param", lang, name=name, value=escape.md(value, escape.QUOTE_LIMIT),
+                     reason=escape.md(t(f"reason.{key}", lang, **values), 300)))
 
 
 main()

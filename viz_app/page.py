@@ -17,7 +17,7 @@ from viz_app.lecture import ui as lecture_ui
 from viz_app.state import scenarios, url
 from viz_app.state import fields as S
 from viz_app.teach import predict
-from viz_app.teach import watch as live
+from viz_app.teach import watch
 from viz_app.text import claims
 from viz_app.text.strings import STRINGS
 from viz_app.text.errors import error_message
@@ -56,7 +56,7 @@ def show() -> None:
     st.session_state.app_state = page.state  # the one place the page writes the state back
     url.sync_to_url(st, page.state)
     if page.run is not None:  # watching it learn: the next step, drawn into the caches while this one is on screen
-        live.advance(page.state, lambda s, r, tr: views.get(s.view).figures(s, AppSource(s, r, tr)), page.next_step)
+        watch.advance(page.state, lambda s, r, tr: views.get(s.view).figures(s, AppSource(s, r, tr)), page.next_step)
 
 
 def bars(state) -> Page:
@@ -106,7 +106,7 @@ def training_line(page: Page) -> None:
     state, where, hist = page.state, page.where, page.run.history
     lang = state.lang
     if not page.view.own_models:
-        page.line, page.next_step = live.controls(state, page.run, where.notes if state.present else where.stage)
+        page.line, page.next_step = watch.controls(state, page.run, where.notes if state.present else where.stage)
         if page.line is None and hist.status == "diverged":
             where.notes.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
         elif page.line is None and hist.status == "stopped":  # only the time limit stops a stored run

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from viz_app import views
 from viz_app.state.fields import FIELDS, LINK_FIELDS, cell_choice, to_params
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.text.i18n import option, t
 
 
@@ -41,7 +41,7 @@ def caption(state, permalink: str, *, trained_rho: float | None = None, figure: 
     run says what they are itself (its record's ``caption``)."""
     view = views.get(state.view)
     what = describe(state, trained_rho) if view.caption is None else view.caption(state, figure, trained_rho)
-    return what + "<br>" + safe.plot(permalink)
+    return what + "<br>" + escape.plot(permalink)
 
 
 def cell_label(cell: str, nonlinearity: str, lang: str) -> str:
@@ -56,7 +56,7 @@ def describe(state, trained_rho: float | None = None, *, cell: str | None = None
     those parts (the comparison's three cells, clipping's pair of runs)."""
     lang = state.lang
     cell = cell_label(state.cell, state.nonlinearity, lang) if cell is None else cell
-    text = safe.plot(safe.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
+    text = escape.plot(escape.shorten(state.text, 40))  # the user's text: no live link or tag in a slide
     task = option(state.task, lang) + (f" “{text}”" if state.task == "char_lm" else f" T={state.length}")
     rho = f" ρ₀={state.rho:g}" if state.rho else ""
     if trained_rho is not None:

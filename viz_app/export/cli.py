@@ -3,7 +3,7 @@ deck as one PDF), or a lecture deck's handout.
 
     python -m viz_app.export --scenario vanishing --format pdf --deck --out slides/
     python -m viz_app.export --url 'https://rnn.example.edu/?view=eigen&rho=0.6' --figure decay --format png
-    python -m viz_app.export --lecture lecture.json --format pdf --out handout/
+    python -m viz_app.export --lecture codec.json --format pdf --out handout/
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from viz_app.views import names as view_names
-from viz_app.export import figures as deck
+from viz_app.export import figures as export_figures
 from viz_app.export.captions import PUBLIC_URL, caption, file_name, permalink, public_base
 from viz_app.export.render import FORMATS, INSTALL_HINT, MAX_SCALE, MIN_SCALE, chrome_path, merge_pdfs, to_bytes
-from viz_app.lecture import deck as lecture
+from viz_app.lecture import codec
 from viz_app.lecture import handout as handouts
 from viz_app.state import scenarios
 from viz_app.state.fields import from_params
@@ -37,8 +37,8 @@ def batch(state, out: Path, fmt: str, *, background: str = "light", scale: float
     """Write the figures of ``views`` (default: every view, in the app's order; ``figure``: only that one) for
     ``state``'s settings into ``out``; returns the files written. Captions link to ``base_url`` (public_base)."""
     out.mkdir(parents=True, exist_ok=True)
-    figures = [f for f in deck.all_figures(state, views) if figure is None or f[1] == figure]
-    rho = deck.trained_rho(state)
+    figures = [f for f in export_figures.all_figures(state, views) if figure is None or f[1] == figure]
+    rho = export_figures.trained_rho(state)
     base = base_url or public_base()
     written = []
     for i, (view, name, fig) in enumerate(figures):
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scenario", choices=scenarios.names(), help="a scenario from assets/scenarios.json")
     src.add_argument("--lecture", type=Path,
-                     help="a lecture deck (JSON, viz_app/lecture/deck.py): one handout, a page (PDF) or a section "
+                     help="a lecture deck (JSON, viz_app/lecture/codec.py): one handout, a page (PDF) or a section "
                           "(HTML) "
                           "per entry with its main figure, note, link and QR code")
     src.add_argument("--url", action="append",
@@ -138,8 +138,8 @@ def _lecture(a) -> int:
               file=sys.stderr)
         return 2
     try:
-        title, entries = lecture.parse(a.lecture.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, lecture.DeckError) as e:
+        title, entries = codec.parse(a.lecture.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, codec.DeckError) as e:
         print(f"cannot read the lecture deck {a.lecture}: {e}", file=sys.stderr)
         return 2
     try:

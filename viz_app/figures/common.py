@@ -7,7 +7,7 @@ from urllib.parse import quote
 import numpy as np
 import plotly.graph_objects as go
 
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.web import theme
 from viz_app.compute.cache import LRU
 from viz_app.text.i18n import t
@@ -86,7 +86,7 @@ def char_labels(trace, vocab: str | None) -> list[str] | None:
     if vocab is None:
         return None
     ids = trace.inputs[:, 0].argmax(-1)
-    return ["␣" if vocab[i] == " " else safe.plot(vocab[i]) for i in ids]
+    return ["␣" if vocab[i] == " " else escape.plot(vocab[i]) for i in ids]
 
 
 def _freeze(value):

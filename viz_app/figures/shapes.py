@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.web import theme
 from viz_app.text.i18n import t
 
@@ -62,11 +62,11 @@ def chain_diagram(chain: Chain, *, lang: str) -> go.Figure:
             arrow(s - 0.7, 1.08, s - 0.3, 1.08)
         if chain.inputs[s]:
             box(s, 0.0, theme.GREY)
-            label(s, 0.0, safe.plot(chain.inputs[s]))
+            label(s, 0.0, escape.plot(chain.inputs[s]))
             arrow(s, 0.22, s, 0.78)
         if chain.outputs[s]:
             box(s, 2.0, theme.GREY)
-            label(s, 2.0, safe.plot(chain.outputs[s]), size=14)
+            label(s, 2.0, escape.plot(chain.outputs[s]), size=14)
             arrow(s, 1.22, s, 1.78)
         if np.isfinite(chain.losses[s]):  # the loss enters here
             label(s, 2.5, f"L<sub>{s}</sub>={chain.losses[s]:.2f}", theme.VERMILLION, 13)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.web import theme
 from viz_app.text.i18n import t
 from viz_app.figures.common import char_labels, place, step_band
@@ -28,7 +28,7 @@ def _prediction_text(trace, s: int, vocab: str | None, lang: str) -> str:
     p = np.exp(out - out.max())
     p /= p.sum()
     top = np.argsort(-p)[:3]
-    return "<br>".join(f"{'␣' if vocab[i] == ' ' else safe.plot(vocab[i])} {p[i]:.2f}" for i in top)
+    return "<br>".join(f"{'␣' if vocab[i] == ' ' else escape.plot(vocab[i])} {p[i]:.2f}" for i in top)
 
 
 def _strips(h: np.ndarray, cols: list[int], directions: int = 1) -> go.Heatmap:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import segno
 
-from viz_app.export import figures as deck
+from viz_app.export import figures as export_figures
 from viz_app.export.captions import file_name, permalink, public_base
 from viz_app.export.render import merge_pdfs, to_bytes
 from viz_app.lecture.links import state_of
 
-from viz_app.lecture.deck import Entry, note_html, note_text
-from viz_app.text import escape as safe
+from viz_app.lecture.codec import Entry, note_html, note_text
+from viz_app.text import escape
 from viz_app.web.theme import SLIDE_BACKGROUNDS, slide
 
 
@@ -49,9 +49,9 @@ def handout_html(title: str, sections: list[tuple[Entry, str, str]], lang: str, 
 def handout_page(fig, entry: Entry, link: str, number: int, *, background: str = "light"):
     """One PDF page of the handout: the entry's main figure as a slide, titled "number. title", with the note and
     the link in the caption and the link's QR code (120 px, about 2 cm on a printed page) at the bottom right."""
-    caption = (safe.plot(note_text(entry.note)) + "<br>" if entry.note else "") + safe.plot(link)
+    caption = (escape.plot(note_text(entry.note)) + "<br>" if entry.note else "") + escape.plot(link)
     page = slide(fig, background=background, caption=caption)
-    page.update_layout(title_text=f"{number}. {safe.plot(entry.title)}")
+    page.update_layout(title_text=f"{number}. {escape.plot(entry.title)}")
     paper, ink, _ = SLIDE_BACKGROUNDS.get(background, SLIDE_BACKGROUNDS["light"])
     page.add_layout_image(source=qr_data_uri(link, dark=ink, light=paper), xref="paper", yref="paper", x=1.0,
                           y=-0.11, sizex=0.084, sizey=0.2, xanchor="right", yanchor="top", layer="above",
@@ -70,7 +70,7 @@ def handout(title: str, entries, out: Path, fmt: str, *, lang: str | None = None
     for i, entry in enumerate(entries, 1):
         state, _ = state_of(entry)
         state = state.with_(lang=lang) if lang else state
-        view, name, fig = deck.all_figures(state, (state.view,))[0]
+        view, name, fig = export_figures.all_figures(state, (state.view,))[0]
         link = permalink(state, base)
         if fmt == "pdf":
             path = out / f"handout-{i:02d}-{file_name(state, name, 'pdf')}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from viz_app.lecture.deck import MAX_NOTE, MAX_TITLE, Entry
+from viz_app.lecture.codec import MAX_NOTE, MAX_TITLE, Entry
 from viz_app.state import fields as S
 
 LINK_ONLY = S.LINK_FIELDS  # fields of the page's link that are not part of what an entry or figure shows

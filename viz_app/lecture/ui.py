@@ -1,4 +1,4 @@
-"""The lecture deck on the page (viz_app/lecture/deck.py): the sidebar's deck settings (load a file, type entries, add
+"""The lecture deck on the page (viz_app/lecture/codec.py): the sidebar's deck settings (load a file, type entries, add
 the page on screen, download the deck and its handout) and the deck bar above the view (Previous / Next, a
 clicker's PageUp / PageDown, the entry's note and the QR code of its link). The deck is the state's ``deck`` field:
 it is in the page's link."""
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from viz_app.export import render as export
+from viz_app.export import render
 from viz_app.lecture import links
 from viz_app.lecture import handout as handouts
 from viz_app.export import captions
-from viz_app.lecture import deck as lecture
+from viz_app.lecture import codec
 from viz_app.compute import runs
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.text.i18n import t
 
 
@@ -24,8 +24,8 @@ def deck_of(state) -> tuple[str, tuple] | None:
     if not state.deck:
         return None
     try:
-        return lecture.decode(state.deck)
-    except lecture.DeckError:
+        return codec.decode(state.deck)
+    except codec.DeckError:
         return None
 
 
@@ -37,24 +37,24 @@ def sidebar(state, lang: str) -> dict:
         upload = st.file_uploader(t("deck.file", lang), type=["json"], key="w_deck_file")
         if upload is not None and st.session_state.get("_deck_file") != upload.file_id:
             st.session_state._deck_file = upload.file_id
-            out = _load(upload.getvalue()[: lecture.MAX_FILE + 1].decode("utf-8", "replace"), lang)
+            out = _load(upload.getvalue()[: codec.MAX_FILE + 1].decode("utf-8", "replace"), lang)
         text = st.text_area(t("deck.lines", lang), key="w_deck_text", height=90,
                             placeholder="Vanishing | ?view=eigen&rho=0.5 | ρ < 1")
         st.caption(t("deck.milestones", lang))
         if st.button(t("deck.load", lang), key="w_deck_load"):
             out = _load(text, lang)
         title = st.text_input(t("deck.entry_title", lang), key=f"w_deck_entry_{state.view}",
-                              max_chars=lecture.MAX_TITLE, value=t(f"view.{state.view}", lang, form="text"))
+                              max_chars=codec.MAX_TITLE, value=t(f"view.{state.view}", lang, form="text"))
         if st.button(t("deck.add", lang), key="w_deck_add"):
             name, entries = deck or ("", ())
-            if len(entries) < lecture.MAX_ENTRIES:
+            if len(entries) < codec.MAX_ENTRIES:
                 out = _fields(name, [*entries, links.entry_of(state, title or state.view)], lang,
                               at=len(entries))
         if deck and not out:
             name, entries = deck
             st.caption(t("deck.loaded", lang, n=len(entries)))
-            st.download_button(t("deck.download", lang), lecture.to_json(name, list(entries)),
-                               file_name="lecture.json", mime="application/json", key="w_deck_download",
+            st.download_button(t("deck.download", lang), codec.to_json(name, list(entries)),
+                               file_name="codec.json", mime="application/json", key="w_deck_download",
                                on_click="ignore")
             fmt = st.radio(t("deck.handout_format", lang), ("html", "pdf"), horizontal=True, key="w_deck_fmt",
                            format_func=str.upper)
@@ -63,7 +63,7 @@ def sidebar(state, lang: str) -> dict:
             made = st.session_state.get("_handout")
             if made is not None and made[1] is not None:
                 st.download_button(t("deck.handout_save", lang, fmt=made[0].upper()), made[1],
-                                   file_name=f"handout.{made[0]}", mime=export.MIME[made[0]], key="w_deck_save",
+                                   file_name=f"handout.{made[0]}", mime=render.MIME[made[0]], key="w_deck_save",
                                    on_click="ignore")
             if st.button(t("deck.clear", lang), key="w_deck_clear"):
                 st.session_state.pop("_handout", None)
@@ -73,16 +73,16 @@ def sidebar(state, lang: str) -> dict:
 
 def _fields(title: str, entries: list, lang: str, at: int = -1) -> dict:
     try:
-        return {"deck": lecture.encode(title, entries), "deck_at": at}
-    except lecture.DeckError as e:
+        return {"deck": codec.encode(title, entries), "deck_at": at}
+    except codec.DeckError as e:
         st.error(t(f"deck.err_{e.reason}", lang, **e.values))
         return {}
 
 
 def _load(text: str, lang: str) -> dict:
     try:
-        title, entries = lecture.parse(text)
-    except lecture.DeckError as e:
+        title, entries = codec.parse(text)
+    except codec.DeckError as e:
         st.error(t(f"deck.err_{e.reason}", lang, **e.values))
         return {}
     st.session_state.pop("_handout", None)
@@ -91,18 +91,18 @@ def _load(text: str, lang: str) -> dict:
 
 def _handout_bytes(title: str, entries_json: str, fmt: str, lang: str, base: str) -> bytes:
     """In a worker: the handout file's bytes."""
-    _, entries = lecture.parse(entries_json)
+    _, entries = codec.parse(entries_json)
     with tempfile.TemporaryDirectory() as tmp:
         path = handouts.handout(title, entries, Path(tmp), fmt, lang=lang, base_url=base, progress=lambda *a: None)
         return path.read_bytes()
 
 
 def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
-    if fmt == "pdf" and export.chrome_path() is None:
-        st.caption(t("msg.no_chrome", lang, cmd=export.INSTALL_HINT))
+    if fmt == "pdf" and render.chrome_path() is None:
+        st.caption(t("msg.no_chrome", lang, cmd=render.INSTALL_HINT))
         return None
     base = captions.public_base(getattr(st.context, "url", None) or "")
-    doc = lecture.to_json(title, entries)
+    doc = codec.to_json(title, entries)
     return runs.computed("handout", (doc, fmt, lang, base), _handout_bytes, title, doc, fmt, lang, base,
                          seconds=60.0 * len(entries), mb=1500.0, lang=lang)
 
@@ -135,13 +135,13 @@ def bar(state, where):
                      on_click=_go, args=(entries, index + 1))
         if index >= 0:
             entry = entries[index]
-            mid.markdown(f"{index + 1} / {len(entries)} · {safe.md(entry.title)}")
+            mid.markdown(f"{index + 1} / {len(entries)} · {escape.md(entry.title)}")
             base = captions.public_base(getattr(st.context, "url", None) or "")
             if entry.note:  # its milestones link to the app's pages
-                mid.caption(lecture.note_md(entry.note, base.rstrip("?")))
+                mid.caption(codec.note_md(entry.note, base.rstrip("?")))
             link = captions.permalink(state, base)
             size = 88 if state.present else 112
-            code.html(f"<img alt='QR' title='{safe.plot(link)}' width='{size}' src='{handouts.qr_data_uri(link)}'>")
+            code.html(f"<img alt='QR' title='{escape.plot(link)}' width='{size}' src='{handouts.qr_data_uri(link)}'>")
         else:
             mid.caption(t("deck.ready", lang, n=len(entries)))
     return state

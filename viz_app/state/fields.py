@@ -17,7 +17,7 @@ from engine.lessons import embeddings, nnlm
 from engine import init, tasks
 from engine.serving import limits
 
-from viz_app.lecture import deck as deck_codec
+from viz_app.lecture import codec
 from viz_app.state import scenarios
 from viz_app.state.choices import Live
 from viz_app import views
@@ -61,8 +61,8 @@ def _alphabet(value: str) -> None:
 def _deck(value: str) -> None:
     if value:
         try:
-            deck_codec.decode(value)
-        except deck_codec.DeckError:
+            codec.decode(value)
+        except codec.DeckError:
             raise BadValue("deck") from None
 
 
@@ -148,7 +148,7 @@ FIELDS = (
     Field("present", int, lo=0, hi=1, role="presenter", drawn=False),
     # predict, then reveal: a view with a question hides what it measures
     Field("predict", int, lo=0, hi=1, role="presenter"),
-    # a lecture deck (viz_app/lecture/deck.py: compressed JSON), so that one link holds the lecture
+    # a lecture deck (viz_app/lecture/codec.py: compressed JSON), so that one link holds the lecture
     Field("deck", str, check=_deck, role="link", drawn=False),
     Field("deck_at", int, lo=-1, hi=99, role="link", drawn=False),  # the deck's entry on screen; -1 = none yet
     # comma-separated parts hidden for the room, out of HIDEABLE

@@ -20,7 +20,7 @@ import streamlit as st
 
 from engine import analysis
 
-from viz_app.web import controls as linked, present, theme
+from viz_app.web import controls, present, theme
 from viz_app.text.i18n import t
 
 
@@ -131,7 +131,7 @@ def sketch_pad(pad: Pad, points: dict, lang: str) -> go.Figure:
 def _picked(event) -> tuple | None:
     """The grid points selected on the pad (Streamlit's selection state), as ((x, log10 y), ...), or None."""
     out = []
-    for p in linked.selected_points(event):
+    for p in controls.selected_points(event):
         x, y = p.get("x"), p.get("y")
         if p.get("curve_number") == 0 and isinstance(x, int | float) and isinstance(y, int | float) and y > 0:
             out.append((int(round(x)), round(math.log10(y) * 4) / 4))

@@ -10,7 +10,7 @@ import math
 from engine.lessons import cliff, embeddings, evidence, nnlm
 from engine import spectrum
 
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.state import scenarios
 from viz_app.state import fields as S
 from viz_app.text.strings import STRINGS
@@ -78,8 +78,9 @@ def _hello(ctx, lang):
     if ctx.run.eval_data.vocab is None:
         return None, ""
     ev = evidence.next_characters(ctx.run.net, ctx.run.eval_data)
-    v = dict(ev.values, updates=ctx.run.history.updates, predicted=safe.md(ev.values["predicted"], safe.QUOTE_LIMIT),
-             target=safe.md(ev.values["target"], safe.QUOTE_LIMIT))  # the user's text, shown as text
+    v = dict(ev.values, updates=ctx.run.history.updates,
+             predicted=escape.md(ev.values["predicted"], escape.QUOTE_LIMIT),
+             target=escape.md(ev.values["target"], escape.QUOTE_LIMIT))  # the user's text, shown as text
     return ev, t("claim.next_chars_ok" if ev.shown else "claim.next_chars_not", lang, **v)
 
 

@@ -6,7 +6,7 @@ from engine import (ArchitectureError, DataError, EngineError, ResourceError, St
                     VocabularyError, tasks)
 from engine.serving import budget, limits
 
-from viz_app.text import escape as safe
+from viz_app.text import escape
 from viz_app.text.i18n import t
 
 
@@ -23,12 +23,12 @@ def error_message(e: EngineError, lang: str) -> str:
         return t({"memory": "msg.limit_memory", "time": "msg.limit_time"}.get(e.kind, "msg.crashed"), lang,
                  limit=e.limit)
     if isinstance(e, VocabularyError):
-        return t("msg.vocab", lang, chars=safe.md(" ".join(e.unknown[:10])))
+        return t("msg.vocab", lang, chars=escape.md(" ".join(e.unknown[:10])))
     if isinstance(e, TextError):
         return t("msg.text", lang, max=tasks.MAX_TEXT)
     if isinstance(e, ArchitectureError):
         return t(f"msg.arch_{e.reason}", lang)
-    reason = safe.md(e, 300)
+    reason = escape.md(e, 300)
     if isinstance(e, StateDictError):
         return t("msg.bad_model", lang, reason=reason)
     if isinstance(e, DataError):

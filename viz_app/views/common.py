@@ -17,10 +17,10 @@ from engine import Trace
 from engine.experiment import Run, RunConfig
 
 from viz_app.text import equations
-from viz_app.export import render as export
+from viz_app.export import render
 from viz_app.export import captions
-from viz_app.web import controls as linked, present
-from viz_app.teach import watch as live, predict
+from viz_app.web import controls, present
+from viz_app.teach import watch, predict
 from viz_app.compute import runs
 from viz_app.figures.common import figure
 from viz_app.text.strings import STRINGS
@@ -39,7 +39,7 @@ class Chart(NamedTuple):
 
 
 class Source(Protocol):
-    """Where a view's ``figures`` get their data: AppSource on the page, deck.DeckSource in the exporter."""
+    """Where a view's ``figures`` get their data: AppSource on the page, export.figures.DeckSource in the exporter."""
 
     run: Run  # the page's run
     trace: Trace  # its recording (full BPTT)
@@ -61,7 +61,7 @@ class AppSource:
 
     def __init__(self, state, run, trace):
         self.lang, self.run, self.trace = state.lang, run, trace
-        self.watching = live.playing(state)
+        self.watching = watch.playing(state)
 
     def run_of(self, cfg, label: str = ""):
         return runs.train(cfg, self.lang, label)
@@ -149,17 +149,17 @@ def downloads(fig, name: str, state) -> None:
                 cap = captions.caption(state, permalink(state), trained_rho=rho, figure=name) if state.caption \
                     else None
                 slide_fig = slide(fig, background=state.slide, caption=cap)
-            return export.to_bytes(slide_fig, fmt, scale=state.png_scale)
+            return render.to_bytes(slide_fig, fmt, scale=state.png_scale)
         return build
 
-    static_ok = export.chrome_path() is not None
+    static_ok = render.chrome_path() is not None
     with st.popover(t("ctl.export", state.lang), icon=":material/download:"):
-        for fmt in export.FORMATS:
+        for fmt in render.FORMATS:
             st.download_button(fmt.upper(), make(fmt), file_name=captions.file_name(state, name, fmt),
-                               mime=export.MIME[fmt], key=f"dl_{state.view}_{name}_{fmt}", on_click="ignore",
+                               mime=render.MIME[fmt], key=f"dl_{state.view}_{name}_{fmt}", on_click="ignore",
                                icon=":material/download:", disabled=fmt != "html" and not static_ok)
         if not static_ok:
-            st.caption(t("msg.no_chrome", state.lang, cmd=export.INSTALL_HINT))
+            st.caption(t("msg.no_chrome", state.lang, cmd=render.INSTALL_HINT))
 
 
 def permalink(state) -> str:
@@ -186,7 +186,7 @@ def step_control(state, steps: int, *, first: bool = False):
     state, start at the first step, not the last). Returns the state with the step."""
     step = resolve_step(state, steps, first=first)
     if steps > 1 and not hidden(state, "step"):
-        step = linked.step_control(state.lang, steps, step, large=bool(state.present))
+        step = controls.step_control(state.lang, steps, step, large=bool(state.present))
     return state.with_(step=step), step
 
 

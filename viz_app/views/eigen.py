@@ -13,7 +13,7 @@ from engine.serving import limits
 from engine.experiment import Run
 
 from viz_app.text import claims
-from viz_app.web import controls as linked
+from viz_app.web import controls
 from viz_app.figures import eigenvalues as figs
 from viz_app.text.i18n import option, t
 from viz_app.state.fields import AppState, to_params
@@ -136,7 +136,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         getattr(c1, kind)(sentence)
     else:
         with c1:
-            index = linked.index_control(
+            index = controls.index_control(
                 "rho", len(values), position(state, trace, values), label=t("ctl.rho_view", lang, form="html"),
                 lang=lang,
                 values=[f"ρ = {v:.3g}" for v in values], notes=notes, param="rho_view",

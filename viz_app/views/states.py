@@ -6,7 +6,7 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
-from viz_app.web import controls as linked
+from viz_app.web import controls
 from viz_app.figures import activity as figs
 from viz_app.text.i18n import quantity_name, t
 from viz_app.state.fields import AppState
@@ -46,8 +46,8 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         nonfinite_notice(trace, lang)
         steps, hidden = trace.steps, trace.hidden.shape[3]
         layers = trace.layers
-        click = linked.clicked_cell("step", hidden, layers)  # a click on a heatmap cell picks its unit
-        unit_at, layer_at = linked.cell_widgets(click, "w_unit", min(state.unit, hidden - 1), "w_layer",
+        click = controls.clicked_cell("step", hidden, layers)  # a click on a heatmap cell picks its unit
+        unit_at, layer_at = controls.cell_widgets(click, "w_unit", min(state.unit, hidden - 1), "w_layer",
                                                 layer_of(state, layers))
         names = ["h"] + (["c"] if trace.cell_state is not None else []) + list(trace.gates)
         c1, c2, c3 = st.columns(3)
@@ -62,7 +62,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         chart(charts["heatmap"], state, main=True)
     if not hidden_part(state, "explain"):
         with st.expander(t("formula.title", lang), expanded=True):
-            formula_panel(state, run, trace, controls=False, gate=name)
+            formula_panel(state, run, trace, own_controls=False, gate=name)
     if "text" in charts:
         chart(charts["text"], state)
     left, right = st.columns(2)

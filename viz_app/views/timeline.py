@@ -6,7 +6,7 @@ import streamlit as st
 from engine import Trace
 from engine.experiment import Run
 
-from viz_app.web import controls as linked
+from viz_app.web import controls
 from viz_app.state import scenarios
 from viz_app.figures import timeline as figs
 from viz_app.text.i18n import t
@@ -44,7 +44,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     index = snapshot_of(state, run)
     with areas.stage:
         if len(snaps) > 1 and not hidden(state, "snapshot"):
-            index = linked.index_control(
+            index = controls.index_control(
                 "snapshot", len(snaps), index, label=t("ctl.snapshot", lang, form="html"), lang=lang,
                 values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps], play_ms=PLAY_MS,
                 large=bool(state.present))
@@ -110,7 +110,7 @@ def travel(state, run: Run, updates: int, where, *, name: str = "", key: str = "
 def picked_update(event, fig) -> tuple[str, int] | None:
     """(the run's key, the update) of the point clicked on a curve whose trace declares meta.run (a chart drawn with
     ``pick``), or None."""
-    for p in linked.selected_points(event):
+    for p in controls.selected_points(event):
         n, x = p.get("curve_number"), p.get("x")
         if not isinstance(n, int) or not 0 <= n < len(fig.data) or not isinstance(x, int | float) or x < 0:
             continue

@@ -8,7 +8,7 @@ from engine.lessons import formula
 from engine.experiment import Run
 
 from viz_app.text import equations
-from viz_app.web import controls as linked
+from viz_app.web import controls
 from viz_app.figures import unrolled
 from viz_app.text.strings import STRINGS
 from viz_app.text.errors import error_message
@@ -42,7 +42,7 @@ def phase_control(state: AppState, steps: int) -> int:
     columns = [unrolled.phase_column(i, steps) for i in range(2 * steps)]
     values = [t("ctl.phase_fwd" if i < steps else "ctl.phase_bwd", lang, t=c) for i, c in enumerate(columns)]
     phase = min(st.session_state.get(key, 0), 2 * steps - 1)
-    phase = st.session_state[key] = linked.index_control(
+    phase = st.session_state[key] = controls.index_control(
         "phase", 2 * steps, phase, label=t("ctl.phase_at", lang, form="html"), lang=lang, values=values, param="step",
         url=[str(c) for c in columns], play_ms=PLAY_MS, large=bool(state.present))
     return phase
@@ -53,7 +53,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     # the equations' unit: a click on a cell of the network (read before the network is drawn, which marks it), else
     # the panel's own control
     width, layers = trace.hidden.shape[3], trace.layers
-    click = linked.clicked_cell("step", width, layers)
+    click = controls.clicked_cell("step", width, layers)
     if click is not None:
         state = state.with_(unit=click[0], layer=state.layer if click[1] is None else click[1])
     elif isinstance(st.session_state.get("w_formula_unit"), int):
@@ -84,21 +84,21 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     return state
 
 
-def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = True,
+def formula_panel(state: AppState, run: Run, trace: Trace, *, own_controls: bool = True,
                   gate: str | None = None, click: tuple | None = None) -> AppState:
     """The selected step's equations for one unit, written out with the model's weights and the recorded values
     (engine.lessons.formula), the readout's most probable characters, and how close the recomputed values are to the
-    recorded ones. ``controls``: its own unit, layer and gate choices (the unrolled view; ``click``: a cell of the
-    network clicked, linked.clicked_cell, sets them) and the readout; else the page's (the states view: its unit and
+    recorded ones. ``own_controls``: its own unit, layer and gate choices (the unrolled view; ``click``: a cell of the
+    network clicked, controls.clicked_cell, sets them) and the readout; else the page's (the states view: its unit and
     layer controls and the heatmap's clicks), with ``gate`` the gate written out, and the cell's equations only."""
     lang, net, vocab = state.lang, run.net, run.eval_data.vocab
     layers, size, width = trace.layers, net.hidden_size, trace.hidden.shape[3]
     step = resolve_step(state, trace.steps, first=True)
     layer = layers - 1 if state.layer < 0 else min(state.layer, layers - 1)
     gates = cells.get(net.cell).gates
-    if controls:
+    if own_controls:
         st.subheader(t("formula.title", lang))
-        unit_at, layer_at = linked.cell_widgets(click, "w_formula_unit", min(state.unit, width - 1),
+        unit_at, layer_at = controls.cell_widgets(click, "w_formula_unit", min(state.unit, width - 1),
                                                 "w_formula_layer", layer)
         columns = st.columns(3)
         unit = int(columns[0].number_input(t("ctl.unit", lang), 0, width - 1, key="w_formula_unit", **unit_at))
@@ -128,7 +128,7 @@ def formula_panel(state: AppState, run: Run, trace: Trace, *, controls: bool = T
         st.latex(line)
     if f"formula.note_{f.cell}" in STRINGS:  # what a cell's convention means (torch's GRU: r on the whole sum)
         st.caption(t(f"formula.note_{f.cell}", lang))
-    if controls and layer == layers - 1 and trace.loss_kind == "cross_entropy" and bool(trace.loss_mask[step]):
+    if own_controls and layer == layers - 1 and trace.loss_kind == "cross_entropy" and bool(trace.loss_mask[step]):
         st.caption(t("formula.readout", lang, t=step))
         st.latex(equations.readout_tex(formula.readout(net, trace, step), vocab, lang))
     st.caption(t("formula.check", lang, err=max(formula.discrepancy(f), 1e-12)))

@@ -1,6 +1,5 @@
-"""A lecture deck: an ordered list of the app's links, each with a title and a short note, presented one after the
-other (Previous / Next, or a clicker's PageUp / PageDown), with a QR code of the current link for the room, and
-written out as one handout (a PDF page or an HTML section per entry).
+"""A lecture deck's format: an ordered list of the app's links, each with a title and a short note, read from a file
+or typed lines, checked, and written back (the deck itself is presented by ui.py and printed by handout.py).
 
 A deck file is JSON: ``{"title": "...", "entries": [{"title": "...", "link": "?view=bptt&cell=lstm", "note": "..."}]}``
 (a link may be a whole URL; only its query counts). In the app a deck can also be typed one entry per line,
@@ -24,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import re
 
 
-from viz_app.text import escape as safe
+from viz_app.text import escape
 
 MAX_ENTRIES = 40
 MAX_TITLE, MAX_NOTE, MAX_LINK = 120, 600, 4000
@@ -120,10 +119,10 @@ def note_md(note: str, base: str) -> str:
     """A note for Streamlit's Markdown: its text shown literally, its milestones as links to the app's pages."""
     out, at = [], 0
     for m in MILESTONE.finditer(note):
-        out.append(safe.md(note[at:m.start()], None))
-        out.append(f"[{safe.md(m[1], None)}]({_milestone_url(m[2], base)})")
+        out.append(escape.md(note[at:m.start()], None))
+        out.append(f"[{escape.md(m[1], None)}]({_milestone_url(m[2], base)})")
         at = m.end()
-    out.append(safe.md(note[at:], None))
+    out.append(escape.md(note[at:], None))
     return "".join(out)
 
 
