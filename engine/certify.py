@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 from torch import Tensor
 
-from engine.serving import allocator
 
 _POOL = ThreadPoolExecutor(max_workers=2)
 
@@ -272,5 +271,4 @@ class TopEigen:
         self.pending and self._flush()
         while self.jobs:
             self._collect()
-        allocator.release()  # glibc keeps what worker threads freed in per-thread arenas: hand it back
         return self.done

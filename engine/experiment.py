@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from engine import analysis, init, losses, spectrum, tasks
-from engine.serving import budget, limits
+from engine.serving import allocator, budget, limits
 from engine.errors import ArchitectureError, ConfigError
 from engine.model import RecurrentNet, check_model_args
 from engine.record import Trace, record
@@ -141,9 +141,7 @@ class Run:
     eval_data: tasks.TaskData
 
     def trace(self, *, tbptt_window: int | None = None, jacobians: bool = True) -> Trace:
-        d = self.eval_data
-        return record(self.net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, tbptt_window=tbptt_window or None,
-                      jacobians=jacobians)
+        return _record(self.net, self.eval_data, tbptt_window=tbptt_window or None, jacobians=jacobians)
 
     def rescaled_decay(self, rho: float):
         """(||dh_T/dh_k|| for every k, spectrum of the main W_hh block) with W_hh rescaled to spectral radius rho
@@ -171,9 +169,7 @@ class Run:
 
     def snapshot_trace(self, index: int) -> Trace:
         """The Trace of the model at training snapshot ``index`` (no Jacobian maps, no per-step weight terms)."""
-        d = self.eval_data
-        return record(self.snapshot_net(index), d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False,
-                      weight_terms=False)
+        return _record(self.snapshot_net(index), self.eval_data, jacobians=False, weight_terms=False)
 
     def snapshot_gradient_norms(self) -> np.ndarray:
         """[S, 2, T]: ||dL/dh_t|| of the top layer at every training snapshot, total (row 0) and the direct part from
@@ -192,11 +188,11 @@ class Run:
         them (False): one of the two is the model as trained, the other the same weights with ``residual``
         switched. Needs 2+ layers. Computed once per run: the BPTT page's chart and its sentence read it on every
         rerun."""
-        d, out = self.eval_data, {}
+        out = {}
         for residual in (True, False):
             net = copy.deepcopy(self.net)
             net.residual = residual
-            tr = record(net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, jacobians=False, weight_terms=False)
+            tr = _record(net, self.eval_data, jacobians=False, weight_terms=False)
             out[residual] = np.sqrt((tr.grad_hidden.astype(np.float64) ** 2).sum(axis=(1, 2, 3)))
         return out
 
@@ -235,7 +231,16 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     fixed = cfg.task in ("char_lm", "csv")
     history = train(net, eval_data if fixed else (lambda e: task_batch(cfg, e)), cfg.train_config(), progress,
                     pause_at=cfg.paused_at, resume=None if resume is None else resume.history.checkpoint)
+    allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
     return Run(cfg, net, history, eval_data)
+
+
+def _record(net: RecurrentNet, d: tasks.TaskData, **options) -> Trace:
+    """``record`` on the evaluation batch ``d``, then the heap's free memory handed back (engine/serving/allocator.py:
+    a policy of the process that serves runs, kept out of the maths; a worker's memory also returns when it exits)."""
+    trace = record(net, d.x, d.y, d.loss, d.mode, reduction=d.reduction, **options)
+    allocator.release()
+    return trace
 
 
 def can_resume(run: Run, cfg: RunConfig) -> bool:

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from engine.serving import allocator
 from engine import bptt, cells, jacobian, losses, spectrum
 from engine.errors import ArchitectureError
 from engine.model import RecurrentNet
@@ -357,7 +356,6 @@ def record(net: RecurrentNet, x: Tensor, y: Tensor, loss: str = "cross_entropy",
         if net.bidirectional else (),
     )
     del run, fws, bws
-    allocator.release()
     return trace
 
 

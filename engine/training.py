@@ -22,7 +22,6 @@ from typing import Callable
 import numpy as np
 import torch
 
-from engine.serving import allocator
 from engine import bptt, losses
 from engine.errors import ArchitectureError, ConfigError
 from engine.model import RecurrentNet
@@ -201,7 +200,6 @@ def train(net: RecurrentNet, data: TaskData | Callable[[int], TaskData], cfg: Tr
     if snaps[-1][0] != len(rec["loss"]):
         snaps.append((len(rec["loss"]), _snapshot(net)))
     net.eval()
-    allocator.release()  # the run's activations are freed: give the memory back, not only to this process's heap
     return History(loss=np.array(rec["loss"], dtype=float), grad_norm=np.array(rec["gn"], dtype=float),
                    grad_norm_clipped=np.array(rec["gc"], dtype=float), clipped=np.array(rec["fired"], dtype=bool),
                    status=status, first_nonfinite=bad, snapshots=tuple(snaps), seconds=seconds,

@@ -98,7 +98,7 @@ print(before, after, peak)
 
 @pytest.mark.slow
 def test_memory_is_handed_back_after_a_run():
-    """glibc keeps what a run freed; training ends with malloc_trim, so a process that trained a heavy model holds
+    """glibc keeps what a run freed; experiment.run ends with malloc_trim, so a process that trained a heavy model holds
     little more than before it (deleting the run too: 3.8 GB resident without the trim, 0.36 GB with it)."""
     import subprocess
     import sys

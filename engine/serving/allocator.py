@@ -2,7 +2,8 @@
 
 glibc keeps what a run freed (activations, temporaries) in its heap for reuse: after training an LSTM H=128 x 3
 layers on batch 256, 3.8 GB stayed resident in a process that held nothing of it any more, 356 MB after
-``malloc_trim(0)``. Called at the end of training and recording; a no-op where the C library is not glibc.
+``malloc_trim(0)``. Called by engine.experiment after a training and after a recording (record() and train()
+themselves hold no memory policy); a no-op where the C library is not glibc.
 
 A trim has a price: the next run's temporaries fault their pages in again (recording an LSTM H=64, T=100, B=32 took
 26 ms after a trim, 17 ms on a warm heap). So the heap is trimmed only when it holds more than ``KEEP`` bytes free
