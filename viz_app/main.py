@@ -26,12 +26,10 @@ freeze_imports()
 def main() -> None:
     st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide",
                        initial_sidebar_state="collapsed" if url.presenting(st) else "auto")
-    if "app_state" not in st.session_state:  # the URL is read once per session
-        st.session_state.app_state, st.session_state.notices = url.read_url(st)
-    state, pressed = sidebar.sidebar(st.session_state.app_state)
+    state, pressed = sidebar.sidebar(url.current())  # the URL is read once per session
     if pressed:
         st.session_state.pop("halted", None)
-    st.session_state.app_state = state
+    url.keep(state)
     header(state)
     page.show()
 

@@ -46,14 +46,14 @@ class Page:
 
 @st.fragment
 def show() -> None:
-    page = bars(st.session_state.app_state)
+    page = bars(url.current())
     train_or_halt(page)
     if page.run is not None:
         training_line(page)
         draw(page)
         say(page)
     fill_banner(page)
-    st.session_state.app_state = page.state  # the one place the page writes the state back
+    url.keep(page.state)
     url.sync_to_url(st, page.state)
     if page.run is not None:  # watching it learn: the next step, drawn into the caches while this one is on screen
         watch.advance(page.state, lambda s, r, tr: views.get(s.view).figures(s, AppSource(s, r, tr)), page.next_step)

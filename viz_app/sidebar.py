@@ -13,6 +13,7 @@ from viz_app.state import scenarios
 from viz_app.state import fields as S
 from viz_app.text.errors import error_message
 from viz_app.text.i18n import option, t
+from viz_app.state import url
 
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -142,5 +143,5 @@ def uploads(state, lang: str):
 
 def _apply(state) -> None:
     """Store new settings and run again, so every widget is drawn from them."""
-    st.session_state.app_state = state
+    url.keep(state)
     st.rerun()

@@ -17,6 +17,7 @@ from viz_app.lecture import codec
 from viz_app.compute import runs
 from viz_app.text import escape
 from viz_app.text.i18n import t
+from viz_app.state import url
 
 
 def deck_of(state) -> tuple[str, tuple] | None:
@@ -111,11 +112,10 @@ def _go(entries, index: int) -> None:
     """Previous / Next (a button's callback): the entry's link becomes the page's state, and the whole page (its
     sidebar too, and the address bar) follows. A callback's st.rerun reruns the app even from a fragment; a rerun
     from the fragment's body would leave the address bar behind."""
-    state = st.session_state.app_state
+    state = url.current()
     index = max(0, min(len(entries) - 1, index))
     new, notices = links.state_of(entries[index], keep=state.with_(deck_at=index))
-    st.session_state.app_state = new
-    st.session_state.notices = notices
+    url.keep(new, notices)
     st.rerun()
 
 

@@ -1,8 +1,28 @@
-"""The address bar: the only module that touches st.query_params. The state is read from it once per session (the
-browser's language when the link names none) and written back when it changed."""
+"""The address bar and the session's state: the only module that touches st.query_params, and the one place the page's
+state is kept between runs (``keep``). The state is read from the link once per session (the browser's language when
+the link names none) and written back to the address bar when it changed."""
 from __future__ import annotations
 
+import streamlit as st
+
 from viz_app.state.fields import AppState, from_params, to_params
+
+KEY = "app_state"  # the session's state: what the next run of the page draws
+
+
+def current() -> AppState:
+    """The page's state in this session (read from the link at its first run, with the link's notices)."""
+    if KEY not in st.session_state:
+        keep(*read_url(st))
+    return st.session_state[KEY]
+
+
+def keep(state: AppState, notices: list | None = None) -> None:
+    """The one place the page's state is written (a new link's ``notices`` with it): the next run draws it, and the
+    page writes it to the address bar."""
+    st.session_state[KEY] = state
+    if notices is not None:
+        st.session_state.notices = notices
 
 
 def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:

@@ -16,6 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from viz_app.compute import runs
 from viz_app.text.i18n import t
 from viz_app.state.fields import AppState
+from viz_app.state import url
 
 FRAMES = 20  # a training is watched in about this many steps (as many as its snapshots)
 PERIOD = 0.5  # seconds at least from one step to the next: about 10 s for a training, and the server's threads left
@@ -99,6 +100,6 @@ def advance(state: AppState, prepare, slot) -> None:
 
 def rerun(state: AppState) -> None:
     """Draw the page again at ``state``: only the page's fragment when this is a run of it, else the whole app."""
-    st.session_state.app_state = state
+    url.keep(state)
     ctx = get_script_run_ctx()
     st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")

@@ -14,6 +14,7 @@ from viz_app.state.fields import RUN_FIELDS, AppState, hidden
 from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 from viz_app.views import View
 from viz_app.teach import predict
+from viz_app.state import url
 
 PLAY_MS = 400  # the replay of training: one snapshot every PLAY_MS
 
@@ -103,7 +104,7 @@ def travel(state, run: Run, updates: int, where, *, name: str = "", key: str = "
         label = (t("ctl.time_machine", lang, updates=shown) if not name
                  else t("ctl.time_machine_run", lang, updates=shown, name=name))
         if st.button(label, key=key):
-            st.session_state.app_state = target
+            url.keep(target)
             st.rerun()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from viz_app.web import keys, theme
+from viz_app.state import url
 
 TEXT_PX = 20  # the smallest page text at 1280x720 (the browser test checks it); 1.2x from 1800 px wide
 CHART_FONT, CHART_TITLE = 22, 28  # chart text and titles at 720 px high (px), 4 px more at 1080
@@ -71,6 +72,6 @@ DECK_BAR = 96  # px: a lecture deck's bar above the view bar (viz_app/lecture/ui
 def main_height(extra: int = 0) -> int:
     """A view's main chart in presentation mode: the screen's height less what sits above it (``extra``: more than
     one row of controls; a lecture deck's bar, when one is loaded)."""
-    state = st.session_state.get("app_state")
+    state = st.session_state.get(url.KEY)
     deck = DECK_BAR if state is not None and state.deck else 0
     return max(MAIN_MIN, screen() - ABOVE - extra - deck)
