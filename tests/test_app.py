@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from viz_app import views
+from viz_app.export import figures as export_figures
 from viz_app.state import fields as S
 from viz_app.text.i18n import t
 
@@ -43,7 +44,9 @@ def test_every_view(default_app, view):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     specs = _specs(at)
-    assert specs  # how many: the page draws what the deck exports (test_every_view_is_on_the_page_and_in_the_deck)
+    # as many charts as the view's record declares for the same run (the exporter's figures)
+    drawn = export_figures.all_figures(at.session_state["app_state"].with_(view=view), (view,))
+    assert len(specs) == len(drawn) > 0, [name for _, name, _ in drawn]
     in_url = at.query_params.get("view", ["unroll"])
     assert in_url in ([view], view)  # the default view is left out of the URL
 
