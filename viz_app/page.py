@@ -54,7 +54,7 @@ def show() -> None:
         say(page)
     fill_banner(page)
     url.keep(page.state)
-    url.sync_to_url(st, page.state)
+    url.sync_to_url(page.state)
     if page.run is not None:  # watching it learn: the next step, drawn into the caches while this one is on screen
         watch.advance(page.state, lambda s, r, tr: views.get(s.view).figures(s, AppSource(s, r, tr)), page.next_step)
 

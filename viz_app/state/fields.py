@@ -13,18 +13,18 @@ from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
-from engine.lessons import embeddings, nnlm
+from engine import cells as engine_cells
 from engine import init, tasks
+from engine.experiment import RunConfig
+from engine.lessons import embeddings, nnlm
+from engine.model import NONLINEARITIES
 from engine.serving import limits
+from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
 
+from viz_app import views
 from viz_app.lecture import codec
 from viz_app.state import scenarios
 from viz_app.state.choices import Live
-from viz_app import views
-from engine.experiment import RunConfig
-from engine import cells as engine_cells
-from engine.model import NONLINEARITIES
-from engine.training import CLIPS, MAX_EPOCHS, OPTIMIZERS
 
 HIDEABLE = ("title", "view", "step", "snapshot", "explain", "downloads", "notices")
 MAX_TEXT_URL = 2000

@@ -13,7 +13,7 @@ KEY = "app_state"  # the session's state: what the next run of the page draws
 def current() -> AppState:
     """The page's state in this session (read from the link at its first run, with the link's notices)."""
     if KEY not in st.session_state:
-        keep(*read_url(st))
+        keep(*read_url())
     return st.session_state[KEY]
 
 
@@ -25,7 +25,7 @@ def keep(state: AppState, notices: list | None = None) -> None:
         st.session_state.notices = notices
 
 
-def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:
+def read_url() -> tuple[AppState, list[tuple[str, str, str]]]:
     """The URL's state and its notices; the language from the browser's locale when the link names none."""
     state, notices = from_params({k: st.query_params[k] for k in st.query_params})
     if "lang" not in st.query_params:
@@ -34,7 +34,7 @@ def read_url(st) -> tuple[AppState, list[tuple[str, str, str]]]:
     return state, notices
 
 
-def sync_to_url(st, state: AppState) -> None:
+def sync_to_url(state: AppState) -> None:
     """Write the state into the address bar (only when it changed, so no needless reruns)."""
     want = to_params(state)
     current = {k: st.query_params[k] for k in st.query_params}
@@ -42,6 +42,6 @@ def sync_to_url(st, state: AppState) -> None:
         st.query_params.from_dict(want)
 
 
-def presenting(st) -> bool:
+def presenting() -> bool:
     """Whether the link asks for presentation mode (read before the page is configured, before the full state)."""
     return st.query_params.get("present") == "1"
