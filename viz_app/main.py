@@ -38,7 +38,7 @@ def header(state) -> None:
     """The page's style, its title (presentation mode: its large text and keys instead, the screen's height goes to
     the chart) and the link's notices (a value it could not use, and why)."""
     lang = state.lang
-    st.html(theme.PAGE_STYLE)
+    st.html(theme.PAGE_STYLE if state.present else theme.PAGE_STYLE + keys.NO_ROOM)
     keys.mount(state, keys.screen_height() or present.SCREEN)  # a clicker's keys, the screen's height
     if state.present:
         present.setup()

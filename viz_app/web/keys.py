@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 KEY = "page_keys"
+# outside presentation mode the dispatcher's element takes no room (presentation mode's layout counts on its row)
+NO_ROOM = "<style>.st-key-page_keys { display: none; }</style>"
 
 
 @st.cache_resource

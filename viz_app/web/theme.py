@@ -29,8 +29,7 @@ FONT = ("'Source Sans', 'Source Sans 3', 'DejaVu Sans', NanumGothic, 'Nanum Goth
 NONFINITE = VERMILLION
 FONT_SIZE = 14  # chart text on screen (px)
 # the page's inline formulas (KaTeX, 1.21 em by default) the size of the sentence around them, in captions too
-# the keyboard dispatcher (viz_app/web/keys.py) draws nothing: its element takes no room on the page
-PAGE_STYLE = "<style>.katex { font-size: 1.08em; } .st-key-page_keys { display: none; }</style>"
+PAGE_STYLE = "<style>.katex { font-size: 1.08em; }</style>"
 
 
 # Legends sit at the bottom of the figure, under the axis title (container coordinates: Plotly makes room for them),
