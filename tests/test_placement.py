@@ -1,5 +1,5 @@
-"""The placement protocol (a figure's JSON declares what index i of a field moves) is done in two places: in the
-browser by viz_app/web/controls.js (``placement``, then Plotly's API) and on the server by
+"""The placement protocol (a figure's JSON declares what index i of a field moves; viz_app/web/placement.json) is
+read in two places: in the browser by viz_app/web/controls.js (``placement``, then Plotly's API) and on the server by
 viz_app/figures/common.place (a figure built once, placed at each step). Both run here on the app's own figures, the
 browser's in node, and give the same figure at every index."""
 from __future__ import annotations
@@ -40,9 +40,10 @@ function set(obj, dotted, value) {
   });
 }
 const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const table = JSON.parse(readFileSync(process.argv[3], "utf8"));
 const out = cases.map(([fig, index, field]) => {
   const placed = JSON.parse(JSON.stringify(fig));
-  const { layout, traces } = placement(placed, index, field);
+  const { layout, traces } = placement(placed, index, field, table);
   for (const [key, value] of Object.entries(layout)) set(placed.layout, key, value);
   for (const c of traces) {
     const tr = placed.data[c.trace];
@@ -71,12 +72,13 @@ def declares(spec: dict, field: str) -> bool:
     return f'"{field}_' in text or f'"{field}-x"' in text or f'"{field}-y"' in text
 
 
-def run_js(cases: list, tmp_path: Path) -> list:
+def run_js(cases: list, tmp_path: Path, table: Path = ROOT / "viz_app" / "web" / "placement.json") -> list:
     module = tmp_path / "controls.mjs"
     shutil.copy(ROOT / "viz_app" / "web" / "controls.js", module)
     (tmp_path / "harness.mjs").write_text(HARNESS % {"module": json.dumps(module.as_uri())})
     (tmp_path / "cases.json").write_text(json.dumps(cases))
-    out = subprocess.run(["node", str(tmp_path / "harness.mjs"), str(tmp_path / "cases.json")], capture_output=True,
+    out = subprocess.run(["node", str(tmp_path / "harness.mjs"), str(tmp_path / "cases.json"),
+                          str(table)], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout)
@@ -108,3 +110,21 @@ def test_a_difference_between_the_two_is_seen(tmp_path):
     (browser,) = run_js([(spec, 2, "step")], tmp_path)
     assert numbers(browser) == numbers(json.loads(json.dumps(place(spec, 2, "step"))))
     assert numbers(browser) != numbers(json.loads(json.dumps(place(spec, 1, "step"))))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is installed by .ci/setup.sh")
+def test_both_sides_read_the_one_table(tmp_path, monkeypatch):
+    """A change made in placement.json alone (a band a quarter wide, a title key renamed) reaches both sides."""
+    from viz_app.figures import common
+    table = json.loads((ROOT / "viz_app" / "web" / "placement.json").read_text())
+    table["items"][0][2] = {"x0": -0.25, "x1": 0.25}
+    table["layout"][1][0] = "headings"
+    spec = {"data": [{"type": "scatter", "x": [0, 1], "y": [1, 2]}],
+            "layout": {"shapes": [{"type": "rect", "name": "step-x", "x0": 0, "x1": 1}],
+                       "meta": {"step_headings": ["a", "b", "c"], "step_titles": ["x", "y", "z"]}}}
+    monkeypatch.setattr(common, "PLACEMENT", table)
+    (tmp_path / "table.json").write_text(json.dumps(table))
+    (browser,) = run_js([(spec, 2, "step")], tmp_path, tmp_path / "table.json")
+    server = json.loads(json.dumps(common.place(spec, 2, "step")))
+    assert numbers(browser) == numbers(server)
+    assert server["layout"]["shapes"][0]["x0"] == 1.75 and server["layout"]["title"]["text"] == "c"

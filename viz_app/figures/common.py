@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from viz_app.text import escape
 from viz_app.web import theme
+from viz_app.web.controls import PLACEMENT
 from viz_app.compute.cache import LRU
 from viz_app.text.i18n import t
 
@@ -109,60 +110,44 @@ def _set(d: dict, dotted: str, value) -> dict:
     return {**d, head: _set(d.get(head) or {}, rest, value) if rest else value}
 
 
-def _at(changes: list | None, index: int) -> dict:
-    """The dotted-key changes a figure declares at ``index`` (none when it declares none)."""
-    return (changes[index] or {}) if changes else {}
+def _item(values: list | None, index: int):
+    """``values[index]``, or None where there is none (no list, or a shorter one)."""
+    return values[index] if values and 0 <= index < len(values) else None
 
 
 def place(spec: dict, index: int, field: str = "step") -> dict:
-    """The figure dict with what it declares for ``field`` placed at ``index``: what viz_app/web/controls.js does in
-    the browser (``placement``; tests/test_placement.py holds the two equal), done on the server so a figure is built
-    once for every index. Shapes named "<field>-x" (a band) and "<field>-y" (a line) move, and layout images named
-    "<field>-x" (a band: x is its left edge);
-    layout.meta.<field>_ranges sets the x range, <field>_titles the title, <field>_layout any dotted layout keys; a
-    trace's meta.<field>_xy moves its marker, meta.<field>_points replaces its points, meta.<field>_y its y values,
-    meta.<field>_cols keeps the points of the columns [first, last] (meta.cols: each point's column; meta.y_all:
-    every point's y), meta.<field>_style sets any dotted trace keys. The stored dict is not changed (changed parts
-    are copies)."""
+    """The figure dict with what it declares for ``field`` placed at ``index``, by the placement protocol
+    (viz_app/web/placement.json, which viz_app/web/controls.js reads too: the browser does the same through Plotly's
+    API, and tests/test_placement.py holds the two equal), done on the server so a figure is built once for every
+    index. The stored dict is not changed (changed parts are copies)."""
     layout = dict(spec["layout"])
-    meta = layout.get("meta") or {}
-    ranges = meta.get(f"{field}_ranges")
-    if ranges:
-        layout["xaxis"] = {**layout.get("xaxis", {}), "range": list(ranges[index])}
-    titles = meta.get(f"{field}_titles")
-    if titles:
-        layout["title"] = {**layout.get("title", {}), "text": titles[index]}
-    for key, value in _at(meta.get(f"{field}_layout"), index).items():
-        layout = _set(layout, key, value)
-
-    def placed(item: dict) -> dict:
-        name = item.get("name") or ""
-        if name == f"{field}-x" and "source" in item:  # a layout image: a band from its left edge
-            return {**item, "x": index - 0.5}
-        if name == f"{field}-x":
-            return {**item, "x0": index - 0.5, "x1": index + 0.5}
-        if name == f"{field}-y":
-            return {**item, "y0": index, "y1": index}
-        return item
-
-    for part in ("shapes", "images"):
+    for part, name, offsets in PLACEMENT["items"]:
         if layout.get(part):
-            layout[part] = [placed(item) for item in layout[part]]
+            layout[part] = [{**item, **{key: index + offset for key, offset in offsets.items()}}
+                            if item.get("name") == f"{field}-{name}" else item for item in layout[part]]
+    meta = layout.get("meta") or {}
+    for key, dotted in PLACEMENT["layout"]:
+        value = _item(meta.get(f"{field}_{key}"), index)
+        if value is None:
+            continue
+        for dotted_key, v in (value.items() if dotted is None else [(dotted, value)]):
+            layout = _set(layout, dotted_key, v)
     data = []
     for trace in spec.get("data", ()):
         tmeta = trace.get("meta") if isinstance(trace.get("meta"), dict) else {}
-        if tmeta.get(f"{field}_xy") is not None:
-            at = tmeta[f"{field}_xy"][index]
+        kind = next((k for k in PLACEMENT["traces"] if tmeta.get(f"{field}_{k}") is not None), None)
+        at = _item(tmeta.get(f"{field}_{kind}"), index)
+        if kind == "xy":
             trace = {**trace, "x": [at[0]] if at else [], "y": [at[1]] if at else []}
-        elif tmeta.get(f"{field}_points") is not None:
-            xs, ys = tmeta[f"{field}_points"][index]
+        elif kind == "points":
+            xs, ys = at or ([], [])
             trace = {**trace, "x": list(xs), "y": list(ys)}
-        elif tmeta.get(f"{field}_y") is not None:
-            trace = {**trace, "y": list(tmeta[f"{field}_y"][index])}
-        elif tmeta.get(f"{field}_cols") is not None:
-            first, last = tmeta[f"{field}_cols"][index]
+        elif kind == "y":
+            trace = {**trace, "y": list(at or [])}
+        elif kind == "cols":
+            first, last = at or (1, 0)
             trace = {**trace, "y": [y if first <= c <= last else None for y, c in zip(tmeta["y_all"], tmeta["cols"])]}
-        for key, value in _at(tmeta.get(f"{field}_style"), index).items():
+        for key, value in (_item(tmeta.get(f"{field}_{PLACEMENT['style']}"), index) or {}).items():
             trace = _set(trace, key, value)
         data.append(trace)
     return {**spec, "data": data, "layout": layout}

@@ -2,23 +2,13 @@
 // snapshot, the eigenvalue page's rho. Moving it, pressing an arrow key on it, or clicking a point of a linked chart
 // moves its index in every linked chart of the page at once, through Plotly's own API (window.Plotly, which
 // Streamlit's chart element defines): no server round trip. The control has a field name F ("step", "snapshot",
-// "rho"); every chart of the page declares what index i of F moves, in its figure JSON (nothing: it stays as is):
-//   - a layout shape named "F-x" (a band from i-0.5 to i+0.5) or "F-y" (a line at y = i), or a layout image named
-//     "F-x" (a band whose left edge goes to i-0.5: an image moves without Plotly recalculating the figure);
-//   - layout.meta.F_ranges[i]: the x-axis range that shows i (the unrolled network's window);
-//   - layout.meta.F_titles[i]: the title text;
-//   - layout.meta.F_layout[i]: any layout changes at i, as Plotly.relayout's dotted keys ({"yaxis.range": [..]});
-//   - a trace with meta.F_xy[i] = [x, y]: a marker that moves to that point (null: hidden);
-//   - a trace with meta.F_points[i] = [[x...], [y...]]: its points become those (the eigenvalues at a snapshot);
-//   - a trace with meta.F_y[i] = [y...]: its y values become those (a curve as it was at a snapshot);
-//   - a trace with meta.F_cols[i] = [first, last]: only its points of columns first..last are drawn (meta.cols: each
-//     point's column, meta.y_all: each point's y; the unrolled network keeps the window's columns, or what BPTT has
-//     reached);
-//   - a trace with meta.F_style[i] = {"visible": false, "marker.opacity": 0.35}: its attributes at i (dotted keys);
-//   - layout.meta.F_click: a click on one of its points selects the index in its customdata (or its x);
-//     layout.meta.F_unit ("y", or a position in the point's customdata) and F_layer (a number): the click also
-//     picks that unit (and layer), sent to the server at once as the state "cell" ({unit, layer, n}: n counts the
-//     clicks, so clicking the same cell again after choosing another unit elsewhere still counts).
+// "rho"); every chart of the page declares what index i of F moves, in its figure JSON, by the placement protocol
+// (viz_app/web/placement.json: bands and lines named "F-x" / "F-y", the x range, the title, any layout keys, a trace's
+// marker, points, y values, the columns it shows, any trace attributes; nothing: it stays as is). With
+// layout.meta.F_click, a click on one of its points selects the index in its customdata (or its x); layout.meta.F_unit
+// ("y", or a position in the point's customdata) and F_layer (a number): the click also picks that unit (and layer),
+// sent to the server at once as the state "cell" ({unit, layer, n}: n counts the clicks, so clicking the same cell
+// again after choosing another unit elsewhere still counts).
 // With data.play_ms it has a play / pause button that moves the index on by itself (the step-through's sweep).
 // The control can also carry notes (data.notes[i] = [kind, text]: "success" / "info" / "warning"): a box under it
 // whose sentence is the one true at i, computed on the server for every i.
@@ -26,47 +16,41 @@
 // address bar, exports and captions name what is on screen.
 
 // What a figure (its JSON: layout and data) declares for index s of field F, as Plotly's dotted-key changes:
-// {layout: {key: value}, traces: [{trace, x, y, cols, style}]} (x, y: undefined where they stay). A pure function of
-// the figure: the server places a figure it builds once the same way (viz_app/figures/common.place), and
-// tests/test_placement.py runs both on the app's figures and holds them equal. ``shown(trace, cols)``: whether a
-// trace with F_cols already shows those columns (then its points are not rebuilt).
-export function placement(fig, s, F, shown = () => false) {
+// {layout: {key: value}, traces: [{trace, x, y, cols, style}]} (x, y: undefined where they stay). ``table``: the
+// protocol (viz_app/web/placement.json, sent by controls.py), which the server's viz_app/figures/common.place reads
+// too; tests/test_placement.py runs both on the app's figures and holds them equal. A pure function of the figure.
+// ``shown(trace, cols)``: whether a trace with F_cols already shows those columns (then its points are not rebuilt).
+export function placement(fig, s, F, table, shown = () => false) {
   const meta = fig.layout.meta || {};
   const layout = {};
-  (fig.layout.images || []).forEach((im, i) => {  // a band drawn as an image: moved without a recalculation
-    if (im.name === `${F}-x`) layout[`images[${i}].x`] = s - 0.5;
-  });
-  (fig.layout.shapes || []).forEach((sh, i) => {
-    if (sh.name === `${F}-x`) {
-      layout[`shapes[${i}].x0`] = s - 0.5;
-      layout[`shapes[${i}].x1`] = s + 0.5;
-    } else if (sh.name === `${F}-y`) {
-      layout[`shapes[${i}].y0`] = s;
-      layout[`shapes[${i}].y1`] = s;
-    }
-  });
-  const ranges = meta[`${F}_ranges`];
-  if (ranges && ranges[s]) layout["xaxis.range"] = ranges[s];
-  const titles = meta[`${F}_titles`];
-  if (titles && titles[s] !== undefined) layout["title.text"] = titles[s];
-  const more = meta[`${F}_layout`];
-  if (more && more[s]) Object.assign(layout, more[s]);
+  for (const [list, name, offsets] of table.items) {
+    (fig.layout[list] || []).forEach((item, i) => {
+      if (item.name !== `${F}-${name}`) return;
+      for (const [key, offset] of Object.entries(offsets)) layout[`${list}[${i}].${key}`] = s + offset;
+    });
+  }
+  for (const [key, dotted] of table.layout) {
+    const value = (meta[`${F}_${key}`] || [])[s];
+    if (value === undefined || value === null) continue;
+    if (dotted === null) Object.assign(layout, value);
+    else layout[dotted] = value;
+  }
   const traces = [];
   (fig.data || []).forEach((tr, i) => {
     const m = tr.meta || {};
-    const pt = m[`${F}_xy`], pts = m[`${F}_points`], curve = m[`${F}_y`], style = m[`${F}_style`];
-    const keep = m[`${F}_cols`];
+    const style = m[`${F}_${table.style}`];
     const c = { trace: i, style: (style && style[s]) || {} };
-    if (pt) {
-      const p = pt[s];
-      c.x = p ? [p[0]] : [];
-      c.y = p ? [p[1]] : [];
-    } else if (pts) {
-      [c.x, c.y] = pts[s] || [[], []];
-    } else if (curve) {
-      c.y = curve[s] || [];
-    } else if (keep) {
-      const [first, last] = keep[s] || [1, 0];
+    const kind = table.traces.find((k) => m[`${F}_${k}`] !== undefined && m[`${F}_${k}`] !== null);
+    const at = kind && m[`${F}_${kind}`][s];
+    if (kind === "xy") {
+      c.x = at ? [at[0]] : [];
+      c.y = at ? [at[1]] : [];
+    } else if (kind === "points") {
+      [c.x, c.y] = at || [[], []];
+    } else if (kind === "y") {
+      c.y = at || [];
+    } else if (kind === "cols") {
+      const [first, last] = at || [1, 0];
       c.cols = `${first},${last}`;
       if (!shown(tr, c.cols)) c.y = m.y_all.map((v, k) => (m.cols[k] >= first && m.cols[k] <= last ? v : null));
     }
@@ -115,7 +99,7 @@ export default function (component) {
   function apply(gd, s) {
     const P = window.Plotly;
     if (!P) return;
-    const { layout, traces } = placement(gd, s, F, (tr, cols) => kept.get(tr) === cols);
+    const { layout, traces } = placement(gd, s, F, data.placement, (tr, cols) => kept.get(tr) === cols);
     const idx = [], xs = [], ys = [], styles = [];
     let styled = false;
     for (const c of traces) {

@@ -2,11 +2,12 @@
 chart through Plotly's own API (viz_app/web/controls.js), with no server round trip; the server hears the index once it
 rests.
 
-A chart takes part by what its figure JSON declares (listed in controls.js: for the field F, a shape named "F-x" or
-"F-y", layout.meta.F_ranges / F_titles / F_layout / F_click, a trace's meta.F_xy / F_points / F_y / F_cols /
-F_style). The control is a Streamlit custom component (components v2: inline JavaScript in the page)."""
+A chart takes part by what its figure JSON declares for the field F: the placement protocol (placement.json, which
+controls.js and the server's viz_app/figures/common.place both read) and layout.meta.F_click (a click picks a point's
+index). The control is a Streamlit custom component (components v2: inline JavaScript in the page)."""
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import streamlit as st
 from viz_app.text.i18n import t
 
 SETTLE_MS = 450  # the step goes to the server when it has not moved for this long
+PLACEMENT = json.loads(Path(__file__).with_name("placement.json").read_text(encoding="utf-8"))
 
 _CSS = """
 :host { display: block; width: 100%; }
@@ -61,7 +63,8 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
     the user from view to view. Returns the index the server knows (the one on screen once it has rested)."""
     key = f"w_{field}"
     data = {"field": field, "count": count, "index": index, "label": label, "prev": t("ctl.prev", lang),
-            "next": t("ctl.next", lang), "settle_ms": SETTLE_MS, "large": large}
+            "next": t("ctl.next", lang), "settle_ms": SETTLE_MS, "large": large,
+            "placement": {k: v for k, v in PLACEMENT.items() if k != "about"}}
     if values is not None:
         data["values"] = values
     if notes is not None:
