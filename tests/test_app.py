@@ -458,3 +458,33 @@ def test_the_states_view_writes_the_selected_cell_s_equations():
     assert not at.exception
     assert [i for i in at.info if i.value.startswith("This unit is unit 5 of the backward half")]
     assert not [c for c in at.caption if c.value.startswith("Step ")]
+
+
+def _widget(kind, label: str):
+    """The sidebar widget of a kind (at.slider, at.selectbox) with this label in English."""
+    return next(w for w in kind if w.label == t(label, "en"))
+
+
+def test_every_sidebar_change_followed_by_train_trains():
+    """Four changes in a row of the hidden size, then of the cell, each followed by Train, each trained (a widget
+    redrawn under another identity dropped every second change); a scenario picked afterwards fills the form with its
+    settings, and a change made then leaves the scenario."""
+    at = _app({"epochs": "20", "lang": "en"})
+    for n in (12, 20, 8, 16):
+        _widget(at.slider, "ctl.hidden_size").set_value(n)
+        _widget(at.button, "ctl.train").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state["app_state"].hidden_size == n and _widget(at.slider, "ctl.hidden_size").value == n
+        assert at.query_params["hidden_size"] in ([str(n)], str(n))
+    for cell in ("gru", "lstm", "rnn_tanh"):
+        _widget(at.selectbox, "ctl.cell").set_value(cell)
+        _widget(at.button, "ctl.train").click().run()
+        state = at.session_state["app_state"]
+        assert S.cell_choice(state.cell, state.nonlinearity) == cell
+    _widget(at.selectbox, "ctl.scenario").set_value("hello").run()
+    state = at.session_state["app_state"]
+    assert state.scenario == "hello" and _widget(at.slider, "ctl.hidden_size").value == state.hidden_size == 8
+    _widget(at.slider, "ctl.hidden_size").set_value(10)
+    _widget(at.button, "ctl.train").click().run()
+    state = at.session_state["app_state"]
+    assert state.hidden_size == 10 and state.scenario == "" and _widget(at.selectbox, "ctl.scenario").value == ""

@@ -682,3 +682,35 @@ def test_a_click_on_a_training_curve_opens_that_run_there_in_every_view(server, 
         _assert_clean(pg, f"85_travel_{lang}_after")
     finally:
         pg.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_four_sidebar_changes_in_a_row_each_train(server, page, lang):
+    """A lecturer's loop: change the hidden size (keyboard on the slider) or the cell (its select box), press Train,
+    four times in a row; each time the run on the page is the one asked for (the URL and the caption's trained
+    settings), and the slider shows it (a widget redrawn under another identity dropped every second change)."""
+    page.goto(server + f"/?lang={lang}&epochs=20")
+    _settle(page)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=t("ctl.hidden_size", lang)).get_by_role("slider")
+    train = page.get_by_role("button", name=t("ctl.train", lang))
+    for n, keys in enumerate(("ArrowLeft", "ArrowLeft", "ArrowRight", "ArrowLeft")):
+        before = int(slider.get_attribute("value"))
+        slider.focus()
+        page.keyboard.press(keys)
+        want = before - 1 if keys == "ArrowLeft" else before + 1
+        assert int(slider.get_attribute("value")) == want
+        train.click()
+        _settle(page)
+        assert f"hidden_size={want}" in page.url, (n, page.url)
+        assert int(slider.get_attribute("value")) == want, n
+    cells = page.locator('[data-testid="stSelectbox"]').filter(has_text=t("ctl.cell", lang))
+    for n, cell in enumerate(("gru", "lstm", "rnn_relu", "rnn_tanh")):
+        cells.click()
+        page.get_by_role("option", name=t(f"opt.{cell}", lang), exact=True).click()
+        train.click()
+        _settle(page)
+        kind, _, nl = cell.partition("_")
+        named = (f"cell={kind}" in page.url, "nonlinearity=relu" in page.url)
+        assert named == (kind != "rnn", nl == "relu"), (n, page.url)
+        assert cells.get_by_role("combobox").input_value() == t(f"opt.{cell}", lang), n
+    _assert_clean(page, f"85_sidebar_loop_{lang}")

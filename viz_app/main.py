@@ -26,9 +26,7 @@ freeze_imports()
 def main() -> None:
     st.set_page_config(page_title="RNN internals", page_icon="🔁", layout="wide",
                        initial_sidebar_state="collapsed" if url.presenting() else "auto")
-    state, pressed = sidebar.sidebar(url.current())  # the URL is read once per session
-    if pressed:
-        st.session_state.pop("halted", None)
+    state = sidebar.sidebar(url.current())  # the URL is read once per session
     url.keep(state)
     header(state)
     page.show()

@@ -15,6 +15,7 @@ from viz_app.text.errors import error_message
 from viz_app.text.i18n import option, t
 from viz_app.state import url
 
+HELD = "_sidebar_held"  # what each sidebar widget held at the end of the last run (``synced``)
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
@@ -23,42 +24,65 @@ FORM = (("ctl.model", ("cell", "hidden_size", "num_layers", "bidirectional", "re
         ("ctl.training", ("optimizer", "lr", "epochs", "clip", "clip_threshold", "tbptt", "seed")))
 
 
+def synced(key: str, value):
+    """The key of a sidebar widget that shows ``value``, the page's state, unless the user has just changed it: a change
+    of the state made elsewhere (a scenario, a link, a deck entry, Train with other settings) reaches the widget, and
+    the user's own change (a choice, a form sent by Train) is kept. Every sidebar widget has a key and takes its value
+    from here, never from a ``value=`` argument: a widget without a key whose ``value=`` changes is another widget to
+    Streamlit, and the change made on the one still on screen is dropped (every second change followed by Train was
+    lost that way). ``held`` records what each widget holds at the end of a run."""
+    held = st.session_state.setdefault(HELD, {})
+    if key not in st.session_state or (st.session_state[key] == held.get(key) and st.session_state[key] != value):
+        st.session_state[key] = value
+    held.setdefault(key, None)
+    return key
+
+
+def _hold() -> None:
+    """Record what each sidebar widget holds now (``synced`` tells the user's next change from the state's)."""
+    held = st.session_state.setdefault(HELD, {})
+    for key in held:
+        held[key] = st.session_state.get(key)
+
+
 def setting(name: str, state, lang: str):
     """The sidebar widget of one run setting, drawn from its Field (kind, choices, bounds, step, widget); returns
     its value, typed."""
-    f, value, label = S.BY_NAME[name], getattr(state, name), t(f"ctl.{name}", lang)
+    f, value, label, key = S.BY_NAME[name], getattr(state, name), t(f"ctl.{name}", lang), f"set_{name}"
     if name == "cell":  # one choice for cell and nonlinearity
         choices = tuple(S.cell_choices())
-        return st.selectbox(label, choices, index=choices.index(S.cell_choice(state.cell, state.nonlinearity)),
+        return st.selectbox(label, choices, key=synced(key, S.cell_choice(state.cell, state.nonlinearity)),
                             format_func=lambda v: option(v, lang))
     if name == "task":  # "csv" once data was uploaded; the group's heading names it
         names = tuple(c for c in f.choices if c != "csv" or state.data_id or state.task == "csv")
-        return st.selectbox(label, names, index=names.index(value), format_func=lambda v: option(v, lang),
+        return st.selectbox(label, names, key=synced(key, value), format_func=lambda v: option(v, lang),
                             label_visibility="collapsed")
     if f.choices is not None:
-        return st.selectbox(label, f.choices, index=f.choices.index(value), format_func=lambda v: option(v, lang))
+        return st.selectbox(label, f.choices, key=synced(key, value), format_func=lambda v: option(v, lang))
     if f.widget == "toggle":
-        return int(st.toggle(label, value=bool(value)))
+        return int(st.toggle(label, key=synced(key, bool(value))))
     if f.widget in ("text", "area"):
         box = st.text_area if f.widget == "area" else st.text_input
-        return box(label, value=value, max_chars=f.max_chars, **({"height": 80} if f.widget == "area" else {}))
-    if f.log:
-        near = min(LR_STEPS, key=lambda v: abs(v - value)) if value not in LR_STEPS else value
-        return float(st.select_slider(label, options=sorted(set(LR_STEPS) | {near}), value=near))
+        return box(label, key=synced(key, value), max_chars=f.max_chars,
+                   **({"height": 80} if f.widget == "area" else {}))
+    if f.log:  # the steps, and a link's own value among them
+        return float(st.select_slider(label, options=sorted(set(LR_STEPS) | {value}), key=synced(key, value)))
     lo, hi = f.kind(f.lo), f.kind(f.hi)
     widget = st.number_input if f.widget == "number" else st.slider
     step = None if f.step is None else f.kind(f.step)
-    return f.kind(widget(label, lo, hi, value=f.kind(value), step=step))
+    return f.kind(widget(label, lo, hi, step=step, key=synced(key, f.kind(value))))
 
 
-def sidebar(state) -> tuple[object, bool]:
-    """Draw the sidebar; returns (state with the form's values, whether Train was pressed)."""
+def sidebar(state):
+    """Draw the sidebar; returns the state with the form's values (Train: a run that had stopped at the budget may
+    train again). The sidebar is drawn again at once when it no longer shows the state: settings that are no longer
+    the scenario's (its select box says so), a deck loaded (its download and handout buttons)."""
     lang = state.lang
     with st.sidebar:
-        lang = st.radio(t("app.lang", lang), S.LANGS, index=S.LANGS.index(state.lang), horizontal=True,
-                        format_func=lambda v: {"ko": "한국어", "en": "English"}[v], key="w_lang")
+        lang = st.radio(t("app.lang", lang), S.LANGS, horizontal=True, key=synced("w_lang", state.lang),
+                        format_func=lambda v: {"ko": "한국어", "en": "English"}[v])
         names = S.BY_NAME["scenario"].choices
-        choice = st.selectbox(t("ctl.scenario", lang), names, index=names.index(state.scenario), key="w_scenario",
+        choice = st.selectbox(t("ctl.scenario", lang), names, key=synced("w_scenario", state.scenario),
                               format_func=lambda v: scenarios.title(v, lang, "text") if v
                               else t("ctl.scenario_none", lang))
         if choice != state.scenario:  # a scenario sets everything at once; "custom" keeps the current settings
@@ -80,19 +104,23 @@ def sidebar(state) -> tuple[object, bool]:
         changed = any(getattr(state, k) != v for k, v in values.items())  # then they are no longer the scenario's
         # Train: a new training, or this one to its end (a pause of watching it learn is over)
         new = new.with_(scenario="" if changed else state.scenario, paused_at=-1, **values)
-    return new, pressed
+        st.session_state.pop("halted", None)
+    _hold()
+    if new.scenario != choice or new.deck != state.deck:  # drawn again from the new state: the scenario's select
+        _apply(new)  # box, the deck's buttons
+    return new
 
 
 def export_settings(state, lang: str) -> dict:
     """Slide theme, lecture mode, PNG scale and caption: view-only, applied at once."""
     with st.expander(t("ctl.export", lang)):
-        bg = st.radio(t("ctl.slide", lang), ("light", "dark"), index=("light", "dark").index(state.slide),
-                      format_func=lambda v: option(v, lang), horizontal=True, key="w_slide")
-        scale = st.select_slider(t("ctl.png_scale", lang), options=(1, 2, 3, 4), value=state.png_scale,
-                                 key="w_png_scale", format_func=lambda v: f"{v}×")
-        cap = st.toggle(t("ctl.caption", lang), value=bool(state.caption), key="w_caption")
-        lecture = st.toggle(t("ctl.lecture", lang), value=bool(state.lecture), key="w_lecture")
-        predict = st.toggle(t("ctl.predict", lang), value=bool(state.predict), key="w_predict",
+        bg = st.radio(t("ctl.slide", lang), ("light", "dark"), key=synced("w_slide", state.slide),
+                      format_func=lambda v: option(v, lang), horizontal=True)
+        scale = st.select_slider(t("ctl.png_scale", lang), options=(1, 2, 3, 4),
+                                 key=synced("w_png_scale", state.png_scale), format_func=lambda v: f"{v}×")
+        cap = st.toggle(t("ctl.caption", lang), key=synced("w_caption", bool(state.caption)))
+        lecture = st.toggle(t("ctl.lecture", lang), key=synced("w_lecture", bool(state.lecture)))
+        predict = st.toggle(t("ctl.predict", lang), key=synced("w_predict", bool(state.predict)),
                             help=t("ctl.predict_help", lang))
     return {"slide": bg, "png_scale": int(scale), "caption": int(cap), "lecture": int(lecture),
             "predict": int(predict)}
