@@ -531,14 +531,16 @@ def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, pag
     address bar follows (window.location: the deck's position and the entry's settings), PageUp goes back; the bar
     shows the entry's title and a QR code."""
     from viz_app.lecture import codec
-    _, entries = codec.parse("Unrolled | ?view=unroll&step=3 | note one\nGradients | ?view=bptt | note two")
+    _, entries = codec.parse("Unrolled | ?view=unroll&step=3 | note one\nVanishing | ?scenario=vanishing | note two")
     deck = codec.encode("deck", entries)
     pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         pg.goto(server + f"/?lang={lang}&present=1&view=eigen&deck={deck}&deck_at=0")
         _settle(pg)
         assert "1 / 2" in pg.inner_text("[data-testid=stMain]")
-        assert pg.locator("img[alt=QR]").count() == 1
+        qr = pg.locator("img[alt=QR]")
+        assert qr.count() == 1 and qr.bounding_box()["width"] >= 120  # 88 px could not always be read
+        assert "present=" not in qr.get_attribute("title") and f"lang={lang}" in qr.get_attribute("title")
         where = "() => window.location.href"
         pg.keyboard.press("PageDown")
         deadline = time.time() + 120
@@ -546,15 +548,17 @@ def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, pag
             time.sleep(0.3)
         _settle(pg)
         url = pg.evaluate(where)
-        assert "deck_at=1" in url and "view=bptt" in url, url
+        # the entry's scenario, not its settings spelled out ("custom"); the lecture's language in the address bar
+        assert "deck_at=1" in url and "scenario=vanishing" in url and f"lang={lang}" in url, url
         assert "2 / 2" in pg.inner_text("[data-testid=stMain]")
+        assert qr.get_attribute("title").endswith(f"?lang={lang}&scenario=vanishing")
         pg.screenshot(path=str(ARTIFACTS / f"80_deck_{lang}.png"))
         pg.keyboard.press("PageUp")
         deadline = time.time() + 120
         while time.time() < deadline and "deck_at=0" not in pg.evaluate(where):
             time.sleep(0.3)
         _settle(pg)
-        assert "view=bptt" not in pg.evaluate(where) and "1 / 2" in pg.inner_text("[data-testid=stMain]")
+        assert "scenario=" not in pg.evaluate(where) and "1 / 2" in pg.inner_text("[data-testid=stMain]")
     finally:
         pg.close()
 

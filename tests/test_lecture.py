@@ -1,6 +1,7 @@
 """The lecture deck (viz_app/lecture/codec.py, ui.py, links.py, handout.py): files and typed lines are read or refused
 with a reason, a deck round-trips (file -> app -> file), Next opens an entry's link, and the handout has a page per
 entry."""
+import io
 import json
 from pathlib import Path
 
@@ -129,3 +130,56 @@ def test_a_notes_milestones_link_to_the_apps_pages_and_nothing_else():
     assert codec.note_text(note).startswith("See the chain and")
     hostile = codec.note_md("[x](?a=%29%20)+y) [z](?v=1\n)", "https://h/")
     assert "](https://h/?a=%29+%29" not in hostile or ")" not in hostile.split("](https://h/?")[1].split(")")[0]
+
+
+@pytest.mark.export
+def test_the_apps_handout_pdf_is_made_and_a_failure_is_one_sentence(monkeypatch):
+    """The sidebar's handout as PDF: its figures are made in a worker and the PDF printed by the render service
+    (Chromium cannot start under a worker's address-space limit: the page was replaced by a traceback); the deck's
+    buttons are there as soon as it is loaded; a printer that fails is one sentence and the page stays."""
+    if render.chrome_path() is None:
+        pytest.skip("no Chromium for the PDF")
+    at = _app()
+    at.text_area(key="w_deck_text").input(LINES)
+    at = at.button(key="w_deck_load").click().run()
+    assert at.button(key="w_deck_handout") is not None  # without a reload
+    at.radio(key="w_deck_fmt").set_value("pdf")
+    at = at.button(key="w_deck_handout").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    fmt, made = at.session_state["_handout"]
+    assert fmt == "pdf" and made[:5] == b"%PDF-" and len(PdfReader(io.BytesIO(made)).pages) == 3
+    assert at.get("download_button") and any(b.proto.label.endswith("PDF") for b in at.get("download_button"))
+
+    def broken(*args, **kwargs):
+        raise render.ExportError("PDF export: the browser did not answer within 60 s")
+    monkeypatch.setattr(render, "to_bytes", broken)
+    monkeypatch.setattr(handouts, "to_bytes", broken)
+    at = at.button(key="w_deck_handout").click().run()
+    assert not at.exception and len(at.error) == 1 and "did not answer" in at.error[0].value
+    assert at.get("plotly_chart")  # the page is still there
+
+
+def test_a_deck_entry_keeps_its_scenario_and_the_lectures_language_and_its_qr_code_is_its_own_link():
+    """An entry made from a scenario opens that scenario (its select box and banner, not "custom"), the address bar
+    keeps lang=ko (a reload in an English browser stays Korean), and the QR code is the entry's own link in the
+    lecture's language, not the presenter's screen (present=1)."""
+    at = _app({"lang": "ko", "present": "0"})
+    at.text_area(key="w_deck_text").input("Vanishing | ?scenario=vanishing | rho < 1\nBPTT | ?view=bptt&epochs=30")
+    at = at.button(key="w_deck_load").click().run()
+    at = at.button(key="deck_next").click().run()
+    state = at.session_state.app_state
+    assert not at.exception and (state.scenario, state.lang, state.deck_at) == ("vanishing", "ko", 0)
+    assert at.selectbox(key="w_scenario").value == "vanishing"
+    link = {k: v[0] if isinstance(v, list) else v for k, v in dict(at.query_params).items()}
+    assert link["lang"] == "ko" and link["scenario"] == "vanishing"
+    from viz_app.state import scenarios
+    assert any(scenarios.title("vanishing", "ko") in e.value for e in (*at.info, *at.success, *at.warning))
+    shared = links.shared_link(codec.Entry("Vanishing", "scenario=vanishing&present=1", ""), "ko", "http://localhost")
+    assert shared == "http://localhost?lang=ko&scenario=vanishing"
+    codes = [h.proto.body for h in at.get("html") if "alt='QR'" in h.proto.body]
+    assert len(codes) == 1 and "present=" not in codes[0] and "lang=ko&amp;scenario=vanishing" in codes[0]
+    assert handouts.qr_data_uri(codes[0].split("title='")[1].split("'")[0].replace("&amp;", "&")) in codes[0]
+    assert int(codes[0].split("width='")[1].split("'")[0]) >= 120
+    # an entry added from this page keeps the scenario and leaves the presenter's language to whoever opens it
+    entry = links.entry_of(state, "again")
+    assert entry.params() == {"scenario": "vanishing"}

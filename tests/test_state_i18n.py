@@ -58,7 +58,7 @@ def test_a_link_naming_a_scenario_opens_its_settings_and_explicit_values_overrid
     bare, notices = S.from_params({"scenario": name})
     full, _ = S.from_params({**S.scenarios.params(name), "scenario": name})
     assert notices == [] and bare == full == S.baseline(name)
-    assert S.to_params(bare) == {"scenario": name}  # a short link
+    assert S.to_params(bare) == {"scenario": name, "lang": "ko"}  # a short link, in its language
     for key, raw in S.scenarios.params(name).items():
         assert str(getattr(bare, key)) == raw or getattr(bare, key) == S.BY_NAME[key].kind(raw)
     seeded, _ = S.from_params({"scenario": name, "seed": "3", "view": "states"})
@@ -68,8 +68,9 @@ def test_a_link_naming_a_scenario_opens_its_settings_and_explicit_values_overrid
     assert back.view == "unroll"
 
 
-def test_defaults_give_an_empty_query_and_the_engine_default_run():
-    assert S.to_params(S.AppState()) == {}
+def test_defaults_give_a_query_of_the_language_alone_and_the_engine_default_run():
+    """The language is in every link: without it a Korean lecture's link opens in English in an English browser."""
+    assert S.to_params(S.AppState()) == {"lang": "ko"} and S.to_params(S.AppState(lang="en")) == {"lang": "en"}
     from engine.experiment import RunConfig
     assert S.AppState().run_config() == RunConfig()
 

@@ -3,7 +3,7 @@ deck as one PDF), or a lecture deck's handout.
 
     python -m viz_app.export --scenario vanishing --format pdf --deck --out slides/
     python -m viz_app.export --url 'https://rnn.example.edu/?view=eigen&rho=0.6' --figure decay --format png
-    python -m viz_app.export --lecture codec.json --format pdf --out handout/
+    python -m viz_app.export --lecture lecture.json --format pdf --out handout/
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import html
 import io
 from pathlib import Path
 
+import plotly.graph_objects as go
 import segno
 
 from viz_app.export import figures as export_figures
@@ -59,30 +60,47 @@ def handout_page(fig, entry: Entry, link: str, number: int, *, background: str =
     return page
 
 
-def handout(title: str, entries, out: Path, fmt: str, *, lang: str | None = None, background: str = "light",
-            base_url: str = "", progress=lambda done, total, label: None) -> Path:
-    """The lecture deck's handout in ``out``: one PDF with a page per entry (``fmt`` "pdf") or one HTML file.
-    Each page: the entry's main figure (its view's first), its title, note, link and QR code. ``progress(done,
-    total, label)`` hears of each entry."""
-    out.mkdir(parents=True, exist_ok=True)
+def sections(entries, *, lang: str | None = None, base_url: str = "", progress=lambda done, total, label: None
+             ) -> list[tuple]:
+    """What the handout shows of each entry (the heavy part: each entry's run is trained or read from the cache):
+    (entry, its absolute link, the figure's file name, the entry's main figure, its view's first, as a dict).
+    ``progress(done, total, label)`` hears of each entry."""
     base = base_url or public_base()
-    pages, sections = [], []
+    out = []
     for i, entry in enumerate(entries, 1):
         state, _ = state_of(entry)
         state = state.with_(lang=lang) if lang else state
         view, name, fig = export_figures.all_figures(state, (state.view,))[0]
-        link = permalink(state, base)
-        if fmt == "pdf":
-            path = out / f"handout-{i:02d}-{file_name(state, name, 'pdf')}"
-            path.write_bytes(to_bytes(handout_page(fig, entry, link, i, background=background), "pdf"))
-            pages.append(path)
-        else:
-            sections.append((entry, link, fig.to_html(full_html=False, include_plotlyjs="inline" if i == 1 else False,
-                                                      config={"displaylogo": False})))
+        out.append((entry, permalink(state, base), file_name(state, name, "pdf"), fig.to_dict()))
         progress(i, len(entries), entry.title)
+    return out
+
+
+def write(title: str, parts: list[tuple], out: Path, fmt: str, *, lang: str = "ko", background: str = "light",
+          base_url: str = "") -> Path:
+    """The handout of ``parts`` (``sections``) in ``out``: one PDF with a page per entry (``fmt`` "pdf", through the
+    render service's Chromium) or one HTML file. Each page: the entry's figure, its title, note, link and QR code."""
+    out.mkdir(parents=True, exist_ok=True)
     target = out / f"handout.{fmt}"
     if fmt == "pdf":
+        pages = []
+        for i, (entry, link, name, spec) in enumerate(parts, 1):
+            path = out / f"handout-{i:02d}-{name}"
+            path.write_bytes(to_bytes(handout_page(go.Figure(spec), entry, link, i, background=background), "pdf"))
+            pages.append(path)
         merge_pdfs(pages, target)
     else:
-        target.write_text(handout_html(title, sections, lang or "ko", base), encoding="utf-8")
+        html_parts = [(entry, link, go.Figure(spec).to_html(full_html=False, config={"displaylogo": False},
+                                                            include_plotlyjs="inline" if i == 1 else False))
+                      for i, (entry, link, _, spec) in enumerate(parts, 1)]
+        target.write_text(handout_html(title, html_parts, lang, base_url or public_base()), encoding="utf-8")
     return target
+
+
+def handout(title: str, entries, out: Path, fmt: str, *, lang: str | None = None, background: str = "light",
+            base_url: str = "", progress=lambda done, total, label: None) -> Path:
+    """The lecture deck's handout in ``out``: one PDF with a page per entry (``fmt`` "pdf") or one HTML file
+    (``sections`` then ``write``, in one process: the command line's)."""
+    base = base_url or public_base()
+    return write(title, sections(entries, lang=lang, base_url=base, progress=progress), out, fmt, lang=lang or "ko",
+                 background=background, base_url=base)

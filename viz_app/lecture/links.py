@@ -12,9 +12,17 @@ KEPT = S.PRESENTER_FIELDS  # the presenter's own way of showing the page
 
 
 def entry_of(state, title: str, note: str = "") -> Entry:
-    """The page on screen as an entry: its whole link (what the page's own address would hold, less the deck)."""
-    params = {k: v for k, v in S.to_params(state).items() if k not in LINK_ONLY}
+    """The page on screen as an entry: what it shows (its scenario, with what differs from it), not the presenter's
+    way of showing it (language, presentation mode, ...: those of whoever opens the deck) or the deck."""
+    params = {k: v for k, v in S.to_params(state).items() if k not in LINK_ONLY and k not in KEPT}
     return Entry(title[:MAX_TITLE], urlencode(params), note[:MAX_NOTE])
+
+
+def shared_link(entry: Entry, lang: str, base: str) -> str:
+    """The address a student opens for an entry (its QR code): the entry's own link in the lecture's language (unless
+    the entry names one), without the presenter's screen (presentation mode) or the deck."""
+    params = {k: v for k, v in entry.params().items() if k not in LINK_ONLY and k not in ("present", "hide")}
+    return f"{base}?{urlencode({'lang': lang, **params})}"
 
 
 def state_of(entry: Entry, keep=None):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine import EngineError
+
 from viz_app.export import render
 from viz_app.lecture import links
 from viz_app.lecture import handout as handouts
@@ -16,8 +18,10 @@ from viz_app.export import captions
 from viz_app.lecture import codec
 from viz_app.compute import runs
 from viz_app.text import escape
+from viz_app.text.errors import error_message
 from viz_app.text.i18n import t
 from viz_app.state import url
+from viz_app.web import present
 
 
 def deck_of(state) -> tuple[str, tuple] | None:
@@ -55,7 +59,7 @@ def sidebar(state, lang: str) -> dict:
             name, entries = deck
             st.caption(t("deck.loaded", lang, n=len(entries)))
             st.download_button(t("deck.download", lang), codec.to_json(name, list(entries)),
-                               file_name="codec.json", mime="application/json", key="w_deck_download",
+                               file_name="lecture.json", mime="application/json", key="w_deck_download",
                                on_click="ignore")
             fmt = st.radio(t("deck.handout_format", lang), ("html", "pdf"), horizontal=True, key="w_deck_fmt",
                            format_func=str.upper)
@@ -90,22 +94,30 @@ def _load(text: str, lang: str) -> dict:
     return _fields(title, entries, lang)
 
 
-def _handout_bytes(title: str, entries_json: str, fmt: str, lang: str, base: str) -> bytes:
-    """In a worker: the handout file's bytes."""
+def _handout_sections(entries_json: str, lang: str, base: str) -> list[tuple]:
+    """In a worker (its entries' runs are trained there): what the handout shows of each entry."""
     _, entries = codec.parse(entries_json)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = handouts.handout(title, entries, Path(tmp), fmt, lang=lang, base_url=base, progress=lambda *a: None)
-        return path.read_bytes()
+    return handouts.sections(entries, lang=lang, base_url=base)
 
 
 def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
+    """The handout's bytes, or None with one sentence on the page. The entries' figures are made in a worker; the
+    PDF is printed here, by the render service's Chromium, which cannot start under a worker's address-space limit."""
     if fmt == "pdf" and render.chrome_path() is None:
         st.caption(t("msg.no_chrome", lang, cmd=render.INSTALL_HINT))
         return None
     base = captions.public_base(getattr(st.context, "url", None) or "")
     doc = codec.to_json(title, entries)
-    return runs.computed("handout", (doc, fmt, lang, base), _handout_bytes, title, doc, fmt, lang, base,
-                         seconds=60.0 * len(entries), mb=1500.0, lang=lang)
+    try:
+        parts = runs.computed("handout", (doc, lang, base), _handout_sections, doc, lang, base,
+                              seconds=60.0 * len(entries), mb=1500.0, lang=lang)
+        with tempfile.TemporaryDirectory() as tmp:
+            return handouts.write(title, parts, Path(tmp), fmt, lang=lang, base_url=base).read_bytes()
+    except EngineError as e:
+        st.error(error_message(e, lang))
+    except render.ExportError as e:
+        st.error(t("msg.export_failed", lang, fmt=fmt.upper(), reason=escape.md(e, 300)))
+    return None
 
 
 def _go(entries, index: int) -> None:
@@ -139,9 +151,9 @@ def bar(state, where):
             base = captions.public_base(getattr(st.context, "url", None) or "")
             if entry.note:  # its milestones link to the app's pages
                 mid.caption(codec.note_md(entry.note, base.rstrip("?")))
-            link = captions.permalink(state, base)
-            size = 88 if state.present else 112
-            code.html(f"<img alt='QR' title='{escape.plot(link)}' width='{size}' src='{handouts.qr_data_uri(link)}'>")
+            link = links.shared_link(entry, lang, base)  # the entry's own link, for the students' phones
+            code.html(f"<img alt='QR' title='{escape.plot(link)}' width='{present.qr_size(state)}' "
+                      f"style='max-width:100%' src='{handouts.qr_data_uri(link)}'>")
         else:
             mid.caption(t("deck.ready", lang, n=len(entries)))
     return state

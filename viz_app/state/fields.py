@@ -87,6 +87,8 @@ class Field:
     check: Callable[[str], None] | None = None  # a text's own rule: raises BadValue with the reason
     role: str = "view"  # one of ROLES
     drawn: bool = True  # False: how the page is shown, not what a figure draws (left out of figures' file names)
+    always: bool = False  # in every link, even at its default (the language: a link without one opens in the
+    # reader's browser language, and a Korean lecture's link would turn English in an English browser)
 
     @property
     def default(self):
@@ -96,7 +98,7 @@ class Field:
 FIELDS = (
     Field("scenario", str, ("", *scenarios.names())),
     Field("view", str, views.NAMES),  # the registered views (viz_app/views), in lecture order
-    Field("lang", str, LANGS, role="presenter", drawn=False),
+    Field("lang", str, LANGS, role="presenter", drawn=False, always=True),
     Field("cell", str, Live(engine_cells.kinds), role="run"),  # every registered cell kind (engine/cells)
     Field("nonlinearity", str, NONLINEARITIES, role="run"),
     Field("hidden_size", int, lo=1, hi=limits.MAX_HIDDEN, widget="slider", role="run"),
@@ -297,13 +299,13 @@ def from_params(params: dict[str, str]) -> tuple[AppState, list[tuple[str, str, 
 
 
 def to_params(state: AppState) -> dict[str, str]:
-    """Only the values that differ from the state's baseline (its scenario, or the defaults): short links that
-    ``from_params`` turns back into the same state."""
+    """Only the values that differ from the state's baseline (its scenario, or the defaults), the scenario's name
+    and the fields always written (the language): short links that ``from_params`` turns back into the same state."""
     base = baseline(state.scenario)
     out = {}
     for f in FIELDS:
         v = getattr(state, f.name)
-        if v != getattr(base, f.name) or (f.name == "scenario" and v):
+        if v != getattr(base, f.name) or f.always or (f.name == "scenario" and v):
             out[f.name] = repr(v) if f.kind is float else str(v)
     return out
 

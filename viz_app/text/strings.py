@@ -314,6 +314,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.model_readout": (", 출력층 포함", ", with its readout"),
     "msg.using_model": ("올린 모델을 보고 있습니다 (학습하지 않음). 클리핑·비교·학습 과정 화면은 설정으로 새 모델을 학습합니다.",
                         "Showing the uploaded model (not trained here). The clipping, comparison and timeline views train new models from the settings."),
+    "msg.export_failed": ("{fmt} 파일을 만들지 못했습니다. 다시 시도해 보세요 (원인: {reason}).", "The {fmt} file could not be made; try again (cause: {reason})."),
     "msg.no_chrome": ("Chromium이 없어 PNG·SVG·PDF로 내보낼 수 없습니다 (HTML은 됩니다). 설치: {cmd}",
                       "No Chromium found, so PNG, SVG and PDF export is off (HTML works). Install: {cmd}"),
     "msg.clip_fired": ("클리핑 발동: {n}/{total} 업데이트", "Clipping fired on {n} of {total} updates"),

@@ -66,12 +66,16 @@ def scale_fonts(fig, state) -> None:
             trace.textfont.size = round(size * font / theme.FONT_SIZE)
 
 
-DECK_BAR = 96  # px: a lecture deck's bar above the view bar (viz_app/lecture/ui.py: its QR code at 88 px)
+def qr_size(state) -> int:
+    """The deck bar's QR code of the entry's link (px): 15 % of the screen's height in presentation mode (120 at
+    720 px, 162 at 1080), 18 % on a page that scrolls, within 120..240 (at 88 px, half of them could not be read
+    from a screenshot)."""
+    return int(min(240, max(120, (0.15 if state.present else 0.18) * screen())))
 
 
 def main_height(extra: int = 0) -> int:
     """A view's main chart in presentation mode: the screen's height less what sits above it (``extra``: more than
     one row of controls; a lecture deck's bar, when one is loaded)."""
     state = st.session_state.get(url.KEY)
-    deck = DECK_BAR if state is not None and state.deck else 0
+    deck = qr_size(state) + 8 if state is not None and state.deck else 0  # a lecture deck's bar: its QR code
     return max(MAIN_MIN, screen() - ABOVE - extra - deck)
