@@ -653,7 +653,9 @@ def test_clicking_a_cell_writes_that_step_and_unit_s_equations(server, page, lan
         pg.close()
 
 
-POINT_AT = """([which, run, u]) => { const gd = [...document.querySelectorAll('.js-plotly-plot')][which];
+POINT_AT = """([which, run, u]) => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+      .filter(g => g._fullData.some(d => d.meta && d.meta.run))[which];  // the charts whose curves name a run
+    gd.scrollIntoView({block: 'center'});
     const fl = gd._fullLayout, r = gd.getBoundingClientRect();
     const tr = gd._fullData.find(d => d.meta && d.meta.run === run);
     const xa = fl['xaxis' + tr.xaxis.slice(1)], ya = fl['yaxis' + tr.yaxis.slice(1)];
@@ -681,7 +683,8 @@ def test_a_click_on_a_training_curve_opens_that_run_there_in_every_view(server, 
         _settle(pg)
         href = pg.evaluate("window.location.href")
         assert "paused_at=20" in href and "clip=norm" in href, href
-        last = pg.evaluate("() => Math.max(...Array.from(document.querySelector('.js-plotly-plot')._fullData[1].x))")
+        last = pg.evaluate("() => Math.max(...Array.from(document.querySelector('.js-plotly-plot')._fullData"
+                           ".find(d => d.meta && d.meta.run === 'clipped').x))")
         assert last == 19
         _assert_clean(pg, f"85_travel_{lang}_after")
     finally:
@@ -718,3 +721,69 @@ def test_four_sidebar_changes_in_a_row_each_train(server, page, lang):
         assert named == (kind != "rnn", nl == "relu"), (n, page.url)
         assert cells.get_by_role("combobox").input_value() == t(f"opt.{cell}", lang), n
     _assert_clean(page, f"85_sidebar_loop_{lang}")
+
+
+LOSS_AT = """(u) => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout.meta
+      && g.layout.meta.snapshot_click);
+    gd.scrollIntoView({block: 'center'});
+    const fl = gd._fullLayout, r = gd.getBoundingClientRect(), tr = gd._fullData[0];
+    const y = fl.yaxis.type === 'log' ? Math.log10(tr.y[u]) : tr.y[u];
+    return [r.left + fl.xaxis._offset + fl.xaxis.l2p(u), r.top + fl.yaxis._offset + fl.yaxis.l2p(y),
+            tr.customdata[u]]; }"""
+SNAPSHOT_MARK = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout.meta
+      && g.layout.meta.snapshot_click);
+    const tr = gd.data.find(d => d.meta && d.meta.snapshot_xy); return [tr.x[0], tr.meta.snapshot_xy]; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_click_on_the_loss_curve_picks_a_snapshot_and_the_time_machine_opens_it(server, page, lang):
+    """The timeline at 1280x720 says to pick a snapshot with the slider or a click on the loss curve: a click at an
+    update moves the snapshot to the one nearest it (its marker on the curve, the control), and the time machine's
+    button opens that model (paused there) in every view."""
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        pg.goto(server + f"/?lang={lang}&view=timeline&epochs=60")
+        _settle(pg)
+        pg.evaluate(LOSS_AT, 20)  # scrolled into view
+        time.sleep(0.5)
+        x, y, index = pg.evaluate(LOSS_AT, 20)
+        pg.mouse.click(x, y)
+        deadline = time.time() + 10
+        while time.time() < deadline and pg.evaluate(SNAPSHOT_MARK)[0] != pg.evaluate(SNAPSHOT_MARK)[1][index][0]:
+            time.sleep(0.1)
+        marker, points = pg.evaluate(SNAPSHOT_MARK)
+        assert marker == points[index][0] and abs(points[index][0] - 20) <= min(abs(p[0] - 20) for p in points if p)
+        time.sleep(1.0)  # the snapshot rests: the server hears it and offers the time machine
+        _settle(pg)
+        pre, post = t("ctl.time_machine", lang, updates=999).split("999")
+        label = re.compile(re.escape(pre) + r"\d+" + re.escape(post))
+        button = pg.locator("[data-testid=stMain] button", has_text=label)
+        assert button.count() == 1, pg.inner_text("[data-testid=stMain]")[:2000]
+        pg.screenshot(path=str(ARTIFACTS / f"86_time_machine_{lang}.png"))
+        button.click()
+        _settle(pg)
+        assert "paused_at=" in pg.evaluate("window.location.href")
+        _assert_clean(pg, f"86_time_machine_{lang}_after")
+    finally:
+        pg.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_exploding_scenarios_clipping_curve_opens_the_clicked_run(server, page, lang):
+    """On the exploding scenario's clipping view a click on a run's curve (the norms' chart, the losses' chart) offers
+    that run after the update clicked, and the button opens it, paused there."""
+    pg = page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        for which, run in ((0, "clipped"), (1, "plain")):
+            pg.goto(server + f"/?lang={lang}&scenario=exploding&view=clipping")
+            _settle(pg)
+            _click_at(pg, POINT_AT, [which, run, 10])
+            button = pg.locator("[data-testid=stMain] button", has_text=re.compile(r"\b10\b"))
+            assert button.count() == 1, pg.inner_text("[data-testid=stMain]")[:2000]
+            button.click()
+            _settle(pg)
+            href = pg.evaluate("window.location.href")
+            assert "paused_at=10" in href and ("clip=norm" in href) == (run == "clipped"), href
+            _assert_clean(pg, f"87_travel_exploding_{run}_{lang}")
+    finally:
+        pg.close()

@@ -37,13 +37,20 @@ def eigen_timeline(eigs: list[np.ndarray], *, index: int, lang: str) -> go.Figur
 def loss_with_marker(history, *, index: int, lang: str, reference: list | None = None) -> go.Figure:
     """The loss per update, snapshot ``index`` marked (every snapshot's point in the marker's meta), and published
     values to compare with (``reference``: pairs (update, loss), e.g. the lecture notes' losses) as diamonds."""
-    fig = go.Figure(go.Scatter(x=np.arange(history.updates), y=positive(history.loss), mode="lines",
-                               name=t("axis.loss", lang), line={"color": theme.BLUE}))
+    # a click on the curve picks the snapshot nearest the update clicked (customdata: its index)
+    shots = np.array([min(max(update - 1, 0), max(history.updates - 1, 0)) for update, _ in history.snapshots])
+
+    def nearest(xs) -> list[int]:
+        return [int(np.abs(shots - x).argmin()) for x in xs] if len(shots) else [0] * len(xs)
+    x = np.arange(history.updates)
+    fig = go.Figure(go.Scatter(x=x, y=positive(history.loss), mode="lines", name=t("axis.loss", lang),
+                               line={"color": theme.BLUE}, customdata=nearest(x),
+                               hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     if reference:
         ux, uy = zip(*reference)
         fig.add_trace(go.Scatter(x=list(ux), y=list(uy), mode="markers", name=t("leg.reference", lang),
                                  marker={"color": theme.ORANGE, "size": 13, "symbol": "diamond",
-                                         "line": {"color": theme.BLACK, "width": 1}},
+                                         "line": {"color": theme.BLACK, "width": 1}}, customdata=nearest(ux),
                                  hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     if history.updates:
         def point(update):  # the loss of the update that produced snapshot ``update``'s parameters
@@ -54,8 +61,9 @@ def loss_with_marker(history, *, index: int, lang: str, reference: list | None =
         at = points[index]
         fig.add_trace(go.Scatter(x=[at[0]] if at else [], y=[at[1]] if at else [], mode="markers",
                                  name=t("leg.snapshot", lang), marker={"color": theme.VERMILLION, "size": 14},
-                                 meta={"snapshot_xy": points}))
+                                 hoverinfo="skip", meta={"snapshot_xy": points}))  # a click goes to the curve
     theme.style(fig, title=t("fig.timeline_loss", lang), height=340)
+    fig.update_layout(meta={"snapshot_click": True})
     fig.update_xaxes(title=t("axis.update", lang))
     theme.log_axis(fig, title=t("axis.loss", lang))
     return fig

@@ -103,9 +103,9 @@ def travel(state, run: Run, updates: int, where, *, name: str = "", key: str = "
         st.caption(t("msg.time_machine" if not name else "msg.time_machine_curve", lang))
         label = (t("ctl.time_machine", lang, updates=shown) if not name
                  else t("ctl.time_machine_run", lang, updates=shown, name=name))
-        if st.button(label, key=key):
-            url.keep(target)
-            st.rerun()
+        # a callback: it runs whether or not the next run draws the button again (a click on a curve that offered it
+        # is gone once the chart is redrawn, and a button read in the script's body then did nothing)
+        st.button(label, key=key, on_click=url.keep, args=(target,))
 
 
 def picked_update(event, fig) -> tuple[str, int] | None:
