@@ -209,6 +209,12 @@ def test_clipping_compare_timeline_figures():
     fired = fig.data[2]
     assert len(fired.x) == int(clipped.clipped.sum())
     assert list(fig.data[-1].y) == [1.0, 1.0]  # the threshold line
+    # the legend says which norm is which: before clipping for both runs, after clipping never above the threshold,
+    # drawn over the threshold's line (it lies on it wherever clipping fired)
+    assert [tr.name.startswith("‖g‖ before clipping") for tr in fig.data[:2]] == [True, True]
+    after = fig.data[-2]
+    assert "after clipping" in after.name and np.nanmax(np.asarray(after.y, dtype=float)) <= 1.0 + 1e-6
+    assert fig.data[-1].zorder < (after.zorder or 0)
     losses = clipping.clip_losses(plain, clipped, threshold=1.0, lang="ko")
     assert len(losses.data) == 2
     # each panel on its own log axis with tick labels: the clipped run is not squashed under the other's scale

@@ -71,3 +71,18 @@ def test_gated_cells_with_small_w_hh_and_open_gates_keep_their_gradient(cell):
     assert tr.regime.kind == spectrum.GATED
     kept = tr.jacobians.cell_spectral[-1, 0] if cell == "lstm" else tr.jacobians.spectral[-1, 0]
     assert kept > 0.5  # measured: the state 29 steps back still reaches the last one (0.1^29 would be 1e-29)
+
+
+@pytest.mark.parametrize("sigma, gamma", [(1.002, 1.0), (0.99963, 1.0), (4.0000001, 0.25), (0.3, 1.0), (2.5, 1.0),
+                                          (1.0 - 3e-7, 1.0)])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_regime_sentence_reads_its_own_inequality_in_its_digits(sigma, gamma, lang):
+    """The printed sigma_max and 1/gamma compare the way the sentence says, and the printed rate of a vanishing
+    bound is below 1: never "sigma_max = 1 > 1/gamma = 1" or "<= (1)^(t-k)" (rho = 0.85 printed 1.002 as 1)."""
+    import re
+    kind = spectrum.VANISHING if gamma * sigma < 1 else spectrum.EXPLODING
+    text = claims.regime_text(spectrum.Regime(kind, "rnn", sigma, gamma), "tanh", lang, "text")
+    printed_sigma, printed_bound = (float(v) for v in re.search(r"= ([\d.e+-]+) [<>] 1/γ = ([\d.e+-]+)", text).groups())
+    assert (printed_sigma < printed_bound) == (kind == spectrum.VANISHING) and printed_sigma != printed_bound
+    if kind == spectrum.VANISHING:
+        assert float(re.search(r"≤ \(([\d.e+-]+)\)\^", text).group(1)) < 1

@@ -18,8 +18,9 @@ def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
     fig = go.Figure()
     for hist, name, colour, run in ((plain, t("leg.no_clip", lang), theme.VERMILLION, "plain"),
                                     (clipped, t("leg.with_clip", lang, thr=threshold), theme.BLUE, "clipped")):
-        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.grad_norm), name=name,
-                                 line={"color": colour}, **picked_curve(run)))
+        fig.add_trace(go.Scatter(x=np.arange(hist.updates), y=positive(hist.grad_norm),
+                                 name=t("leg.norm_before", lang, name=name), line={"color": colour},
+                                 **picked_curve(run)))
         if hist.first_nonfinite is not None:
             vline(fig, hist.first_nonfinite, colour=colour, text=t("leg.nonfinite", lang))
     fired = np.nonzero(clipped.clipped)[0]
@@ -27,11 +28,13 @@ def clip_norms(plain, clipped, *, threshold: float, lang: str) -> go.Figure:
                              name=t("leg.fired", lang), marker={"color": theme.ORANGE, "size": 6, "symbol": "x"},
                              meta={"run": "clipped"}))
     fig.add_trace(go.Scatter(x=np.arange(clipped.updates), y=positive(clipped.grad_norm_clipped),
-                             name="‖g‖ → " + t("leg.with_clip", lang, thr=threshold),
-                             line={"color": theme.SKY, "dash": "dash"}, **picked_curve("clipped")))
-    # the threshold as a trace, so it sits at its data value on the log axis
+                             name=t("leg.norm_after", lang, thr=threshold),
+                             line={"color": theme.SKY, "dash": "dash", "width": 3}, **picked_curve("clipped")))
+    # the threshold as a trace, so it sits at its data value on the log axis; drawn under the curves (zorder): the
+    # clipped norm lies on it wherever clipping fired
     fig.add_trace(go.Scatter(x=[0, max(plain.updates, clipped.updates, 1) - 1], y=[threshold, threshold],
-                             mode="lines", name=t("leg.threshold", lang), line={"color": theme.BLACK, "dash": "dash"}))
+                             mode="lines", name=t("leg.threshold", lang), line={"color": theme.BLACK, "dash": "dot",
+                                                                                 "width": 1}, zorder=-1))
     theme.style(fig, title=t("fig.clip_norms", lang), height=380)
     fig.update_xaxes(title=t("axis.update", lang))
     theme.log_axis(fig, title="‖g‖")

@@ -32,15 +32,28 @@ def regime_text(reg: spectrum.Regime, nonlinearity: str, lang: str, form: str = 
         return t("msg.regime_gated", lang, form=form, cell=reg.cell.upper(), block=block_label(reg.cell),
                  path=_gated_path(reg.cell, lang, form), sigma=reg.sigma_max)
     bound = 1 / reg.gamma
+    sigma, limit = apart(reg.sigma_max, bound)  # "1.002 > 1", not "1 > 1"
     if reg.kind == spectrum.VANISHING:
-        return t("msg.regime_vanishing", lang, form=form, sigma=reg.sigma_max, bound=bound, rate=reg.bound_rate)
+        return t("msg.regime_vanishing", lang, form=form, sigma=sigma, bound=limit,
+                 rate=apart(reg.bound_rate, 1.0)[0])
     if reg.kind == spectrum.BOUNDARY:
         text = t("msg.regime_boundary", lang, form=form, bound=bound)
         if reg.deviation > spectrum.BOUNDARY_TOL:  # equal up to the float32 weights' rounding: say how far
             text += " " + t("msg.regime_boundary_rounding", lang, form=form, dev=reg.deviation)
         return text
-    return t("msg.regime_exploding", lang, form=form, sigma=reg.sigma_max, bound=bound,
+    return t("msg.regime_exploding", lang, form=form, sigma=sigma, bound=limit,
              why=t(f"msg.regime_why_{nonlinearity}", lang, form=form))
+
+
+def apart(a: float, b: float, digits: int = 3) -> tuple[str, str]:
+    """``a`` and ``b`` written with the fewest significant digits (at least ``digits``) that keep them apart the way
+    they are: a sentence saying "sigma_max = 1.002 > 1/gamma = 1" or "(0.9996)^(t-k)", never "1 > 1" or "(1)^(t-k)"
+    for numbers that differ past the third digit."""
+    for d in range(digits, 18):
+        fa, fb = f"{a:.{d}g}", f"{b:.{d}g}"
+        if a == b or (float(fa) != float(fb) and (float(fa) < float(fb)) == (a < b)):
+            return fa, fb
+    return repr(float(a)), repr(float(b))
 
 
 def _gated_path(cell: str, lang: str, form: str) -> str:

@@ -213,14 +213,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Values are NaN/Inf from step {step} on: only the finite part before it is drawn."),
     "msg.train_first": ("왼쪽에서 설정을 고르고 '학습하기'를 누르세요.", "Choose settings on the left and press Train."),
     "msg.regime_vanishing": (
-        '기울기 소실 보장: $σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}$이므로 $‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k)$입니다 (Pascanu 외, 2013).',
-        'Vanishing guaranteed: $σ_max(W_hh) = {sigma:.3g} < 1/γ = {bound:.3g}$, so $‖∂h_t/∂h_k‖ ≤ ({rate:.3g})^(t−k)$ (Pascanu et al., 2013).'),
+        '기울기 소실 보장: $σ_max(W_hh) = {sigma} < 1/γ = {bound}$이므로 $‖∂h_t/∂h_k‖ ≤ ({rate})^(t−k)$입니다 (Pascanu 외, 2013).',
+        'Vanishing guaranteed: $σ_max(W_hh) = {sigma} < 1/γ = {bound}$, so $‖∂h_t/∂h_k‖ ≤ ({rate})^(t−k)$ (Pascanu et al., 2013).'),
     "msg.regime_boundary": (
         '경계: $σ_max(W_hh) = 1/γ = {bound:.3g}$이므로 $‖∂h_t/∂h_k‖ ≤ 1$입니다. 기울기가 커질 수는 없지만 반드시 사라지지도 않습니다 (소실 조건은 엄격한 부등식 $σ_max < 1/γ$).',
         'At the boundary: $σ_max(W_hh) = 1/γ = {bound:.3g}$, so $‖∂h_t/∂h_k‖ ≤ 1$: the gradient cannot grow, but nothing forces it to vanish (the condition for vanishing is the strict $σ_max < 1/γ$).'),
     "msg.regime_exploding": (
-        '기울기 폭발 가능 (보장 아님): $σ_max(W_hh) = {sigma:.3g} > 1/γ = {bound:.3g}$. 폭발의 필요조건일 뿐 충분조건이 아닙니다: {why}',
-        'Explosion possible, not guaranteed: $σ_max(W_hh) = {sigma:.3g} > 1/γ = {bound:.3g}$. This is necessary for explosion, not sufficient: {why}'),
+        '기울기 폭발 가능 (보장 아님): $σ_max(W_hh) = {sigma} > 1/γ = {bound}$. 폭발의 필요조건일 뿐 충분조건이 아닙니다: {why}',
+        'Explosion possible, not guaranteed: $σ_max(W_hh) = {sigma} > 1/γ = {bound}$. This is necessary for explosion, not sufficient: {why}'),
     "msg.regime_why_tanh": (
         '포화된 유닛은 $tanh′ ≈ 0$이라 $‖∂h_t/∂h_k‖$가 그래도 줄어들 수 있습니다.',
         'saturated units have $tanh′ ≈ 0$, so $‖∂h_t/∂h_k‖$ can still fall.'),
@@ -506,6 +506,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "leg.threshold": ("임계값", "threshold"),
     "leg.fired": ("클리핑 발동", "clipping fired"),
     "leg.no_clip": ("클리핑 없음", "no clipping"),
+    "leg.norm_before": ("클리핑 전 ‖g‖: {name}", "‖g‖ before clipping: {name}"),
+    "leg.norm_after": ("클리핑 후 ‖g‖ (임계값 {thr:g}에서 잘림)", "‖g‖ after clipping (cut at the threshold {thr:g})"),
     "leg.with_clip": ("클리핑 (임계값 {thr:g})", "clipping (threshold {thr:g})"),
     "leg.nonfinite": ("NaN/Inf 발생", "NaN/Inf here"),
     "leg.low": ("< 0.1", "< 0.1"),
