@@ -330,3 +330,18 @@ def test_the_cliff_is_a_map_with_both_paths_and_a_slice_across_the_wall():
     k = int(np.argmax(np.abs(np.diff(e))))
     assert abs(e[k + 1] - e[k]) > 0.3 and b[k] <= basin_boundary(plain["w"][0]) <= b[k + 1]
     assert heat.colorbar.x < fig.layout.xaxis2.domain[0]  # the colour bar stays between the two panels
+
+
+@pytest.mark.parametrize("cell, nl, name, line", [("rnn", "relu", None, "ReLU′ ∈ {0, 1}"),
+                                                  ("rnn", "tanh", None, "tanh′ ≤ 1"),
+                                                  ("lstm", "tanh", "f", "σ′ ≤ 1/4"), ("lstm", "tanh", "g", "tanh′ ≤ 1"),
+                                                  ("gru", "tanh", "n", "tanh′ ≤ 1")])
+def test_the_derivatives_chart_draws_the_bound_of_its_own_activation(cell, nl, name, line):
+    """f'(a_t) of a ReLU network is 0 or 1: no "tanh' <= 1" or "sigma' <= 1/4" beside it (the IRNN scenario drew
+    both); each chart draws the one bound of the activation its boxes belong to, and every box respects it."""
+    torch.manual_seed(0)
+    net = engine.RecurrentNet(cell, 2, 5, 1, nonlinearity=nl)
+    tr = engine.record(net, torch.randn(7, 3, 2), torch.randn(7, 3, 1), "mse")
+    fig = gradients.derivative_distribution(tr, lang="ko", name=name)
+    assert [a.text for a in fig.layout.annotations] == [line]
+    assert np.max(fig.data[0].y) <= fig.layout.shapes[0].y0 + 1e-6

@@ -129,7 +129,7 @@ def test_math_in_the_table_is_marked_where_it_can_be_typeset():
         for lang in ("ko", "en"):
             for form in ("text", "html"):
                 assert "$" not in t(key, lang, form=form, **dict.fromkeys(names, 1.5)), (key, form)
-    assert t("msg.regime_vanishing", "en", form="html", sigma=0.5, bound=1.0, rate=0.5).startswith(
+    assert t("msg.regime_vanishing", "en", form="html", sigma="0.5", bound="1", rate="0.5").startswith(
         "Vanishing guaranteed: σ<sub>max</sub>(W<sub>hh</sub>) = 0.5 &lt; 1/γ = 1, so")
     assert t("msg.measured_ratio", "en", form="html", ratio=7.5e-08, steps=47).endswith(
         "= 7.5×10<sup>−8</sup> over T = 47 steps.")  # a value in a formula, in the rho control's box

@@ -177,6 +177,11 @@ class Cell:
         """dL/dgi_t (T, B, G) from dL/dgh_t and dL/dh_t: equal unless gi and gh enter the step differently."""
         return d_gh
 
+    def derivative_activation(self, name: str, nl: str) -> str:
+        """The activation ("sigmoid", "tanh", "relu") whose derivative ``derivatives`` calls ``name``: what bounds it
+        (sigmoid' <= 1/4, tanh' <= 1, relu' is 0 or 1)."""
+        return "tanh" if name == "c" else self.activations[name]
+
     def derivatives(self, parts: dict[str, Tensor], c: Tensor | None, nl: str) -> dict[str, Tensor]:
         """f'(a_t) of every gate: sigma' = sigma (1 - sigma) <= 1/4, tanh' = 1 - tanh^2 in (0, 1]; and tanh'(c_t)
         as "c" for a cell state."""

@@ -60,6 +60,9 @@ class RNN(Cell):
         # dL/da_t = dL/dh_t * f'(a_t)
         torch.mul(dh, k["gh"][t], out=d_gh)
 
+    def derivative_activation(self, name, nl):
+        return nl
+
     def derivatives(self, parts, c, nl):
         a = parts["a_pre"]
         return {"a": 1 - torch.tanh(a) ** 2 if nl == "tanh" else (a > 0).to(a.dtype)}

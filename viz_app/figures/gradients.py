@@ -95,18 +95,22 @@ def term_bars(trace, *, lang: str, layer: int = -1, step: int | None = None) -> 
     return fig
 
 
+BOUNDS = {"tanh": (1.0, theme.GREY, "tanh′ ≤ 1"), "sigmoid": (0.25, theme.ORANGE, "σ′ ≤ 1/4"),
+          "relu": (1.0, theme.GREY, "ReLU′ ∈ {0, 1}")}  # the largest value of each activation's derivative
+
+
 def derivative_distribution(trace, *, lang: str, layer: int = -1, name: str | None = None) -> go.Figure:
-    """Box per step of the local derivatives f'(a_t) over units and sequences, with tanh's bound 1 and
-    sigmoid's bound 1/4 as reference lines."""
+    """Box per step of the local derivatives f'(a_t) over units and sequences, with the bound of the activation they
+    belong to as a reference line (tanh' <= 1, sigmoid' <= 1/4, ReLU' is 0 or 1: no other bound is drawn)."""
     d = trace.derivatives
     key = name or ("a" if "a" in d else next(iter(d)))
     vals = d[key][layer]  # (T, B, H)
     steps = vals.shape[0]
     xs = np.repeat(np.arange(steps), vals.shape[1] * vals.shape[2])
     fig = go.Figure(go.Box(x=xs, y=vals.reshape(-1), marker_color=theme.BLUE, boxpoints=False, name=key))
-    for y, colour, text in ((1.0, theme.GREY, "tanh′ ≤ 1"), (0.25, theme.ORANGE, "σ′ ≤ 1/4")):
-        fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=y, y1=y, line={"dash": "dot", "color": colour})
-        fig.add_annotation(x=1, y=y, xref="paper", text=text, showarrow=False, xanchor="right", yanchor="bottom")
+    y, colour, text = BOUNDS[trace.cell.derivative_activation(key, trace.nonlinearity)]
+    fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=y, y1=y, line={"dash": "dot", "color": colour})
+    fig.add_annotation(x=1, y=y, xref="paper", text=text, showarrow=False, xanchor="right", yanchor="bottom")
     theme.style(fig, title=t("fig.derivs", lang), height=340)
     fig.update_xaxes(title=t("axis.t", lang))
     fig.update_yaxes(title=t("axis.deriv", lang), range=[0, 1.05])

@@ -68,7 +68,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "The charts show the last trained settings; edits above take effect when you press Train."),
     "ctl.train": ("학습하기", "Train"),
     "ctl.stop": ("중지", "Stop"),
-    "ctl.watch": ("▷ 학습 과정 보기", "▷ Watch it learn"),
+    "ctl.watch": ("▷ 처음부터 다시 학습하며 보기", "▷ Watch it learn (trains again from the start)"),
     "ctl.watch_help": ("초기화에서 시작해 몇 에폭씩 학습하면서, 지금 고른 화면을 단계마다 다시 그립니다. 멈추면 링크가 그 순간의 모델을 엽니다.",
                        "Starts from the initialisation and trains a few epochs at a time, drawing the chosen view after each step. Paused, the link opens the model of that moment."),
     "ctl.live_pause": ("❚❚ 일시 정지", "❚❚ Pause"),
@@ -94,6 +94,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ctl.phase_fwd": ("→ 순전파 t = {t}", "→ forward t = {t}"),
     "ctl.phase_bwd": ("← BPTT t = {t}", "← BPTT t = {t}"),
     "ctl.play": ("재생", "Play"),
+    "ctl.replay": ("저장된 스냅숏 재생 (학습 없음)", "Replay the saved snapshots (no training)"),
     "ctl.pause": ("일시 정지", "Pause"),
     "ctl.gate": ("보일 값", "Quantity"),
     "ctl.pca3d": ("3차원 PCA", "3-D PCA"),
@@ -249,7 +250,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.compare_note": ("같은 과제·같은 예산으로 세 셀을 각각 학습합니다 (처음 한 번은 몇 초 걸립니다).",
                          "The three cells are trained on the same task and budget (the first time takes a few "
                          "seconds)."),
-    "msg.params": ("{cell}: 매개변수 {n:,}개, 마지막 손실 {loss:.4g}", "{cell}: {n:,} parameters, final loss {loss:.4g}"),
+    "msg.params": ("{cell}: 순환층 매개변수 {n:,}개 (출력층은 세지 않음), 마지막 학습 업데이트의 손실 {loss:.4g}", "{cell}: {n:,} parameters in its recurrent layers (the readout's not counted); loss of its last training update {loss:.4g}"),
     "msg.no_terms": (
         '$H > 64$이거나 시퀀스가 길면 단계별 항을 행렬로 저장하지 않아 노름만 보입니다 (메모리 한도).',
         'For $H > 64$ or long sequences the per-step terms are kept as norms only (a memory bound).'),
@@ -668,6 +669,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         'RNN에서 $x_1$이 $h_t$에 닿는 모든 경로는 시점마다 $W_hh$와 $f′$를 거칩니다. LSTM의 셀 상태 $c_t = f_t ⊙ c_{t-1} + …$에는 인수가 망각 게이트뿐인 경로가 있고, GRU에는 업데이트 게이트 $z_t$를 통한 경로가 있어서, 게이트가 1에 가까우면 민감도가 오래 남을 수 있습니다. 실제로 남는지는 과제가 기억을 요구하는지에 달려 있습니다 (복사 과제 시나리오를 보세요). GRU는 게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지도 과제마다 다르며, 아래 곡선이 이 실행의 결과입니다.',
         "In an RNN every path from $x_1$ to $h_t$ passes through $W_hh$ and $f′$ at every step. The LSTM's cell state $c_t = f_t ⊙ c_{t-1} + …$ offers a path whose only factor is the forget gate, and the GRU one through its update gate $z_t$: with those gates near 1 the sensitivity can last. Whether it does depends on whether the task needs the memory (see the copy-task scenario). With three gate blocks instead of four, the GRU has 3/4 of the LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
     "exp.timeline": (
-        '학습하는 동안 저장한 매개변수를 되돌려 봅니다. $W_hh$의 고유값이 움직이면 $∂L/∂h_t$가 과거로 얼마나 멀리 전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다. ▷ 재생은 학습 과정을 처음부터 다시 보여 줍니다.',
-        "Scrub through the parameters saved during training. As $W_hh$'s eigenvalues move, so does how far $∂L/∂h_t$ reaches into the past. The marker on the loss curve is the snapshot you are looking at. ▷ Play replays the training from the start."),
+        '학습하는 동안 저장한 매개변수를 되돌려 봅니다. $W_hh$의 고유값이 움직이면 $∂L/∂h_t$가 과거로 얼마나 멀리 전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다 (곡선을 누르면 가장 가까운 스냅숏으로 갑니다). ▷ 저장된 스냅숏 재생은 이미 저장한 매개변수를 차례로 보여 줄 뿐 학습하지 않습니다. ▷ 처음부터 다시 학습하며 보기는 모델을 초기화에서 다시 학습합니다.',
+        "Scrub through the parameters saved during training. As $W_hh$'s eigenvalues move, so does how far $∂L/∂h_t$ reaches into the past. The marker on the loss curve is the snapshot you are looking at (a click on the curve goes to the nearest snapshot). ▷ Replay the saved snapshots shows the saved parameters in turn and trains nothing; ▷ Watch it learn trains the model again from its initialisation."),
 }

@@ -48,6 +48,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
             index = controls.index_control(
                 "snapshot", len(snaps), index, label=t("ctl.snapshot", lang, form="html"), lang=lang,
                 values=[f"{t('axis.update', lang)} {u}" for u, _ in snaps], play_ms=PLAY_MS,
+                play=t("ctl.replay", lang),  # the saved snapshots, nothing trained (watching it learn trains)
                 large=bool(state.present))
         state = state.with_(snapshot=int(index))
         eigenvalues, loss, grads = figures(state, AppSource(state, run, trace))

@@ -49,7 +49,7 @@ def _component():
 
 def index_control(field: str, count: int, index: int, *, label: str, lang: str,
                   values: list[str] | None = None, notes: list[tuple[str, str]] | None = None,
-                  param: str | None = None, url: list[str | None] | None = None, play_ms: int = 0,
+                  param: str | None = None, url: list[str | None] | None = None, play_ms: int = 0, play: str = "",
                   large: bool = False) -> int:
     """A control of ``field`` ("step", "snapshot", "rho") over 0..count-1 (count > 1) that moves what the page's
     charts declare for it inside the browser; a click on a point of a chart whose layout.meta has ``<field>_click``
@@ -59,8 +59,9 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
     strings, math with <sub>/<sup>), the slider's aria-label is the label's text; ``param`` / ``url``: the address
     bar's parameter and its value at each index (None: left out), when they are not the field and the index;
     ``play_ms`` > 0: a play / pause button that moves one index on every play_ms (the server hears the index when it
-    stops); ``large``: presentation mode's text size. Its key is ``w_<field>`` on every view, so the choice follows
-    the user from view to view. Returns the index the server knows (the one on screen once it has rested)."""
+    stops), labelled ``play`` (default "Play"); ``large``: presentation mode's text size. Its key is ``w_<field>``
+    on every view, so the choice follows the user from view to view. Returns the index the server knows (the one on
+    screen once it has rested)."""
     key = f"w_{field}"
     data = {"field": field, "count": count, "index": index, "label": label, "prev": t("ctl.prev", lang),
             "next": t("ctl.next", lang), "settle_ms": SETTLE_MS, "large": large,
@@ -72,7 +73,7 @@ def index_control(field: str, count: int, index: int, *, label: str, lang: str,
     if param is not None:
         data["param"], data["url"] = param, url
     if play_ms:
-        data.update(play_ms=play_ms, play=t("ctl.play", lang), pause=t("ctl.pause", lang))
+        data.update(play_ms=play_ms, play=play or t("ctl.play", lang), pause=t("ctl.pause", lang))
     # What the browser last reported is adopted before the control is drawn, so the control is sent the index it
     # already shows (controls.js then keeps the keyboard focus and any move made since).
     # A report made over other positions (another run's rho grid or snapshots) names the position that means the same
