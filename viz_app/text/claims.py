@@ -182,15 +182,16 @@ def _compare_runs(ctx, cells):
 def _lstm_copy(ctx, lang):
     if ctx.run.config.task != "copy":
         return None, ""
-    got = _compare_runs(ctx, ("lstm", "rnn"))
+    got = _compare_runs(ctx, ("lstm", "gru", "rnn"))  # the three the compare view draws
     if got is None:
         return None, ""
     ev = {c: evidence.copy_recall(r.net, r.eval_data, tr) for c, (r, tr) in got.items()}
-    lstm, rnn = ev["lstm"].values, ev["rnn"].values
+    lstm, gru, rnn = ev["lstm"].values, ev["gru"].values, ev["rnn"].values
     shown = (ev["lstm"].shown and lstm["loss"] < rnn["loss"] and lstm["recall"] > rnn["recall"])
-    text = t("claim.copy", lang, l_loss=lstm["loss"], r_loss=rnn["loss"], baseline=lstm["baseline"],
-             l_recall=lstm["recall"], r_recall=rnn["recall"], chance=lstm["chance"])
-    both = evidence.Evidence(shown, {"lstm": lstm, "rnn": rnn})
+    text = t("claim.copy", lang, l_loss=lstm["loss"], g_loss=gru["loss"], r_loss=rnn["loss"],
+             baseline=lstm["baseline"], l_recall=lstm["recall"], g_recall=gru["recall"], r_recall=rnn["recall"],
+             chance=lstm["chance"])
+    both = evidence.Evidence(shown, {"lstm": lstm, "gru": gru, "rnn": rnn})
     return both, text if shown else t("claim.not_shown", lang) + " " + text
 
 

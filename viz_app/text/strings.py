@@ -369,8 +369,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.irnn_no_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}, 평균을 예측하면 {baseline:.3g}입니다: 3배 이상 낫지 않습니다.",
                           "After {updates} updates the loss on the evaluation batch is {loss:.3g}; predicting the mean gives {baseline:.3g}: not 3× better."),
     "claim.copy": (
-        '평가 배치의 손실: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 $3 ln 4 / T = {baseline:.3f}$. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).',
-        'Loss on the evaluation batch: LSTM {l_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline $3 ln 4 / T = {baseline:.3f}$. Symbols recalled: LSTM {l_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%}).'),
+        '평가 배치의 손실: LSTM {l_loss:.3f}, GRU {g_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 $3 ln 4 / T = {baseline:.3f}$. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).',
+        'Loss on the evaluation batch: LSTM {l_loss:.3f}, GRU {g_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline $3 ln 4 / T = {baseline:.3f}$. Symbols recalled: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%}).'),
     "claim.gru_lstm": ("매개변수: GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}). 학습 손실이 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
                        "Parameters: GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f}). The training loss fell below {thr:g} at update {reach_gru} (GRU) and {reach_lstm} (LSTM); final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
     "claim.never": ("없음", "never"),
