@@ -246,3 +246,16 @@ def test_a_link_pauses_only_inside_its_training(epochs, paused, ok):
     assert state.paused_at == (int(paused) if ok else -1) and (notices == []) == ok
     assert [n for n, *_ in notices] == ([] if ok else ["paused_at"])
     state.run_config().check()
+
+
+def test_the_strings_count_steps_and_layers_from_0_as_the_page_says():
+    """One indexing convention (0-based, as the code, the unrolled picture and the step control): the first input is
+    x_0, the last state h_{T-1}, the first layer 0; the header says so once. A 1-based x_1, h_1 or h_T beside a
+    chart whose axis starts at 0 made a student read the first step as the second."""
+    import re
+    from viz_app.text.strings import STRINGS
+    one_based = re.compile(r"∂x_1|x_1\b|\$x_1\$|∂h_1‖|∂h_T[/‖]|∂L/∂h_T‖|h\^\{\{\(1\)\}\}")
+    wrong = [(key, text) for key, pair in STRINGS.items() for text in pair if one_based.search(text)]
+    assert not wrong, wrong
+    assert "x_0" in t("app.indexing", "en", form="text") and "T−1" in t("app.indexing", "ko", form="text")
+    assert "x<sub>0</sub>" in t("fig.sensitivity", "en")

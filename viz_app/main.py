@@ -42,7 +42,7 @@ def header(state) -> None:
         present.setup()
     elif not S.hidden(state, "title"):
         st.title(t("app.title", lang))
-        st.caption(t("app.subtitle", lang))
+        st.caption(t("app.subtitle", lang) + " " + t("app.indexing", lang))  # the one statement of the convention
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         key, values = reason
         st.warning(t("msg.bad_param", lang, name=name, value=escape.md(value, escape.QUOTE_LIMIT),

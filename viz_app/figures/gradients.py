@@ -122,7 +122,7 @@ def layer_gradients(run, *, lang: str) -> go.Figure:
     """||dL/dh^(l)|| for every layer, the same weights with and without the identity paths between layers (the one
     trained drawn solid): how much of the gradient reaches the lower layers."""
     norms, trained = run.layer_gradient_norms, bool(run.net.residual)
-    layers = np.arange(1, len(norms[True]) + 1)
+    layers = np.arange(len(norms[True]))  # 0-based, as the layer picker and the code
     fig = go.Figure()
     for residual, colour in ((True, theme.GREEN), (False, theme.VERMILLION)):
         name = t("leg.with_residual" if residual else "leg.without_residual", lang)

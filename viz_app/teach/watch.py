@@ -52,7 +52,7 @@ def controls(state: AppState, run, area):
     lang, hist = state.lang, run.history
     # the first place's buttons share one key, so Streamlit sees one button that changes its label: a step's rerun
     # never finishes the run before it, and Streamlit would keep a button that is gone beside the one that came
-    first, second, progress = area.columns([1, 1, 4], vertical_alignment="center")
+    first, second, progress = area.columns([1.5, 1, 3.5], vertical_alignment="center")  # the labels fit at 1280
     first, second = first.empty(), second.empty()
     if playing(state):
         if first.button(t("ctl.live_pause", lang), key="w_live"):

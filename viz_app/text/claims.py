@@ -64,7 +64,8 @@ def _gated_path(cell: str, lang: str, form: str) -> str:
 
 
 def measured_ratio_text(norms, lang: str, form: str = "md") -> str | None:
-    """The measured ||dh_T/dh_1|| / ||dh_T/dh_{T-1}|| of the curve drawn, or None when it is undefined."""
+    """The measured ||dh_{T-1}/dh_0|| / ||dh_{T-1}/dh_{T-2}|| of the curve drawn (steps 0..T-1), or None when it is
+    undefined."""
     ratio = spectrum.decay_ratio(norms)
     if not math.isfinite(ratio):
         return None
@@ -252,7 +253,7 @@ def layer_gradient_text(norms: dict, lang: str) -> str:
     ratio = {k: v[0] / v[-1] if v[-1] > 0 else math.nan for k, v in norms.items()}
     if not all(math.isfinite(r) for r in ratio.values()):
         return t("msg.layer_gradients_undefined", lang)
-    return t("msg.layer_gradients", lang, with_=ratio[True], without=ratio[False], n=len(norms[True]))
+    return t("msg.layer_gradients", lang, with_=ratio[True], without=ratio[False], top=len(norms[True]) - 1)
 
 
 def nnlm_text(data, lang: str) -> str:

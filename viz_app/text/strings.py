@@ -8,6 +8,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("순환 신경망 들여다보기", "Inside recurrent neural networks"),
     "app.lang": ("언어 / Language", "Language / 언어"),
     "app.view": ("화면", "View"),
+    "app.indexing": ("번호는 코드와 펼친 그림처럼 0부터 셉니다: 시점 $t = 0, …, T−1$ (첫 입력 $x_0$, 마지막 상태 $h_{T−1}$), 층 $0, …, L−1$.",
+                     "Everything is counted from 0, as in the code and the unrolled picture: steps $t = 0, …, T−1$ (the first input $x_0$, the last state $h_{T−1}$), layers $0, …, L−1$."),
     "app.subtitle": ("RNN·LSTM·GRU를 몇 초 만에 학습시키고, 그 안의 숫자(은닉 상태, 게이트, 기울기, 고유값)를 시점마다 "
                      "봅니다. 슬라이더를 움직이면 그림이 바로 바뀌고, 링크 하나가 지금 보이는 그림을 그대로 엽니다.",
                      "Train an RNN, LSTM or GRU in seconds and see the numbers inside it (hidden states, gates, "
@@ -68,7 +70,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "The charts show the last trained settings; edits above take effect when you press Train."),
     "ctl.train": ("학습하기", "Train"),
     "ctl.stop": ("중지", "Stop"),
-    "ctl.watch": ("▷ 처음부터 다시 학습하며 보기", "▷ Watch it learn (trains again from the start)"),
+    "ctl.watch": ("▷ 다시 학습하며 보기", "▷ Watch it retrain"),
     "ctl.watch_help": ("초기화에서 시작해 몇 에폭씩 학습하면서, 지금 고른 화면을 단계마다 다시 그립니다. 멈추면 링크가 그 순간의 모델을 엽니다.",
                        "Starts from the initialisation and trains a few epochs at a time, drawing the chosen view after each step. Paused, the link opens the model of that moment."),
     "ctl.live_pause": ("❚❚ 일시 정지", "❚❚ Pause"),
@@ -242,11 +244,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.regime_path_other": ('$h_{t−1}$에서 $h_t$로 가는 게이트 경로는', "the cell's gated path from $h_{t−1}$ to $h_t$"),
     "msg.regime_undefined": ('$W_hh$에 NaN/Inf가 있어 스펙트럼을 계산할 수 없습니다.', '$W_hh$ holds NaN/Inf: its spectrum is undefined.'),
     "msg.measured_ratio": (
-        '이 실행의 측정값: $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$.',
-        'Measured on this run: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$ over $T = {steps}$ steps.'),
+        '이 실행의 측정값: $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.2g}$.',
+        'Measured on this run: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.2g}$ over $T = {steps}$ steps.'),
     "msg.sensitivity": (
-        '이 실행의 측정값 (마지막 시점 $t = {t}$): $‖∂h_t/∂x_1‖ = {rnn:.2g}$ (RNN), ${lstm:.2g}$ (LSTM), ${gru:.2g}$ (GRU).',
-        'Measured in this run at the last step $t = {t}$: $‖∂h_t/∂x_1‖ = {rnn:.2g}$ (RNN), ${lstm:.2g}$ (LSTM), ${gru:.2g}$ (GRU).'),
+        '이 실행의 측정값 (마지막 시점 $t = {t}$): $‖∂h_t/∂x_0‖ = {rnn:.2g}$ (RNN), ${lstm:.2g}$ (LSTM), ${gru:.2g}$ (GRU).',
+        'Measured in this run at the last step $t = {t}$: $‖∂h_t/∂x_0‖ = {rnn:.2g}$ (RNN), ${lstm:.2g}$ (LSTM), ${gru:.2g}$ (GRU).'),
     "msg.compare_note": ("같은 과제·같은 예산으로 세 셀을 각각 학습합니다 (처음 한 번은 몇 초 걸립니다).",
                          "The three cells are trained on the same task and budget (the first time takes a few "
                          "seconds)."),
@@ -261,8 +263,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         '양방향 RNN은 $h^→_t$를 왼쪽에서 오른쪽으로, $h^←_t$를 오른쪽에서 왼쪽으로 계산하므로 한 방향의 순전파·BPTT 단계 보기는 없습니다. 각 열은 $[h^→_t | h^←_t]$이고 출력 $y_t$는 둘 다 읽습니다.',
         'A bidirectional RNN computes $h^→_t$ left to right and $h^←_t$ right to left, so there is no one-direction forward/BPTT step-through. Each column is $[h^→_t | h^←_t]$ and the output $y_t$ reads both.'),
     "msg.layer_gradients": (
-        '같은 가중치에서 1층의 $‖∂L/∂h^{{(1)}}‖$는 맨 위 층({n}층) 값의, 잔차 연결이 있으면 {with_:.3g}배, 없으면 {without:.3g}배입니다.',
-        'On the same weights, layer 1\'s $‖∂L/∂h^{{(1)}}‖$ is {with_:.3g} × the top layer\'s (layer {n}) with residual connections, and {without:.3g} × without them.'),
+        '같은 가중치에서 첫 층(0층)의 $‖∂L/∂h^{{(0)}}‖$는 맨 위 층({top}층) 값의, 잔차 연결이 있으면 {with_:.3g}배, 없으면 {without:.3g}배입니다.',
+        'On the same weights, the first layer\'s (layer 0) $‖∂L/∂h^{{(0)}}‖$ is {with_:.3g} × the top layer\'s (layer {top}) with residual connections, and {without:.3g} × without them.'),
     "msg.layer_gradients_undefined": ('기울기 노름이 0이거나 유한하지 않아 층별 비율을 정의할 수 없습니다.',
                                       'A gradient norm is 0 or not finite: the ratio between layers is undefined.'),
     "msg.eigen_bidirectional": (
@@ -331,17 +333,17 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Loss at epochs {epochs}: {ours} in this run, {notes} in the notes (at most {worst:.2g}× apart)."),
     "claim.notes_off": ("⚠ 이 실행은 노트의 손실과 2배 넘게 다릅니다.", "⚠ This run is more than a factor of 2 away from the notes' losses."),
     "claim.decay_faded": (
-        '첫 문자가 마지막 상태에 주는 직접 영향은 사라졌습니다: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$ ($T = {steps}$).',
-        "The first character's direct influence on the last state has faded: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$ ($T = {steps}$)."),
+        '첫 문자가 마지막 상태에 주는 직접 영향은 사라졌습니다: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$ ($T = {steps}$).',
+        "The first character's direct influence on the last state has faded: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$ ($T = {steps}$)."),
     "claim.decay_kept": (
-        '첫 문자의 영향은 아직 남아 있습니다: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$ ($T = {steps}$).',
-        "The first character's influence has not faded: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.2g}$ ($T = {steps}$)."),
+        '첫 문자의 영향은 아직 남아 있습니다: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.2g}$ ($T = {steps}$).',
+        "The first character's influence has not faded: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.2g}$ ($T = {steps}$)."),
     "claim.vanishing_ok": (
-        '$W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작해 {updates}번 업데이트 뒤 $ρ = {rho_after:.2f}$, $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$입니다: 기울기 소실이 보장됩니다. 측정값: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.',
-        '$W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$); after {updates} updates $ρ = {rho_after:.2f}$ and $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$: vanishing is guaranteed. Measured: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.'),
+        '$W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작해 {updates}번 업데이트 뒤 $ρ = {rho_after:.2f}$, $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$입니다: 기울기 소실이 보장됩니다. 측정값: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.',
+        '$W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$); after {updates} updates $ρ = {rho_after:.2f}$ and $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$: vanishing is guaranteed. Measured: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.'),
     "claim.vanishing_not": (
-        '⚠ $W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작했지만 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$라서 소실이 더는 보장되지 않습니다. 측정값: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.',
-        '⚠ $W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$), but after {updates} updates $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$: vanishing is no longer guaranteed. Measured: $‖∂h_T/∂h_1‖ / ‖∂h_T/∂h_{{T−1}}‖ = {ratio:.1e}$.'),
+        '⚠ $W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작했지만 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$라서 소실이 더는 보장되지 않습니다. 측정값: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.',
+        '⚠ $W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$), but after {updates} updates $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$: vanishing is no longer guaranteed. Measured: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.'),
     "claim.explode_jump": (
         '클리핑 없이: $‖g‖$는 업데이트 0에서 {g_first:.3g}, 업데이트 {u_max}에서 {g_max:.3g}로 {orders:.0f}자릿수 커졌고, 그 대부분이 한 번에 일어났습니다 (업데이트 {rise_at}에서 ×{biggest_rise:.2g}): 한 걸음이 매개변수를 절벽 너머로 보냈습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.',
         'Without clipping, $‖g‖$ went from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.0f} orders of magnitude, most of it in one update (×{biggest_rise:.2g} at update {rise_at}): one step threw the parameters over a cliff. The loss went from {loss_first:.3g} to {loss_last:.3g}.'),
@@ -359,11 +361,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         '각 창의 마지막 시점 ($t$ = {edges})에서 잘린 $∂L/∂h_t$는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.',
         "At the last step of each window ($t$ = {edges}) the truncated $∂L/∂h_t$ equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
     "claim.irnn_start": (
-        '초기화 직후 ($W_hh = I$) $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ = {norm:.3g}$: 줄어들지 않습니다.',
-        'As initialised ($W_hh = I$), $‖∂h_T/∂h_1‖ = {norm:.3g}$ over $T = {steps}$ steps: no decay.'),
+        '초기화 직후 ($W_hh = I$) $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$: 줄어들지 않습니다.',
+        'As initialised ($W_hh = I$), $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps: no decay.'),
     "claim.irnn_start_decayed": (
-        '초기화 직후에도 $T = {steps}$ 시점에서 $‖∂h_T/∂h_1‖ = {norm:.3g}$로 줄어듭니다 (꺼진 ReLU 유닛).',
-        'As initialised, $‖∂h_T/∂h_1‖ = {norm:.3g}$ over $T = {steps}$ steps: it decays already (ReLU units that are off).'),
+        '초기화 직후에도 $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$로 줄어듭니다 (꺼진 ReLU 유닛).',
+        'As initialised, $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps: it decays already (ReLU units that are off).'),
     "claim.irnn_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델 ({baseline:.3g})보다 {factor:.1f}배 낮습니다.",
                        "After {updates} updates the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
     "claim.irnn_no_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}, 평균을 예측하면 {baseline:.3g}입니다: 3배 이상 낫지 않습니다.",
@@ -451,13 +453,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.terms": ("∂L/∂W_hh = Σ_k (시점 k의 항): 전체 방향으로의 기여", "∂L/∂W_hh = Σ_k (term of step k): contribution along the total"),
     "fig.derivs": ("시점별 f′(a_t) 분포 (곱해질수록 작아짐)", "Distribution of f′(a_t) per step (their product shrinks)"),
     "fig.eigs": ("{name}의 고유값 (복소평면)", "Eigenvalues of {name} (complex plane)"),
-    "fig.decay": ("‖∂h_T/∂h_k‖ 대 T−k", "‖∂h_T/∂h_k‖ against T−k"),
+    "fig.decay": ("‖∂h_{T−1}/∂h_k‖ 대 T−1−k", "‖∂h_{T−1}/∂h_k‖ against T−1−k"),
     "fig.clip_norms": ("업데이트별 기울기 노름 ‖g‖", "Gradient norm ‖g‖ per update"),
     "fig.clip_loss": ("손실 곡선", "Loss curves"),
     "fig.cliff": ("Pascanu 외(2013): 단일 유닛 RNN 손실의 절벽", "Pascanu et al. (2013): the loss cliff of a one-unit RNN"),
     "fig.cliff_map": ("손실 E(w, b)와 경사 하강 경로", "loss E(w, b) and gradient-descent paths"),
     "fig.cliff_slice": ("절벽을 가로지른 단면 (w = {w:.3g})", "a slice across the wall (w = {w:.3g})"),
-    "fig.sensitivity": ("입력 x_1에 대한 민감도 ‖∂h_t/∂x_1‖", "Sensitivity to the first input ‖∂h_t/∂x_1‖"),
+    "fig.sensitivity": ("첫 입력 x_0에 대한 민감도 ‖∂h_t/∂x_0‖", "Sensitivity to the first input ‖∂h_t/∂x_0‖"),
     "fig.timeline_eigs": ("학습 중 W_hh 고유값의 이동", "W_hh's eigenvalues moving during training"),
     "fig.timeline_loss": ("손실과 현재 학습 단계", "Loss and the current snapshot"),
     "fig.timeline_grad": ("이 학습 단계의 ‖∂L/∂h_t‖", "‖∂L/∂h_t‖ at this snapshot"),
@@ -486,7 +488,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "axis.t": ("시점 t", "time step t"),
     "axis.k": ("시점 k", "step k"),
     "axis.unit": ("유닛", "unit"),
-    "axis.lag": ("시간 간격 T−k", "lag T−k"),
+    "axis.lag": ("시간 간격 T−1−k", "lag T−1−k"),
     "axis.norm": ("노름", "norm"),
     "axis.update": ("업데이트", "update"),
     "axis.loss": ("손실", "loss"),
@@ -562,30 +564,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ledger.title": ("기울기 하나의 장부: 시점 {k}에서 마지막 시점 {last}까지", "The ledger of one gradient: from step {k} to the last step {last}"),
     "ledger.about": (
         "시퀀스 0, 유닛 {j}. 전달 부분은 다음 시점의 야코비안으로 여기서 따로 계산했고, 직접 부분과 더하면 기록된 기울기가 "
-        "됩니다. 사슬의 크기 $‖∂h_T/∂h_k‖$는 각 인수의 노름을 곱한 값보다 클 수 없습니다 (곱의 노름 ≤ 노름의 곱){bound}",
+        "됩니다. 사슬의 크기 $‖∂h_{{T−1}}/∂h_k‖$는 각 인수의 노름을 곱한 값보다 클 수 없습니다 (곱의 노름 ≤ 노름의 곱){bound}",
         "Sequence 0, unit {j}. The carried part is computed here from the next step's Jacobian; with the direct part it "
-        "adds up to the recorded gradient. The chain's size $‖∂h_T/∂h_k‖$ cannot exceed the product of its factors' "
+        "adds up to the recorded gradient. The chain's size $‖∂h_{{T−1}}/∂h_k‖$ cannot exceed the product of its factors' "
         "norms (the norm of a product is at most the product of the norms){bound}"),
-    "ledger.bound": (", 그 곱은 파스카누의 한계 $(γ σ_max)^(T-k)$를 넘을 수 없습니다.",
-                     ", and that product cannot exceed Pascanu's bound $(γ σ_max)^(T-k)$."),
+    "ledger.bound": (", 그 곱은 파스카누의 한계 $(γ σ_max)^(T−1−k)$를 넘을 수 없습니다.",
+                     ", and that product cannot exceed Pascanu's bound $(γ σ_max)^(T−1−k)$."),
     "ledger.no_bound": (". 게이트가 있는 셀에서는 $W_hh$만으로 정해지는 한계가 없습니다.",
                         ". A gated cell has no bound from $W_hh$ alone."),
     "ledger.carousel": (
         "LSTM의 컨베이어 벨트: 셀 상태만 따라가는 경로 $c_k → c_T$의 기울기는 망각 게이트 값의 곱입니다.",
         "The LSTM's carousel: along the cells alone, the path $c_k → c_T$ carries the product of the forget gates."),
     "ledger.terms": (
-        "$W_hh$의 기울기 한 성분을 시점별 항의 합으로 (노트의 $T_3 + T_2 + T_1$, 손실에서 거꾸로): 항 $T_k$는 시점 k에서 "
+        "$W_hh$의 기울기 한 성분을 시점별 항의 합으로 (노트의 $T_3 + T_2 + T_1$은 1부터 센 번호, 여기서는 0부터; 손실에서 거꾸로): 항 $T_k$는 시점 k에서 "
         "$W_hh$를 쓴 몫입니다. 합은 기록된 기울기와 같습니다.",
-        "One entry of $W_hh$'s gradient as the sum of its per-step terms (the notes' $T_3 + T_2 + T_1$, from the loss "
-        "back): term $T_k$ is the share of $W_hh$'s use at step k. The sum is the recorded gradient."),
+        "One entry of $W_hh$'s gradient as the sum of its per-step terms (the notes' $T_3 + T_2 + T_1$ count from 1, this page from 0; from the "
+        "loss back): term $T_k$ is the share of $W_hh$'s use at step k. The sum is the recorded gradient."),
     "ctl.predict": ("예측한 뒤 공개", "Predict, then reveal"),
     "ctl.predict_help": ("질문이 있는 화면(BPTT, 고유값, 학습 과정)은 측정값을 숨기고 질문을 먼저 냅니다. 학생들이 숫자를 적어 내면 '공개'로 그래프와 함께 보여 줍니다.",
                          "A view with a question (BPTT, eigenvalues, training timeline) hides what it measures and asks first; the class writes a number down, and Reveal shows it on the chart beside the run's own."),
     "predict.title": ("먼저 예측하세요", "Predict first"),
-    "predict.q_bptt": ("이 실행에서 마지막 시점의 기울기 중 시점 0까지 남는 비율, $‖∂L/∂h_0‖ / ‖∂L/∂h_T‖$는 얼마일까요?",
-                       "In this run, how much of the last step's gradient is left at step 0: $‖∂L/∂h_0‖ / ‖∂L/∂h_T‖$?"),
-    "predict.q_eigen": ("학습된 가중치에서 시퀀스 전체를 건너는 야코비안의 크기 $‖∂h_T/∂h_0‖$는 얼마일까요?",
-                        "With the trained weights, how large is the Jacobian across the whole sequence, $‖∂h_T/∂h_0‖$?"),
+    "predict.q_bptt": ("이 실행에서 마지막 시점의 기울기 중 시점 0까지 남는 비율, $‖∂L/∂h_0‖ / ‖∂L/∂h_{T−1}‖$는 얼마일까요?",
+                       "In this run, how much of the last step's gradient is left at step 0: $‖∂L/∂h_0‖ / ‖∂L/∂h_{T−1}‖$?"),
+    "predict.q_eigen": ("학습된 가중치에서 시퀀스 전체를 건너는 야코비안의 크기 $‖∂h_{T−1}/∂h_0‖$는 얼마일까요?",
+                        "With the trained weights, how large is the Jacobian across the whole sequence, $‖∂h_{T−1}/∂h_0‖$?"),
     "predict.q_timeline": ("마지막 업데이트 뒤의 손실은 얼마일까요?", "What is the loss after the last update?"),
     "predict.label": ("예측값 (예: 0.01, 1e-3, 1/1000)", "Your prediction (e.g. 0.01, 1e-3, 1/1000)"),
     "predict.pad": ("예상하는 곡선을 그리세요: 점을 누르면 곡선이 이어집니다 (값은 점선에서 읽습니다)",
@@ -666,9 +668,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         '기울기 폭발은 손실 곡면의 절벽에서 생깁니다: 한 걸음이 매개변수를 멀리 날려 보냅니다. 노름 기준 클리핑은 $‖g‖$가 임계값 $θ$를 넘으면 $g ← (θ/‖g‖) g$로 방향은 두고 길이만 줄입니다. 같은 모델을 클리핑 없이/있이 학습한 결과와, 단일 유닛 RNN $x_t = w σ(x_{t-1}) + b$의 절벽에서 두 경사 하강 경로를 비교해 보세요.',
         'Exploding gradients come from cliffs in the loss surface: one step throws the parameters far away. Clipping by norm keeps the direction and shortens the step: if $‖g‖$ exceeds the threshold $θ$, $g ← (θ/‖g‖) g$. Compare the same model trained without and with clipping, and two gradient-descent paths on the cliff of the one-unit RNN $x_t = w σ(x_{t-1}) + b$.'),
     "exp.compare": (
-        'RNN에서 $x_1$이 $h_t$에 닿는 모든 경로는 시점마다 $W_hh$와 $f′$를 거칩니다. LSTM의 셀 상태 $c_t = f_t ⊙ c_{t-1} + …$에는 인수가 망각 게이트뿐인 경로가 있고, GRU에는 업데이트 게이트 $z_t$를 통한 경로가 있어서, 게이트가 1에 가까우면 민감도가 오래 남을 수 있습니다. 실제로 남는지는 과제가 기억을 요구하는지에 달려 있습니다 (복사 과제 시나리오를 보세요). GRU는 게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지도 과제마다 다르며, 아래 곡선이 이 실행의 결과입니다.',
-        "In an RNN every path from $x_1$ to $h_t$ passes through $W_hh$ and $f′$ at every step. The LSTM's cell state $c_t = f_t ⊙ c_{t-1} + …$ offers a path whose only factor is the forget gate, and the GRU one through its update gate $z_t$: with those gates near 1 the sensitivity can last. Whether it does depends on whether the task needs the memory (see the copy-task scenario). With three gate blocks instead of four, the GRU has 3/4 of the LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
+        'RNN에서 $x_0$이 $h_t$에 닿는 모든 경로는 시점마다 $W_hh$와 $f′$를 거칩니다. LSTM의 셀 상태 $c_t = f_t ⊙ c_{t-1} + …$에는 인수가 망각 게이트뿐인 경로가 있고, GRU에는 업데이트 게이트 $z_t$를 통한 경로가 있어서, 게이트가 1에 가까우면 민감도가 오래 남을 수 있습니다. 실제로 남는지는 과제가 기억을 요구하는지에 달려 있습니다 (복사 과제 시나리오를 보세요). GRU는 게이트 블록이 3개라 매개변수가 LSTM의 3/4입니다. 어느 쪽이 더 잘 배우는지도 과제마다 다르며, 아래 곡선이 이 실행의 결과입니다.',
+        "In an RNN every path from $x_0$ to $h_t$ passes through $W_hh$ and $f′$ at every step. The LSTM's cell state $c_t = f_t ⊙ c_{t-1} + …$ offers a path whose only factor is the forget gate, and the GRU one through its update gate $z_t$: with those gates near 1 the sensitivity can last. Whether it does depends on whether the task needs the memory (see the copy-task scenario). With three gate blocks instead of four, the GRU has 3/4 of the LSTM's parameters; which of the two learns better also depends on the task: the curves below are this run's."),
     "exp.timeline": (
-        '학습하는 동안 저장한 매개변수를 되돌려 봅니다. $W_hh$의 고유값이 움직이면 $∂L/∂h_t$가 과거로 얼마나 멀리 전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다 (곡선을 누르면 가장 가까운 스냅숏으로 갑니다). ▷ 저장된 스냅숏 재생은 이미 저장한 매개변수를 차례로 보여 줄 뿐 학습하지 않습니다. ▷ 처음부터 다시 학습하며 보기는 모델을 초기화에서 다시 학습합니다.',
-        "Scrub through the parameters saved during training. As $W_hh$'s eigenvalues move, so does how far $∂L/∂h_t$ reaches into the past. The marker on the loss curve is the snapshot you are looking at (a click on the curve goes to the nearest snapshot). ▷ Replay the saved snapshots shows the saved parameters in turn and trains nothing; ▷ Watch it learn trains the model again from its initialisation."),
+        '학습하는 동안 저장한 매개변수를 되돌려 봅니다. $W_hh$의 고유값이 움직이면 $∂L/∂h_t$가 과거로 얼마나 멀리 전달되는지도 바뀝니다. 손실 곡선의 점이 지금 보고 있는 학습 단계입니다 (곡선을 누르면 가장 가까운 스냅숏으로 갑니다). ▷ 저장된 스냅숏 재생은 이미 저장한 매개변수를 차례로 보여 줄 뿐 학습하지 않습니다. ▷ 다시 학습하며 보기는 모델을 초기화에서부터 다시 학습합니다.',
+        "Scrub through the parameters saved during training. As $W_hh$'s eigenvalues move, so does how far $∂L/∂h_t$ reaches into the past. The marker on the loss curve is the snapshot you are looking at (a click on the curve goes to the nearest snapshot). ▷ Replay the saved snapshots shows the saved parameters in turn and trains nothing; ▷ Watch it retrain trains the model again from its initialisation."),
 }

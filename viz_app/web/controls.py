@@ -22,7 +22,8 @@ _CSS = """
 :host { display: block; width: 100%; }
 .rnnviz-control { width: 100%; box-sizing: border-box; display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
   font-family: inherit; padding: 0.2rem 0; }
-.rnnviz-control label { display: flex; align-items: center; gap: 0.6rem; flex: 1; min-width: 0; font-size: 0.95rem; }
+.rnnviz-control label { display: flex; align-items: center; gap: 0.6rem; flex: 1 1 16rem; min-width: 0;
+  font-size: 0.95rem; }  /* a narrow screen wraps the row instead of squeezing the label */
 .rnnviz-control input[type=range] { flex: 1; min-width: 0; height: 1.4rem;
   accent-color: var(--st-primary-color, #0072B2); }
 .rnnviz-control button { font-size: 1rem; min-width: 2.4rem; padding: 0.15rem 0.5rem; border-radius: 0.4rem;
