@@ -193,10 +193,15 @@ def test_the_step_through_runs_in_the_browser_and_keys_go_on_after_each_rest(ser
     assert page.evaluate(THROUGH)["title"] == t("fig.unrolled_fwd", lang, t=6)
     _assert_clean(page, f"33_through_forward_{lang}")
     page.keyboard.press("End")  # the last phase: BPTT back at step 0
+    assert page.evaluate(STRIPS) == 1  # at once: the h_t strips stay drawn while BPTT moves (they used to vanish)
     time.sleep(0.3)
     now = page.evaluate(THROUGH)
     assert now["title"] == t("fig.unrolled_bptt", lang, t=0) and now["band"] == 0 and now["veil"] > steps - 1
     assert now["hidden"] == [] and now["inputs"] == list(range(min(8, steps)))  # the window's columns, all reached
+    for _ in range(2):
+        page.keyboard.press("ArrowLeft")
+        assert page.evaluate(STRIPS) == 1
+    page.keyboard.press("End")
     _assert_clean(page, f"34_through_bptt_{lang}")
     page.keyboard.press("Home")
     time.sleep(1.5)
@@ -212,6 +217,10 @@ def test_the_step_through_runs_in_the_browser_and_keys_go_on_after_each_rest(ser
     _settle(page)
     assert f"step={page.evaluate(CONTROL)['value']}" in page.url
 
+
+# the unrolled network's h_t strips: the heatmap's image drawn in the first chart (1), or gone (0)
+STRIPS = """() => [...document.querySelector('.js-plotly-plot').querySelectorAll('.hm image')]
+    .filter(im => (im.getAttribute('href') || im.getAttribute('xlink:href') || '').length > 100).length"""
 
 SNAPSHOT_PARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => [
     (gd.layout.title && gd.layout.title.text) || '',

@@ -125,7 +125,9 @@ export default function (component) {
     const axes = Object.keys(layout).filter((key) => /^[xy]axis\.range$/.test(key));
     const light = Object.keys(layout).every((key) => axes.includes(key) || /^images\[\d+\]\.|^title\.text$/
       .test(key));
-    const scatter = idx.every((i) => (gd.data[i].type || "scatter") === "scatter");
+    // every trace of the figure, not only those that move: Plotly.animate without a redraw drops a heatmap's image
+    // (the unrolled network's h_t strips vanished at every BPTT step until the server redrew the chart)
+    const scatter = gd.data.every((tr) => (tr.type || "scatter") === "scatter");
     if (idx.length && !styled && light && scatter) {
       const frame = { data: idx.map((i, j) => ({ x: xs[j], y: ys[j] })), traces: idx, layout: {} };
       for (const key of axes) {
