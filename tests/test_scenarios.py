@@ -127,6 +127,15 @@ def test_cliff_throws_plain_descent_and_not_clipped():
     _, _, ev, text = _claim("cliff")
     big = np.hypot(np.diff(_CLIFF[1]["w"]), np.diff(_CLIFF[1]["b"])).max()
     assert ev.shown and scientific(f"{big:.3g}") in text and ev.values["clipped_step"] <= 0.2 + 1e-12
+    # what the loss did, from the paths drawn: the clipped path's first step crossed the wall too (the report: "a
+    # student concludes that clipping made the loss 7x worse"), and the sentence says so and why, with its numbers
+    shown = _CLIFF[2]
+    assert ev.values["start_loss"] == shown["loss"][0] and ev.values["clipped_first"] == shown["loss"][1]
+    assert ev.values["clipped_end"] == shown["loss"][-1] and ev.values["plain_end"] == _CLIFF[1]["loss"][-1]
+    crossed = abs(shown["loss"][1] - shown["loss"][0]) > 0.1
+    assert ("also crossed the wall" in text) == crossed and "bounds the step, not the loss" in text
+    lower = shown["loss"][-1] < _CLIFF[1]["loss"][-1] - 0.01
+    assert ("ends at the lower loss" in text) == lower and ("did not lower the loss" in text) == (crossed and not lower)
 
 
 def test_truncated_cuts_the_gradient_at_window_edges():

@@ -99,8 +99,14 @@ def cliff_steps(plain: dict, clipped: dict, lr: float, clip: float) -> Evidence:
     def steps(p):
         return np.hypot(np.diff(p["w"]), np.diff(p["b"]))
     big, small = float(steps(plain).max()), float(steps(clipped).max())
+    jump = int(steps(plain).argmax()) + 1  # where the plain path's largest step landed
     return Evidence(bool(big > 100 * small and small <= lr * clip * (1 + 1e-9)),
-                    {"plain_step": big, "clipped_step": small, "bound": lr * clip, "lr": lr, "clip": clip})
+                    {"plain_step": big, "clipped_step": small, "bound": lr * clip, "lr": lr, "clip": clip,
+                     # what the loss did: clipping bounds the step, not the loss (the sentence says which happened)
+                     "plain_w": float(plain["w"][jump]), "plain_b": float(plain["b"][jump]),
+                     "plain_end": float(plain["loss"][-1]), "start_loss": float(clipped["loss"][0]),
+                     "clipped_first": float(clipped["loss"][1]), "clipped_end": float(clipped["loss"][-1]),
+                     "iters": len(clipped["loss"]) - 1})
 
 
 def truncation(trace: Trace, window: int) -> Evidence:

@@ -143,7 +143,13 @@ def _exploding(ctx, lang):
 def _cliff(ctx, lang):
     _, paths = ctx.cliff()
     ev = evidence.cliff_steps(paths["plain"], paths["clipped"], cliff.DEMO_LR, cliff.DEMO_CLIP)
-    text = t("claim.cliff", lang, **ev.values)
+    v = ev.values
+    crossed = abs(v["clipped_first"] - v["start_loss"]) > 0.1  # its first step went over the wall, too
+    better = v["clipped_end"] < v["plain_end"] - 0.01
+    verdict = "better" if better else "not_better" if crossed else "no_lower"
+    loss = t("claim.cliff_loss_crossed" if crossed else "claim.cliff_loss_stayed", lang, **v) + " " + t(
+        f"claim.cliff_loss_{verdict}", lang, **v)
+    text = t("claim.cliff", lang, **v) + " " + loss
     return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
 
 
