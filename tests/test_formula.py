@@ -132,3 +132,21 @@ def test_the_unrolled_view_typesets_the_steps_equations(lang):
     assert any(r"\operatorname{softmax}" in b for b in tex)
     captions = " ".join(c.value for c in at.caption)
     assert ("float32" in captions or "32비트" in captions) and ("GRU" in captions)
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_the_first_step_says_why_the_recurrent_side_is_its_bias_and_no_zero_is_negative(cell, nl):
+    """At t = 0, h_{-1} = 0: the recurrent sum reads "all n products are 0" then its bias, not a dangling
+    "= + 0.000 (the other 35) + 0.211"; and no number is written -0.000 (a "- 0.000" term) at any step."""
+    net, data, tr = _net(cell, nl, layers=1, seed=3)
+    gates = engine.cells.get(cell).gates or (None,)
+    for step in (0, 2):
+        for unit in range(net.hidden_size):
+            f = formula.step_formula(net, tr, step, unit, vocab=data.vocab)
+            for gate in gates:
+                lines = equations.step_formula_tex(f, "en", expand=gate)
+                assert not any("-0.000" in line or "- 0.000" in line or "} = +" in line or "= + " in line
+                               for line in lines), lines
+                rec = [line for line in lines if "h_{-1} +" in line.split(" = ")[0]]
+                if step == 0 and gate in (None, *gates[:1]):
+                    assert rec and all("products are 0" in line for line in rec), lines

@@ -148,3 +148,10 @@ def test_the_bptt_view_typesets_the_ledger(lang):
     assert any(b.startswith(r"\frac{\partial L}{\partial h_{20}} = \underbrace") for b in tex)
     assert any(r"\le\; (\gamma\,\sigma_{\max})" in b for b in tex)
     assert any(b.startswith(r"\frac{\partial L}{\partial W_{hh}}[1,") for b in tex)
+
+
+def test_a_typeset_number_is_never_written_in_e_notation():
+    """Inside a typeset line 2.68e+03 reads as letters: the ledger's numbers are 2683 or 1.23 × 10^4."""
+    for v in (2683.4, 999.6, 3.73, 0.5, 1.2e-5, 12345.0, -0.00012, 0.0, 1e300, -7.5e-8, 4.0e3):
+        text = equations.sig(v)
+        assert "e+" not in text and "e-" not in text and float(text.split(r" \times")[0]) != 0 or v == 0, (v, text)

@@ -182,5 +182,7 @@ def readout(net, trace: Trace, step: int, *, top: int = 3) -> Readout:
 
 
 def factor(value: float) -> str:
-    """How a number is written in a formula: 3 decimals (the precision the tests hold the sums to)."""
-    return f"{value:.3f}"
+    """How a number is written in a formula: 3 decimals (the precision the tests hold the sums to); a value that
+    rounds to zero is 0.000, never -0.000."""
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text

@@ -76,9 +76,10 @@ def _num(v: float) -> str:
 def _signed(v: float, under: str | None = None, colour: str | None = None) -> str:
     """`` + 0.123`` or `` - 0.123``: a term after the first, its sign as the operator (``under``: a label under it)."""
     body = _num(abs(v))
+    negative = v < 0 and body != _num(0.0)  # a value that rounds to 0 is added, not subtracted ("- 0.000")
     body = rf"\textcolor{{{colour}}}{{{body}}}" if colour else body
     body = rf"\underset{{{under}}}{{{body}}}" if under else body
-    return (" - " if v < 0 else " + ") + body
+    return (" - " if negative else " + ") + body
 
 
 def _product(term, label: str) -> str:
@@ -94,8 +95,13 @@ def _sum_tex(s, head: str, colour: str, input_name: str, labels, lang: str) -> s
             label = rf"i={term.index}"
         parts.append(_product(term, label))
     body = " + ".join(parts)
-    if s.others:
+    if s.others and parts:
         body += _signed(s.rest, _words("tex.others", lang, n=s.others))
+    elif s.others:  # no product worth showing: their sum first (at step 0, h_{-1} = 0 makes every product 0)
+        label = "tex.all_zero" if s.rest == 0 else "tex.others"
+        body = rf"\underset{{{_words(label, lang, n=s.others)}}}{{{_num(s.rest)}}}"
+    else:
+        body = body or "0"
     body += _signed(s.bias, "b")
     return rf"\textcolor{{{colour}}}{{{head}}} = {body} = {_num(s.total)}"
 
@@ -150,7 +156,8 @@ def sig(v: float, digits: int = 3) -> str:
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
         mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return f"{v:.{digits}g}" if abs(v) >= 1 else f"{v:.{digits}g}"
+    text = f"{v:.{digits}g}"
+    return f"{v:.0f}" if "e" in text else text  # 2680, not 2.68e+03, inside a typeset line
 
 
 def _factors(values, head: int = 4, tail: int = 2) -> str:

@@ -447,7 +447,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig.saturation": ("게이트 포화: 0.1 미만 / 0.9 초과인 비율", "Gate saturation: fraction < 0.1 / > 0.9"),
     "fig.pca": ("h_t의 궤적 (PCA, 설명된 분산 {var:.0%})", "Trajectory of h_t (PCA, {var:.0%} of variance)"),
     "fig.text_color": ("유닛 {unit}의 활성값으로 칠한 입력 문장", "Input text coloured by unit {unit}'s activation"),
-    "fig.grad_norm_t": ("시점별 기울기 ‖∂L/∂h_t‖", "Gradient ‖∂L/∂h_t‖ per step"),
+    "fig.grad_norm_t": ("시점별 기울기 ‖∂L/∂h_t‖ (배치의 모든 시퀀스를 함께 잰 노름)", "Gradient ‖∂L/∂h_t‖ per step (one norm over every sequence of the batch)"),
     "fig.jacobian_map": ("‖∂h_t/∂h_k‖₂ (k ≤ t)", "‖∂h_t/∂h_k‖₂ (k ≤ t)"),
     "fig.jacobian_map_forward": ("앞 방향 ‖∂h→_t/∂h→_k‖₂ (k ≤ t)", "Forward direction ‖∂h→_t/∂h→_k‖₂ (k ≤ t)"),
     "fig.jacobian_map_reverse": ("뒤 방향 ‖∂h←_t/∂h←_k‖₂ (k ≥ t: 뒤의 상태에서 옴)",
@@ -565,6 +565,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This unit is unit {j} of the backward half (←); these equations are written for the forward direction's "
         "units 0…{last}."),
     # words inside the typeset formulas (viz_app/text/equations.py: set upright)
+    "tex.all_zero": ("곱 {n}개 모두 0", "all {n} products are 0"),
     "tex.others": ("나머지 {n}개", "{n} others"),
     "tex.target": ("정답", "target"),
     "tex.direct": ("직접", "direct"),
@@ -658,8 +659,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "원-핫 입력에서 $W_xh x_t$는 $W_xh$의 한 열을 고르는 일이므로 입력 가중치가 이미 문자마다 한 열씩의 표입니다. nn.Embedding은 문자를 $V × d$ 표 $E$에서 찾아 $d$개의 수만 RNN에 넘깁니다: 매개변수가 줄고, 글에서 같은 역할을 하는 문자들이 가까운 벡터를 가질 수 있습니다. 글은 자음+모음 음절로 된 무작위 단어들이고 에폭마다 새 문장이므로, 모델은 글을 외울 수 없고 규칙(자음 뒤에는 모음, 모음 뒤에는 자음이나 공백)만 배울 수 있습니다.",
         "With one-hot inputs $W_xh x_t$ picks a column of $W_xh$: the input weights already are a table with a column per character. nn.Embedding looks the character up in a $V × d$ table $E$ and passes only $d$ numbers to the RNN: fewer parameters, and characters that play the same part in the text can get nearby vectors. The text is random words of consonant+vowel syllables, new sentences every epoch, so a model cannot memorise it, only learn its rule (after a consonant a vowel; after a vowel a consonant or a space)."),
     "exp.shapes": (
-        "같은 순환 신경망도 입력과 출력을 어디에 두느냐에 따라 쓰임이 달라집니다. 아래 세 그림은 여기서 학습한 모델을 펼친 것입니다: 상자 안의 빨간 수는 $‖∂L/∂h_t‖$이고, 빨간 화살표는 기울기가 $W_hh$를 거쳐 앞 시점으로 가는 길(굵을수록 큼)입니다. 손실 $L_t$는 출력이 있는 시점에만 들어옵니다.",
-        "The same recurrent network serves different tasks depending on where the inputs and outputs are. The three pictures below unroll models trained here: the red number in each box is $‖∂L/∂h_t‖$, and the red arrows are the gradient's way back through $W_hh$ (thicker: larger). A loss $L_t$ enters only where there is an output."),
+        "같은 순환 신경망도 입력과 출력을 어디에 두느냐에 따라 쓰임이 달라집니다. 아래 세 그림은 이 화면이 이 페이지의 셀과 시드로 따로 학습하는 작은 모델 두 개를 펼친 것입니다 (어느 모델인지는 각 그림 아래에 적혀 있습니다; 사이드바의 모델이 아닙니다). 손실이 있는 그림에서 상자 안의 빨간 수는 $‖∂L/∂h_t‖$이고, 빨간 화살표는 기울기가 $W_hh$를 거쳐 앞 시점으로 가는 길(굵을수록 큼)입니다. 손실 $L_t$는 출력이 있는 시점에만 들어오며, 생성(일 대 다)에는 손실도 기울기도 없습니다.",
+        "The same recurrent network serves different tasks depending on where the inputs and outputs are. The three pictures below unroll two small models this view trains with the page's cell and seed (each caption says which; they are not the sidebar's model). Where there is a loss, the red number in a box is $‖∂L/∂h_t‖$ and the red arrows are the gradient's way back through $W_hh$ (thicker: larger). A loss $L_t$ enters only where there is an output, and generating (one-to-many) has neither loss nor gradient."),
     "exp.nnlm": (
         "신경망 언어 모델(NNLM, Bengio 외 2003)은 앞의 $n$개 문자만 봅니다: 각 문자를 표 $C$에서 찾아(원-핫 벡터 곱하기 $C$) 이어 붙이고, tanh 은닉층을 거쳐 소프트맥스로 다음 문자를 예측합니다. RNN은 $h_t$에 지난 입력을 모두 접어 넣으므로 얼마나 멀리 볼지 정해져 있지 않습니다. 아래 문장들은 글자, 숫자 카운트다운, 같은 글자 순서입니다: 마지막 숫자 다음 문자는 카운트다운 앞의 글자이므로, 창이 그 글자에 닿지 않으면 NNLM은 네 글자 중에서 찍을 수밖에 없습니다.",
         "The neural language model (NNLM, Bengio et al. 2003) sees only the $n$ previous characters: each is looked up in a table $C$ (its one-hot vector times $C$), the rows are concatenated and go through a tanh hidden layer to a softmax over the next character. An RNN folds every earlier input into $h_t$, so nothing fixes how far back it can look. The sentences below are a letter, a countdown of digits and the same letter again: after the last digit the next character is the letter before the countdown, so when the window does not reach it the NNLM can only guess among the four letters."),
