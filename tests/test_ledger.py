@@ -155,3 +155,16 @@ def test_a_typeset_number_is_never_written_in_e_notation():
     for v in (2683.4, 999.6, 3.73, 0.5, 1.2e-5, 12345.0, -0.00012, 0.0, 1e300, -7.5e-8, 4.0e3):
         text = equations.sig(v)
         assert "e+" not in text and "e-" not in text and float(text.split(r" \times")[0]) != 0 or v == 0, (v, text)
+
+
+def test_the_sum_of_terms_names_the_largest_ones_and_sums_the_rest():
+    """The ledger's sum writes out its largest terms (from the loss back) and the others as one number: it once named
+    the 4 last, smallest terms and put 96 % of the sum into "the other 43"."""
+    from types import SimpleNamespace
+    values = np.array([0.5, -3.0, 0.01, 2.0, 0.02, -0.03, 1.0, 0.001])
+    terms = SimpleNamespace(terms=values, row=0, col=1, recorded=float(values.sum()))
+    _, body = equations.terms_tex(terms, len(values), "en")
+    named = [int(k) for k in re.findall(r"T_\{(\d+)\}", body)]
+    assert named == [6, 3, 1, 0]  # the 4 largest |T_k|, from the loss back
+    rest = values.sum() - values[[6, 3, 1, 0]].sum()
+    assert body.endswith(equations.sig(abs(rest)) + "}") and "4 others" in body

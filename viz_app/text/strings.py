@@ -585,13 +585,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ledger.no_bound": (". 게이트가 있는 셀에서는 $W_hh$만으로 정해지는 한계가 없습니다.",
                         ". A gated cell has no bound from $W_hh$ alone."),
     "ledger.carousel": (
-        "LSTM의 컨베이어 벨트: 셀 상태만 따라가는 경로 $c_k → c_T$의 기울기는 망각 게이트 값의 곱입니다.",
-        "The LSTM's carousel: along the cells alone, the path $c_k → c_T$ carries the product of the forget gates."),
+        "LSTM의 컨베이어 벨트: 셀 상태만 따라가는 경로 $c_k → c_{T−1}$의 기울기는 망각 게이트 값의 곱입니다.",
+        "The LSTM's carousel: along the cells alone, the path $c_k → c_{T−1}$ carries the product of the forget gates."),
     "ledger.terms": (
-        "$W_hh$의 기울기 한 성분을 시점별 항의 합으로 (노트의 $T_3 + T_2 + T_1$은 1부터 센 번호, 여기서는 0부터; 손실에서 거꾸로): 항 $T_k$는 시점 k에서 "
-        "$W_hh$를 쓴 몫입니다. 합은 기록된 기울기와 같습니다.",
-        "One entry of $W_hh$'s gradient as the sum of its per-step terms (the notes' $T_3 + T_2 + T_1$ count from 1, this page from 0; from the "
-        "loss back): term $T_k$ is the share of $W_hh$'s use at step k. The sum is the recorded gradient."),
+        "${block}$의 기울기 한 성분을 시점별 항의 합으로 (노트의 $T_3 + T_2 + T_1$은 1부터 센 번호, 여기서는 0부터; 손실에서 거꾸로): 항 $T_k$는 시점 k에서 "
+        "${block}$를 쓴 몫입니다. 크기가 큰 항들을 적고 나머지는 한 수로 묶었습니다. 합은 기록된 기울기와 같습니다.",
+        "One entry of ${block}$'s gradient as the sum of its per-step terms (the notes' $T_3 + T_2 + T_1$ count from 1, this page from 0; from the "
+        "loss back): term $T_k$ is the share of ${block}$'s use at step k. The largest terms are written out, the others summed as one number. The sum is the recorded gradient."),
+    "ledger.state": (" LSTM이 다음 시점으로 넘기는 상태는 $s_{k+1} = (h_{k+1}, c_{k+1})$이므로, 전달 부분은 두 경로를 모두 거칩니다.",
+                     " An LSTM passes the state $s_{k+1} = (h_{k+1}, c_{k+1})$ to the next step, so the carried part goes through both."),
+    "ledger.at_last": ("마지막 시점에는 뒤 시점이 없어 전달 부분이 0이고 사슬도 없습니다: 앞 시점을 고르면 사슬이 보입니다.",
+                       "At the last step nothing comes from a later step: the carried part is 0 and there is no chain. Choose an earlier step to see it."),
     "ctl.predict": ("예측한 뒤 공개", "Predict, then reveal"),
     "ctl.predict_help": ("질문이 있는 화면(BPTT, 고유값, 학습 과정)은 측정값을 숨기고 질문을 먼저 냅니다. 학생들이 숫자를 적어 내면 '공개'로 그래프와 함께 보여 줍니다.",
                          "A view with a question (BPTT, eigenvalues, training timeline) hides what it measures and asks first; the class writes a number down, and Reveal shows it on the chart beside the run's own."),

@@ -134,7 +134,10 @@ def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState
         st.info(error_message(e, lang))
         return state
     bound = "ledger.bound" if book.kind.weight_bound else "ledger.no_bound"
-    st.caption(t("ledger.about", lang, j=unit, bound=t(bound, lang)))
+    state_word = t("ledger.state", lang) if trace.cell_state is not None else ""  # s = (h, c), as the lines write it
+    st.caption(t("ledger.about", lang, j=unit, bound=t(bound, lang)) + state_word)
+    if step == last:
+        st.caption(t("ledger.at_last", lang))
     for line in lines:
         st.latex(line)
     if book.kind.carousel is not None and step < last:
@@ -145,8 +148,8 @@ def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState
     except EngineError as e:
         st.caption(error_message(e, lang))
         return state
-    st.caption(t("ledger.terms", lang))
     block = book.kind.main_block if book.kind.gates else "h"
+    st.caption(t("ledger.terms", lang, block=f"W_h{block}"))  # the block written below: W_hh, or W_hg / W_hn
     for line in equations.terms_tex(terms, trace.steps, lang, name=f"W_{{h{block}}}", row=unit):
         st.latex(line)
     return state
