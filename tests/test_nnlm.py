@@ -76,6 +76,10 @@ def test_the_view_draws_and_says_the_runs_numbers():
     sentence = claims.nnlm_text(data, "en")
     assert "does not reach" in sentence and f"{data.nnlm[state.gap]:.2f}" in sentence
     assert f"{data.rnn[state.gap]:.2f}" in sentence
+    # the last pair of bars (the next sentence's random first letter) is explained with its own numbers, and a loss
+    # below ln 4 there is called what it is: memorised from this text, not predicted
+    assert list(fig.data[0].x)[-1] == "␣→L′" and f"NNLM {data.nnlm[-1]:.2f}" in sentence
+    assert ("memorised" in sentence) == (min(data.nnlm[-1], data.rnn[-1]) < nnlm.GUESS - 0.01)
     wide = page._comparison(state.gap, 6, data.cell, state.seed, tuple(np.zeros(799)), (0.0,))
     assert "reaches it" in claims.nnlm_text(wide, "en")
     assert not figs.position_losses(wide, lang="en").layout.shapes[:-1]  # only the ln 4 line

@@ -264,11 +264,16 @@ def layer_gradient_text(norms: dict, lang: str) -> str:
 
 def nnlm_text(data, lang: str) -> str:
     """What the position chart shows at the repeated letter, from its numbers: whether the NNLM's window reaches the
-    letter (a fact of n and the gap) and both models' loss there, beside a guess among the letters (ln 4)."""
+    letter (a fact of n and the gap) and both models' loss there, beside a guess among the letters (ln 4); and the
+    last pair of bars, the next sentence's first letter, which is drawn at random (nothing can beat a guess there)."""
     at, back = data.gap, nnlm.needed_back(data.gap)
     key = "msg.nnlm_outside" if data.window < back else "msg.nnlm_inside"
+    cell = option(data.cell, lang)
+    a, b = float(data.nnlm[-1]), float(data.rnn[-1])
+    last = t("msg.nnlm_last_fit" if min(a, b) < nnlm.GUESS - 0.01 else "msg.nnlm_last", lang, a=a, b=b,
+             guess=nnlm.GUESS, cell=cell)
     return t(key, lang, d=back, n=data.window, a=float(data.nnlm[at]), b=float(data.rnn[at]), guess=nnlm.GUESS,
-             cell=option(data.cell, lang))
+             cell=cell) + " " + last
 
 
 def embedding_text(data, lang: str) -> str:
