@@ -99,7 +99,7 @@ def test_train_and_visit_every_view(server, page):
     page.goto(server + "/?lang=en")
     _settle(page)
     _assert_clean(page, "00_opened")
-    page.get_by_role("button", name=t("ctl.train", "en")).click()
+    page.get_by_role("button", name=t("ctl.train", "en"), exact=True).click()
     _settle(page)
     for i, view in enumerate(views.names(), start=1):
         page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
@@ -708,7 +708,7 @@ def test_four_sidebar_changes_in_a_row_each_train(server, page, lang):
     page.goto(server + f"/?lang={lang}&epochs=20")
     _settle(page)
     slider = page.locator('[data-testid="stSlider"]').filter(has_text=t("ctl.hidden_size", lang)).get_by_role("slider")
-    train = page.get_by_role("button", name=t("ctl.train", lang))
+    train = page.get_by_role("button", name=t("ctl.train", lang), exact=True)
     for n, keys in enumerate(("ArrowLeft", "ArrowLeft", "ArrowRight", "ArrowLeft")):
         before = int(slider.get_attribute("value"))
         slider.focus()
