@@ -33,8 +33,10 @@ def vector_map(data, *, lang: str) -> go.Figure:
     theme.style(fig, title=title, height=440)
     lo, hi = data.coords.min(0), data.coords.max(0)
     pad = 0.15 * float(max(hi - lo)) + 1e-3  # room for the labels above the top points
-    fig.update_xaxes(title=t("axis.pc", lang, i=1), zeroline=True, range=[lo[0] - pad, hi[0] + pad])
-    fig.update_yaxes(title=t("axis.pc", lang, i=2), zeroline=True, scaleanchor="x",
+    # constrain="domain": the equal scale narrows the plot instead of stretching the x range past the data (it drew
+    # an x range five times the vectors' spread)
+    fig.update_xaxes(title=t("axis.pc", lang, i=1), zeroline=True, range=[lo[0] - pad, hi[0] + pad], constrain="domain")
+    fig.update_yaxes(title=t("axis.pc", lang, i=2), zeroline=True, scaleanchor="x", constrain="domain",
                      range=[lo[1] - pad, hi[1] + 2 * pad])
     return fig
 
