@@ -51,6 +51,7 @@ def style(fig: go.Figure, *, height: int = 420, title: str | None = None, lectur
         legend=LEGEND,
         hoverlabel={"font": {"family": FONT}},
     )
+    fig.update_yaxes(hoverformat=".4~g")  # a hover label says 0.01234, not 0.0123456789 (a trace's own template rules)
     return fig
 
 
