@@ -26,14 +26,21 @@ def upper_bound(rho: Tensor, r: Tensor, tau: Tensor, phi: Tensor | None, size: i
     none). Some eigenvalue lies in [rho - r, rho + r]. Every other one is at most mu = min(tau - (rho - r),
     sqrt(phi - (rho - r)^2)); if mu < rho - r that eigenvalue is the largest, and by Kato-Temple
     lambda_max <= rho + r^2 / (rho - mu). With phi also Wolkowicz-Styan: lambda_max <= m + s sqrt(n - 1), m and s^2
-    the mean and variance of the n eigenvalues (tight for a flat spectrum)."""
+    the mean and variance of the n eigenvalues (tight for a flat spectrum), with room for the rounding of every
+    term (the variance is a difference of nearly equal numbers there)."""
     low = rho - r
     others = tau - low if phi is None else torch.minimum(tau - low, (phi - low * low).clamp_min(0).sqrt())
     apart = others < low
     bound = torch.where(apart, rho + r * r / torch.where(apart, rho - others, 1), torch.inf)
     if phi is not None:
+        # the variance by cancellation, phi/n - m^2, with room for the rounding of tau and phi (sums of n and n^2
+        # terms) and of m^2: without it a nearly flat spectrum's variance rounded to 0 and the bound fell to the mean,
+        # under lambda_max (eigenvalues 1 and 1 - 1e-8 gave 1 - 5e-9); such a spectrum now goes to eigvalsh.
+        eps = torch.finfo(tau.dtype).eps
         mean = tau / size
-        bound = torch.minimum(bound, mean + (phi / size - mean * mean).clamp_min(0).sqrt() * (size - 1) ** 0.5)
+        slack = 4 * size * size * eps * (phi / size + mean * mean)
+        spread = (phi / size - mean * mean + slack).clamp_min(0).sqrt() * (size - 1) ** 0.5
+        bound = torch.minimum(bound, mean * (1 + 4 * size * eps) + spread)
     return bound
 
 

@@ -279,3 +279,22 @@ def test_a_wrong_vector_is_not_certified():
         assert values.item() == pytest.approx(2.0, rel=1e-12)
     else:  # handed to eigvalsh
         assert list(idx) == [0] and torch.linalg.eigvalsh(left)[0, -1].item() == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("spread", [0.0, 1e-12, 1e-8, 1e-6, 1e-4])
+def test_the_bound_holds_for_nearly_flat_spectra_in_floating_point(dtype, spread):
+    """The Wolkowicz-Styan term computes the eigenvalues' variance by cancellation: for a nearly flat spectrum it
+    rounded to 0 and the "proof" fell to the mean, under lambda_max (eigenvalues 1 and 1 - 1e-8 gave 1 - 5e-9, and
+    near-orthogonal chains were off by up to 8.5e-4 in float32). With every term's rounding allowed for, the bound
+    is never below the largest eigenvalue of the matrix as stored, for probes near the top eigenvector, near the
+    second one and random, at sizes 2 to 64."""
+    for n in (2, 7, 64):
+        lam = [1.0 - spread * i / max(1, n - 1) for i in range(n)]
+        g64, q = _psd(lam, seed=n)
+        g = g64.to(dtype)
+        # the stored matrix's own, in float64 (eigvalsh's own error, ~ n eps64, allowed)
+        top = torch.linalg.eigvalsh(g.double())[-1].item() * (1 - 64 * torch.finfo(torch.float64).eps)
+        for v in _probes(q, lam):
+            rho, upper, _ = engine.certify._gram_bound(g[None], v.to(dtype)[None])
+            assert upper.item() >= top, (n, spread, dtype, upper.item() - top)
