@@ -568,6 +568,9 @@ def test_a_clicker_moves_through_a_lecture_deck_in_presentation_mode(server, pag
             time.sleep(0.3)
         _settle(pg)
         assert "scenario=" not in pg.evaluate(where) and "1 / 2" in pg.inner_text("[data-testid=stMain]")
+        pg.goto(server + f"/?lang={lang}&view=eigen&deck={deck}&deck_at=1")  # the page that scrolls: its column
+        _settle(pg)  # leaves the code its width (a narrow one had drawn 110 px)
+        assert pg.locator("img[alt=QR]").bounding_box()["width"] >= 120
     finally:
         pg.close()
 

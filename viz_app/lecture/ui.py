@@ -140,7 +140,7 @@ def bar(state, where):
     _, entries = deck
     index = state.deck_at if state.deck_at < len(entries) else -1
     with where:
-        left, mid, right, code = st.columns([1, 6, 1, 1.4], vertical_alignment="center")
+        left, mid, right, code = st.columns([1, 6, 1, 2.2], vertical_alignment="center")  # room for the QR code
         left.button("◀", key="deck_prev", disabled=index <= 0, help=t("deck.prev", lang), on_click=_go,
                     args=(entries, index - 1))
         right.button("▶", key="deck_next", disabled=index >= len(entries) - 1, help=t("deck.next", lang),
