@@ -20,8 +20,8 @@ def entry_of(state, title: str, note: str = "") -> Entry:
 
 def shared_link(entry: Entry, lang: str, base: str) -> str:
     """The address a student opens for an entry (its QR code): the entry's own link in the lecture's language (unless
-    the entry names one), without the presenter's screen (presentation mode) or the deck."""
-    params = {k: v for k, v in entry.params().items() if k not in LINK_ONLY and k not in ("present", "hide")}
+    the entry names one), without the presenter's way of showing it (presentation mode, theme, ...) or the deck."""
+    params = {k: v for k, v in entry.params().items() if k not in LINK_ONLY and (k not in KEPT or k == "lang")}
     return f"{base}?{urlencode({'lang': lang, **params})}"
 
 

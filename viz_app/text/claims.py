@@ -270,8 +270,8 @@ def nnlm_text(data, lang: str) -> str:
     key = "msg.nnlm_outside" if data.window < back else "msg.nnlm_inside"
     cell = option(data.cell, lang)
     a, b = float(data.nnlm[-1]), float(data.rnn[-1])
-    last = t("msg.nnlm_last_fit" if min(a, b) < nnlm.GUESS - 0.01 else "msg.nnlm_last", lang, a=a, b=b,
-             guess=nnlm.GUESS, cell=cell)
+    last = t("msg.nnlm_last", lang, guess=nnlm.GUESS) + " " + t(
+        "msg.nnlm_last_fit" if min(a, b) < nnlm.GUESS - 0.01 else "msg.nnlm_last_here", lang, a=a, b=b, cell=cell)
     return t(key, lang, d=back, n=data.window, a=float(data.nnlm[at]), b=float(data.rnn[at]), guess=nnlm.GUESS,
              cell=cell) + " " + last
 
