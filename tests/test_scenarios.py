@@ -135,7 +135,9 @@ def test_cliff_throws_plain_descent_and_not_clipped():
     crossed = abs(shown["loss"][1] - shown["loss"][0]) > 0.1
     assert ("also crossed the wall" in text) == crossed and "bounds the step, not the loss" in text
     lower = shown["loss"][-1] < _CLIFF[1]["loss"][-1] - 0.01
-    assert ("ends at the lower loss" in text) == lower and ("did not lower the loss" in text) == (crossed and not lower)
+    rose = shown["loss"][-1] > shown["loss"][0] + 0.01
+    assert ("ends lower than the unclipped one" in text) == lower and ("does not end lower" in text) == (not lower)
+    assert ("ends above where it started" in text) == (crossed and rose)
 
 
 def test_truncated_cuts_the_gradient_at_window_edges():

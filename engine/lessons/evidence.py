@@ -106,7 +106,12 @@ def cliff_steps(plain: dict, clipped: dict, lr: float, clip: float) -> Evidence:
                      "plain_w": float(plain["w"][jump]), "plain_b": float(plain["b"][jump]),
                      "plain_end": float(plain["loss"][-1]), "start_loss": float(clipped["loss"][0]),
                      "clipped_first": float(clipped["loss"][1]), "clipped_end": float(clipped["loss"][-1]),
-                     "iters": len(clipped["loss"]) - 1})
+                     "iters": len(clipped["loss"]) - 1,
+                     # the clipped path's first step went over the wall too (E jumped between the basins' levels),
+                     # whether it ended lower than the plain path, and above its own start
+                     "crossed": bool(abs(clipped["loss"][1] - clipped["loss"][0]) > 0.1),
+                     "lower": bool(clipped["loss"][-1] < plain["loss"][-1] - 0.01),
+                     "rose": bool(clipped["loss"][-1] > clipped["loss"][0] + 0.01)})
 
 
 def truncation(trace: Trace, window: int) -> Evidence:

@@ -362,17 +362,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.cliff": (
         '벽 바로 옆에서 시작한 경사 하강의 가장 큰 걸음은 $(w, b)$를 {plain_step:.3g}만큼 옮겼습니다. $‖g‖ ≤ {clip:g}$로 클리핑하면 ($η = {lr:g}$) 어떤 걸음도 {bound:.2g}를 넘지 않습니다 (가장 큰 걸음 {clipped_step:.2g}).',
         "From a point beside the wall, plain gradient descent's largest step moved $(w, b)$ by {plain_step:.3g}. Clipped at $‖g‖ ≤ {clip:g}$ ($η = {lr:g}$), no step is longer than {bound:.2g} (largest {clipped_step:.2g})."),
+    "claim.cliff_loss_plain": (
+        '클리핑이 묶는 것은 걸음의 길이이지 손실이 아닙니다. 클리핑하지 않은 경로는 한 걸음에 $(w, b) = ({plain_w:.3g}, {plain_b:.3g})$로 날아가 $E = {plain_end:.3g}$에서 끝났습니다.',
+        "Clipping bounds the step, not the loss. The unclipped path flew in one step to $(w, b) = ({plain_w:.3g}, {plain_b:.3g})$ and ended at $E = {plain_end:.3g}$."),
     "claim.cliff_loss_crossed": (
-        '클리핑이 묶는 것은 걸음의 길이이지 손실이 아닙니다. 클리핑하지 않은 경로는 한 걸음에 $(w, b) = ({plain_w:.3g}, {plain_b:.3g})$로 날아가 $E = {plain_end:.3g}$에서 끝났고, 클리핑한 경로도 첫 걸음에 벽을 넘었지만 ($E$: {start_loss:.3g} → {clipped_first:.3g}) 벽 옆에 머물렀습니다 ({iters}걸음 뒤 $E = {clipped_end:.3g}$). 그 걸음들은 오른쪽 단면에 보입니다 (지도에서는 출발점 별에 가려질 만큼 짧습니다).',
-        "Clipping bounds the step, not the loss. The unclipped path flew in one step to $(w, b) = ({plain_w:.3g}, {plain_b:.3g})$ and ended at $E = {plain_end:.3g}$; the clipped path also crossed the wall in its first step ($E$: {start_loss:.3g} → {clipped_first:.3g}) but stayed beside it ($E = {clipped_end:.3g}$ after {iters} steps). Its steps are in the slice on the right (on the map they are too short to show beside the start's star)."),
+        '클리핑한 경로도 첫 걸음에 벽을 넘었지만 ($E$: {start_loss:.3g} → {clipped_first:.3g}) 벽 옆에 머물렀습니다 ({iters}걸음 뒤 $E = {clipped_end:.3g}$). 그 걸음들은 오른쪽 단면에 보입니다 (지도에서는 출발점 별에 가려질 만큼 짧습니다).',
+        "The clipped path also crossed the wall in its first step ($E$: {start_loss:.3g} → {clipped_first:.3g}) but stayed beside it ($E = {clipped_end:.3g}$ after {iters} steps). Its steps are in the slice on the right (on the map they are too short to show beside the start's star)."),
     "claim.cliff_loss_stayed": (
-        '클리핑이 묶는 것은 걸음의 길이이지 손실이 아닙니다. 클리핑하지 않은 경로는 한 걸음에 $(w, b) = ({plain_w:.3g}, {plain_b:.3g})$로 날아가 $E = {plain_end:.3g}$에서 끝났고, 클리핑한 경로는 벽 옆에 머물렀습니다 ($E$: {start_loss:.3g} → {clipped_end:.3g}, {iters}걸음). 그 걸음들은 오른쪽 단면에 보입니다.',
-        "Clipping bounds the step, not the loss. The unclipped path flew in one step to $(w, b) = ({plain_w:.3g}, {plain_b:.3g})$ and ended at $E = {plain_end:.3g}$; the clipped path stayed beside the wall ($E$: {start_loss:.3g} → {clipped_end:.3g} in {iters} steps). Its steps are in the slice on the right."),
-    "claim.cliff_loss_better": ('여기서는 클리핑한 경로의 손실이 더 낮게 끝났습니다.', "Here the clipped path ends at the lower loss."),
-    "claim.cliff_loss_no_lower": ('여기서는 클리핑한 경로의 손실도 더 낮게 끝나지 않았습니다.', "Here the clipped path did not end at a lower loss either."),
-    "claim.cliff_loss_not_better": (
-        '여기서는 클리핑이 손실을 낮추지 못했습니다: 벽 바로 옆의 기울기는 벽 쪽을 가리키고, 클리핑이 허락하는 짧은 걸음({bound:.2g})도 얇은 벽을 넘어 다른 분지로 갑니다. 클리핑의 효과는 매개변수가 멀리 던져지지 않는다는 데 있습니다.',
-        "Here clipping did not lower the loss: right beside the wall the gradient points into it, and even a step as short as clipping allows ({bound:.2g}) goes over the thin wall into the other basin. What clipping buys is that the parameters are not thrown far away."),
+        '클리핑한 경로는 벽 옆에 머물렀습니다 ($E$: {start_loss:.3g} → {clipped_end:.3g}, {iters}걸음). 그 걸음들은 오른쪽 단면에 보입니다.',
+        "The clipped path stayed beside the wall ($E$: {start_loss:.3g} → {clipped_end:.3g} in {iters} steps). Its steps are in the slice on the right."),
+    "claim.cliff_loss_better": ('여기서는 클리핑한 경로가 더 낮게 끝났습니다 ($E = {clipped_end:.3g}$, 클리핑하지 않은 경로는 ${plain_end:.3g}$).',
+                                "Here the clipped path ends lower than the unclipped one ($E = {clipped_end:.3g}$ against ${plain_end:.3g}$)."),
+    "claim.cliff_loss_no_lower": ('여기서는 클리핑한 경로가 더 낮게 끝나지 않았습니다 ($E = {clipped_end:.3g}$, 클리핑하지 않은 경로는 ${plain_end:.3g}$).',
+                                  "Here the clipped path does not end lower than the unclipped one ($E = {clipped_end:.3g}$ against ${plain_end:.3g}$)."),
+    "claim.cliff_loss_rose": (
+        '그래도 출발점보다 높게 끝났습니다 ($E = {start_loss:.3g}$에서 출발): 벽 바로 옆의 기울기는 벽 쪽을 가리키고, 클리핑이 허락하는 짧은 걸음({bound:.2g})도 얇은 벽을 넘어 다른 분지로 갑니다. 클리핑의 효과는 매개변수가 멀리 던져지지 않는다는 데 있습니다.',
+        "Yet it ends above where it started ($E = {start_loss:.3g}$): right beside the wall the gradient points into it, and even a step as short as clipping allows ({bound:.2g}) goes over the thin wall into the other basin. What clipping buys is that the parameters are not thrown far away."),
     "claim.truncated": (
         '각 창의 마지막 시점 ($t$ = {edges})에서 잘린 $∂L/∂h_t$는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.',
         "At the last step of each window ($t$ = {edges}) the truncated $∂L/∂h_t$ equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
