@@ -36,9 +36,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # the server's output goes to a file: a pipe that nobody reads fills at 64 KiB, and the next thread that writes a
+    # warning or a log line blocks for good (a page that never finishes)
+    log = open(ARTIFACTS / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "viz_app/main.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": ""})
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": ""})
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -48,10 +52,12 @@ def server():
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+        log.close()
+        pytest.fail("streamlit did not start: " + (ARTIFACTS / "server.log").read_text()[-2000:])
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
+    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +84,23 @@ _SETTLED = """() => {
 def _settle(pg, timeout: float = 180) -> None:
     """Wait until the page has settled: the script finished and every chart drawn, and still so a moment later (a
     component's report, such as the screen's height, starts one more script run at once)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     deadline = time.time() + timeout
     while time.time() < deadline:
-        pg.wait_for_function(_SETTLED, timeout=max(1.0, deadline - time.time()) * 1000, polling=100)
+        try:
+            pg.wait_for_function(_SETTLED, timeout=max(1.0, deadline - time.time()) * 1000, polling=100)
+        except PlaywrightTimeout:
+            break
         time.sleep(0.25)
         if pg.evaluate(_SETTLED):
             return
-    raise AssertionError("the app did not finish within the timeout")
+    # what the page showed, and what the server wrote: enough to tell a slow machine from a failed job
+    pg.screenshot(path=str(ARTIFACTS / "unsettled.png"), full_page=True)
+    state = pg.evaluate("() => { const a = document.querySelector('[data-testid=stApp]');"
+                        " return a && a.getAttribute('data-test-script-state'); }")
+    log = (ARTIFACTS / "server.log").read_text(errors="replace") if (ARTIFACTS / "server.log").exists() else ""
+    raise AssertionError(f"the app did not finish within {timeout:g} s at {pg.url} (script {state}); the page:\n"
+                         + pg.inner_text("body")[:1500] + "\nthe server's log:\n" + log[-3000:])
 
 
 def _assert_clean(pg, name: str) -> None:
