@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from engine.lessons import cliff, embeddings, evidence, nnlm
 from engine import spectrum
 
@@ -99,23 +101,44 @@ def _hello(ctx, lang):
 
 
 def _remember(ctx, lang):
+    if ctx.run.config.tbptt > 0:  # the notes' losses are per epoch of one update each; a window makes several
+        return None, ""
     ref = [tuple(r) for r in scenarios.reference_losses(ctx.state.scenario)]
     ev = evidence.loss_at(ctx.run.history, ref)
-    rows = ev.values["rows"]
+    rows, missed, worst = ev.values["rows"], ev.values["missed"], ev.values["worst"]
     text = t("claim.notes_loss", lang, epochs=" / ".join(str(u) for u, _, _ in rows),
-             ours=" / ".join(f"{v:.2g}" for _, _, v in rows), notes=" / ".join(f"{r:g}" for _, r, _ in rows),
-             worst=ev.values["worst"])
-    if not ev.shown:
+             ours=" / ".join(f"{v:.2g}" for _, _, v in rows), notes=" / ".join(f"{r:g}" for _, r, _ in rows))
+    if math.isfinite(worst):
+        text += " " + t("claim.notes_worst", lang, worst=worst)
+    if worst > 2 or not math.isfinite(worst):
         text = t("claim.notes_off", lang) + " " + text
+    if missed:
+        text = t("claim.notes_short", lang, updates=ctx.run.history.updates,
+                 missed=" / ".join(str(u) for u in missed)) + " " + text
     dec = evidence.decay(ctx.trace)
     return ev, text + " " + t("claim.decay_faded" if dec.shown else "claim.decay_kept", lang, **dec.values)
 
 
 def _vanishing(ctx, lang):
+    """The regime after training, in the sentence that is true of its kind: guaranteed (digits that keep sigma_max and
+    1/gamma apart), no longer guaranteed, nothing to say from W_hh for a gated cell, undefined; then the measured
+    decay of the run."""
     ev = evidence.spectrum_change(ctx.run.history, ctx.trace)
     dec = evidence.decay(ctx.trace)
-    key = "claim.vanishing_ok" if ev.shown else "claim.vanishing_not"
-    return evidence.Evidence(ev.shown and dec.shown, ev.values | dec.values), t(key, lang, **ev.values, **dec.values)
+    v = ev.values | dec.values
+    cell = ctx.trace.cell_kind
+    if v["kind"] == spectrum.UNDEFINED:
+        text = t("claim.vanishing_undefined", lang, **v)
+    elif v["kind"] == spectrum.GATED:
+        text = t("claim.vanishing_gated", lang, **v, cell=option(cell, lang), block=block_label(cell))
+    else:
+        sigma, bound = apart(v["sigma_after"], v["bound"])
+        key = "claim.vanishing_ok" if v["kind"] == spectrum.VANISHING else "claim.vanishing_not"
+        text = t(key, lang, **(v | {"sigma_after": sigma, "bound": bound}))
+    measured = measured_ratio_text(ctx.trace.jacobians.spectral[-1], lang)
+    if measured:
+        text += " " + measured
+    return evidence.Evidence(ev.shown and dec.shown, v), text
 
 
 def _clipping_runs(ctx):
@@ -130,11 +153,20 @@ def _exploding(ctx, lang):
         return None, ""
     ev = evidence.explosion(plain.history, clipped.history, thr)
     v = ev.values
-    one_jump = v["orders"] > 0 and math.log10(max(v["biggest_rise"], 1.0)) >= 0.5 * v["orders"]
-    text = t("claim.explode_jump" if one_jump else "claim.explode_gradual", lang, **v)
-    if v["diverged_at"] is not None:
-        text += " " + t("claim.explode_nan", lang, **v)
-    text += " " + t("claim.clip_result", lang, **v)
+    if v["diverged_at"] == 0:  # nothing grew: the first gradient was already NaN/Inf
+        text = t("claim.explode_first", lang, **v)
+    elif not v["orders"] >= 0.5:  # no growth to speak of among the finite norms
+        text = t("claim.explode_to_nan", lang, **v) if v["diverged_at"] is not None else \
+            t("claim.explode_flat", lang, **v, growth=v["g_max"] / v["g_first"] if v["g_first"] else math.inf)
+    else:  # most of the growth in one update on the way up to the largest norm, or not
+        one_jump = v["orders"] >= 1 and math.log10(max(v["biggest_rise"], 1.0)) >= 0.5 * v["orders"]
+        text = t("claim.explode_jump" if one_jump else "claim.explode_gradual", lang, **v)
+        if v["diverged_at"] is not None:
+            text += " " + t("claim.explode_nan", lang, **v)
+    if v["clip_diverged_at"] is not None:
+        text += " " + t("claim.clip_diverged", lang, **v)
+    else:
+        text += " " + t("claim.clip_result", lang, **v)
     if not ev.shown:
         text = t("claim.not_shown", lang) + " " + text
     return ev, text
@@ -169,9 +201,32 @@ def _irnn(ctx, lang):
     fit = evidence.mean_baseline(ctx.run.eval_data, ctx.trace)
     ev = evidence.Evidence(start.shown and fit.shown, start.values | fit.values)
     values = ev.values | {"updates": ctx.run.history.updates}
-    text = t("claim.irnn_start" if start.shown else "claim.irnn_start_decayed", lang, **values) + " " + t(
+    text = _initial_memory_text(ctx, start.values, lang) + " " + t(
         "claim.irnn_fit" if fit.shown else "claim.irnn_no_fit", lang, **values)
     return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
+
+
+def _initial_memory_text(ctx, v: dict, lang: str) -> str:
+    """||dh_{T-1}/dh_0|| of the model as initialised, with what its W_hh was (I, or its sigma_max; for a gated cell
+    its name), what the number says (no decay, growth, a little decay, decay) and, where it is the only cause (ReLU
+    and W_hh = I), why it decays."""
+    cell, relu = ctx.run.config.cell, ctx.run.config.nonlinearity == "relu"
+    top = f"recurrent.weight_hh_l{ctx.run.config.num_layers - 1}"
+    w = np.asarray(ctx.run.history.snapshots[0][1][top])
+    identity = cell == "rnn" and w.shape[0] == w.shape[1] and np.array_equal(w, np.eye(w.shape[0], dtype=w.dtype))
+    if identity:
+        text = t("claim.irnn_norm_identity", lang, **v)
+    elif cell == "rnn":
+        text = t("claim.irnn_norm_sigma", lang, **v, sigma=float(np.linalg.norm(w.astype(np.float64), 2)))
+    else:
+        text = t("claim.irnn_norm", lang, **v, cell=option(cell, lang))
+    norm = v["norm"]
+    verdict = ("claim.irnn_kept" if abs(norm - 1) <= 1e-3 else "claim.irnn_grows" if norm > 1 else
+               "claim.irnn_little" if norm >= 0.5 else "claim.irnn_decayed")
+    text += " " + t(verdict, lang)
+    if verdict == "claim.irnn_decayed" and identity and relu:
+        text += " " + t("claim.irnn_off", lang)
+    return text
 
 
 def _compare_runs(ctx, cells):

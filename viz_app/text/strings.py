@@ -334,9 +334,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "After {updates} updates the model predicts every next character: “{predicted}” ({correct}/{total})."),
     "claim.next_chars_not": ("⚠ {updates}번 업데이트 뒤 모델의 예측은 “{predicted}”, 실제 다음 문자는 “{target}”입니다 ({correct}/{total} 정답).",
                              "⚠ After {updates} updates the model predicts “{predicted}” where the text continues “{target}” ({correct}/{total} right)."),
-    "claim.notes_loss": ("에폭 {epochs}의 손실: 이 실행 {ours}, 노트 {notes} (가장 큰 차이 {worst:.2g}배).",
-                         "Loss at epochs {epochs}: {ours} in this run, {notes} in the notes (at most {worst:.2g}× apart)."),
+    "claim.notes_loss": ("에폭 {epochs}의 손실: 이 실행 {ours}, 노트 {notes}.",
+                         "Loss at epochs {epochs}: {ours} in this run, {notes} in the notes."),
+    "claim.notes_worst": ("가장 큰 차이는 {worst:.2g}배입니다.", "They are at most {worst:.2g}× apart."),
     "claim.notes_off": ("⚠ 이 실행은 노트의 손실과 2배 넘게 다릅니다.", "⚠ This run is more than a factor of 2 away from the notes' losses."),
+    "claim.notes_short": ("⚠ 이 실행은 {updates}번 업데이트에서 끝나 노트의 에폭 {missed}에 이르지 않습니다.",
+                          "⚠ This run ends after {updates} updates, before the notes' epochs {missed}."),
     "claim.decay_faded": (
         '첫 문자가 마지막 상태에 주는 직접 영향은 사라졌습니다: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$ ($T = {steps}$).',
         "The first character's direct influence on the last state has faded: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$ ($T = {steps}$)."),
@@ -344,17 +347,35 @@ STRINGS: dict[str, tuple[str, str]] = {
         '첫 문자의 영향은 아직 남아 있습니다: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.2g}$ ($T = {steps}$).',
         "The first character's influence has not faded: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.2g}$ ($T = {steps}$)."),
     "claim.vanishing_ok": (
-        '$W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작해 {updates}번 업데이트 뒤 $ρ = {rho_after:.2f}$, $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$입니다: 기울기 소실이 보장됩니다. 측정값: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.',
-        '$W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$); after {updates} updates $ρ = {rho_after:.2f}$ and $σ_max = {sigma_after:.3f} < 1/γ = {bound:g}$: vanishing is guaranteed. Measured: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.'),
+        '$W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작해 {updates}번 업데이트 뒤 $ρ = {rho_after:.2f}$, $σ_max = {sigma_after} < 1/γ = {bound}$입니다: 기울기 소실이 보장됩니다.',
+        '$W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$); after {updates} updates $ρ = {rho_after:.2f}$ and $σ_max = {sigma_after} < 1/γ = {bound}$: vanishing is guaranteed.'),
     "claim.vanishing_not": (
-        '⚠ $W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작했지만 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$라서 소실이 더는 보장되지 않습니다. 측정값: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.',
-        '⚠ $W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$), but after {updates} updates $σ_max = {sigma_after:.3f} ≥ 1/γ = {bound:g}$: vanishing is no longer guaranteed. Measured: $‖∂h_{{T−1}}/∂h_0‖ / ‖∂h_{{T−1}}/∂h_{{T−2}}‖ = {ratio:.1e}$.'),
+        '⚠ $W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작했지만 {updates}번 업데이트 뒤 $σ_max = {sigma_after} ≥ 1/γ = {bound}$라서 소실이 더는 보장되지 않습니다.',
+        '⚠ $W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$), but after {updates} updates $σ_max = {sigma_after} ≥ 1/γ = {bound}$: vanishing is no longer guaranteed.'),
+    "claim.vanishing_gated": (
+        '⚠ 후보 블록 ${block}$는 $σ_max = {sigma_before:.2f}$에서 시작해 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3g}$입니다. 하지만 {cell}에서는 이 값이 아무것도 보장하지 않습니다: 게이트가 ${block}$를 거치지 않는 길로 기울기를 전달합니다 (위의 상자). 이 시나리오의 보장은 기본 RNN의 것입니다.',
+        '⚠ The candidate block ${block}$ started at $σ_max = {sigma_before:.2f}$ and has $σ_max = {sigma_after:.3g}$ after {updates} updates, but for the {cell} that guarantees nothing: its gates carry the gradient on a path that avoids ${block}$ (the box above). The guarantee this scenario shows is a plain RNN\'s.'),
+    "claim.vanishing_undefined": (
+        '⚠ {updates}번 업데이트 뒤 $W_hh$에 NaN/Inf가 있어 (학습이 발산했습니다) 보장을 말할 수 없습니다.',
+        '⚠ After {updates} updates $W_hh$ holds NaN/Inf (training diverged): there is no regime to state.'),
     "claim.explode_jump": (
         '클리핑 없이: $‖g‖$는 업데이트 0에서 {g_first:.3g}, 업데이트 {u_max}에서 {g_max:.3g}로 {orders:.0f}자릿수 커졌고, 그 대부분이 한 번에 일어났습니다 (업데이트 {rise_at}에서 ×{biggest_rise:.2g}): 한 걸음이 매개변수를 절벽 너머로 보냈습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.',
         'Without clipping, $‖g‖$ went from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.0f} orders of magnitude, most of it in one update (×{biggest_rise:.2g} at update {rise_at}): one step threw the parameters over a cliff. The loss went from {loss_first:.3g} to {loss_last:.3g}.'),
     "claim.explode_gradual": (
         '클리핑 없이: $‖g‖$는 업데이트 0의 {g_first:.3g}에서 업데이트 {u_max}의 {g_max:.3g}까지 {orders:.1f}자릿수 커졌습니다. 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.',
         'Without clipping, $‖g‖$ grew from {g_first:.3g} at update 0 to {g_max:.3g} at update {u_max}, {orders:.1f} orders of magnitude. The loss went from {loss_first:.3g} to {loss_last:.3g}.'),
+    "claim.explode_flat": (
+        '클리핑 없이: $‖g‖$는 처음 값의 {growth:.2g}배 안에 머물렀습니다 (업데이트 0에서 {g_first:.3g}, 가장 큰 값은 업데이트 {u_max}의 {g_max:.3g}). 손실은 {loss_first:.3g}에서 {loss_last:.3g}가 되었습니다.',
+        'Without clipping, $‖g‖$ stayed within a factor of {growth:.2g} of its first value ({g_first:.3g} at update 0, largest {g_max:.3g} at update {u_max}). The loss went from {loss_first:.3g} to {loss_last:.3g}.'),
+    "claim.explode_first": (
+        '클리핑 없이: 첫 업데이트의 손실이나 기울기부터 NaN/Inf였습니다: 한 걸음도 가지 못하고 업데이트 0에서 학습이 멈췄습니다.',
+        'Without clipping, the very first loss or gradient was NaN/Inf: training stopped at update 0 before any step.'),
+    "claim.explode_to_nan": (
+        '클리핑 없이: $‖g‖$는 업데이트 0에서 {g_first:.3g}였고 (유한한 값 가운데 가장 큰 것은 업데이트 {u_max}의 {g_max:.3g}), 업데이트 {diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다.',
+        'Without clipping, $‖g‖$ was {g_first:.3g} at update 0 (largest finite value {g_max:.3g}, at update {u_max}) and NaN/Inf at update {diverged_at}, where training stopped.'),
+    "claim.clip_diverged": (
+        '임계값 {threshold:g}으로 클리핑해도 업데이트 {clip_diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다: 클리핑은 유한한 기울기를 줄일 뿐, NaN/Inf인 기울기를 고치지는 못합니다.',
+        'With clipping at {threshold:g}, training stopped on NaN/Inf too, at update {clip_diverged_at}: clipping shortens a finite gradient, it cannot mend a NaN/Inf one.'),
     "claim.explode_nan": ("업데이트 {diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다.", "Training stopped at update {diverged_at} on NaN/Inf."),
     "claim.clip_result": (
         '임계값 {threshold:g}의 클리핑은 {clipped_updates}번 중 {fired}번 발동했고, 적용된 $‖g‖$는 최대 {applied_max:.3g}, 손실은 {clip_loss_first:.3g}에서 {clip_loss_last:.3g}가 되었습니다.',
@@ -381,12 +402,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.truncated": (
         '각 창의 마지막 시점 ($t$ = {edges})에서 잘린 $∂L/∂h_t$는 그 시점의 출력에서 온 부분과 정확히 같습니다 (최대 차이 {cut:.1g}). 전체 BPTT에서는 같은 시점에 뒤에서 최소 {carried:.2g}가 더 들어옵니다.',
         "At the last step of each window ($t$ = {edges}) the truncated $∂L/∂h_t$ equals the part from that step's own output exactly (largest difference {cut:.1g}); full BPTT brings at least {carried:.2g} more there from later steps."),
-    "claim.irnn_start": (
-        '초기화 직후 ($W_hh = I$) $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$: 줄어들지 않습니다.',
-        'As initialised ($W_hh = I$), $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps: no decay.'),
-    "claim.irnn_start_decayed": (
-        '초기화 직후에도 $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$로 줄어듭니다 (꺼진 ReLU 유닛).',
-        'As initialised, $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps: it decays already (ReLU units that are off).'),
+    "claim.irnn_norm_identity": (
+        '초기화 직후 ($W_hh = I$) $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$입니다.',
+        'As initialised ($W_hh = I$), $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps.'),
+    "claim.irnn_norm_sigma": (
+        '초기화 직후 ($σ_max(W_hh) = {sigma:.3g}$) $T = {steps}$ 시점에서 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$입니다.',
+        'As initialised ($σ_max(W_hh) = {sigma:.3g}$), $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps.'),
+    "claim.irnn_norm": (
+        '초기화 직후 {cell}에서 $T = {steps}$ 시점의 $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$입니다.',
+        'As initialised, the {cell} has $‖∂h_{{T−1}}/∂h_0‖ = {norm:.3g}$ over $T = {steps}$ steps.'),
+    "claim.irnn_kept": ("줄어들지 않습니다.", "No decay."),
+    "claim.irnn_grows": ("줄어들지 않고 커집니다.", "It does not decay: it grows."),
+    "claim.irnn_little": ("조금 줄어듭니다.", "It decays a little."),
+    "claim.irnn_decayed": ("이미 줄어들어 있습니다.", "It decays already."),
+    "claim.irnn_off": ("$W_hh = I$인 ReLU 망에서는 꺼진 유닛 (입력이 음수인 ReLU)만이 이렇게 줄입니다.",
+                       "With $W_hh = I$ and ReLU the only thing that shrinks it is units that are off (a negative input to the ReLU)."),
     "claim.irnn_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델 ({baseline:.3g})보다 {factor:.1f}배 낮습니다.",
                        "After {updates} updates the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
     "claim.irnn_no_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}, 평균을 예측하면 {baseline:.3g}입니다: 3배 이상 낫지 않습니다.",
