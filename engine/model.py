@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils import parametrizations
 
-from engine import cells, init
+from engine import cells, init, orthogonal
 from engine.bptt import CellStack, core
 from engine.errors import ArchitectureError, ConfigError, ShapeError
 
@@ -55,7 +54,7 @@ class RecurrentNet(nn.Module):
     (h^(l-1)_t), so the gradient reaches lower layers also along the identity (He et al. 2016; the notes' deep RNN
     extensions); torch's modules have no such option, so such a net runs layer by layer on engine.bptt.
     ``unitary`` (uRNN, vanilla RNN only): every W_hh is kept orthogonal, all |eigenvalues| = 1, through training
-    (torch.nn.utils.parametrizations.orthogonal: the optimiser moves an unconstrained matrix, W_hh is its image on
+    (engine.orthogonal, in float64: the optimiser moves an unconstrained matrix, W_hh is its image on
     the orthogonal group); the real counterpart of Arjovsky et al. (2016)'s unitary matrices."""
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
@@ -80,7 +79,7 @@ class RecurrentNet(nn.Module):
             if kind.blocks != 1:
                 raise ArchitectureError("unitary_cell")
             for name, _ in init.hh_blocks(self.recurrent):
-                parametrizations.orthogonal(self.recurrent, f"weight_hh_{name}")
+                orthogonal.register(self.recurrent, f"weight_hh_{name}")
         # y_t = W_hy h_t + b_y  (h_t = [forward; backward] for a bidirectional net)
         self.readout = nn.Linear(hidden_size * self.directions, output_size)
 
