@@ -108,6 +108,23 @@ def test_the_readout_is_the_softmax_of_the_recorded_output():
     assert r.target == int(tr.targets[4, 0])
 
 
+@pytest.mark.parametrize("layers", [2, 3])
+def test_a_residual_nets_readout_reads_the_sum_of_its_layers(layers):
+    """The readout of a residual net reads h^(L-1)_t + ... + h^(0)_t, not the top layer's h_t alone (logits were off
+    by up to 0.37): its softmax is the one of the net's own output, computed by the model's forward."""
+    torch.manual_seed(1)
+    net = engine.RecurrentNet("rnn", 3, 6, 4, num_layers=layers, residual=True)
+    x, y = torch.randn(7, 2, 3), torch.randint(0, 4, (7, 2))
+    tr = engine.record(net, x, y)
+    with torch.no_grad():
+        out = net(x)[:, 0].double()
+    for step in (0, 3, 6):
+        r = formula.readout(net, tr, step, top=4)
+        p = torch.softmax(out[step], -1).numpy()
+        assert [q for _, _, q in r.top] == pytest.approx(np.sort(p)[::-1], abs=1e-6)
+        assert [z for _, z, _ in r.top] == pytest.approx(out[step].numpy()[[k for k, _, _ in r.top]], abs=1e-5)
+
+
 def test_a_residual_layer_is_refused_with_a_typed_error():
     torch.manual_seed(0)
     net = engine.RecurrentNet("rnn", 3, 4, 2, num_layers=2, residual=True)

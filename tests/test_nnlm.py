@@ -40,7 +40,7 @@ def test_by_position_averages_each_place_in_a_sentence():
 def default_runs():
     gap = 5
     text = nnlm.long_range_text(gap)
-    rnn = experiment.run(experiment.RunConfig(text=text, epochs=200, hidden_size=32))
+    rnn = experiment.run(experiment.RunConfig(text=text, epochs=nnlm.EPOCHS, hidden_size=nnlm.HIDDEN, lr=nnlm.LR))
     return gap, {"rnn": nnlm.by_position(rnn.trace(jacobians=False).losses, gap),
                  3: nnlm.by_position(nnlm.train_window_lm(text, 3).per_step, gap),
                  6: nnlm.by_position(nnlm.train_window_lm(text, 6).per_step, gap)}
@@ -76,10 +76,18 @@ def test_the_view_draws_and_says_the_runs_numbers():
     sentence = claims.nnlm_text(data, "en")
     assert "does not reach" in sentence and f"{data.nnlm[state.gap]:.2f}" in sentence
     assert f"{data.rnn[state.gap]:.2f}" in sentence
+    # whether the RNN learned to look back past the window is said from its own number, with a warning if not
+    reached = data.rnn[state.gap] < math.log(2)
+    assert ("looks back past the window" in sentence) == reached and ("did not learn it either" in sentence) != reached
     # the last pair of bars (the next sentence's random first letter) is explained with its own numbers, and a loss
-    # below ln 4 there is called what it is: memorised from this text, not predicted
-    assert list(fig.data[0].x)[-1] == "␣→L′" and f"NNLM {data.nnlm[-1]:.2f}" in sentence
-    assert ("memorised" in sentence) == (min(data.nnlm[-1], data.rnn[-1]) < nnlm.GUESS - 0.01)
+    # below the letters' own frequencies there is called what it is: memorised from this text, not predicted
+    assert list(fig.data[0].x)[-1] == "␣→L′" and f"NNLM {data.nnlm[-1]:.3f}" in sentence
+    letters = [c for c in text.split(" ")[1:] if c]  # every sentence's first letter but the first
+    p = np.array([sum(s[0] == c for s in letters) for c in nnlm.LETTERS]) / len(letters)
+    entropy = -(p[p > 0] * np.log(p[p > 0])).sum()  # independent of nnlm.letter_entropy's count of " L"
+    assert nnlm.letter_entropy(text) == pytest.approx(entropy, rel=1e-12) and entropy < nnlm.GUESS
+    assert f"H = {entropy:.3f}" in sentence.replace("$", "").replace("{", "").replace("}", "")
+    assert ("memorised" in sentence) == (min(data.nnlm[-1], data.rnn[-1]) < entropy - 0.005)
     wide = page._comparison(state.gap, 6, data.cell, state.seed, tuple(np.zeros(799)), (0.0,))
     assert "reaches it" in claims.nnlm_text(wide, "en")
     assert not figs.position_losses(wide, lang="en").layout.shapes[:-1]  # only the ln 4 line

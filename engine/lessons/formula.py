@@ -167,8 +167,10 @@ def discrepancy(f: StepFormula) -> float:
 
 
 def readout(net, trace: Trace, step: int, *, top: int = 3) -> Readout:
-    """softmax(W_hy h_t + b_y) at ``step`` for sequence 0, from the top layer's recorded h_t."""
-    h = trace.hidden[-1, step, 0].astype(np.float64)
+    """softmax(W_hy h_t + b_y) at ``step`` for sequence 0, from the recorded h_t the readout reads: the top layer's,
+    or for a residual net the sum of every layer's (each layer from the second passes up h_t + its input)."""
+    hidden = trace.hidden[:, step, 0].astype(np.float64)
+    h = hidden.sum(0) if getattr(net, "residual", False) else hidden[-1]
     w = net.readout.weight.detach().double().numpy()
     b = net.readout.bias.detach().double().numpy()
     logits = w @ h + b

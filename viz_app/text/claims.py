@@ -318,16 +318,23 @@ def layer_gradient_text(norms: dict, lang: str) -> str:
 
 def nnlm_text(data, lang: str) -> str:
     """What the position chart shows at the repeated letter, from its numbers: whether the NNLM's window reaches the
-    letter (a fact of n and the gap) and both models' loss there, beside a guess among the letters (ln 4); and the
-    last pair of bars, the next sentence's first letter, which is drawn at random (nothing can beat a guess there)."""
+    letter (a fact of n and the gap) and both models' loss there, beside a guess among the letters (ln 4); whether the
+    recurrent model learned to look back there (nnlm.reaches_back), with a warning when it did not; and the last pair
+    of bars, the next sentence's first letter, which is drawn at random (nothing can beat the letters' frequencies
+    there, nnlm.letter_entropy; below them is memorising the training text)."""
     at, back = data.gap, nnlm.needed_back(data.gap)
     key = "msg.nnlm_outside" if data.window < back else "msg.nnlm_inside"
     cell = option(data.cell, lang)
     a, b = float(data.nnlm[-1]), float(data.rnn[-1])
-    last = t("msg.nnlm_last", lang, guess=nnlm.GUESS) + " " + t(
-        "msg.nnlm_last_fit" if min(a, b) < nnlm.GUESS - 0.01 else "msg.nnlm_last_here", lang, a=a, b=b, cell=cell)
-    return t(key, lang, d=back, n=data.window, a=float(data.nnlm[at]), b=float(data.rnn[at]), guess=nnlm.GUESS,
-             cell=cell) + " " + last
+    entropy = nnlm.letter_entropy(nnlm.long_range_text(data.gap, nnlm.SENTENCES))
+    last = t("msg.nnlm_last", lang, guess=nnlm.GUESS, entropy=entropy) + " " + t(
+        "msg.nnlm_last_fit" if min(a, b) < entropy - 0.005 else "msg.nnlm_last_here", lang, a=a, b=b, cell=cell)
+    text = t(key, lang, d=back, n=data.window, a=float(data.nnlm[at]), b=float(data.rnn[at]), guess=nnlm.GUESS,
+             cell=cell)
+    if data.window < back:  # the lesson: the recurrent model sees past the window, if this run learned it
+        text += " " + t("msg.nnlm_reached" if nnlm.reaches_back(float(data.rnn[at])) else "msg.nnlm_not_reached",
+                        lang, b=float(data.rnn[at]), cell=cell)
+    return text + " " + last
 
 
 def embedding_text(data, lang: str) -> str:

@@ -24,7 +24,7 @@ from viz_app.views.common import AppSource, Areas, Chart, Source, chart, explain
 from viz_app.views import View
 from viz_app.text import equations
 
-EPOCHS, HIDDEN, SENTENCES = nnlm.EPOCHS, nnlm.HIDDEN, nnlm.SENTENCES  # both models (engine/lessons/nnlm.py)
+EPOCHS, HIDDEN, SENTENCES, LR = nnlm.EPOCHS, nnlm.HIDDEN, nnlm.SENTENCES, nnlm.LR  # both models (lessons/nnlm.py)
 
 NNLM_TEX = (r"e_t = \big[\,C x_{t-n+1};\ \dots;\ C x_t\,\big], \qquad \hat y_{t} = \operatorname{softmax}\!\big(U"
             r" \tanh(H e_t + b) + c\big)")
@@ -44,8 +44,9 @@ class Comparison:
 
 
 def rnn_config(state) -> RunConfig:
-    """The recurrent side: the page's cell and seed on the long-range text, EPOCHS epochs, hidden size HIDDEN."""
-    return RunConfig(cell=state.cell, nonlinearity=state.nonlinearity, hidden_size=HIDDEN, epochs=EPOCHS,
+    """The recurrent side: the page's cell and seed on the long-range text, EPOCHS epochs at LR, hidden size
+    HIDDEN."""
+    return RunConfig(cell=state.cell, nonlinearity=state.nonlinearity, hidden_size=HIDDEN, epochs=EPOCHS, lr=LR,
                      text=nnlm.long_range_text(state.gap, SENTENCES), seed=state.seed)
 
 
@@ -92,7 +93,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
             gap = c2.slider(t("ctl.gap", lang), 1, nnlm.MAX_GAP, value=state.gap, key="w_gap")
             state = state.with_(window=int(window), gap=int(gap))
         st.caption(t("msg.nnlm_text", lang, sample=nnlm.long_range_text(state.gap, 3), n=SENTENCES,
-                     epochs=EPOCHS, h=HIDDEN))
+                     epochs=EPOCHS, h=HIDDEN, lr=LR))
     src = AppSource(state, run, trace)
     with areas.stage:
         data = comparison(state, src)  # the RNN trained here, its progress shown above the charts
@@ -110,7 +111,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
 def caption(state, figure: str, trained_rho: float | None) -> str:
     """A slide's caption: its own two models on its own text."""
     cell = captions.cell_label(state.cell, state.nonlinearity, state.lang)
-    return chart_math(t("cap.nnlm", state.lang, n=state.window, cell=cell, h=HIDDEN, epochs=EPOCHS,
+    return chart_math(t("cap.nnlm", state.lang, n=state.window, cell=cell, h=HIDDEN, epochs=EPOCHS, lr=LR,
                         sentences=SENTENCES, gap=state.gap, seed=state.seed))
 
 
