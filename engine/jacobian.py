@@ -134,8 +134,9 @@ def _diagonal_carry(js: Tensor, hidden: int) -> Tensor | None:
 
 
 def input_sensitivity(layers: list, hidden: int, *, residual: bool = False) -> np.ndarray:
-    """||dh^L_t / dx_0||_2 for every t (top layer, every direction). ``layers`` holds per layer, per direction
-    (J [T,S,S], K [T,S,G], W_ih [G,I]) in the direction's own time order (the backward one's flipped).
+    """||du_t / dx_0||_2 for every t, u_t what the readout reads: the top layer's h_t (every direction), or for a
+    residual net the sum of every layer's h_t (the top layer's output plus its input). ``layers`` holds per layer, per
+    direction (J [T,S,S], K [T,S,G], W_ih [G,I]) in the direction's own time order (the backward one's flipped).
 
     Layer 1: N_0 = K_0 W_ih, N_t = J_t N_{t-1} (the backward direction meets x_0 at its last step, before which
     N = 0). Layer l+1 sees x through its input u_t = [h^l_t of every direction] (+ u^l_t for a residual net):

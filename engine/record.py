@@ -43,7 +43,8 @@ class JacobianMaps:
     frobenius: np.ndarray  # (T, T) ||dh_t/dh_k||_F
     cell_spectral: np.ndarray | None  # (T, T) ||dc_t/dc_k||_2 (LSTM)
     by_layer: np.ndarray | None  # (L, T, T) spectral maps of every layer (record(all_layer_maps=True))
-    input_sensitivity: np.ndarray  # (T,) ||dh^L_t / dx_0||_2 (h^L_t: every direction; with the residual paths)
+    input_sensitivity: np.ndarray  # (T,) ||du_t / dx_0||_2 of what the readout reads at t: the top layer's h_t
+    # (every direction), or for a residual net the sum of every layer's h_t
     reverse_spectral: np.ndarray | None = None  # (T, T) bidirectional: ||dh^b_t/dh^b_k||_2 of the backward
     # direction, for k >= t (NaN below the diagonal): h^b_t depends on the later states
 
@@ -92,7 +93,7 @@ class Trace:
     preactivations: dict[str, np.ndarray]  # a_pre / i_pre ... : (L, T, B, H)
     weight_hh: tuple  # per layer: W_hh as recorded, (G, H) numpy
     grad_hidden: np.ndarray  # (L, T, B, D*H) total dL/dh_t (each direction its own h)
-    grad_hidden_direct: np.ndarray  # (L, T, B, H) the part arriving at step t from the readout / layer above
+    grad_hidden_direct: np.ndarray  # (L, T, B, D*H) the part arriving at step t from the readout / layer above
     grad_cell: np.ndarray | None  # (L, T, B, H) total dL/dc_t (LSTM)
     param_grads: dict[str, np.ndarray]  # full dL/dtheta by parameter name (torch's names)
     jacobians: JacobianMaps | None

@@ -138,6 +138,7 @@ def test_residual_stack_equals_a_hand_written_autograd_model(cell, nl):
     loss.backward()
     torch.testing.assert_close(net(x), out, atol=1e-12, rtol=0)
     assert abs(tr.loss - loss.item()) < 1e-12
+    assert tr.grad_hidden_direct.shape == tr.grad_hidden.shape == (3, 5, 2, 8)  # (L, T, B, D*H), as documented
     for k in range(3):
         for d in range(2):
             want = torch.stack([h.grad for h in states[k][d]]).numpy()
