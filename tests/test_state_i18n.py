@@ -255,7 +255,15 @@ def test_the_strings_count_steps_and_layers_from_0_as_the_page_says():
     import re
     from viz_app.text.strings import STRINGS
     one_based = re.compile(r"∂x_1|x_1\b|\$x_1\$|∂h_1‖|∂h_T[/‖]|∂L/∂h_T‖|h\^\{\{\(1\)\}\}")
-    wrong = [(key, text) for key, pair in STRINGS.items() for text in pair if one_based.search(text)]
+    from viz_app.state import scenarios
+    # the scenarios' titles and setups too (a title summed T_8 + ... + T_1 over the steps 0..7), and a BPTT sum that
+    # ends at T_1 (its last term is T_0)
+    texts = list(STRINGS.items()) + [
+        (f"scenario.{n}", tuple(f(n, lang, "text") for lang in ("ko", "en") for f in (scenarios.title, scenarios.text)))
+        for n in scenarios.names()]
+    one_based = re.compile(one_based.pattern + r"|T_1\$|T_1\b(?! *\+ *T_0)(?=[^+]*$)")
+    wrong = [(key, text) for key, pair in texts for text in pair if one_based.search(text)
+             and "1부터" not in text and "from 1" not in text]  # the notes' own numbering, said to be theirs
     assert not wrong, wrong
     assert "x_0" in t("app.indexing", "en", form="text") and "T−1" in t("app.indexing", "ko", form="text")
     assert "x<sub>0</sub>" in t("fig.sensitivity", "en")

@@ -154,8 +154,9 @@ def fill_banner(page: Page) -> None:
 
 
 def scenario_head(state) -> str:
-    """The scenario's title and setup (our own strings: Markdown on purpose)."""
-    return f"**{scenarios.title(state.scenario, state.lang)}** — {scenarios.text(state.scenario, state.lang)}"
+    """The scenario's title and setup (our own strings: Markdown on purpose), the setup on a line of its own (after a
+    dash, "ρ < 1 — W_hh" read as a subtraction)."""
+    return f"**{scenarios.title(state.scenario, state.lang)}**  \n{scenarios.text(state.scenario, state.lang)}"
 
 
 def scenario_banner(slot, state, run, trace) -> None:

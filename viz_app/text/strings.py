@@ -434,8 +434,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.similar": ("비슷합니다: 느린 쪽도 빠른 쪽의 {factor:.2g}배 업데이트 안에 도달했습니다.", "Similar: the slower one needed {factor:.2g}× the updates of the faster one."),
     "claim.not_similar": ("⚠ 이 실행에서는 비슷하다고 할 수 없습니다 ({factor:.2g}배 차이).", "⚠ Not similar in this run ({factor:.2g}× apart)."),
     "claim.terms_every_step": (
-        "이 실행은 모든 시점에 손실이 있어서, 시점 $k$의 항에는 그 시점 출력의 기울기도 새로 들어갑니다: 항이 거리에 따라 줄어든다는 보장이 없습니다. 강의의 $T_3 + T_2 + T_1$ 그림 (손실이 마지막 시점에만 있음)은 시나리오 'BPTT의 항'에서 볼 수 있습니다.",
-        "Every step of this run has a loss of its own, so the term of step $k$ also receives that step's own output gradient: nothing makes the terms shrink with distance. The lecture's $T_3 + T_2 + T_1$ picture (a loss at the last step only) is the scenario 'BPTT's terms'."),
+        "이 실행은 모든 시점에 손실이 있어서, 시점 $k$의 항에는 그 시점 출력의 기울기도 새로 들어갑니다: 항이 거리에 따라 줄어든다는 보장이 없습니다. 강의의 $T_3 + T_2 + T_1$ 그림 (노트는 1부터 셉니다; 손실이 마지막 시점에만 있음)은 시나리오 'BPTT의 항'에서 볼 수 있습니다.",
+        "Every step of this run has a loss of its own, so the term of step $k$ also receives that step's own output gradient: nothing makes the terms shrink with distance. The lecture's $T_3 + T_2 + T_1$ picture (the notes count from 1; a loss at the last step only) is the scenario 'BPTT's terms'."),
     "claim.terms": (
         '손실이 마지막 시점에만 있으므로, 마지막 시점부터 거꾸로 항의 노름 $‖T_k‖$ = {seq}, 시점 1에서 {first:.2g} ({factor:.0f}배 작음): 한 시점 멀어질 때마다 $∂h_{{j+1}}/∂h_j$가 하나 더 곱해집니다. 시점 0의 항은 $h_{{−1}} = 0$이라 0입니다.',
         "With the loss at the last step only, the term norms $‖T_k‖$ from the last step back are {seq}, down to {first:.2g} at step 1 ({factor:.0f}× smaller): each step further back multiplies by one more $∂h_{{j+1}}/∂h_j$. Step 0's term is 0, as $h_{{−1}} = 0$."),
