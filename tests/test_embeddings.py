@@ -83,3 +83,20 @@ def test_the_view_draws_and_says_the_runs_numbers(default):
     near, after = emb.same_kind(default.vectors), emb.spread(default.vectors)
     assert f"{near['vowels']} of 5 vowels" in text and f"{after['across']:.2f}" in text
     assert f"{default.dense_parameters} with" in text and f"{default.one_hot_parameters} with one-hot" in text
+
+
+def test_each_label_sits_on_the_side_away_from_its_nearest_point(default):
+    """Characters drawn close together on the map wrote their letters over each other (every label "top center"): a
+    label now goes on the side of its point away from the nearest other point."""
+    from viz_app.figures import embeddings as figs
+    fig = figs.vector_map(default, lang="en")
+    placed = {}
+    for tr in fig.data:
+        for x, y, text, where in zip(tr.x, tr.y, tr.text, tr.textposition):
+            placed[text] = (np.array([x, y]), where)
+    away = {"top center": (0, 1), "bottom center": (0, -1), "middle right": (1, 0), "middle left": (-1, 0)}
+    for text, (here, where) in placed.items():
+        others = [p for t, (p, _) in placed.items() if t != text]
+        nearest = min(others, key=lambda p: np.hypot(*(p - here)))
+        assert np.dot(away[where], nearest - here) <= 0, (text, where)  # the label points away from it
+    assert len({w for _, w in placed.values()}) > 1

@@ -13,10 +13,26 @@ KINDS = (("vowels", emb.VOWELS, theme.ORANGE), ("consonants", emb.CONSONANTS, th
                                                                                                theme.GREY))
 
 
+def label_positions(coords: np.ndarray) -> list[str]:
+    """Where each point's label goes (Plotly's textposition): on the side away from its nearest other point on the
+    map, so that two characters drawn close together do not write their letters over each other."""
+    out = []
+    for i, here in enumerate(coords):
+        d = np.hypot(*(coords - here).T)
+        d[i] = np.inf
+        dx, dy = coords[int(np.argmin(d))] - here
+        if abs(dy) >= abs(dx):
+            out.append("bottom center" if dy > 0 else "top center")
+        else:
+            out.append("middle left" if dx > 0 else "middle right")
+    return out
+
+
 def vector_map(data, *, lang: str) -> go.Figure:
     """Each character's trained vector on the first two principal components, labelled, coloured by its kind; the
     hover gives its nearest neighbour in the full d dimensions."""
     near = emb.nearest(data.vectors)
+    where = label_positions(data.coords)
     fig = go.Figure()
     for kind, chars, colour in KINDS:
         idx = [emb.VOCAB.index(c) for c in chars]
@@ -24,7 +40,7 @@ def vector_map(data, *, lang: str) -> go.Figure:
         nearest = ["␣" if emb.VOCAB[near[i]] == " " else emb.VOCAB[near[i]] for i in idx]
         fig.add_trace(go.Scatter(
             x=data.coords[idx, 0], y=data.coords[idx, 1], mode="markers+text", text=labels,
-            textposition="top center", textfont={"size": 18}, name=t(f"leg.{kind}", lang),
+            textposition=[where[i] for i in idx], textfont={"size": 18}, name=t(f"leg.{kind}", lang),
             marker={"size": 12, "color": colour}, customdata=nearest,
             hovertemplate="%{text}<br>" + t("leg.nearest", lang) + ": %{customdata}<extra></extra>"))
     share = 100 * data.share
@@ -32,12 +48,12 @@ def vector_map(data, *, lang: str) -> go.Figure:
         t("fig.embed_map_1d", lang)
     theme.style(fig, title=title, height=440)
     lo, hi = data.coords.min(0), data.coords.max(0)
-    pad = 0.15 * float(max(hi - lo)) + 1e-3  # room for the labels above the top points
+    pad = 0.15 * float(max(hi - lo)) + 1e-3  # room for the labels beside the outer points
     # constrain="domain": the equal scale narrows the plot instead of stretching the x range past the data (it drew
     # an x range five times the vectors' spread)
     fig.update_xaxes(title=t("axis.pc", lang, i=1), zeroline=True, range=[lo[0] - pad, hi[0] + pad], constrain="domain")
     fig.update_yaxes(title=t("axis.pc", lang, i=2), zeroline=True, scaleanchor="x", constrain="domain",
-                     range=[lo[1] - pad, hi[1] + 2 * pad])
+                     range=[lo[1] - 1.5 * pad, hi[1] + 1.5 * pad])
     return fig
 
 
