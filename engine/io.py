@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import pickle
 import re
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,10 @@ from engine.model import RecurrentNet
 from engine.tasks import TaskData
 
 MAX_BYTES = 20 * 1024 * 1024
+# what a file's entries may hold once read: torch.save stores its tensors uncompressed, so a file of at most MAX_BYTES
+# holds at most that much; a deflated entry may declare more (a 1 MB file declared a 1 GB storage of zeros, which
+# torch.load inflated before any check)
+MAX_READ_BYTES = MAX_BYTES
 CORE_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
 
 
@@ -41,6 +46,7 @@ def _read(data: bytes) -> dict:
         raise StateDictError("the file is empty")
     if len(data) > MAX_BYTES:
         raise StateDictError(f"the file has {len(data) / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB are accepted")
+    _check_declared_sizes(data)
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
@@ -52,6 +58,25 @@ def _read(data: bytes) -> dict:
     if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise StateDictError("the file holds no state_dict (a dict of tensors); save module.state_dict()")
     return obj
+
+
+def _check_declared_sizes(data: bytes) -> None:
+    """Before torch reads anything: the sizes the file's zip directory declares for its entries once decompressed
+    (torch's reader allocates what an entry declares, and reads no more). The legacy format (not a zip) holds its
+    tensors as they are, no larger than the file."""
+    buffer = io.BytesIO(data)
+    if not zipfile.is_zipfile(buffer):
+        return
+    try:
+        with zipfile.ZipFile(buffer) as archive:
+            total = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise StateDictError("this is not a file written by torch.save (it may be truncated or of another kind)") \
+            from e
+    if total > MAX_READ_BYTES:
+        raise StateDictError(f"the file's tensors would take {total / 2**20:.0f} MB once read; at most "
+                             f"{MAX_READ_BYTES // 2**20} MB are accepted (save the model's state_dict with torch.save, "
+                             "without compressing it further)")
 
 
 def inspect(sd: dict) -> ModelInfo:

@@ -2,6 +2,7 @@
 StateDictError / DataError sentence."""
 import io
 import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,43 @@ def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
         ",".join("1" for _ in range(limits.MAX_CSV_COLUMNS)) for _ in range(3))
     header, values = parse_csv(ok.encode())
     assert values.shape == (3, limits.MAX_CSV_COLUMNS)
+
+
+def test_a_small_file_declaring_a_huge_tensor_is_refused_before_torch_reads_it(monkeypatch):
+    """A valid torch.save zip of a tiny RNN whose weight_ih_l0 is a [4, 3] view of a 40 MB storage of zeros, its
+    entries deflated: a 40 KB file. torch.load inflated the whole storage in the server's process before any check
+    (about 1 MB of file per GB). It is refused from the zip's directory, with torch.load never called."""
+    sd = nn.RNN(3, 4).state_dict()
+    sd["weight_ih_l0"] = torch.zeros(10_000_000)[:12].view(4, 3)  # the whole storage is saved
+    plain = _saved(sd)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain)) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for entry in src.infolist():
+            dst.writestr(entry.filename, src.read(entry.filename))
+    data = packed.getvalue()
+    assert len(data) < 200_000 < MAX_BYTES < 40_000_000
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was called"))
+    with pytest.raises(engine.StateDictError, match="would take 38 MB once read"):
+        load_model(data)
+    # a file as torch.save writes it (stored, not deflated) still loads
+    monkeypatch.undo()
+    net, info = load_model(_saved(nn.RNN(3, 4).state_dict()))
+    assert info.hidden_size == 4
+
+
+def test_the_sidebar_reads_an_uploaded_model_once_per_file(monkeypatch):
+    """The uploader hands the same file to every run of the sidebar (each click, each view change): it was loaded
+    again every time, in the server's process. Now once per file and session; another file is read anew."""
+    from viz_app import sidebar
+
+    class Session(dict):
+        __getattr__, __setattr__ = dict.get, dict.__setitem__
+
+    calls = []
+    monkeypatch.setattr(sidebar.st, "session_state", Session())
+    monkeypatch.setattr(sidebar, "load_model", lambda raw: calls.append(raw) or load_model(raw))
+    good, bad = _saved(nn.GRU(3, 5).state_dict()), b"not a model"
+    for raw in (good, good, good, bad, bad, good):
+        info, error = sidebar._inspected(raw)
+        assert (info is None) == (raw == bad) and (error is None) == (raw == good)
+    assert calls == [good, bad, good] and sidebar._inspected(good)[0].cell == "gru"

@@ -2,6 +2,8 @@
 and the language. View-only controls live on each view and never retrain."""
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from engine import EngineError
@@ -148,10 +150,9 @@ def uploads(state, lang: str):
         model = st.file_uploader(t("ctl.model_file", lang), type=["pt", "pth", "bin"], key="w_model")
         if model is not None:
             raw = model.getvalue()
-            try:
-                _, info = load_model(raw)
-            except EngineError as e:
-                st.error(error_message(e, lang))
+            info, error = _inspected(raw)
+            if error is not None:
+                st.error(error_message(error, lang))
             else:
                 shown = not info.bidirectional  # the engine records one; the views do not draw two directions yet
                 if not shown:
@@ -167,6 +168,20 @@ def uploads(state, lang: str):
         if state.model_id and st.button(t("ctl.drop_model", lang), key="w_drop_model"):
             _apply(state.with_(model_id=""))
     return state
+
+
+def _inspected(raw: bytes):
+    """(ModelInfo, None) or (None, the EngineError) for an uploaded model file, read once per file and session: the
+    uploader hands the same file to every later run of the sidebar, which loaded it again each time."""
+    digest = hashlib.sha256(raw).hexdigest()
+    seen = st.session_state.get("_model_upload")
+    if seen is None or seen[0] != digest:
+        try:
+            seen = (digest, load_model(raw)[1], None)
+        except EngineError as e:
+            seen = (digest, None, e)
+        st.session_state._model_upload = seen
+    return seen[1], seen[2]
 
 
 def _apply(state) -> None:
