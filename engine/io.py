@@ -57,6 +57,11 @@ def _read(data: bytes) -> dict:
             from e
     if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise StateDictError("the file holds no state_dict (a dict of tensors); save module.state_dict()")
+    for name, value in obj.items():  # numbers to read: a sparse, meta or quantised tensor raised deep inside torch
+        if value.layout != torch.strided or value.device.type != "cpu" or value.is_quantized:
+            raise StateDictError(f"{str(name)[:80]} is a {value.layout} tensor on {value.device.type}"
+                                 f"{' (quantised)' if value.is_quantized else ''}: save the model's ordinary dense "
+                                 "weights (module.state_dict() of a float model)")
     return obj
 
 

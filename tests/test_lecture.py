@@ -183,3 +183,16 @@ def test_a_deck_entry_keeps_its_scenario_and_the_lectures_language_and_its_qr_co
     # an entry added from this page keeps the scenario and leaves the presenter's language to whoever opens it
     entry = links.entry_of(state, "again")
     assert entry.params() == {"scenario": "vanishing"}
+
+
+def test_a_deck_link_nested_too_deep_is_refused_not_a_traceback():
+    """A 70-character deck= link can unpack to 50,000 nested brackets: json.loads raised RecursionError, a traceback
+    with the server's paths on the page. It is a deck error like any other shape."""
+    import base64
+    import zlib
+    raw = zlib.compress(("[" * 50_000 + "]" * 50_000).encode(), 9)
+    link = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert len(link) < 200
+    with pytest.raises(codec.DeckError) as err:
+        codec.decode(link)
+    assert err.value.reason == "shape"

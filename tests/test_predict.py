@@ -208,3 +208,14 @@ def test_a_paused_training_does_not_tell_the_timeline_s_answer_before_the_reveal
     assert paused and not [c for c in at.caption if final in c.value]
     at = _reveal(at, "timeline", "0.5")
     assert [c for c in at.caption if c.value.startswith("Paused at epoch 100") and final in c.value]
+
+
+def test_a_crafted_pad_selection_is_ignored_not_a_crash():
+    """The pad's selection comes from the browser (Python's json accepts Infinity and NaN): x = Infinity raised
+    OverflowError and took the session's page down. Only finite numbers on the pad's own trace count."""
+    from viz_app.teach.predict import _picked
+    bad = [{"curve_number": 0, "x": float("inf"), "y": 1.0}, {"curve_number": 0, "x": 2, "y": float("nan")},
+           {"curve_number": 0, "x": True, "y": 1.0}, {"curve_number": 0, "x": "3", "y": 1.0}, "not a point",
+           {"curve_number": 1, "x": 2, "y": 1.0}, {"curve_number": 0, "x": 2, "y": -1.0}]
+    assert _picked({"selection": {"points": bad}}) is None
+    assert _picked({"selection": {"points": bad + [{"curve_number": 0, "x": 2.2, "y": 100.0}]}}) == ((2, 2.0),)

@@ -66,6 +66,9 @@ BAD = {
     "missing layer": _saved({k: v for k, v in nn.RNN(3, 5, 2).state_dict().items() if not k.endswith("l0")}),
     "nan weights": _saved({k: v * float("nan") for k, v in nn.RNN(3, 5).state_dict().items()}),
     "huge": b"\0" * (MAX_BYTES + 1),
+    # tensors that hold no numbers to read (a traceback from deep inside torch before)
+    "sparse weights": _saved({**nn.RNN(3, 4).state_dict(), "weight_hh_l0": torch.eye(4).to_sparse()}),
+    "meta weights": _saved({**nn.RNN(3, 4).state_dict(), "weight_hh_l0": torch.empty(4, 4, device="meta")}),
 }
 
 

@@ -79,6 +79,8 @@ def parse(text: str) -> tuple[str, list[Entry]]:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise DeckError("json", line=e.lineno) from None
+        except RecursionError:  # "[[[[...": nested deeper than Python's parser goes (a 70-character deck= link)
+            raise DeckError("shape") from None
         title, items = ("", data) if isinstance(data, list) else (data.get("title", ""), data.get("entries"))
         if not isinstance(items, list) or not isinstance(title, str):
             raise DeckError("shape")

@@ -129,11 +129,16 @@ def sketch_pad(pad: Pad, points: dict, lang: str) -> go.Figure:
 
 
 def _picked(event) -> tuple | None:
-    """The grid points selected on the pad (Streamlit's selection state), as ((x, log10 y), ...), or None."""
+    """The grid points selected on the pad (Streamlit's selection state), as ((x, log10 y), ...), or None. The state
+    comes from the browser: anything but finite numbers (a crafted x = Infinity raised OverflowError) is left out;
+    the caller keeps the points on the pad's grid."""
     out = []
     for p in controls.selected_points(event):
+        if not isinstance(p, dict):
+            continue
         x, y = p.get("x"), p.get("y")
-        if p.get("curve_number") == 0 and isinstance(x, int | float) and isinstance(y, int | float) and y > 0:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y))
+        if p.get("curve_number") == 0 and numbers and y > 0:
             out.append((int(round(x)), round(math.log10(y) * 4) / 4))
     return tuple(out) or None
 
