@@ -9,6 +9,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts viz_app/ itself on the path
 
+# pandas first, fully, in every session's thread: Streamlit imports it lazily while a chart is sent, and plotly's
+# validators read sys.modules["pandas"] without importing it, so a session drawing a figure while another was still
+# importing pandas failed ("partially initialized module 'pandas' has no attribute 'Series'": 20 of 50 sessions
+# opening the scenarios right after a restart). An import of a module another thread is importing waits for it.
+import pandas  # noqa: E402, F401
 import streamlit as st  # noqa: E402
 
 from viz_app import freeze_imports, page  # noqa: E402
