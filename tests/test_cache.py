@@ -175,3 +175,47 @@ def test_the_disk_cache_version_follows_every_engine_module(tmp_path, monkeypatc
         seen.append(disk.version())
     disk.version.cache_clear()
     assert len(set(seen)) == len(seen)
+
+
+def test_the_disk_cache_stays_under_its_cap_and_keeps_the_lecture(as_session, tmp_path, monkeypatch):
+    """Every distinct window or rho a link asked for was a new recording on the lecturer's disk, and nothing deleted
+    them. Past RNN_VIZ_CACHE_MB the least recently used unpinned entries go; the lecture's run, its default
+    recording and what the warm-up prepared stay, whatever students open."""
+    import os
+    import time
+
+    import numpy as np
+
+    from viz_app.compute import disk
+    from viz_app.state import fields as S
+
+    monkeypatch.setenv("RNN_VIZ_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("RNN_VIZ_CACHE_MB", "1")
+    block = np.zeros(160_000 // 8)  # 0.15 MiB a recording: the two pinned and four more fit under the cap
+    cfg = S.baseline("truncated").run_config()
+    disk.put(("run", cfg), block, pinned=True)
+    pinned = runs._pinned_on_disk
+    assert pinned(("trace", cfg, 0, True, "")) and pinned(("trace", cfg, cfg.tbptt, True, ""))
+    assert not pinned(("trace", cfg, 7, True, "")) and not pinned(("rho_grid", cfg, (1.0,), ""))
+    disk.put(("trace", cfg, 0, True, ""), block, pinned=True)
+
+    def kept():  # windows on disk (looked at without get(), which counts as a use)
+        return {w for w in range(1, 9) if disk._path(tmp_path, ("trace", cfg, w, True, ""), False).exists()}
+
+    for window in range(1, 9):  # a student's links: each window a new recording
+        disk.put(("trace", cfg, window, True, ""), block)
+        time.sleep(0.02)
+        if window == 4:
+            assert kept() == {1, 2, 3, 4}
+            assert disk.get(("trace", cfg, 2, True, "")) is not None  # a use: 2 is now more recent than 3 and 4
+            time.sleep(0.02)
+        assert sum(p.stat().st_size for p in tmp_path.glob("*.pkl")) <= disk.cap_bytes()
+        if window == 7:
+            assert kept() == {2, 5, 6, 7}  # the oldest went first, 2 after 3 and 4: it had been used since
+    assert kept() == {5, 6, 7, 8}
+    assert disk.get(("run", cfg)) is not None and disk.get(("trace", cfg, 0, True, "")) is not None  # pinned
+    monkeypatch.setenv("RNN_VIZ_WARMING", "1")  # the warm-up pins what it prepares
+    assert runs._pinned_on_disk(("rho_grid", cfg, (1.0,), ""))
+    monkeypatch.delenv("RNN_VIZ_WARMING")
+    monkeypatch.setenv("RNN_VIZ_CACHE_MB", "many")
+    assert disk.cap_bytes() == disk.MAX_MB * 2 ** 20 and os.environ["RNN_VIZ_CACHE_MB"] == "many"

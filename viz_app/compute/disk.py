@@ -8,6 +8,11 @@ computed itself goes in (never an upload): the lecture's configurations (runs.py
 warm-up command computes. Files are pickles written by this process into a directory only its user can read or
 write (like Streamlit's own `persist="disk"` cache); one that does not load is deleted and recomputed.
 
+The disk is the lecturer's: the entries of this code version together stay under ``RNN_VIZ_CACHE_MB`` (default
+MAX_MB). Past it the least recently used entries go first, never a pinned one: the lecture's own runs and their
+default recordings, and everything the warm-up prepared (students' links that only move a view's own position, a
+window or rho, make new recordings: those are the ones that go).
+
 ``RNN_VIZ_CACHE_DIR``: the directory (default ``.cache/runs`` in the project); ``off`` turns the disk cache off."""
 from __future__ import annotations
 
@@ -23,6 +28,15 @@ import numpy as np
 import torch
 
 PROJECT = Path(__file__).resolve().parents[2]
+MAX_MB = 2048  # default cap of the disk cache (a full warm-up of every scenario and view takes about a tenth of it)
+
+
+def cap_bytes() -> int:
+    """The cap of this code version's entries together, in bytes (RNN_VIZ_CACHE_MB, else MAX_MB)."""
+    try:
+        return max(1, int(os.environ.get("RNN_VIZ_CACHE_MB", MAX_MB))) * 2 ** 20
+    except ValueError:
+        return MAX_MB * 2 ** 20
 
 
 def directory() -> Path | None:
@@ -44,31 +58,45 @@ def version() -> str:
     return h.hexdigest()[:16]
 
 
-def _path(root: Path, key) -> Path:
-    return root / f"{version()}-{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}.pkl"
+PINNED = "pin"  # the name's mark of a pinned entry: {version}-pin-{hash}.pkl
+
+
+def _path(root: Path, key, pinned: bool) -> Path:
+    mark = f"{PINNED}-" if pinned else ""
+    return root / f"{version()}-{mark}{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}.pkl"
 
 
 def get(key) -> tuple[object, int] | None:
-    """(the stored value of ``key`` for this code version, its size in bytes), or None."""
+    """(the stored value of ``key`` for this code version, its size in bytes), or None. A hit counts as a use (the
+    file's modification time: the least recently used go first)."""
     root = directory()
     if root is None:
         return None
-    path = _path(root, key)
-    try:
-        with open(path, "rb") as f:
-            stored_key, value = pickle.load(f)
-            size = f.tell()
-    except FileNotFoundError:
-        return None
-    except Exception:  # a partial or foreign file: gone, and computed again
-        path.unlink(missing_ok=True)
-        return None
-    return (value, size) if stored_key == repr(key) else None
+    for pinned in (True, False):
+        path = _path(root, key, pinned)
+        try:
+            with open(path, "rb") as f:
+                stored_key, value = pickle.load(f)
+                size = f.tell()
+        except FileNotFoundError:
+            continue
+        except Exception:  # a partial or foreign file: gone, and computed again
+            path.unlink(missing_ok=True)
+            return None
+        if stored_key != repr(key):
+            return None
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        return value, size
+    return None
 
 
-def put(key, value) -> None:
-    """Store ``value`` under ``key`` (atomically: a reader sees the old file, the new one or none). A full or
-    read-only disk only means the entry is not kept: the app works without it."""
+def put(key, value, *, pinned: bool = False) -> None:
+    """Store ``value`` under ``key`` (atomically: a reader sees the old file, the new one or none), then keep the
+    cache under its cap. ``pinned``: never evicted (the lecture's runs). A full or read-only disk only means the
+    entry is not kept: the app works without it."""
     root = directory()
     if root is None:
         return
@@ -78,13 +106,35 @@ def put(key, value) -> None:
         fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             pickle.dump((repr(key), value), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, _path(root, key))
+        os.replace(tmp, _path(root, key, pinned))
         tmp = None
+        _path(root, key, not pinned).unlink(missing_ok=True)  # one file per key
+        evict(root)
     except OSError:
         pass
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def evict(root: Path) -> int:
+    """Delete this version's least recently used unpinned entries until all of its entries fit the cap; returns how
+    many went."""
+    entries = []
+    for path in root.glob(f"{version()}-*.pkl"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+    total, gone = sum(size for _, size, _ in entries), 0
+    for _, size, path in sorted(e for e in entries if not e[2].name.startswith(f"{version()}-{PINNED}-")):
+        if total <= cap_bytes():
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        gone += 1
+    return gone
 
 
 def prune() -> int:

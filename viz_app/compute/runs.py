@@ -43,6 +43,16 @@ def _on_disk(cfg: experiment.RunConfig, who: str) -> bool:
     return who == "" and (cfg in _lecture_configs() or os.environ.get("RNN_VIZ_WARMING") == "1")
 
 
+def _pinned_on_disk(key) -> bool:
+    """A recording kept on disk whatever the cap (disk.py): what the warm-up prepared, and a lecture run's default
+    recordings (its trace without a window of the link's own, its snapshots' norms). A window or a rho grid a link
+    asks for is kept while there is room."""
+    if os.environ.get("RNN_VIZ_WARMING") == "1":
+        return True
+    kind, cfg = key[0], key[1]
+    return kind == "snapshot_norms" or (kind == "trace" and key[2] in (0, cfg.tbptt))
+
+
 @functools.lru_cache(maxsize=1)
 def _lecture_configs() -> frozenset:
     return frozenset(S.baseline(name).run_config() for name in ("", *scenarios.names()))
@@ -164,7 +174,7 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "", *, quiet: bool 
                           resume=earlier, on_wait=waiting, on_done=lambda run: _store().put(key, run),
                           **_job_limits(cost))
         if _on_disk(*key) and run.history.status != "stopped":  # a time limit depends on the machine
-            disk.put(("run", cfg), run)
+            disk.put(("run", cfg), run, pinned=True)  # a lecture's run, or one the warm-up prepared
     except EngineError as e:
         st.error(error_message(e, lang))
         return None
@@ -207,7 +217,7 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, waiting_message:
         waiting.close()
     _traces().put(key, out, session_id(), weight=job.result_bytes)
     if _on_disk(key[1], key[-1]):
-        disk.put(key, out)
+        disk.put(key, out, pinned=_pinned_on_disk(key))
     return out
 
 
