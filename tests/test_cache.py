@@ -70,6 +70,21 @@ def test_fair_cache_evicts_the_least_shared_entry_first():
     assert cache.get("shared") == 1 and cache.get("x") is None and cache.get("z") == 4
 
 
+def test_one_sessions_many_links_evict_each_other_not_anothers_one_link():
+    """The lecturer prepares a custom link (not a scenario: not pinned); a student opens 30 cheap distinct links.
+    The student's own entries go, the lecturer's stays; once the lecturer holds more than anyone, theirs go first."""
+    cache = FairCache(8)
+    cache.put("lecturer's link", 0, "lecturer")
+    for i in range(30):
+        cache.put(f"student link {i}", i, "student")
+        assert "lecturer's link" in cache.items  # looked at without a use
+    assert "lecturer's link" in cache.items and len(cache.items) == 8
+    assert [k for k in cache.items if k.startswith("student")] == [f"student link {i}" for i in range(23, 30)]
+    for i in range(10):
+        cache.put(f"lecturer's other link {i}", i, "lecturer")
+    assert sum(k.startswith("student") for k in cache.items) >= 3  # the lecturer's own now go first
+
+
 def test_fair_cache_keeps_its_entries_weights_under_its_bound():
     cache = FairCache(10, pinned=lambda key: key == "lecture", max_weight=100)
     cache.put("lecture", 0, "a", weight=60)

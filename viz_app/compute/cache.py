@@ -37,9 +37,11 @@ class FairCache:
     """A bounded thread-safe map shared by all sessions, which one session cannot empty.
 
     Each entry remembers the sessions that used it (up to ``MAX_USERS``). When full, the entry used by the fewest
-    sessions goes first (the least recently used among them), and keys for which ``pinned(key)`` is true never
-    go: 24 cheap links from one student evict each other, not the run 50 students share. With ``max_weight``, entries
-    also go while their weights (given to ``put``, e.g. bytes) add up to more than it."""
+    sessions goes first; among those used by one session alone, one of the session that holds the most such entries
+    (then the least recently used), and keys for which ``pinned(key)`` is true never go: 24 cheap links from one
+    student evict each other, not the run 50 students share, nor the lecturer's own prepared link (30 links of one
+    student evicted it before). With ``max_weight``, entries also go while their weights (given to ``put``, e.g.
+    bytes) add up to more than it."""
 
     MAX_USERS = 64
 
@@ -71,7 +73,10 @@ class FairCache:
                 victims = [k for k in self.items if not self.pinned(k) and k != key]
                 if not victims:
                     break
-                victim = min(victims, key=lambda k: (len(self.users.get(k, ())), order[k]))
+                alone = {k: next(iter(self.users[k])) for k in self.items if len(self.users.get(k, ())) == 1}
+                holds = Counter(alone.values())  # entries each session uses alone
+                victim = min(victims, key=lambda k: (len(self.users.get(k, ())), -holds.get(alone.get(k), 0),
+                                                     order[k]))
                 del self.items[victim]
                 self.users.pop(victim, None)
                 self.weights.pop(victim, None)
