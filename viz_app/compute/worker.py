@@ -233,6 +233,8 @@ class Pool:
                         raise payload[0]
                     continue
                 if not child.is_alive():
+                    if receive.poll(0):  # it answered and ended between the wait above and this look: read it
+                        continue
                     break
                 grown = _anon_mb(child.pid) - (base or 0.0)
                 job.peak_mb = max(job.peak_mb, grown)
