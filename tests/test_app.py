@@ -303,6 +303,10 @@ def test_link_notices_are_worded_in_the_readers_language():
     said = " ".join(w.value for w in at.warning)
     assert "정수가 아닙니다" in said and "범위 밖" in said and "올린 CSV가 필요합니다" in said
     assert "not a" not in said and "outside" not in said and "needed" not in said
+    # a bound written in e-notation is plain text in the (escaped) notice, not a formula's raw TeX with its $ signs
+    at = _app({**QUICK, "lang": "en", "lr": "100"})
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")  # as read: Markdown's escapes gone
+    assert "lr=100" in shown and "[1e-05, 10]" in shown and "$" not in shown and "times" not in shown
 
 
 def test_a_charts_exports_carry_the_state_of_the_page_they_are_on(monkeypatch):

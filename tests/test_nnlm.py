@@ -86,7 +86,7 @@ def test_the_view_draws_and_says_the_runs_numbers():
     p = np.array([sum(s[0] == c for s in letters) for c in nnlm.LETTERS]) / len(letters)
     entropy = -(p[p > 0] * np.log(p[p > 0])).sum()  # independent of nnlm.letter_entropy's count of " L"
     assert nnlm.letter_entropy(text) == pytest.approx(entropy, rel=1e-12) and entropy < nnlm.GUESS
-    assert f"H = {entropy:.3f}" in sentence.replace("$", "").replace("{", "").replace("}", "")
+    assert f"{entropy:.3f} nats" in sentence
     assert ("memorised" in sentence) == (min(data.nnlm[-1], data.rnn[-1]) < entropy - 0.005)
     wide = page._comparison(state.gap, 6, data.cell, state.seed, tuple(np.zeros(799)), (0.0,))
     assert "reaches it" in claims.nnlm_text(wide, "en")

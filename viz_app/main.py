@@ -51,7 +51,7 @@ def header(state) -> None:
     for name, value, reason in [] if S.hidden(state, "notices") else st.session_state.notices:
         key, values = reason
         st.warning(t("msg.bad_param", lang, name=name, value=escape.md(value, escape.QUOTE_LIMIT),
-                     reason=escape.md(t(f"reason.{key}", lang, **values), 300)))
+                     reason=escape.md(t(f"reason.{key}", lang, form="text", **values), 300)))  # escaped: plain
 
 
 main()

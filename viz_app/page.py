@@ -21,7 +21,7 @@ from viz_app.teach import watch
 from viz_app.text import claims
 from viz_app.text.strings import STRINGS
 from viz_app.text.errors import error_message
-from viz_app.text.i18n import t
+from viz_app.text.i18n import object_particle, t
 from viz_app.views.common import AppSource, Areas, areas
 
 # the lines on the page's training without its loss, before a prediction is revealed (the timeline asks for it)
@@ -169,6 +169,7 @@ def scenario_banner(slot, state, run, trace) -> None:
     changed = claims.changed_fields(state)
     if changed:
         labels = [t(f"ctl.{n}", lang) if f"ctl.{n}" in STRINGS else n for n in changed]
-        head += "\n\n" + t("claim.changed", lang, fields=", ".join(labels))
+        fields = ", ".join(labels)
+        head += "\n\n" + t("claim.changed", lang, fields=object_particle(fields) if lang == "ko" else fields)
     box = slot.info if evidence is None or evidence.shown else slot.warning
     box(f"{head}\n\n{sentence}" if sentence else head)

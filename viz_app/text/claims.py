@@ -201,8 +201,9 @@ def _irnn(ctx, lang):
     fit = evidence.mean_baseline(ctx.run.eval_data, ctx.trace)
     ev = evidence.Evidence(start.shown and fit.shown, start.values | fit.values)
     values = ev.values | {"updates": ctx.run.history.updates}
-    text = _initial_memory_text(ctx, start.values, lang) + " " + t(
-        "claim.irnn_fit" if fit.shown else "claim.irnn_no_fit", lang, **values)
+    verdict = "claim.irnn_fit" if fit.shown else "claim.irnn_worse" if values["loss"] > values["baseline"] else \
+        "claim.irnn_no_fit"  # "not 3x better" of a model worse than the mean hid that it was worse
+    text = _initial_memory_text(ctx, start.values, lang) + " " + t(verdict, lang, **values)
     return ev, text if ev.shown else t("claim.not_shown", lang) + " " + text
 
 

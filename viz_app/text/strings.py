@@ -308,8 +308,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                       'Training text ({n} sentences, e.g. “{sample}”). Both models: the same text, {epochs} epochs, Adam lr {lr:g}; the RNN has hidden size {h}, the NNLM a table $C$ of 8 numbers per character and a hidden layer of {h}.'),
     "msg.nnlm_outside": ('마지막 숫자 다음에 올 문자는 {d}자 앞의 글자입니다. $n = {n}$인 NNLM의 창은 거기에 닿지 않습니다: 그 자리에서 NNLM의 손실은 {a:.2f}, {cell}은 {b:.2f}입니다 (네 글자 중에서 찍으면 $ln 4 = {guess:.2f}$).',
                      'After the last digit the next character is the letter {d} characters back. The NNLM\'s window of $n = {n}$ does not reach it: there the NNLM\'s loss is {a:.2f} and the {cell}\'s is {b:.2f} (a guess among the four letters costs $ln 4 = {guess:.2f}$).'),
-    "msg.nnlm_last": ('마지막 막대 쌍(␣→L′)은 다음 문장의 첫 글자로, 무작위로 뽑힌 글자입니다: 새 문장에서는 어느 모델도 글자들의 빈도보다 나을 수 없습니다 (이 학습 문장에서 엔트로피 $H = {entropy:.3f}$, 고르게 찍으면 $ln 4 = {guess:.3f}$).',
-                      "The last pair of bars (␣→L′) is the next sentence's first letter, drawn at random: on new sentences no model can beat the letters' frequencies (their entropy in this training text $H = {entropy:.3f}$; a uniform guess $ln 4 = {guess:.3f}$)."),
+    "msg.nnlm_last": ('마지막 막대 쌍(␣→L′)은 다음 문장의 첫 글자로, 무작위로 뽑힌 글자입니다: 새 문장에서는 어느 모델도 글자들의 빈도보다 나을 수 없습니다 (이 학습 문장에서 엔트로피 {entropy:.3f} nats, 고르게 찍으면 $ln 4 = {guess:.3f}$).',
+                      "The last pair of bars (␣→L′) is the next sentence's first letter, drawn at random: on new sentences no model can beat the letters' frequencies (their entropy in this training text, {entropy:.3f} nats; a uniform guess $ln 4 = {guess:.3f}$)."),
     "msg.nnlm_last_here": ('여기서는 NNLM {a:.3f}, {cell} {b:.3f}입니다.', "Here: NNLM {a:.3f}, {cell} {b:.3f}."),
     "msg.nnlm_last_fit": ('여기서 그보다 낮은 손실(NNLM {a:.3f}, {cell} {b:.3f})은 이 학습 문장에 우연히 생긴 글자 순서를 외운 몫입니다.',
                           "The lower loss here (NNLM {a:.3f}, {cell} {b:.3f}) is what the models memorised of this training text's own chance sequence of letters."),
@@ -331,7 +331,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "No Chromium found, so PNG, SVG and PDF export is off (HTML works). Install: {cmd}"),
     "msg.clip_fired": ("클리핑 발동: {n}/{total} 업데이트", "Clipping fired on {n} of {total} updates"),
     # claims: a scenario's result, measured on the run shown (viz_app/text/claims.py picks the sentence that is true)
-    "claim.changed": ("이 링크는 시나리오의 설정 중 {fields}을(를) 바꿉니다. 아래 결과는 바뀐 설정으로 측정한 것입니다.",
+    "claim.changed": ("이 링크는 시나리오의 설정 중 {fields} 바꿉니다. 아래 결과는 바뀐 설정으로 측정한 것입니다.",
                       "This link changes the scenario's {fields}; what follows is measured with the changed settings."),
     "claim.not_shown": ("⚠ 이 실행에서는 시나리오가 말하는 효과가 보이지 않습니다:", "⚠ This run does not show the effect the scenario names:"),
     "claim.next_chars_ok": ("{updates}번 업데이트 뒤 모델은 다음 문자를 모두 맞힙니다: “{predicted}” ({correct}/{total}).",
@@ -357,8 +357,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         '⚠ $W_hh$는 $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$)에서 시작했지만 {updates}번 업데이트 뒤 $σ_max = {sigma_after} ≥ 1/γ = {bound}$라서 소실이 더는 보장되지 않습니다.',
         '⚠ $W_hh$ started at $ρ = {rho_before:.2f}$ ($σ_max = {sigma_before:.2f}$), but after {updates} updates $σ_max = {sigma_after} ≥ 1/γ = {bound}$: vanishing is no longer guaranteed.'),
     "claim.vanishing_gated": (
-        '⚠ 후보 블록 ${block}$는 $σ_max = {sigma_before:.2f}$에서 시작해 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3g}$입니다. 하지만 {cell}에서는 이 값이 아무것도 보장하지 않습니다: 게이트가 ${block}$를 거치지 않는 길로 기울기를 전달합니다 (위의 상자). 이 시나리오의 보장은 기본 RNN의 것입니다.',
-        '⚠ The candidate block ${block}$ started at $σ_max = {sigma_before:.2f}$ and has $σ_max = {sigma_after:.3g}$ after {updates} updates, but for the {cell} that guarantees nothing: its gates carry the gradient on a path that avoids ${block}$ (the box above). The guarantee this scenario shows is a plain RNN\'s.'),
+        '⚠ 후보 블록 ${block}$는 $σ_max = {sigma_before:.2f}$에서 시작해 {updates}번 업데이트 뒤 $σ_max = {sigma_after:.3g}$입니다. 하지만 {cell}에서는 이 값이 아무것도 보장하지 않습니다: 게이트가 ${block}$를 거치지 않는 길로 기울기를 전달합니다. 이 시나리오의 보장은 기본 RNN의 것입니다.',
+        '⚠ The candidate block ${block}$ started at $σ_max = {sigma_before:.2f}$ and has $σ_max = {sigma_after:.3g}$ after {updates} updates, but for the {cell} that guarantees nothing: its gates carry the gradient on a path that avoids ${block}$. The guarantee this scenario shows is a plain RNN\'s.'),
     "claim.vanishing_undefined": (
         '⚠ {updates}번 업데이트 뒤 $W_hh$에 NaN/Inf가 있어 (학습이 발산했습니다) 보장을 말할 수 없습니다.',
         '⚠ After {updates} updates $W_hh$ holds NaN/Inf (training diverged): there is no regime to state.'),
@@ -378,7 +378,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         '클리핑 없이: $‖g‖$는 업데이트 0에서 {g_first:.3g}였고 (유한한 값 가운데 가장 큰 것은 업데이트 {u_max}의 {g_max:.3g}), 업데이트 {diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다.',
         'Without clipping, $‖g‖$ was {g_first:.3g} at update 0 (largest finite value {g_max:.3g}, at update {u_max}) and NaN/Inf at update {diverged_at}, where training stopped.'),
     "claim.clip_diverged": (
-        '임계값 {threshold:g}으로 클리핑해도 업데이트 {clip_diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다: 클리핑은 유한한 기울기를 줄일 뿐, NaN/Inf인 기울기를 고치지는 못합니다.',
+        '클리핑(임계값 {threshold:g})을 해도 업데이트 {clip_diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다: 클리핑은 유한한 기울기를 줄일 뿐, NaN/Inf인 기울기를 고치지는 못합니다.',
         'With clipping at {threshold:g}, training stopped on NaN/Inf too, at update {clip_diverged_at}: clipping shortens a finite gradient, it cannot mend a NaN/Inf one.'),
     "claim.explode_nan": ("업데이트 {diverged_at}에서 NaN/Inf가 되어 학습이 멈췄습니다.", "Training stopped at update {diverged_at} on NaN/Inf."),
     "claim.clip_result": (
@@ -425,9 +425,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "After {updates} updates the loss on the evaluation batch is {loss:.3g}, {factor:.1f}× below predicting the mean ({baseline:.3g})."),
     "claim.irnn_no_fit": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}, 평균을 예측하면 {baseline:.3g}입니다: 3배 이상 낫지 않습니다.",
                           "After {updates} updates the loss on the evaluation batch is {loss:.3g}; predicting the mean gives {baseline:.3g}: not 3× better."),
+    "claim.irnn_worse": ("{updates}번 업데이트 뒤 평가 배치의 손실은 {loss:.3g}로, 평균을 예측하는 모델({baseline:.3g})보다도 나쁩니다.",
+                         "After {updates} updates the loss on the evaluation batch is {loss:.3g}: worse than predicting the mean ({baseline:.3g})."),
     "claim.copy": (
-        '평가 배치의 손실: LSTM {l_loss:.3f}, GRU {g_loss:.3f}, RNN {r_loss:.3f}, 기억 없는 기준 $3 ln 4 / T = {baseline:.3f}$. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).',
-        'Loss on the evaluation batch: LSTM {l_loss:.3f}, GRU {g_loss:.3f}, RNN {r_loss:.3f}, memoryless baseline $3 ln 4 / T = {baseline:.3f}$. Symbols recalled: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%}).'),
+        '평가 배치의 손실: LSTM {l_loss:.3g}, GRU {g_loss:.3g}, RNN {r_loss:.3g}, 기억 없는 기준 $3 ln 4 / T = {baseline:.3g}$. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).',
+        'Loss on the evaluation batch: LSTM {l_loss:.3g}, GRU {g_loss:.3g}, RNN {r_loss:.3g}, memoryless baseline $3 ln 4 / T = {baseline:.3g}$. Symbols recalled: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%}).'),
     "claim.gru_lstm": ("순환층의 매개변수 (출력층 제외): GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}). 학습 손실이 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
                        "Parameters of the recurrent layers (the readout aside): GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f}). The training loss fell below {thr:g} at update {reach_gru} (GRU) and {reach_lstm} (LSTM); final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
     "claim.never": ("없음", "never"),
@@ -437,8 +439,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "이 실행은 모든 시점에 손실이 있어서, 시점 $k$의 항에는 그 시점 출력의 기울기도 새로 들어갑니다: 항이 거리에 따라 줄어든다는 보장이 없습니다. 강의의 $T_3 + T_2 + T_1$ 그림 (노트는 1부터 셉니다; 손실이 마지막 시점에만 있음)은 시나리오 'BPTT의 항'에서 볼 수 있습니다.",
         "Every step of this run has a loss of its own, so the term of step $k$ also receives that step's own output gradient: nothing makes the terms shrink with distance. The lecture's $T_3 + T_2 + T_1$ picture (the notes count from 1; a loss at the last step only) is the scenario 'BPTT's terms'."),
     "claim.terms": (
-        '손실이 마지막 시점에만 있으므로, 마지막 시점부터 거꾸로 항의 노름 $‖T_k‖$ = {seq}, 시점 1에서 {first:.2g} ({factor:.0f}배 작음): 한 시점 멀어질 때마다 $∂h_{{j+1}}/∂h_j$가 하나 더 곱해집니다. 시점 0의 항은 $h_{{−1}} = 0$이라 0입니다.',
-        "With the loss at the last step only, the term norms $‖T_k‖$ from the last step back are {seq}, down to {first:.2g} at step 1 ({factor:.0f}× smaller): each step further back multiplies by one more $∂h_{{j+1}}/∂h_j$. Step 0's term is 0, as $h_{{−1}} = 0$."),
+        '손실이 마지막 시점에만 있으므로, 마지막 시점부터 거꾸로 항의 노름 $‖T_k‖$ = {seq}, 시점 1에서 {first:.2g} ({factor:.3g}배 작음): 한 시점 멀어질 때마다 $∂h_{{j+1}}/∂h_j$가 하나 더 곱해집니다. 시점 0의 항은 $h_{{−1}} = 0$이라 0입니다.',
+        "With the loss at the last step only, the term norms $‖T_k‖$ from the last step back are {seq}, down to {first:.2g} at step 1 ({factor:.3g}× smaller): each step further back multiplies by one more $∂h_{{j+1}}/∂h_j$. Step 0's term is 0, as $h_{{−1}} = 0$."),
     "claim.terms_not": ("⚠ 이 실행에서는 항의 노름이 거리에 따라 꾸준히 줄지 않습니다.", "⚠ In this run the term norms do not fall steadily with distance."),
     # figure titles
     "fig.embed_map": ("학습된 문자 벡터 (d = {d}): 첫 두 주성분 (분산의 {a:.0f}% + {b:.0f}%)",
