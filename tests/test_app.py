@@ -298,6 +298,16 @@ def test_a_link_that_overrides_a_scenario_says_so_and_never_crashes(params):
     assert "This link changes the scenario's" in said or at.error
 
 
+@pytest.mark.parametrize("lang,said", [("en", "settings: Cell RNN (tanh) → GRU; Epochs 20 → 5."),
+                                       ("ko", "설정을 바꿉니다: 셀 RNN (tanh) → GRU; 에폭 수 20 → 5.")])
+def test_the_banner_names_each_changed_setting_with_both_values(lang, said):
+    """The scenario's setup sentence names its own values (rho = 1.02, a tanh RNN); a link that changes them said
+    only which settings it changed, so the page read 'rho = 1.02' under a run with rho = 3."""
+    at = _app({"scenario": "vanishing", "cell": "gru", "epochs": "5", "lang": lang})
+    assert not at.exception
+    assert said in " ".join(e.value for e in (*at.info, *at.warning))
+
+
 def test_link_notices_are_worded_in_the_readers_language():
     at = _app({**QUICK, "lang": "ko", "task": "csv", "hidden_size": "abc", "rho": "99"})
     said = " ".join(w.value for w in at.warning)

@@ -267,11 +267,3 @@ def test_the_strings_count_steps_and_layers_from_0_as_the_page_says():
     assert not wrong, wrong
     assert "x_0" in t("app.indexing", "en", form="text") and "T−1" in t("app.indexing", "ko", form="text")
     assert "x<sub>0</sub>" in t("fig.sensitivity", "en")
-
-
-def test_the_korean_object_particle_follows_the_last_syllable():
-    """"셀을(를) 바꿉니다" printed both particles: the one the word takes is chosen, both only after a symbol."""
-    from viz_app.text.i18n import object_particle
-    assert object_particle("셀") == "셀을" and object_particle("에폭 수") == "에폭 수를"
-    assert object_particle("셀, 에폭 수") == "셀, 에폭 수를" and object_particle("학습률 η") == "학습률 η을(를)"
-    assert object_particle("초기화") == "초기화를" and object_particle("은닉 크기") == "은닉 크기를"

@@ -18,10 +18,10 @@ from viz_app.state import scenarios, url
 from viz_app.state import fields as S
 from viz_app.teach import predict
 from viz_app.teach import watch
-from viz_app.text import claims
+from viz_app.text import claims, escape
 from viz_app.text.strings import STRINGS
 from viz_app.text.errors import error_message
-from viz_app.text.i18n import object_particle, t
+from viz_app.text.i18n import option, t
 from viz_app.views.common import AppSource, Areas, areas
 
 # the lines on the page's training without its loss, before a prediction is revealed (the timeline asks for it)
@@ -159,6 +159,16 @@ def scenario_head(state) -> str:
     return f"**{scenarios.title(state.scenario, state.lang)}**  \n{scenarios.text(state.scenario, state.lang)}"
 
 
+def _value(name: str, value, lang: str) -> str:
+    """A setting's value as the banner names it: a number as typed (1.02), a choice by its label (GRU, orthogonal),
+    a text quoted (a link's own text, escaped and cut)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
+    if S.BY_NAME[name].choices is not None:
+        return option(str(value), lang)
+    return "“" + escape.md(str(value), escape.QUOTE_LIMIT) + "”"
+
+
 def scenario_banner(slot, state, run, trace) -> None:
     """The scenario's title and setup, and its result measured on the runs the view has just drawn."""
     lang = state.lang
@@ -167,9 +177,13 @@ def scenario_banner(slot, state, run, trace) -> None:
     evidence, sentence = claims.scenario_claim(ctx, lang)
     head = scenario_head(state)
     changed = claims.changed_fields(state)
-    if changed:
-        labels = [t(f"ctl.{n}", lang) if f"ctl.{n}" in STRINGS else n for n in changed]
-        fields = ", ".join(labels)
-        head += "\n\n" + t("claim.changed", lang, fields=object_particle(fields) if lang == "ko" else fields)
+    if changed:  # each with the scenario's value and the link's (its setup sentence names the scenario's own)
+        base = S.baseline(state.scenario)
+        pairs = [(n, _value(n, getattr(base, n), lang), _value(n, getattr(state, n), lang)) for n in changed
+                 if n not in ("cell", "nonlinearity")]
+        if "cell" in changed or "nonlinearity" in changed:  # one choice in the sidebar: RNN (ReLU), GRU
+            pairs.insert(0, ("cell", *(option(S.cell_choice(s.cell, s.nonlinearity), lang) for s in (base, state))))
+        fields = "; ".join(f"{t(f'ctl.{n}', lang) if f'ctl.{n}' in STRINGS else n} {a} → {b}" for n, a, b in pairs)
+        head += "\n\n" + t("claim.changed", lang, fields=fields)
     box = slot.info if evidence is None or evidence.shown else slot.warning
     box(f"{head}\n\n{sentence}" if sentence else head)

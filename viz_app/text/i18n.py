@@ -57,12 +57,3 @@ def option(value: str, lang: str) -> str:
     """Label of an option value (cells, inits, tasks, optimizers, clipping modes); a cell kind registered outside
     the app is called by its name in capitals."""
     return t(f"opt.{value}", lang) if f"opt.{value}" in STRINGS else value.upper()
-
-
-def object_particle(word: str) -> str:
-    """``word`` with the Korean object particle its last syllable takes: 을 after a final consonant, 를 after a vowel
-    (셀을, 에폭 수를); 을(를) when the word does not end in a Hangul syllable (a symbol, a parenthesis)."""
-    last = word.rstrip()[-1:]
-    if not ("가" <= last <= "힣"):
-        return word + "을(를)"
-    return word + ("을" if (ord(last) - ord("가")) % 28 else "를")

@@ -331,8 +331,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "No Chromium found, so PNG, SVG and PDF export is off (HTML works). Install: {cmd}"),
     "msg.clip_fired": ("클리핑 발동: {n}/{total} 업데이트", "Clipping fired on {n} of {total} updates"),
     # claims: a scenario's result, measured on the run shown (viz_app/text/claims.py picks the sentence that is true)
-    "claim.changed": ("이 링크는 시나리오의 설정 중 {fields} 바꿉니다. 아래 결과는 바뀐 설정으로 측정한 것입니다.",
-                      "This link changes the scenario's {fields}; what follows is measured with the changed settings."),
+    "claim.changed": ("이 링크는 시나리오의 설정을 바꿉니다: {fields}. 아래 결과는 바뀐 설정으로 측정한 것입니다.",
+                      "This link changes the scenario's settings: {fields}. What follows is measured with the changed settings."),
     "claim.not_shown": ("⚠ 이 실행에서는 시나리오가 말하는 효과가 보이지 않습니다:", "⚠ This run does not show the effect the scenario names:"),
     "claim.next_chars_ok": ("{updates}번 업데이트 뒤 모델은 다음 문자를 모두 맞힙니다: “{predicted}” ({correct}/{total}).",
                             "After {updates} updates the model predicts every next character: “{predicted}” ({correct}/{total})."),
