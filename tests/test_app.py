@@ -414,8 +414,8 @@ def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_tru
     ({"view": "unroll", "cell": "lstm"}, [r"c_t &= f_t \odot c_{t-1}", r"\operatorname{softmax}"], []),
     ({"view": "states", "cell": "gru"}, [r"h_t &= (1 - z_t) \odot"], [r"\operatorname{softmax}"]),
     ({"view": "unroll", "task": "sine"}, [r"\hat y_t = W_{hy}\, h_t + b_y"], [r"\operatorname{softmax}"]),
-    ({"view": "eigen", "cell": "rnn", "nonlinearity": "relu"}, [r"\sigma_{\max}(W_{hh})"], [r"\tag{RNN}"]),
-    ({"view": "eigen", "cell": "lstm"}, [r"\sigma_{\max}(W_{hh})", r"\tag{RNN}"], []),  # Pascanu: a vanilla RNN's
+    ({"view": "eigen", "cell": "rnn", "nonlinearity": "relu"}, [r"\sigma_{\max}(W_{hh})"], [r"\text{RNN:}"]),
+    ({"view": "eigen", "cell": "lstm"}, [r"\sigma_{\max}(W_{hh})", r"\text{RNN:}"], []),  # Pascanu: a vanilla RNN's
 ])
 def test_each_view_typesets_the_equations_of_the_cell_on_the_page(params, expect, absent):
     """The equations above a view are the cell's own (RNN, LSTM or GRU), with the softmax only where the loss is a

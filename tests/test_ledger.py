@@ -13,6 +13,7 @@ import engine
 from engine.lessons import ledger
 from engine import tasks
 from viz_app.text import equations
+from viz_app.text.i18n import t
 
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 MAIN = str(Path(__file__).resolve().parents[1] / "viz_app" / "main.py")
@@ -148,6 +149,16 @@ def test_the_bptt_view_typesets_the_ledger(lang):
     assert any(b.startswith(r"\frac{\partial L}{\partial h_{20}} = \underbrace") for b in tex)
     assert any(r"\le\; (\gamma\,\sigma_{\max})" in b for b in tex)
     assert any(b.startswith(r"\frac{\partial L}{\partial W_{hh}}[1,") for b in tex)
+    heads = " ".join(h.value for h in at.subheader)
+    steps = int(re.search(r"(\d+)\D*$", heads)[1])  # the last step, as the heading names it
+    assert t("ledger.title", lang, k=20, last=steps) in heads
+    at = AppTest.from_file(MAIN, default_timeout=180)  # no step: the ledger opens at the last one, and its heading
+    for k, v in {"view": "bptt", "lang": lang, "unit": "1"}.items():  # is not "from step 46 to the last step 46"
+        at.query_params[k] = v
+    at.run()
+    heads = " ".join(h.value for h in at.subheader)
+    assert t("ledger.title_last", lang, last=steps) in heads
+    assert t("ledger.title", lang, k=steps, last=steps) not in heads
 
 
 def test_a_typeset_number_is_never_written_in_e_notation():

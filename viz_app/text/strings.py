@@ -620,6 +620,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tex.recorded": ("기록된 기울기", "recorded"),
     "formula.readout": ("출력: 시점 {t}의 소프트맥스에서 확률이 가장 큰 문자들", "Output: the most probable characters of step {t}'s softmax"),
     "ledger.title": ("기울기 하나의 장부: 시점 {k}에서 마지막 시점 {last}까지", "The ledger of one gradient: from step {k} to the last step {last}"),
+    "ledger.title_last": ("기울기 하나의 장부: 마지막 시점 {last}", "The ledger of one gradient: the last step {last}"),
     "ledger.about": (
         "시퀀스 0, 유닛 {j}. 전달 부분은 다음 시점의 야코비안으로 여기서 따로 계산했고, 직접 부분과 더하면 기록된 기울기가 "
         "됩니다. 사슬의 크기 $‖∂h_{{T−1}}/∂h_k‖$는 각 인수의 노름을 곱한 값보다 클 수 없습니다 (곱의 노름 ≤ 노름의 곱){bound}",

@@ -123,7 +123,7 @@ def ledger_panel(state: AppState, run: Run, trace: Trace, step: int) -> AppState
     the last step against its factors and bound, an LSTM's carousel, and one entry of dL/dW_hh by step."""
     lang, size = state.lang, run.net.hidden_size
     last = trace.steps - 1
-    st.subheader(t("ledger.title", lang, k=step, last=last))
+    st.subheader(t("ledger.title", lang, k=step, last=last) if step < last else t("ledger.title_last", lang, last=last))
     unit = int(st.columns(3)[0].number_input(t("ctl.unit", lang), 0, size - 1, value=min(state.unit, size - 1),
                                              key="w_ledger_unit"))
     state = state.with_(unit=unit)

@@ -29,6 +29,7 @@ AS_TRAINED = 5e-3  # a position this close to the trained rho shows W_hh as trai
 EIGEN_TEX = (r"\Big\lVert \frac{\partial h_T}{\partial h_k} \Big\rVert \le \prod_{j=k+1}^{T} \big\lVert"
              r" \operatorname{diag}(f'(a_j)) \big\rVert\, \lVert W_{hh} \rVert \le \big(\gamma\, \sigma_{\max}(W_{hh})"
              r"\big)^{T-k}, \qquad |f'| \le \gamma")
+RNN_ONLY = r"\text{RNN:}\quad "  # the bound's scope beside a gated cell
 
 
 def trained_rho(trace) -> float:
@@ -158,5 +159,6 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
 
 
 VIEW = View("eigen", figures, render, question=predict.CHAIN_NORM,
-            # Pascanu's bound follows from W_hh alone for a vanilla RNN: under a gated cell it is tagged (RNN)
-            equations=lambda p: [EIGEN_TEX if p.weight_bound else EIGEN_TEX + r" \tag{RNN}"])
+            # Pascanu's bound follows from W_hh alone for a vanilla RNN: under a gated cell it says so in front (a
+            # \tag at the right edge was drawn over "|f'| <= gamma" at 1280 px)
+            equations=lambda p: [EIGEN_TEX if p.weight_bound else RNN_ONLY + EIGEN_TEX])
