@@ -10,10 +10,8 @@ import re
 
 import numpy as np
 import pytest
-import torch
-from torch.autograd.functional import jacobian
 
-from tests.test_scenarios import _claim, _train
+from tests.test_scenarios import _claim, _train, initial_norm
 from viz_app.text.typeset import scientific
 
 pytestmark = pytest.mark.slow
@@ -53,23 +51,6 @@ def test_vanishing_states_the_guarantee_only_where_it_holds(changes):
     assert ("vanishing is guaranteed" in text) == (sigma < 1.0) and ("no longer guaranteed" in text) == (sigma >= 1.0)
 
 
-def _initial_norm(run) -> float:
-    """||dh_{T-1}/dh_0|| of the net as initialised (sequence 0), by autograd through torch's nn.RNNCell."""
-    w = run.history.snapshots[0][1]
-    cell = torch.nn.RNNCell(2, run.net.hidden_size, nonlinearity=run.net.nonlinearity).double()
-    cell.load_state_dict({n: torch.from_numpy(w[f"recurrent.{n}_l0"]).double() for n in
-                          ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
-    x = run.eval_data.x[:, :1].double()
-    with torch.no_grad():
-        h0 = cell(x[0])[0]
-
-    def rest(h):
-        for t in range(1, x.shape[0]):
-            h = cell(x[t], h.unsqueeze(0))[0]
-        return h
-    return torch.linalg.matrix_norm(jacobian(rest, h0), 2).item()
-
-
 @pytest.mark.parametrize("changes", [{}, {"init": "default"}, {"nonlinearity": "tanh"}, {"rho": 0.5}, {"rho": 1.5},
                                      {"cell": "lstm"}])
 def test_irnn_says_what_w_hh_was_and_what_its_norm_did(changes):
@@ -80,7 +61,7 @@ def test_irnn_says_what_w_hh_was_and_what_its_norm_did(changes):
     if run.net.cell != "rnn":
         assert "W_{hh}" not in text.split("As initialised")[1].split(".")[0] and "units that are off" not in text
         return
-    norm = _initial_norm(run)
+    norm = initial_norm(run)
     assert norm == pytest.approx(ev.values["norm"], rel=1e-4, abs=1e-12)
     if not identity:
         sigma = np.linalg.svd(w0.astype(np.float64), compute_uv=False)[0]

@@ -218,7 +218,8 @@ def _initial_memory_text(ctx, v: dict, lang: str) -> str:
     if identity:
         text = t("claim.irnn_norm_identity", lang, **v)
     elif cell == "rnn":
-        text = t("claim.irnn_norm_sigma", lang, **v, sigma=float(np.linalg.norm(w.astype(np.float64), 2)))
+        sigma = spectrum.main_spectrum(w, cell, ctx.run.config.nonlinearity).sigma_max  # as the eigen page has it
+        text = t("claim.irnn_norm_sigma", lang, **v, sigma=sigma)
     else:
         text = t("claim.irnn_norm", lang, **v, cell=option(cell, lang))
     norm = v["norm"]
