@@ -103,6 +103,25 @@ def _settle(pg, timeout: float = 180) -> None:
                          + pg.inner_text("body")[:1500] + "\nthe server's log:\n" + log[-3000:])
 
 
+# a count of the script's state changes since the page's helper was installed: a click that starts a script run
+# changes it (running, then not running)
+_RUNS = """() => { const app = document.querySelector("[data-testid=stApp]");
+  if (!window.__runs) { window.__runs = {n: 0};
+    new MutationObserver((records) => { window.__runs.n += records.length; })
+      .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]}); }
+  return window.__runs.n; }"""
+
+
+def _rerun(pg, act, timeout: float = 60) -> None:
+    """Do ``act`` (a click that starts a script run) and wait until that run has finished: right after a click the page
+    still looks settled until the server has heard it (0.25 s is not enough on a busy machine, and the old page was
+    read as the new one)."""
+    n = pg.evaluate(_RUNS)
+    act()
+    pg.wait_for_function(f"() => window.__runs.n > {n}", timeout=timeout * 1000, polling=50)
+    _settle(pg)
+
+
 def _assert_clean(pg, name: str) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     assert pg.locator("[data-testid=stException]").count() == 0, name
@@ -115,11 +134,11 @@ def test_train_and_visit_every_view(server, page):
     page.goto(server + "/?lang=en")
     _settle(page)
     _assert_clean(page, "00_opened")
-    page.get_by_role("button", name=t("ctl.train", "en"), exact=True).click()
-    _settle(page)
+    _rerun(page, page.get_by_role("button", name=t("ctl.train", "en"), exact=True).click)
     for i, view in enumerate(views.names(), start=1):
-        page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True).click()
-        _settle(page)
+        radio = page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True)
+        if radio.get_attribute("aria-checked") != "true":  # a click on the shown view would unselect it
+            _rerun(page, radio.click)
         _assert_clean(page, f"{i:02d}_{view}")
         assert f"view={view}" in page.url or view == "unroll"
 
@@ -333,16 +352,13 @@ def test_upload_model_and_csv(server, page, tmp_path):
     assert page.locator("[data-testid=stException]").count() == 0
     inputs.nth(1).set_input_files(str(ROOT / "assets" / "models" / "hello_gru_net.pt"))
     _settle(page)
-    page.get_by_role("button", name=t("ctl.use_model", "en")).click()
-    _settle(page)
+    _rerun(page, page.get_by_role("button", name=t("ctl.use_model", "en")).click)
     _assert_clean(page, "30_uploaded_model")
     assert t("msg.using_model", "en")[:30] in page.inner_text("body")
     inputs.nth(0).set_input_files(str(ROOT / "assets" / "data" / "sensor.csv"))
     _settle(page)
-    page.get_by_role("button", name=t("ctl.drop_model", "en")).click()
-    _settle(page)
-    page.get_by_role("button", name=t("ctl.use_data", "en")).click()
-    _settle(page)
+    _rerun(page, page.get_by_role("button", name=t("ctl.drop_model", "en")).click)
+    _rerun(page, page.get_by_role("button", name=t("ctl.use_data", "en")).click)
     _assert_clean(page, "31_uploaded_csv")
     assert "task=csv" in page.url
 
@@ -619,8 +635,7 @@ def test_the_equations_with_numbers_the_ledger_and_predict_then_reveal_in_the_br
                             " return [Array.from(tr.x), Array.from(tr.y)]; }")
         assert drawn[0][:2] == [0, 20] and drawn[1][:2] == pytest.approx([0.01, 0.1])
         pg.screenshot(path=str(ARTIFACTS / f"83_sketch_{lang}.png"))
-        pg.locator("[data-testid=stMain] button", has_text="공개" if lang == "ko" else "Reveal").first.click()
-        _settle(pg)
+        _rerun(pg, pg.locator("[data-testid=stMain] button", has_text="공개" if lang == "ko" else "Reveal").first.click)
         marks = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => gd.data)"
                             ".filter(d => d.meta && (d.meta.prediction !== undefined || d.meta.sketch))"
                             ".map(d => d.meta.prediction !== undefined ? ['star', d.meta.prediction]"
@@ -706,9 +721,7 @@ def test_a_click_on_a_training_curve_opens_that_run_there_in_every_view(server, 
                             has_text=t("ctl.time_machine_run", lang, name=name, updates=20))
         assert button.count() == 1
         pg.screenshot(path=str(ARTIFACTS / f"85_travel_{lang}.png"))
-        button.click()
-        time.sleep(1.0)
-        _settle(pg)
+        _rerun(pg, button.click)
         href = pg.evaluate("window.location.href")
         assert "paused_at=20" in href and "clip=norm" in href, href
         last = pg.evaluate("() => Math.max(...Array.from(document.querySelector('.js-plotly-plot')._fullData"
@@ -734,16 +747,14 @@ def test_four_sidebar_changes_in_a_row_each_train(server, page, lang):
         page.keyboard.press(keys)
         want = before - 1 if keys == "ArrowLeft" else before + 1
         assert int(slider.get_attribute("value")) == want
-        train.click()
-        _settle(page)
+        _rerun(page, train.click)
         assert f"hidden_size={want}" in page.url, (n, page.url)
         assert int(slider.get_attribute("value")) == want, n
     cells = page.locator('[data-testid="stSelectbox"]').filter(has_text=t("ctl.cell", lang))
     for n, cell in enumerate(("gru", "lstm", "rnn_relu", "rnn_tanh")):
         cells.click()
         page.get_by_role("option", name=t(f"opt.{cell}", lang), exact=True).click()
-        train.click()
-        _settle(page)
+        _rerun(page, train.click)
         kind, _, nl = cell.partition("_")
         named = (f"cell={kind}" in page.url, "nonlinearity=relu" in page.url)
         assert named == (kind != "rnn", nl == "relu"), (n, page.url)
@@ -788,8 +799,7 @@ def test_a_click_on_the_loss_curve_picks_a_snapshot_and_the_time_machine_opens_i
         button = pg.locator("[data-testid=stMain] button", has_text=label)
         assert button.count() == 1, pg.inner_text("[data-testid=stMain]")[:2000]
         pg.screenshot(path=str(ARTIFACTS / f"86_time_machine_{lang}.png"))
-        button.click()
-        _settle(pg)
+        _rerun(pg, button.click)
         assert "paused_at=" in pg.evaluate("window.location.href")
         _assert_clean(pg, f"86_time_machine_{lang}_after")
     finally:
@@ -808,8 +818,7 @@ def test_the_exploding_scenarios_clipping_curve_opens_the_clicked_run(server, pa
             _click_at(pg, POINT_AT, [which, run, 10])
             button = pg.locator("[data-testid=stMain] button", has_text=re.compile(r"\b10\b"))
             assert button.count() == 1, pg.inner_text("[data-testid=stMain]")[:2000]
-            button.click()
-            _settle(pg)
+            _rerun(pg, button.click)
             href = pg.evaluate("window.location.href")
             assert "paused_at=10" in href and ("clip=norm" in href) == (run == "clipped"), href
             _assert_clean(pg, f"87_travel_exploding_{run}_{lang}")
