@@ -50,7 +50,10 @@ def _rounding(size: int, tau: Tensor) -> Tensor:
 
 
 def _gram_bound(g: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Rayleigh quotient, proved upper bound and raw residual for symmetric PSD g (n, H, H) and unit v (n, H)."""
+    """Rayleigh quotient, proved upper bound and raw residual for symmetric PSD g (n, H, H) and unit v (n, H), in
+    float64 whatever g's type: of the matrix as stored, exactly to float64's rounding (in float32 the quotient's own
+    rounding, ~H eps, put it up to 3.5e-7 above lambda_max and the bound 3e-7 under it)."""
+    g, v = g.double(), torch.nn.functional.normalize(v.double(), dim=-1)
     size = g.shape[-1]
     gv = _times(v, g)
     rho = (v * gv).sum(-1)
@@ -63,7 +66,8 @@ def _chain_bound(u: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """For U (n, H, H) and unit v (n, H), without forming G = U^T U (two products with U, not one of H^3): the Rayleigh
     quotient ||U v||^2, a proved upper bound on lambda_max(G) from the residual and tr G = ||U||_F^2 alone
     (Kato-Temple, which needs the top eigenvalue over half the trace: a chain that has begun to forget all but one
-    direction), and the next power iterate G v / ||G v||."""
+    direction), and the next power iterate G v / ||G v||. In float64, as ``_gram_bound``."""
+    u, v = u.double(), torch.nn.functional.normalize(v.double(), dim=-1)
     uv = _times(v, u.mT)
     gv = _times(uv, u)
     rho = (uv * uv).sum(-1)
@@ -171,7 +175,7 @@ class TopEigen:
         v, settled = torch.nn.functional.normalize(v, dim=-1), []
         for _ in range(self.CHAIN_ITERS):
             rho, upper, after = _chain_bound(u, v)
-            known[cols] = after
+            known[cols] = after.to(known.dtype)
             ok = upper <= rho * (1 + _tolerance(u.dtype))
             if ok.any():
                 settled.append((cols[ok], rho[ok]))
@@ -219,7 +223,7 @@ class TopEigen:
     def _solve(self, grams: Tensor, v: Tensor):
         """Certified top eigenvalues (NaN: not settled), the final vectors, and the indices and matrices left."""
         tol = _tolerance(grams.dtype)
-        top, out = torch.full((grams.shape[0],), torch.nan, dtype=grams.dtype), v.clone()
+        top, out = torch.full((grams.shape[0],), torch.nan, dtype=torch.float64), v.clone()
         idx, g = torch.arange(grams.shape[0]), grams
         if not self.certify:
             self.stats["eigvalsh"] = self.stats.get("eigvalsh", 0) + len(idx)
@@ -253,8 +257,8 @@ class TopEigen:
                 p = p / torch.where(norm > 0, norm, 1)[:, None, None]
             for _ in range(self.ITERS):
                 v = torch.nn.functional.normalize(_times(v, p), dim=-1)
-            rho = (v * _times(v, g)).sum(-1)
-            upper = ((log_c + _gram_bound(p, v)[1].double().log()) / 2 ** self.SQUARINGS).exp()
+            rho = _gram_bound(g, v)[0]
+            upper = ((log_c + _gram_bound(p, v)[1].log()) / 2 ** self.SQUARINGS).exp()
             ok = upper <= rho.double() * (1 + tol)
             self.squaring = [ok.double().mean().item(), 0]
             settle("power on G^8", ok, rho, v)
@@ -267,7 +271,7 @@ class TopEigen:
         self.done += done
         self.wants.update(wants)  # read here, in the caller, at a point fixed by the count of rows: the same every run
         if exact is not None:
-            top[idx] = exact.result()
+            top[idx] = exact.result().double()
         at = 0
         for key, n in keys:
             self.done.append((key, top[at:at + n]))

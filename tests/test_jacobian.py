@@ -298,3 +298,28 @@ def test_the_bound_holds_for_nearly_flat_spectra_in_floating_point(dtype, spread
         for v in _probes(q, lam):
             rho, upper, _ = engine.certify._gram_bound(g[None], v.to(dtype)[None])
             assert upper.item() >= top, (n, spread, dtype, upper.item() - top)
+
+
+@pytest.mark.parametrize("size", [8, 32, 64])
+def test_the_certificate_is_sound_for_float32_matrices_rounding_included(size):
+    """A float32 G (or U) with a top eigenvalue well apart, probed at its top eigenvector and the next power iterates:
+    the Rayleigh quotient is never above lambda_max of the matrix as stored, and the bound never under it (both to
+    float64's rounding). Computed in float32 the quotient's own rounding put it up to 3.5e-7 above lambda_max and the
+    Kato-Temple bound 3e-7 under it: not a proof."""
+    eps = 64 * torch.finfo(torch.float64).eps
+    for seed in range(40):
+        gen = torch.Generator().manual_seed(seed)
+        q, _ = torch.linalg.qr(torch.randn(size, size, dtype=torch.float64, generator=gen))
+        scale = float(torch.rand(1, generator=gen)) * 100 + 1e-3
+        lam = scale * torch.tensor([10.0] + [0.9 ** i for i in range(size - 1)], dtype=torch.float64)
+        u = (torch.diag(lam.sqrt()) @ q.T).float()  # U^T U = q diag(lam) q^T, up to float32 rounding
+        g = (q @ torch.diag(lam) @ q.T).float()
+        for matrix, bound in ((g, engine.certify._gram_bound), (u, engine.certify._chain_bound)):
+            stored = matrix.double() if matrix is g else matrix.double().mT @ matrix.double()
+            top = torch.linalg.eigvalsh(stored)[-1].item()
+            v = q[:, 0].float()[None]
+            for _ in range(3):
+                rho, upper, _ = bound(matrix[None], v)
+                assert rho.item() <= top * (1 + eps), (seed, rho.item() / top - 1)
+                assert upper.item() >= top * (1 - eps), (seed, upper.item() / top - 1)
+                v = torch.nn.functional.normalize(engine.certify._times(v, stored[None].float()), dim=-1)
