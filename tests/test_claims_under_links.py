@@ -37,6 +37,10 @@ BLOCK = {"rnn": 0, "gru": 2, "lstm": 2}  # row block of W_hh drawn on the eigenv
                                      {"lr": 0.03, "epochs": 60}])
 def test_vanishing_states_the_guarantee_only_where_it_holds(changes):
     run, _, ev, text = _both("vanishing", **changes)
+    check_vanishing(run, ev, text)
+
+
+def check_vanishing(run, ev, text):
     w = run.net.recurrent.weight_hh_l0.detach().double().numpy()
     h = w.shape[1]
     sigma = np.linalg.svd(w[BLOCK[run.net.cell] * h:(BLOCK[run.net.cell] + 1) * h], compute_uv=False)[0]
@@ -55,6 +59,10 @@ def test_vanishing_states_the_guarantee_only_where_it_holds(changes):
                                      {"cell": "lstm"}])
 def test_irnn_says_what_w_hh_was_and_what_its_norm_did(changes):
     run, _, ev, text = _both("irnn", **changes)
+    check_irnn(run, ev, text)
+
+
+def check_irnn(run, ev, text):
     w0 = run.history.snapshots[0][1]["recurrent.weight_hh_l0"]
     identity = run.net.cell == "rnn" and np.array_equal(w0, np.eye(w0.shape[1], dtype=w0.dtype))
     assert ("$W_{hh} = I$)" in text) == identity, text
@@ -75,9 +83,13 @@ def test_irnn_says_what_w_hh_was_and_what_its_norm_did(changes):
 @pytest.mark.parametrize("changes", [{}, {"rho": 0.9}, {"lr": 100.0}, {"rho": 3.0}, {"seed": 1}])
 def test_exploding_states_growth_jumps_and_divergence_as_the_histories_show(changes):
     run, _, ev, text = _both("exploding", **changes)
+    check_exploding(run, ev, text)
+
+
+def check_exploding(run, ev, text):
     cfg = run.config.with_(model_id="")
     plain = _train(cfg.with_(clip="none")).history
-    clipped = _train(cfg.with_(clip="norm", clip_threshold=1.0)).history
+    clipped = _train(cfg.with_(clip="norm", clip_threshold=cfg.clip_threshold)).history
     g = plain.grad_norm
     bad = plain.first_nonfinite
     assert ("the very first loss or gradient was NaN/Inf" in text) == (bad == 0), text

@@ -151,6 +151,8 @@ def _exploding(ctx, lang):
     plain, clipped, thr = _clipping_runs(ctx)
     if plain is None or clipped is None:
         return None, ""
+    if plain.history.updates == 0:  # a link with epochs=0: no gradient norms to speak of
+        return evidence.Evidence(False, {}), t("claim.untrained", lang)
     ev = evidence.explosion(plain.history, clipped.history, thr)
     v = ev.values
     if v["diverged_at"] == 0:  # nothing grew: the first gradient was already NaN/Inf
@@ -266,10 +268,16 @@ def _gru_vs_lstm(ctx, lang):
     n = {c: evidence.parameter_count(r.net) for c, (r, _) in got.items()}
     values = ev.values | {"n_gru": n["gru"], "n_lstm": n["lstm"], "ratio": n["gru"] / n["lstm"], "thr": REACH}
     shown = ev.shown and n["gru"] * 4 == n["lstm"] * 3
-    never = t("claim.never", lang)
-    text = t("claim.gru_lstm", lang, **(values | {c: values[c] if values[c] is not None else never
-                                                   for c in ("reach_gru", "reach_lstm")}))
-    text += " " + t("claim.similar" if shown else "claim.not_similar", lang, **values)
+    text = t("claim.gru_lstm", lang, **values)
+    updates = {c: r.history.updates for c, (r, _) in got.items()}
+    if not any(updates.values()):
+        return evidence.Evidence(False, values), text + " " + t("claim.untrained", lang)
+    reach = {f"reach_{c}": t("claim.reach_at", lang, update=values[f"reach_{c}"]) if values[f"reach_{c}"] is not None
+             else t("claim.reach_never", lang, updates=updates[c]) for c in updates}
+    text += " " + t("claim.gru_lstm_reach", lang, **(values | reach))
+    verdict = "claim.similar" if shown else "claim.not_similar" if math.isfinite(values["factor"]) else \
+        "claim.not_reached"
+    text += " " + t(verdict, lang, **values)
     return evidence.Evidence(shown, values), text
 
 

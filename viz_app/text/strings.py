@@ -430,9 +430,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.copy": (
         '평가 배치의 손실: LSTM {l_loss:.3g}, GRU {g_loss:.3g}, RNN {r_loss:.3g}, 기억 없는 기준 $3 ln 4 / T = {baseline:.3g}$. 되풀이한 기호의 정답률: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (찍으면 {chance:.0%}).',
         'Loss on the evaluation batch: LSTM {l_loss:.3g}, GRU {g_loss:.3g}, RNN {r_loss:.3g}, memoryless baseline $3 ln 4 / T = {baseline:.3g}$. Symbols recalled: LSTM {l_recall:.0%}, GRU {g_recall:.0%}, RNN {r_recall:.0%} (chance {chance:.0%}).'),
-    "claim.gru_lstm": ("순환층의 매개변수 (출력층 제외): GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}). 학습 손실이 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
-                       "Parameters of the recurrent layers (the readout aside): GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f}). The training loss fell below {thr:g} at update {reach_gru} (GRU) and {reach_lstm} (LSTM); final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
-    "claim.never": ("없음", "never"),
+    "claim.gru_lstm": ("순환층의 매개변수 (출력층 제외): GRU {n_gru:,}개, LSTM {n_lstm:,}개 (비율 {ratio:.2f}).",
+                       "Parameters of the recurrent layers (the readout aside): GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f})."),
+    "claim.gru_lstm_reach": ("학습 손실 {thr:g} 미만 도달: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
+                             "The training loss fell below {thr:g}: GRU {reach_gru}, LSTM {reach_lstm}; final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
+    "claim.reach_at": ("{update}번째 업데이트", "at update {update}"),
+    "claim.reach_never": ("{updates}번 업데이트 안에 도달하지 못함", "not within its {updates} updates"),
+    "claim.untrained": ("⚠ 이 실행은 학습하지 않았습니다 (업데이트 0번).", "⚠ This run has not been trained (0 updates)."),
+    "claim.not_reached": ("⚠ 이 실행에서는 비교할 수 없습니다: 두 셀이 모두 {thr:g} 아래로 내려가지는 않았습니다.",
+                          "⚠ Not comparable in this run: not both cells got below {thr:g}."),
     "claim.similar": ("비슷합니다: 느린 쪽도 빠른 쪽의 {factor:.2g}배 업데이트 안에 도달했습니다.", "Similar: the slower one needed {factor:.2g}× the updates of the faster one."),
     "claim.not_similar": ("⚠ 이 실행에서는 비슷하다고 할 수 없습니다 ({factor:.2g}배 차이).", "⚠ Not similar in this run ({factor:.2g}× apart)."),
     "claim.terms_every_step": (
