@@ -115,13 +115,16 @@ async def session(browser, url: str, upload: bool = False) -> dict:
     return out
 
 
-async def open_link(port: int, query: str) -> dict:
+async def open_link(port: int, query: str, source: str | None = None) -> dict:
     """One app session over the websocket: seconds to the first chart and to the end of the script run (every figure
-    sent), how many charts, and the error (an exception shown, or a failed connection) or None."""
+    sent), how many charts, and the error (an exception shown, or a failed connection) or None. ``source``: the
+    loopback address the connection comes from (127.0.0.2 is another client to the server; 127.0.0.1 its own
+    machine)."""
     start, out = time.perf_counter(), {"first": None, "all": None, "charts": 0, "error": None}
     try:
         async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
-                                      subprotocols=["streamlit"], open_timeout=300) as ws:
+                                      subprotocols=["streamlit"], open_timeout=300,
+                                      **({"local_addr": (source, 0)} if source else {})) as ws:
             msg = BackMsg()
             msg.rerun_script.query_string = query
             await ws.send(msg.SerializeToString())
@@ -167,14 +170,16 @@ def pct(values, q):
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def start_server(*args: str, script: str = "viz_app/main.py") -> tuple[subprocess.Popen, int]:
-    """`streamlit run` on a free local port (extra server flags in ``args``), once it accepts connections."""
+def start_server(*args: str, script: str = "viz_app/main.py", root: Path = ROOT,
+                 env: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """`streamlit run` on a free local port (extra server flags in ``args``; the project at ``root``), once it
+    accepts connections."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port",
-                               str(port), "--server.address", "127.0.0.1", *args], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                               str(port), "--server.address", "127.0.0.1", *args], cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=env)
     for _ in range(120):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

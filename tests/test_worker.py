@@ -197,6 +197,26 @@ def test_a_job_marked_first_goes_before_queued_ones_not_marked(pool):
     assert urgent.started <= min(job.started for job in later)
 
 
+def test_the_queue_takes_each_client_s_next_job_in_turn_and_the_lecturer_s_first(pool):
+    """One student (an address) queues six pages, then another student one, then the lecturer (the server's own
+    machine: no address) one: the lecturer's goes first, then each student's next in turn; a student's job that the
+    lecturer joins (the same link) moves up with the lecturer."""
+    busy = [pool.submit(("fair busy", i), _sleep, 1.0, heavy=False, mb=300, seconds=30, client="10.0.0.9")
+            for i in range(2)]
+    while any(pool.status(job).queued_ahead for job in busy):  # both workers taken
+        time.sleep(0.05)
+    spam = [pool.submit(("spam", i), _sleep, 0.05, heavy=False, mb=300, seconds=30, client="10.0.0.1")
+            for i in range(6)]
+    other = pool.submit("other student", _sleep, 0.05, heavy=False, mb=300, seconds=30, client="10.0.0.2")
+    lecturer = pool.submit("lecturer page", _sleep, 0.05, heavy=False, mb=300, seconds=30)
+    assert [pool.status(j).queued_ahead for j in (lecturer, spam[0], other, spam[1], spam[5])] == [1, 2, 3, 4, 8]
+    joined = pool.submit(("spam", 5), _sleep, 0.05, heavy=False, mb=300, seconds=30)  # the lecturer opens it too
+    assert joined is spam[5] and [pool.status(j).queued_ahead for j in (spam[5], lecturer, spam[0])] == [1, 2, 3]
+    for job in (*busy, *spam, other, lecturer, joined):
+        pool.wait(job)
+    assert spam[5].started <= lecturer.started <= spam[0].started <= other.started <= spam[1].started
+
+
 def test_a_run_stopped_at_its_memory_limit_is_said_on_the_page_and_the_next_run_works(monkeypatch):
     """In the app: a training job whose child passes its (here tiny) memory limit is stopped; the page says so in
     one sentence, without a traceback; the same page with the normal limits then trains and draws."""

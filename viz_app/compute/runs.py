@@ -77,6 +77,16 @@ def _session_alive(session: str) -> bool:
         return True
 
 
+def client() -> str | None:
+    """Who asks, for the pool's fair queue: the address of this session's connection (a device's tabs share it); None
+    for the machine the server runs on (the lecturer's laptop), whose pages go first. Behind a proxy on the same
+    machine every session is None: one queue in arrival order, as without fairness."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no session (tests, scripts)
+        return None
+
+
 def session_id() -> str:
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else ""
@@ -172,7 +182,7 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "", *, quiet: bool 
         waiting = progress.Waiting(lang, cost, label, quiet=quiet)
         run = _pool().run(("train", key), experiment.run, cfg, worker.PROGRESS, data=data, model=model,
                           resume=earlier, on_wait=waiting, on_done=lambda run: _store().put(key, run),
-                          **_job_limits(cost))
+                          client=client(), **_job_limits(cost))
         if _on_disk(*key) and run.history.status != "stopped":  # a time limit depends on the machine
             disk.put(("run", cfg), run, pinned=True)  # a lecture's run, or one the warm-up prepared
     except EngineError as e:
@@ -211,7 +221,7 @@ def _recorded(key, cost: budget.Estimate, lang: str, fn, *args, waiting_message:
     waiting = progress.Waiting(lang, cost, training=False, message=waiting_message)
     pool = _pool()
     try:
-        job = pool.submit(key, fn, *args, first=True, **_job_limits(cost), **kwargs)
+        job = pool.submit(key, fn, *args, first=True, client=client(), **_job_limits(cost), **kwargs)
         out = pool.wait(job, waiting)
     finally:
         waiting.close()

@@ -11,14 +11,18 @@ page) do not compete with it for the GIL. A job is stopped
 - when no session waits for it any more (a closed tab, a Stop click) for GRACE seconds: long enough for a rerun of the
   same page to find it still running and wait on.
 
-Jobs are shared by key (50 students opening one link wait for one run) and wait in one queue, in arrival order: at
-most ``workers`` at once, at most ``heavy`` of them heavy. Whoever waits is told the queue position.
+Jobs are shared by key (50 students opening one link wait for one run) and wait in one queue: at most ``workers`` at
+once, at most ``heavy`` of them heavy. The queue is fair across clients (a client: the address of the connection, so a
+device's tabs are one client): the jobs of the machine the server runs on (the lecturer's laptop; no address) first,
+then every client's next job in turn (one student opening 20 links from 20 tabs does not put them all before the next
+student's page), in arrival order within a turn. Whoever waits is told the queue position.
 
 Nothing here imports Streamlit: the pool is tested on its own (tests/test_worker.py).
 """
 from __future__ import annotations
 
 import io
+import itertools
 import multiprocessing as mp
 import os
 import pickle
@@ -26,6 +30,7 @@ import resource
 import threading
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing import forkserver, popen_forkserver, spawn, util
 from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen
@@ -82,7 +87,9 @@ class Job:
     seconds: float  # time limit
     soft_seconds: float  # a training job is asked to stop (keeping what it learned) after this
     on_done: Callable | None = None  # called with the result in the pool's thread (e.g. storing a trained run)
-    first: bool = False  # queued before the jobs that are not
+    first: bool = False  # queued before the jobs that are not, in its turn
+    clients: list = field(default_factory=list)  # who waits for it (their addresses; None: the server's machine)
+    arrival: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     waiters: int = 0
     idle_since: float = field(default_factory=time.monotonic)
@@ -109,32 +116,36 @@ class Pool:
         self.jobs: dict = {}  # key -> Job: queued, running, or finished less than KEEP_DONE ago
         self.queue: list[Job] = []
         self.running: list[Job] = []
+        self.arrivals = itertools.count()
         threading.Thread(target=self._dispatch, name="rnn-viz-pool", daemon=True).start()
 
     def run(self, key, fn: Callable, *args, heavy: bool, mb: float, seconds: float, soft_seconds: float = 0.0,
             first: bool = False, on_wait: Callable[[Status], None] | None = None, on_done: Callable | None = None,
-            **kwargs):
+            client: str | None = None, **kwargs):
         """``fn(*args, **kwargs)`` in a child process (an argument given as PROGRESS becomes a callback
         ``(done, total, loss) -> stop?`` whose calls reach ``on_wait`` as Status.progress). Waits for it, calling
         ``on_wait`` every POLL seconds (an exception there detaches this caller; the job goes on for the others, or
         for GRACE seconds). Returns its result or raises what it raised: an EngineError, or ResourceError."""
         job = self.submit(key, fn, *args, heavy=heavy, mb=mb, seconds=seconds, soft_seconds=soft_seconds,
-                          first=first, on_done=on_done, **kwargs)
+                          first=first, on_done=on_done, client=client, **kwargs)
         return self.wait(job, on_wait)
 
     def submit(self, key, fn: Callable, *args, heavy: bool, mb: float, seconds: float, soft_seconds: float = 0.0,
-               first: bool = False, on_done: Callable | None = None, **kwargs) -> Job:
-        """Queue a job (or join the one with the same key). ``first``: it goes before the queued jobs that are not
-        (a recording for a page whose training is done goes before other pages' trainings)."""
+               first: bool = False, on_done: Callable | None = None, client: str | None = None, **kwargs) -> Job:
+        """Queue a job (or join the one with the same key) for ``client`` (see the module's doc). ``first``: in its
+        turn it goes before the queued jobs that are not (a recording for a page whose training is done goes before
+        other pages' trainings)."""
         with self.cond:
             job = self.jobs.get(key)
             if job is None:
                 job = Job(key=key, fn=fn, args=args, kwargs=kwargs, heavy=heavy, mb=mb, seconds=seconds,
-                          soft_seconds=soft_seconds or seconds, on_done=on_done, first=first)
+                          soft_seconds=soft_seconds or seconds, on_done=on_done, first=first,
+                          arrival=next(self.arrivals))
                 self.jobs[key] = job
-                at = next((i for i, j in enumerate(self.queue) if not j.first), len(self.queue)) if first else None
-                self.queue.insert(len(self.queue) if at is None else at, job)
+                self.queue.append(job)
                 self.cond.notify_all()
+            if client not in job.clients:
+                job.clients.append(client)
             job.waiters += 1  # from here the job is not cancelled before its caller waits on it
             return job
 
@@ -155,8 +166,19 @@ class Pool:
     def status(self, job: Job) -> Status:
         with self.cond:
             if job in self.queue:
-                return Status(self.queue.index(job) + 1, None, 0.0)
+                return Status(self._order().index(job) + 1, None, 0.0)
             return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0, tuple(job.curve))
+
+    def _order(self) -> list[Job]:
+        """The queue in the order its jobs start (holding self.cond): by turn, then ``first``, then arrival. A job's
+        turn is its best client's: -1 for the server's own machine, else how many of that client's jobs run or are
+        queued before it."""
+        taken = Counter(c for job in self.running for c in job.clients)
+        turns = {}
+        for job in sorted(self.queue, key=lambda j: (not j.first, j.arrival)):
+            turns[job] = min((-1 if c is None else taken[c] for c in job.clients), default=-1)
+            taken.update(job.clients)
+        return sorted(self.queue, key=lambda j: (turns[j], not j.first, j.arrival))
 
     # the pool's own threads ------------------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -170,7 +192,7 @@ class Pool:
                 for key, job in list(self.jobs.items()):
                     if job.done.is_set() and now - job.finished > KEEP_DONE:
                         del self.jobs[key]
-                for job in list(self.queue):
+                for job in self._order():
                     if len(self.running) >= self.workers:
                         break
                     if job.heavy and sum(j.heavy for j in self.running) >= self.heavy:
