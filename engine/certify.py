@@ -172,14 +172,14 @@ class TopEigen:
         if (v[-1] == 0).all():  # the new column starts from G's largest column, U^T (U e_j)
             j = int((u[-1] * u[-1]).sum(0).argmax())
             v[-1] = u[-1].mT @ u[-1][:, j]
-        v, settled = torch.nn.functional.normalize(v, dim=-1), []
+        v, settled, wide = torch.nn.functional.normalize(v, dim=-1), [], u.double()  # the bounds' float64, once
         for _ in range(self.CHAIN_ITERS):
-            rho, upper, after = _chain_bound(u, v)
+            rho, upper, after = _chain_bound(wide, v)
             known[cols] = after.to(known.dtype)
             ok = upper <= rho * (1 + _tolerance(u.dtype))
             if ok.any():
                 settled.append((cols[ok], rho[ok]))
-                cols, u, after = cols[~ok], u[~ok], after[~ok]
+                cols, u, wide, after = cols[~ok], u[~ok], wide[~ok], after[~ok]
             v = after
             if not len(cols):
                 break
