@@ -1,5 +1,6 @@
 """Caches one student cannot empty: after 100 distinct links and 100 uploads from other sessions, the lecturer's run
 is still cached and a live session's upload is still there."""
+import numpy as np
 import pytest
 
 from engine import experiment
@@ -133,6 +134,44 @@ def test_figures_leave_the_figure_cache_with_the_data_they_were_built_from():
     assert len(common._FIGURES.items) == before + 2
     assert all(entry[0]() is not None for entry in common._FIGURES.items.values())
     assert common.figure(line, kept, n=3).data[0].x == (0, 1, 2)
+
+
+def test_built_figures_are_weighed_and_their_cache_stays_under_its_bytes(monkeypatch):
+    """The built figures' cache is bounded by bytes, not only by entries: a long text's pages hold T x T maps as
+    Python lists (tens of MB a page; 15 such links took the server to 1.5 GB). ``size_of`` is within a factor 2 of
+    what the figure's dict really holds (tracemalloc), and the cache drops its oldest figures to stay under its cap."""
+    import tracemalloc
+
+    import plotly.graph_objects as go
+
+    from viz_app.compute.cache import LRU
+    from viz_app.figures import common
+
+    def curves(data, *, n):
+        return go.Figure([go.Scatter(x=list(range(n)), y=[float(i) * 0.5 for i in range(n)], name="a" * 40),
+                          go.Heatmap(z=np.ones((n // 100, 100), dtype=np.float32))])
+
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    spec = curves(None, n=200_000).to_dict()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert held / 2 <= common.size_of(spec) <= 2 * held, (common.size_of(spec), held)
+
+    class Data:
+        pass
+
+    cap = 3 * common.size_of(curves(None, n=20_000).to_dict())
+    monkeypatch.setattr(common, "_FIGURES", LRU(512, max_weight=cap))
+    kept = [Data() for _ in range(6)]
+    for data in kept:
+        common.figure(curves, data, n=20_000)
+        assert common._FIGURES.weight <= cap
+    assert len(common._FIGURES.items) == 3  # the three newest
+    assert [k[2] for k in common._FIGURES.items] == [id(d) for d in kept[3:]]
+    assert common._FIGURES.weight == sum(common._FIGURES.weights.values())
+    common.figure(curves, Data(), n=200_000)  # heavier than the whole cap: drawn, not kept
+    assert len(common._FIGURES.items) == 3
 
 
 def test_the_lecture_runs_survive_a_server_restart_on_disk(as_session, tmp_path, monkeypatch):

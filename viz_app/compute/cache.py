@@ -6,11 +6,14 @@ from collections import Counter, OrderedDict
 
 
 class LRU:
-    """A small thread-safe least-recently-used map."""
+    """A small thread-safe least-recently-used map of at most ``size`` entries and ``max_weight`` (the entries'
+    weights, given with ``put``, together; an entry heavier than that alone is not kept)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, max_weight: float = float("inf")):
         # reentrant: discard() may run from a weak reference's callback, i.e. inside any allocation of this thread
-        self.size, self.items, self.lock = size, OrderedDict(), threading.RLock()
+        self.size, self.max_weight, self.items, self.lock = size, max_weight, OrderedDict(), threading.RLock()
+        self.weights: dict = {}
+        self.weight = 0.0
 
     def get(self, key):
         with self.lock:
@@ -19,18 +22,26 @@ class LRU:
                 return self.items[key]
         return None
 
-    def put(self, key, value) -> None:
+    def put(self, key, value, weight: float = 0.0) -> None:
         with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            self._drop(key)
+            if weight > self.max_weight:
+                return
+            self.items[key], self.weights[key] = value, weight
+            self.weight += weight
+            while len(self.items) > self.size or self.weight > self.max_weight:
+                self._drop(next(iter(self.items)))
 
     def discard(self, key, test=lambda value: True) -> None:
         """Remove ``key`` if present and ``test(value)``."""
         with self.lock:
             if key in self.items and test(self.items[key]):
-                del self.items[key]
+                self._drop(key)
+
+    def _drop(self, key) -> None:
+        if key in self.items:
+            del self.items[key]
+            self.weight -= self.weights.pop(key)
 
 
 class FairCache:

@@ -1,6 +1,7 @@
 """Helpers shared by the figure modules: time axes that can be clicked, non-finite markers, log-safe values."""
 from __future__ import annotations
 
+import os
 import weakref
 from urllib.parse import quote
 
@@ -13,7 +14,22 @@ from viz_app.web.controls import PLACEMENT
 from viz_app.compute.cache import LRU
 from viz_app.text.i18n import t
 
-_FIGURES = LRU(512)  # built figures as dicts, shared by all sessions (read-only once stored)
+# built figures as dicts, shared by all sessions (read-only once stored), weighed by their size: a long text's T x T
+# maps as Python lists are tens of MB a page
+FIGURE_MB = max(1, int(os.environ.get("RNN_VIZ_FIGURE_MB", "256") or 256))
+_FIGURES = LRU(512, max_weight=FIGURE_MB * 2 ** 20)
+
+
+def size_of(spec) -> int:
+    """About how many bytes a figure's dict holds: 32 a number (a float object and its list slot), a string's length
+    (numpy arrays arrive as base64 strings), the containers' own slots."""
+    if isinstance(spec, str):
+        return 49 + len(spec)
+    if isinstance(spec, dict):
+        return 64 + sum(size_of(v) + 8 for v in spec.values())
+    if isinstance(spec, (list, tuple)):
+        return 56 + sum(32 if isinstance(v, (int, float)) else size_of(v) + 8 for v in spec)
+    return 32
 
 
 def picked_curve(run: str) -> dict:
@@ -170,7 +186,7 @@ def figure(builder, data, *, step: int | None = None, field: str = "step", highl
         def forget(ref, key=key):  # the data is gone: so is every figure built from it, at once
             _FIGURES.discard(key, lambda entry: entry[0] is ref)
         hit = (weakref.ref(data, forget), builder(data, **options).to_dict())
-        _FIGURES.put(key, hit)
+        _FIGURES.put(key, hit, weight=size_of(hit[1]))
     spec = hit[1] if step is None else place(hit[1], step, field)
     if highlight is not None and highlight >= 0:
         layout = spec["layout"]
