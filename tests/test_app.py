@@ -247,6 +247,18 @@ def test_an_exploding_run_is_shown_not_crashed(exploding_app, view):
         assert t("msg.diverged", "en", update=1)[:27] in said  # and says why
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_clipping_view_says_each_run_s_divergence_once_and_names_it(lang):
+    """The exploding scenario at rho = 3: both runs diverge at update 0. The page's own run (no clipping) is said once
+    by the training line, the clipped run once by the view, by its name; no sentence twice."""
+    from viz_app.text.i18n import t
+    at = _app({"scenario": "exploding", "rho": "3", "lang": lang})
+    assert not at.exception
+    said = [w.value for w in at.warning[1:]]  # after the banner
+    assert said == [t("msg.diverged", lang, update=0), t("msg.diverged_run", lang, update=0,
+                                                         name=t("leg.with_clip", lang, thr=1.0).capitalize())]
+
+
 def test_concurrent_sessions_train_a_run_once(monkeypatch):
     """Students opening the same link together: one worker process trains, the others wait for its result."""
     import threading

@@ -58,16 +58,19 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         plain, clipped = pair(state, src)  # trained here, their progress shown above the charts
     if plain is None or clipped is None:
         return state
+    names = {"plain": t("leg.no_clip", lang), "clipped": t("leg.with_clip", lang, thr=state.clip_threshold)}
     with areas.notes:
-        for r in (plain, clipped):
-            if r.history.status == "diverged":
-                st.warning(t("msg.diverged", lang, update=r.history.first_nonfinite))
+        # the page's own run has its line above (training_line): the other run's, by its name
+        said = [t("msg.diverged_run", lang, name=names[k][:1].upper() + names[k][1:],
+                  update=r.history.first_nonfinite) for k, r in (("plain", plain), ("clipped", clipped))
+                if r.history.status == "diverged" and r.config != run.config]
+        if said:
+            st.warning("\n\n".join(said))
         st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)),
                      total=clipped.history.updates))
     first, *rest = figures(state, src)
     # a click on a point of a curve offers that run after that update in every view (the time machine)
     runs_ = {"plain": plain, "clipped": clipped}
-    names = {"plain": t("leg.no_clip", lang), "clipped": t("leg.with_clip", lang, thr=state.clip_threshold)}
     with areas.stage:
         offer(state, chart(first, state, main=True, pick=True), first, runs_, names)
     for c in rest:
