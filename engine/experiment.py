@@ -16,6 +16,7 @@ import torch
 from engine import analysis, init, losses, spectrum, tasks
 from engine.serving import allocator, budget, limits
 from engine.errors import ArchitectureError, ConfigError
+from engine.io import ModelFile
 from engine.model import RecurrentNet, check_model_args
 from engine.record import Trace, record
 from engine.training import History, TrainConfig, train
@@ -206,12 +207,12 @@ class Run:
 
 
 def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | None = None, *,
-        data: tasks.TaskData | None = None, model: RecurrentNet | None = None, budgeted: bool = False,
+        data: tasks.TaskData | None = None, model: RecurrentNet | ModelFile | None = None, budgeted: bool = False,
         resume: Run | None = None) -> Run:
     """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings).
 
-    ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model, shown as it
-    is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
+    ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model (or its file,
+    loaded here), shown as it is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
     ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
     (engine.serving.limits), before any training. ``resume``: a paused run of the same training (``cfg`` but an earlier
     ``paused_at``) to go on from: the result is the same, bit for bit, as training ``cfg`` from the start."""
@@ -219,7 +220,7 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
         estimate(cfg, data=data, model=model)
     cfg.check()
     if model is not None:
-        net = copy.deepcopy(model)
+        net = model.load(cfg.nonlinearity) if isinstance(model, ModelFile) else copy.deepcopy(model)
         eval_data = data or _model_input(cfg, net)
         return Run(cfg, net, train(net, eval_data, TrainConfig(epochs=0)), eval_data)
     _check_upload(cfg, data)
@@ -250,7 +251,7 @@ def can_resume(run: Run, cfg: RunConfig) -> bool:
     return point is not None and run.config == cfg.with_(paused_at=run.config.paused_at) and point.epoch <= end
 
 
-def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: RecurrentNet | None = None,
+def estimate(cfg: RunConfig, *, data: tasks.TaskData | None = None, model: RecurrentNet | ModelFile | None = None,
              resume_epoch: int = 0) -> budget.Estimate:
     """The budget estimate of ``run(cfg, data=data, model=model)``, or BudgetError / ConfigError, without training
     (``resume_epoch``: from a run paused after that many epochs)."""
@@ -280,7 +281,7 @@ def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: i
     return budget.check(cell, hidden, layers, epochs, shape, text_run=cfg.task == "char_lm", directions=directions)
 
 
-def _model_input(cfg: RunConfig, net: RecurrentNet) -> tasks.TaskData:
+def _model_input(cfg: RunConfig, net: RecurrentNet | ModelFile) -> tasks.TaskData:
     text = tasks.char_lm(cfg.text, cfg.alphabet or None, loss=cfg.loss) if cfg.task == "char_lm" else None
     if text is not None and text.input_size == net.input_size and text.output_size == net.output_size:
         return text

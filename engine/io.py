@@ -171,6 +171,30 @@ def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tup
     return net, info
 
 
+def model_info(data: bytes) -> ModelInfo:
+    """What an uploaded model file holds, once it has loaded as ``load_model`` loads it (StateDictError if not)."""
+    return load_model(data)[1]
+
+
+@dataclass(frozen=True, eq=False)
+class ModelFile:
+    """An uploaded model file, loaded only where it is used (a worker process, never the server's): its bytes and
+    what ``model_info`` found in them; sizes as a RecurrentNet names them, for the budget."""
+
+    data: bytes
+    info: ModelInfo
+
+    cell = property(lambda self: self.info.cell)
+    input_size = property(lambda self: self.info.input_size)
+    hidden_size = property(lambda self: self.info.hidden_size)
+    num_layers = property(lambda self: self.info.num_layers)
+    output_size = property(lambda self: self.info.output_size or self.info.input_size)
+    directions = property(lambda self: 2 if self.info.bidirectional else 1)
+
+    def load(self, nonlinearity: str = "tanh") -> RecurrentNet:
+        return load_model(self.data, nonlinearity=nonlinearity)[0]
+
+
 # CSV data ------------------------------------------------------------------------------------------------------------
 MAX_CSV_ROWS = 2000
 MAX_CLASSES = 20

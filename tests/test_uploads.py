@@ -177,9 +177,31 @@ def test_the_sidebar_reads_an_uploaded_model_once_per_file(monkeypatch):
 
     calls = []
     monkeypatch.setattr(sidebar.st, "session_state", Session())
-    monkeypatch.setattr(sidebar, "load_model", lambda raw: calls.append(raw) or load_model(raw))
+    monkeypatch.setattr(sidebar.runs, "model_info", lambda raw: calls.append(raw) or load_model(raw)[1])
     good, bad = _saved(nn.GRU(3, 5).state_dict()), b"not a model"
     for raw in (good, good, good, bad, bad, good):
         info, error = sidebar._inspected(raw)
         assert (info is None) == (raw == bad) and (error is None) == (raw == good)
     assert calls == [good, bad, good] and sidebar._inspected(good)[0].cell == "gru"
+
+
+def test_an_uploaded_model_is_loaded_in_a_worker_never_in_the_server(monkeypatch):
+    """torch.load of an uploaded file ran in the server's process (the sidebar's look at the file, and again for every
+    run shown): a crafted file's cost, with the GIL held, was every page's. Now the look is a job in a worker (once per
+    file content; a bad file's error arrives typed) and a run carries the file's bytes to its worker, which loads it
+    there. Here the upload reader fails in this process, and everything still works."""
+    from engine import experiment
+    from viz_app.compute import runs
+
+    sd = nn.GRU(3, 5).state_dict()
+    good = _saved(sd)
+    # (torch.load itself also reads the tensors of every result a worker sends back: the reader of uploads fails)
+    monkeypatch.setattr(engine.io, "_read", lambda *a, **k: pytest.fail("an upload read in the server's process"))
+    monkeypatch.setattr(runs, "session_id", lambda: "uploader")
+    info = runs.model_info(good)
+    assert (info.cell, info.input_size, info.hidden_size, info.whole_net) == ("gru", 3, 5, False)
+    with pytest.raises(engine.StateDictError):
+        runs.model_info(b"not a model")
+    key = runs.register_upload("model", good)
+    run = runs.train(experiment.RunConfig(cell="gru", hidden_size=5, model_id=key), "en")
+    assert torch.equal(run.net.recurrent.weight_hh_l0, sd["weight_hh_l0"]) and run.history.updates == 0

@@ -7,7 +7,7 @@ import hashlib
 import streamlit as st
 
 from engine import EngineError
-from engine.io import load_model, parse_csv
+from engine.io import parse_csv
 
 from viz_app.lecture import ui as lecture_ui
 from viz_app.compute import runs
@@ -177,7 +177,7 @@ def _inspected(raw: bytes):
     seen = st.session_state.get("_model_upload")
     if seen is None or seen[0] != digest:
         try:
-            seen = (digest, load_model(raw)[1], None)
+            seen = (digest, runs.model_info(raw), None)  # loaded in a worker, not here
         except EngineError as e:
             seen = (digest, None, e)
         st.session_state._model_upload = seen

@@ -17,13 +17,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from engine import ConfigError, DataError, EngineError, StateDictError, experiment
 from engine.serving import budget, limits
-from engine.io import from_csv, load_model
+from engine.io import ModelFile, ModelInfo, from_csv, model_info as read_model_info
 from engine.lessons.cliff import demo as cliff_demo
 
 from viz_app.compute import disk, progress, worker
 from viz_app.state import scenarios
 from viz_app.state import fields as S
-from viz_app.compute.cache import FairCache, UploadStore
+from viz_app.compute.cache import LRU, FairCache, UploadStore
 from viz_app.text.errors import error_message
 
 MAX_RUNS = 24
@@ -124,8 +124,29 @@ def _uploaded_inputs(cfg: experiment.RunConfig):
         raw = upload("model", cfg.model_id)
         if raw is None:
             raise StateDictError("the uploaded model is not on the server any more; upload the file again")
-        model = load_model(raw, nonlinearity=cfg.nonlinearity)[0]
+        model = ModelFile(raw, model_info(raw))  # loaded in the run's worker
     return data, model
+
+
+_MODEL_INFOS = LRU(64)  # sha256 of an uploaded model file -> (ModelInfo, None) or (None, its EngineError)
+
+
+def model_info(raw: bytes) -> ModelInfo:
+    """What an uploaded model file holds (StateDictError if it does not load), read in a worker process: a file is
+    loaded there, never in the server's (what a crafted file costs stays in a child with limits, and no page waits
+    on the server's GIL meanwhile); once per file content."""
+    digest = hashlib.sha256(raw).hexdigest()
+    found = _MODEL_INFOS.get(digest)
+    if found is None:
+        try:
+            found = (_pool().run(("model info", digest), read_model_info, raw, heavy=False, mb=LIGHT_LIMIT_MB,
+                                 seconds=60, client=client()), None)
+        except EngineError as e:
+            found = (None, e)
+        _MODEL_INFOS.put(digest, found)
+    if found[1] is not None:
+        raise found[1]
+    return found[0]
 
 
 LIGHT_SECONDS = 5.0  # jobs estimated below this (and below LIGHT_MB) are light: they never wait behind a heavy one
