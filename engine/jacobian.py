@@ -25,6 +25,15 @@ from engine import cells
 from engine.certify import TopEigen
 
 
+POOL_JOB_ELEMENTS = 2 ** 22
+STEP_CHUNK_ELEMENTS = 2 ** 21  # 8 MB of float32 per intermediate of the step Jacobians (engine.serving.budget counts it)
+
+
+def pool_batch(hidden: int) -> int:
+    """How many H x H blocks a certificate job takes: about POOL_JOB_ELEMENTS, 32 to 1024."""
+    return max(32, min(1024, POOL_JOB_ELEMENTS // (hidden * hidden)))
+
+
 def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi: Tensor, h_prev: Tensor,
                    c_prev: Tensor | None) -> tuple[Tensor, Tensor]:
     """For one sequence: J_t = ds_t/ds_{t-1} [T, S, S] and K_t = ds_t/dgi_t [T, S, G] (gi_t = W_xh x_t + b_ih)."""
@@ -38,9 +47,13 @@ def step_jacobians(cell: str, nonlinearity: str, w_hh: Tensor, b_hh: Tensor, gi:
         return torch.cat([h_new, c_new]) if kind.has_cell_state else h_new
 
     s_prev = torch.cat([h_prev, c_prev], -1) if kind.has_cell_state else h_prev  # (T, S)
+    # jacrev differentiates the S outputs at once: every intermediate of the step is (steps, S, G) at a time, so the
+    # steps go in chunks of about STEP_CHUNK_ELEMENTS (an LSTM H=128 at T=99 took 460 MB in one go)
+    chunk = max(1, STEP_CHUNK_ELEMENTS // (s_prev.shape[-1] * gi.shape[-1]))
     with torch.no_grad():
-        js, ks = vmap(jacrev(f, argnums=(0, 1)))(s_prev.detach(), gi.detach())
+        js, ks = vmap(jacrev(f, argnums=(0, 1)), chunk_size=chunk)(s_prev.detach(), gi.detach())
     return js, ks  # (T, S, S), (T, S, G)
+
 
 
 # Rows from which the pool tries power iteration on the blocks before forming Gram matrices: this moves work from the
@@ -70,7 +83,9 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool, stats: dict | None = N
     buf[0][0] = eye
     log_scale = torch.zeros(steps, dtype=torch.float64)  # ds_t/ds_k = exp(log_scale[k]) * rows[k]
     stats = {} if stats is None else stats
-    top = TopEigen(stats, certify)
+    # a job's matrices together about POOL_JOB_ELEMENTS (16 MB of float32; with their float64 bounds and squarings, and
+    # two jobs in flight, a GRU H=128 T=199 recording took 1 GB at 1024 matrices a job)
+    top = TopEigen(stats, certify, batch=pool_batch(hidden))
     lam = {name: np.full((steps, steps), np.nan) for name in blocks}  # lambda_max of U^T U
     carry = _diagonal_carry(js, hidden)
     # every J_t diagonal (an IRNN at initialisation): every chain and its Gram matrix are diagonal
@@ -136,7 +151,8 @@ def _diagonal_carry(js: Tensor, hidden: int) -> Tensor | None:
 def input_sensitivity(layers: list, hidden: int, *, residual: bool = False) -> np.ndarray:
     """||du_t / dx_0||_2 for every t, u_t what the readout reads: the top layer's h_t (every direction), or for a
     residual net the sum of every layer's h_t (the top layer's output plus its input). ``layers`` holds per layer, per
-    direction (J [T,S,S], K [T,S,G], W_ih [G,I]) in the direction's own time order (the backward one's flipped).
+    direction (J [T,S,S], K W_ih [T,S,I]) in the direction's own time order (the backward one's flipped): K_t W_ih,
+    not K_t [T,S,G] itself, which is 4x larger for an LSTM (kept for every layer until this runs).
 
     Layer 1: N_0 = K_0 W_ih, N_t = J_t N_{t-1} (the backward direction meets x_0 at its last step, before which
     N = 0). Layer l+1 sees x through its input u_t = [h^l_t of every direction] (+ u^l_t for a residual net):
@@ -145,14 +161,14 @@ def input_sensitivity(layers: list, hidden: int, *, residual: bool = False) -> n
     lower = None  # (T, D*H, I): d(input of the next layer)_t / dx_0
     for k, directions in enumerate(layers):
         outs = []
-        for d, (js, ks, w_ih) in enumerate(directions):
+        for d, (js, kw) in enumerate(directions):
             steps = js.shape[0]
             m = lower if lower is None or d == 0 else lower.flip(0)
             enter = 0 if d == 0 else steps - 1  # where x_0 enters layer 1, in this direction's time
             n_prev, rows = None, []
             for t in range(steps):
                 # input-side term: layer 1 only where x_0 enters; higher layers at every t through u_t
-                drive = ks[t] @ w_ih @ m[t] if m is not None else ks[t] @ w_ih if t == enter else None  # (S, I)
+                drive = kw[t] @ m[t] if m is not None else kw[t] if t == enter else None  # (S, I)
                 if n_prev is None:
                     n_t = drive
                 else:

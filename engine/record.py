@@ -377,7 +377,7 @@ def _jacobians(net: RecurrentNet, fws, b: int, all_layer_maps: bool) -> Jacobian
                 maps.append(jacobian.chain_norms(js, net.hidden_size, with_cell))
             elif d == 1 and k == len(fws) - 1:  # in flipped time k' <= t'; back in the sequence's time k >= t
                 reverse = jacobian.chain_norms(js, net.hidden_size, False)["spectral"][::-1, ::-1].copy()
-            sens_layers[-1].append((js, ks, w_ih))
+            sens_layers[-1].append((js, ks @ w_ih))  # (T, S, I): all that the input sensitivity reads of K_t
     top = maps[-1]
     return JacobianMaps(batch=b, spectral=top["spectral"], frobenius=top["frobenius"],
                         cell_spectral=top.get("cell_spectral"),

@@ -79,6 +79,37 @@ def test_the_issues_heavy_link_under_a_small_budget_runs_its_suggestion_within_i
     assert r["peak_mb"] < 900 and r["seconds"] < 30, r
 
 
+PEAK = """
+import json, sys
+sys.path.insert(0, {root!r})
+import torch
+torch.set_num_threads(1)  # as the app's workers
+from engine import experiment
+cfg = experiment.RunConfig(**{cfg!r})
+est = experiment.estimate(cfg)
+experiment.run(cfg).trace()  # training and the recording the views make
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+print(json.dumps({{"estimate_mb": est.mb, "peak_mb": peak}}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cfg", [
+    # the issue's case: an LSTM 128 x 3 on a 154-character vocabulary (381 MB estimated, +1.1 GB needed)
+    {"cell": "lstm", "hidden_size": 128, "num_layers": 3, "epochs": 5,
+     "text": "".join(chr(0xAC00 + i) for i in range(154))[:140]},
+    {"cell": "gru", "hidden_size": 128, "epochs": 5, "text": ("".join(chr(0xAC00 + i) for i in range(60)) * 4)[:200]},
+    {"cell": "lstm", "hidden_size": 64, "epochs": 5, "length": 300, "task": "adding"}])
+def test_the_memory_estimate_covers_what_the_run_and_its_recording_take(cfg):
+    """The budget's memory estimate of a run (training, then the recording every view reads) is at least the
+    process's measured peak: the step Jacobians of every layer, the maps' certificate jobs, the vocabulary's size."""
+    out = subprocess.run([sys.executable, "-c", PEAK.format(root=str(ROOT), cfg=cfg)], capture_output=True, text=True,
+                         timeout=600, env={**os.environ, "PYTHONPATH": ""})
+    assert out.returncode == 0, out.stderr[-2000:]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    assert r["peak_mb"] <= r["estimate_mb"], r
+
+
 def test_the_heavy_link_is_refused_in_the_app_with_one_sentence_and_no_training():
     at = AppTest.from_file(str(ROOT / "viz_app" / "main.py"), default_timeout=60)
     for k, v in {**{k: str(v) for k, v in HEAVY.items()}, "lang": "en"}.items():

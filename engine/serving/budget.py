@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from engine import cells
+from engine.jacobian import STEP_CHUNK_ELEMENTS, pool_batch
 from engine.serving import limits
 from engine.errors import ConfigError
 
@@ -23,6 +24,7 @@ STEP_SECONDS = 4e-5  # per step and layer, besides the products
 FLOPS = 1e10  # products per second, the two cores together
 MAP_PAIR_SECONDS, MAP_CUBE_SECONDS = 2.4e-5, 1.5e-10  # Jacobian map: per (t, k) pair, plus per S^3 of each pair
 BYTES = 4  # float32
+HEAP = 1.5
 
 
 class BudgetError(ConfigError):
@@ -84,7 +86,15 @@ def estimate(cell: str, hidden: int, layers: int, epochs: int, shape: Shape, *, 
     t = shape.eval_steps
     record = t * step_seconds(shape.eval_batch) * 3 + t * t * (MAP_PAIR_SECONDS + MAP_CUBE_SECONDS * s ** 3)
     per_step = shape.eval_batch * (shape.input_size + shape.output_size + layers * (6 * hidden + 3 * g))
-    record_mb = (t * per_step + 2 * t * s * s + 4 * t * t * 2) * BYTES / 2 ** 20
+    # the maps: their two (T, S, S) chain buffers and the certificates' jobs in flight (a job: up to four rows or
+    # pool_batch H x H blocks; with the jobs waiting, their float64 copies and squarings, measured up to 16 blocks a
+    # job's block); every layer's step Jacobians J_t and K_t W_ih (T, S, S + I), kept for the input sensitivity; the
+    # layer being differentiated: its K_t (T, S, G) and the chunked intermediates (engine.jacobian.step_jacobians)
+    maps = 2 * t * s * s + 16 * min(4 * t, pool_batch(hidden)) * hidden * hidden
+    steps = t * s * (s + shape.input_size) + (layers - 1) * t * s * (s + hidden)
+    current = t * s * g + 10 * min(STEP_CHUNK_ELEMENTS, t * s * g)
+    # x HEAP: the heap keeps what one stage of the recording freed for the next (measured peaks up to 1.5x the parts)
+    record_mb = HEAP * (t * per_step + maps + steps + current + 4 * t * t * 2) * BYTES / 2 ** 20
     activations = shape.train_steps * shape.train_batch * layers * (shape.input_size + 4 * g + 6 * hidden) * 3
     train_mb = activations * BYTES / 2 ** 20
     return Estimate(train, record, 300 + max(train_mb, record_mb))  # 300 MB: the process's own share of a run
