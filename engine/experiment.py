@@ -212,7 +212,8 @@ def run(cfg: RunConfig, progress: Callable[[int, int, float], bool | None] | Non
     """Build, train and return a Run (raises ConfigError / TextError / VocabularyError on bad settings).
 
     ``data``: an uploaded task (a CSV) used for training and recording. ``model``: an uploaded model (or its file,
-    loaded here), shown as it is (no training); it reads the text when its input size is the text's vocabulary size, else random inputs.
+    loaded here), shown as it is (no training); it reads the text when its input size is the text's vocabulary
+    size, else random inputs.
     ``budgeted``: estimate the run's cost first and raise budget.BudgetError if it exceeds the server's budget
     (engine.serving.limits), before any training. ``resume``: a paused run of the same training (``cfg`` but an earlier
     ``paused_at``) to go on from: the result is the same, bit for bit, as training ``cfg`` from the start."""

@@ -26,7 +26,7 @@ from engine.certify import TopEigen
 
 
 POOL_JOB_ELEMENTS = 2 ** 22
-STEP_CHUNK_ELEMENTS = 2 ** 21  # 8 MB of float32 per intermediate of the step Jacobians (engine.serving.budget counts it)
+STEP_CHUNK_ELEMENTS = 2 ** 21  # 8 MB of float32 per intermediate of the step Jacobians (the budget counts it)
 
 
 def pool_batch(hidden: int) -> int:
