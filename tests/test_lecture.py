@@ -159,6 +159,31 @@ def test_the_apps_handout_pdf_is_made_and_a_failure_is_one_sentence(monkeypatch)
     assert at.get("plotly_chart")  # the page is still there
 
 
+def test_the_handout_is_made_one_entry_per_job(monkeypatch):
+    """A handout's entries are worker jobs of their own, queued like pages: a student's deck of 40 heavy entries held
+    the one heavy slot for all of them at once while the lecturer's heavy page waited. Each job is one entry (the
+    fair queue gives the lecturer's pages their turn between them), and a second handout reuses what the first made."""
+    from viz_app.compute import runs
+    jobs = []
+    real = runs._pool().submit
+
+    def spy(key, fn, *args, **kwargs):
+        if key[0] == "handout entry":
+            jobs.append(json.loads(key[1][0])["entries"])
+        return real(key, fn, *args, **kwargs)
+    monkeypatch.setattr(runs._pool(), "submit", spy)
+    at = _app()
+    at.text_area(key="w_deck_text").input(LINES)
+    at = at.button(key="w_deck_load").click().run()
+    at.radio(key="w_deck_fmt").set_value("html")
+    at = at.button(key="w_deck_handout").click().run()
+    assert not at.exception and not at.error
+    assert [len(entries) for entries in jobs] == [1, 1, 1]
+    assert [e[0]["title"] for e in jobs] == ["Unrolled", "Vanishing", "LSTM gates"]
+    at = at.button(key="w_deck_handout").click().run()  # the same deck again: nothing made again
+    assert len(jobs) == 3 and at.session_state["_handout"][1].count(b"<h2") >= 3
+
+
 def test_a_deck_entry_keeps_its_scenario_and_the_lectures_language_and_its_qr_code_is_its_own_link():
     """An entry made from a scenario opens that scenario (its select box and banner, not "custom"), the address bar
     keeps lang=ko (a reload in an English browser stays Korean), and the QR code is the entry's own link in the

@@ -94,23 +94,28 @@ def _load(text: str, lang: str) -> dict:
     return _fields(title, entries, lang)
 
 
-def _handout_sections(entries_json: str, lang: str, base: str) -> list[tuple]:
-    """In a worker (its entries' runs are trained there): what the handout shows of each entry."""
-    _, entries = codec.parse(entries_json)
-    return handouts.sections(entries, lang=lang, base_url=base)
+def _handout_section(entry_json: str, lang: str, base: str) -> tuple:
+    """In a worker (the entry's run is trained there): what the handout shows of one entry."""
+    _, entries = codec.parse(entry_json)
+    return handouts.sections(entries, lang=lang, base_url=base)[0]
 
 
 def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
-    """The handout's bytes, or None with one sentence on the page. The entries' figures are made in a worker; the
-    PDF is printed here, by the render service's Chromium, which cannot start under a worker's address-space limit."""
+    """The handout's bytes, or None with one sentence on the page. Each entry's figure is made in a worker job of its
+    own (queued like any page's: a deck of 40 heavy entries holds the heavy slot one entry at a time, and the
+    lecturer's pages take their turn between them; an entry already made for another handout is not made again);
+    the PDF is printed here, by the render service's Chromium, which cannot start under a worker's address-space
+    limit."""
     if fmt == "pdf" and render.chrome_path() is None:
         st.caption(t("msg.no_chrome", lang, cmd=render.INSTALL_HINT))
         return None
     base = captions.public_base(getattr(st.context, "url", None) or "")
-    doc = codec.to_json(title, entries)
     try:
-        parts = runs.computed("handout", (doc, lang, base), _handout_sections, doc, lang, base,
-                              seconds=60.0 * len(entries), mb=1500.0, lang=lang)
+        parts = []
+        for entry in entries:
+            one = codec.to_json("", [entry])
+            parts.append(runs.computed("handout entry", (one, lang, base), _handout_section, one, lang, base,
+                                       seconds=60.0, mb=1500.0, lang=lang))
         with tempfile.TemporaryDirectory() as tmp:
             return handouts.write(title, parts, Path(tmp), fmt, lang=lang, base_url=base).read_bytes()
     except EngineError as e:
