@@ -1,5 +1,7 @@
 """Export: every figure kind in every format is really that format, the right size, not blank; Korean glyphs are
 real glyphs; the batch exporter writes a deck."""
+import threading
+import time
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -287,3 +289,35 @@ def test_the_deck_trains_the_same_bits_as_the_page():
                                epochs=4, seed=3)  # measured: one and two threads differ here
     page = runs.train(cfg, "en")
     assert page.history.loss.tobytes() == export_figures._run(cfg).history.loss.tobytes()
+
+
+def test_exports_waiting_take_turns_across_clients_and_the_lecturers_go_first():
+    """The render service is one Kaleido at a time. A student (an address) asking for four large images, then another
+    student, then the lecturer (the server's own machine: no address): the lecturer's export goes next, then each
+    student's next in turn; a waiter whose time runs out leaves the queue and the others go on."""
+    from viz_app.export.render import FairLock
+
+    lock, order = FairLock(), []
+    assert lock.acquire("10.0.0.9")  # an export running
+
+    def wait(client, name, timeout=10.0):
+        if lock.acquire(client, timeout=timeout):
+            order.append(name)
+            time.sleep(0.02)
+            lock.release()
+        else:
+            order.append(f"{name} gave up")
+
+    threads = []
+    for client, name in [("10.0.0.1", "s1"), ("10.0.0.1", "s2"), ("10.0.0.1", "s3"), ("10.0.0.1", "s4"),
+                         ("10.0.0.2", "t1"), (None, "lecturer")]:
+        threads.append(threading.Thread(target=wait, args=(client, name)))
+        threads[-1].start()
+        time.sleep(0.05)  # arrival order
+    late = threading.Thread(target=wait, args=("10.0.0.3", "u1", 0.1))
+    late.start()
+    late.join()  # its time ran out while the first export ran
+    lock.release()
+    for th in threads:
+        th.join()
+    assert order == ["u1 gave up", "lecturer", "s1", "t1", "s2", "s3", "s4"]

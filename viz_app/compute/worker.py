@@ -90,6 +90,7 @@ class Job:
     first: bool = False  # queued before the jobs that are not, in its turn
     clients: list = field(default_factory=list)  # who waits for it (their addresses; None: the server's machine)
     arrival: int = 0
+    charged: str | None = None  # the client whose turn started it (Pool._order)
     done: threading.Event = field(default_factory=threading.Event)
     waiters: int = 0
     idle_since: float = field(default_factory=time.monotonic)
@@ -117,6 +118,7 @@ class Pool:
         self.queue: list[Job] = []
         self.running: list[Job] = []
         self.arrivals = itertools.count()
+        self.served: Counter = Counter()  # client -> jobs started for it since it was last idle (``_order``)
         threading.Thread(target=self._dispatch, name="rnn-viz-pool", daemon=True).start()
 
     def run(self, key, fn: Callable, *args, heavy: bool, mb: float, seconds: float, soft_seconds: float = 0.0,
@@ -171,12 +173,16 @@ class Pool:
 
     def _order(self) -> list[Job]:
         """The queue in the order its jobs start (holding self.cond): by turn, then ``first``, then arrival. A job's
-        turn is its best client's: -1 for the server's own machine, else how many of that client's jobs run or are
-        queued before it."""
-        taken = Counter(c for job in self.running for c in job.clients)
+        turn is its best client's: -1 for the server's own machine, else how many of that client's jobs started
+        since it last had none queued or running, plus its jobs queued before this one."""
+        active = {c for job in (*self.running, *self.queue) for c in job.clients}
+        for client in [c for c in self.served if c not in active]:  # idle: its count starts again
+            del self.served[client]
+        taken = Counter(self.served)
         turns = {}
         for job in sorted(self.queue, key=lambda j: (not j.first, j.arrival)):
-            turns[job] = min((-1 if c is None else taken[c] for c in job.clients), default=-1)
+            turns[job], job.charged = min(((-1 if c is None else taken[c], c) for c in job.clients),
+                                          key=lambda tc: tc[0], default=(-1, None))
             taken.update(job.clients)
         return sorted(self.queue, key=lambda j: (turns[j], not j.first, j.arrival))
 
@@ -199,6 +205,7 @@ class Pool:
                         continue  # a light job behind it may go first; heavy ones keep their order
                     self.queue.remove(job)
                     self.running.append(job)
+                    self.served[job.charged] += 1  # the client whose turn it was (a shared job: its best)
                     job.started = time.monotonic()
                     threading.Thread(target=self._supervise, args=(job,), name="rnn-viz-job", daemon=True).start()
                 self.cond.wait(0.25)

@@ -2,14 +2,19 @@
 chromium), self-contained HTML, and PDFs joined into one.
 
 One Kaleido browser serves the whole process (started on first use, MathJax off: it would be fetched from a CDN,
-and offline that is a hang, not an error); calls are serialised with a lock, because Streamlit runs each session in
-its own thread and concurrent Kaleido calls have been reported to swap results.
+and offline that is a hang, not an error); calls are serialised, because Streamlit runs each session in its own
+thread and concurrent Kaleido calls have been reported to swap results. The exports waiting go in turn across clients
+(``FairLock``): the machine running the server (the lecturer's) first, then each client's next export, so a student
+asking for many large images does not hold the lecturer's download behind all of them.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -17,7 +22,53 @@ import plotly.graph_objects as go
 FORMATS = ("png", "svg", "pdf", "html")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html"}
 INSTALL_HINT = "sudo apt-get install chromium"
-_LOCK = threading.Lock()
+
+
+class FairLock:
+    """A lock whose waiters are served in turn across clients (an address; None: the server's own machine, first):
+    a client's turn is how many of its calls were served since it last had none waiting, plus its calls waiting
+    before this one; in arrival order within a turn."""
+
+    def __init__(self):
+        self.cond, self.held, self.waiting, self.arrivals = threading.Condition(), False, [], itertools.count()
+        self.served: Counter = Counter()
+
+    def acquire(self, client: str | None = None, timeout: float = -1) -> bool:
+        with self.cond:
+            me = (client, next(self.arrivals))
+            self.waiting.append(me)
+            deadline = None if timeout < 0 else time.monotonic() + timeout
+            while self.held or self._next() != me:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    self.waiting.remove(me)
+                    self.cond.notify_all()  # the next in turn may be another now
+                    return False
+                self.cond.wait(left)
+            self.waiting.remove(me)
+            self.held = True
+            self.served[client] += 1
+            return True
+
+    def release(self) -> None:
+        with self.cond:
+            self.held = False
+            waiting = {client for client, _ in self.waiting}
+            for client in [c for c in self.served if c not in waiting]:  # nothing waiting: its count starts again
+                del self.served[client]
+            self.cond.notify_all()
+
+    def _next(self):
+        seen, best = Counter(), None
+        for client, arrival in self.waiting:  # in arrival order
+            turn = -1 if client is None else self.served[client] + seen[client]
+            seen[client] += 1
+            if best is None or (turn, arrival) < best[0]:
+                best = ((turn, arrival), (client, arrival))
+        return best[1]
+
+
+_LOCK = FairLock()
 _STARTED = False
 EXPORT_TIMEOUT = float(os.environ.get("RNN_VIZ_EXPORT_TIMEOUT", "60"))  # seconds for one figure
 MIN_SCALE, MAX_SCALE = 0.25, 8.0  # PNG pixel scale
@@ -49,8 +100,10 @@ def _ensure_server() -> None:
         _STARTED = True
 
 
-def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, timeout: float | None = None) -> bytes:
-    """The figure as ``fmt`` (png, svg, pdf, html) at its layout's width x height (PNG pixels: times ``scale``).
+def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, timeout: float | None = None,
+             client: str | None = None) -> bytes:
+    """The figure as ``fmt`` (png, svg, pdf, html) at its layout's width x height (PNG pixels: times ``scale``);
+    ``client``: who asks, for the turn among the exports waiting (``FairLock``).
 
     A browser that does not answer within ``timeout`` seconds (EXPORT_TIMEOUT by default) gives an ExportError,
     the lock is released and the next call starts a new browser: a broken Chromium never holds the app's exports."""
@@ -66,7 +119,7 @@ def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, timeout: float | N
         return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode()
     opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
     limit = EXPORT_TIMEOUT if timeout is None else timeout
-    if not _LOCK.acquire(timeout=limit):
+    if not _LOCK.acquire(client, timeout=limit):
         raise ExportError(f"another export is still running after {limit:g} s; try again")
     try:
         _ensure_server()

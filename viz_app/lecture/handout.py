@@ -77,7 +77,7 @@ def sections(entries, *, lang: str | None = None, base_url: str = "", progress=l
 
 
 def write(title: str, parts: list[tuple], out: Path, fmt: str, *, lang: str = "ko", background: str = "light",
-          base_url: str = "") -> Path:
+          base_url: str = "", client: str | None = None) -> Path:
     """The handout of ``parts`` (``sections``) in ``out``: one PDF with a page per entry (``fmt`` "pdf", through the
     render service's Chromium) or one HTML file. Each page: the entry's figure, its title, note, link and QR code."""
     out.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,8 @@ def write(title: str, parts: list[tuple], out: Path, fmt: str, *, lang: str = "k
         pages = []
         for i, (entry, link, name, spec) in enumerate(parts, 1):
             path = out / f"handout-{i:02d}-{name}"
-            path.write_bytes(to_bytes(handout_page(go.Figure(spec), entry, link, i, background=background), "pdf"))
+            page = handout_page(go.Figure(spec), entry, link, i, background=background)
+            path.write_bytes(to_bytes(page, "pdf", client=client))  # each page takes its turn among the exports
             pages.append(path)
         merge_pdfs(pages, target)
     else:

@@ -117,7 +117,8 @@ def _handout(title: str, entries: list, fmt: str, lang: str) -> bytes | None:
             parts.append(runs.computed("handout entry", (one, lang, base), _handout_section, one, lang, base,
                                        seconds=60.0, mb=1500.0, lang=lang))
         with tempfile.TemporaryDirectory() as tmp:
-            return handouts.write(title, parts, Path(tmp), fmt, lang=lang, base_url=base).read_bytes()
+            return handouts.write(title, parts, Path(tmp), fmt, lang=lang, base_url=base,
+                                  client=runs.client()).read_bytes()
     except EngineError as e:
         st.error(error_message(e, lang))
     except render.ExportError as e:

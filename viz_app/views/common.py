@@ -140,6 +140,8 @@ def downloads(fig, name: str, state) -> None:
     """One-click PNG / SVG / PDF / HTML of the figure as a slide; the bytes are made only when clicked."""
     slide_fig = None
 
+    who = runs.client()  # read here, in the script's thread: the click's callback may run outside it
+
     def make(fmt: str):
         def build():
             nonlocal slide_fig
@@ -149,7 +151,7 @@ def downloads(fig, name: str, state) -> None:
                 cap = captions.caption(state, permalink(state), trained_rho=rho, figure=name) if state.caption \
                     else None
                 slide_fig = slide(fig, background=state.slide, caption=cap)
-            return render.to_bytes(slide_fig, fmt, scale=state.png_scale)
+            return render.to_bytes(slide_fig, fmt, scale=state.png_scale, client=who)
         return build
 
     static_ok = render.chrome_path() is not None
