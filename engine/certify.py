@@ -103,15 +103,16 @@ class TopEigen:
       or Wolkowicz-Styan);
     - when v is an eigenvector (tiny residual) but the top eigenvalues are close or equal (a uRNN's chains): the
       inertia, rho (1 + tol) I - G has a Cholesky factor (float64), so no eigenvalue is above rho (1 + tol);
-    - the same bounds on P = G^8 (three squarings), whose spectrum is far steeper: lambda_max(G)^8 = c lambda_max(P);
-      skipped for the next three jobs after a job where it settled under half the pairs (a flat spectrum stays flat,
-      and three squarings cost half an eigvalsh);
     - ``eigvalsh`` for the rest (short chains near the diagonal, flat spectra), in a job of its own, so that two run
       at once.
 
-    ``stats`` counts the pairs each way settled."""
+    ``stats`` counts the pairs each way settled.
 
-    ITERS, CONVERGED, SQUARINGS = 4, 1e-4, 3  # power iterations; relative residual for the inertia test; squarings
+    (A fourth way, the same bounds on G^8 after three squarings, was removed: in float32 the squarings' rounding put
+    its "bound" up to 4e-8 under lambda_max(G), and in float64 they made the maps 2.1-2.6x slower than without them,
+    slower than eigvalsh for every pair.)"""
+
+    ITERS, CONVERGED = 4, 1e-4  # power iterations; relative residual for the inertia test
     CHAIN_ITERS, CHAIN_REST = 3, 4  # power steps on U; rows it rests after settling under a tenth of a row (at first)
 
     def __init__(self, stats: dict, certify: bool = True, batch: int = 1024, steps: int = 4, backlog: int = 2):
@@ -119,7 +120,6 @@ class TopEigen:
         self.pending, self.jobs, self.done = [], [], []
         self.vectors: dict = {}  # name -> (T, H) latest vector of each column k; zero rows: none yet
         self.last = None  # the job before
-        self.squaring = [1.0, 0]  # share of pairs the squarings settled when last tried; jobs since
         self.chains: dict = {}  # name -> [rows since the power on U last failed, rows it rests (0: it paid)]
         self.wants: dict = {}  # name -> the power on U wanted, as of the last job collected (what the caller sends)
 
@@ -246,22 +246,6 @@ class TopEigen:
             shift = (rho[converged].double() * (1 + tol))[:, None, None] * torch.eye(g.shape[-1], dtype=torch.float64)
             ok[converged] = torch.linalg.cholesky_ex(shift - g[converged].double()).info == 0
             rho, v = settle("inertia", ok, rho, v)
-        rate, since = self.squaring
-        self.squaring[1] += 1
-        if len(idx) and (rate >= 0.5 or since >= 3):
-            p, log_c = g, torch.zeros(len(idx), dtype=torch.float64)
-            for _ in range(self.SQUARINGS):
-                p = p @ p
-                norm = torch.linalg.matrix_norm(p)
-                log_c = 2 * log_c + norm.double().log()
-                p = p / torch.where(norm > 0, norm, 1)[:, None, None]
-            for _ in range(self.ITERS):
-                v = torch.nn.functional.normalize(_times(v, p), dim=-1)
-            rho = _gram_bound(g, v)[0]
-            upper = ((log_c + _gram_bound(p, v)[1].log()) / 2 ** self.SQUARINGS).exp()
-            ok = upper <= rho.double() * (1 + tol)
-            self.squaring = [ok.double().mean().item(), 0]
-            settle("power on G^8", ok, rho, v)
         if len(idx):
             self.stats["eigvalsh"] = self.stats.get("eigvalsh", 0) + len(idx)
         return top, out, idx, g

@@ -83,7 +83,7 @@ def chain_norms(js: Tensor, hidden: int, with_cell: bool, stats: dict | None = N
     buf[0][0] = eye
     log_scale = torch.zeros(steps, dtype=torch.float64)  # ds_t/ds_k = exp(log_scale[k]) * rows[k]
     stats = {} if stats is None else stats
-    # a job's matrices together about POOL_JOB_ELEMENTS (16 MB of float32; with their float64 bounds and squarings, and
+    # a job's matrices together about POOL_JOB_ELEMENTS (16 MB of float32; with their float64 bounds and
     # two jobs in flight, a GRU H=128 T=199 recording took 1 GB at 1024 matrices a job)
     top = TopEigen(stats, certify, batch=pool_batch(hidden))
     lam = {name: np.full((steps, steps), np.nan) for name in blocks}  # lambda_max of U^T U
