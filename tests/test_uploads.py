@@ -177,7 +177,7 @@ def test_the_sidebar_reads_an_uploaded_model_once_per_file(monkeypatch):
 
     calls = []
     monkeypatch.setattr(sidebar.st, "session_state", Session())
-    monkeypatch.setattr(sidebar.runs, "model_info", lambda raw: calls.append(raw) or load_model(raw)[1])
+    monkeypatch.setattr(sidebar.runs, "model_info", lambda raw, lang: calls.append(raw) or load_model(raw)[1])
     good, bad = _saved(nn.GRU(3, 5).state_dict()), b"not a model"
     for raw in (good, good, good, bad, bad, good):
         info, error = sidebar._inspected(raw)

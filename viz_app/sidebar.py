@@ -150,7 +150,7 @@ def uploads(state, lang: str):
         model = st.file_uploader(t("ctl.model_file", lang), type=["pt", "pth", "bin"], key="w_model")
         if model is not None:
             raw = model.getvalue()
-            info, error = _inspected(raw)
+            info, error = _inspected(raw, lang)
             if error is not None:
                 st.error(error_message(error, lang))
             else:
@@ -170,14 +170,14 @@ def uploads(state, lang: str):
     return state
 
 
-def _inspected(raw: bytes):
+def _inspected(raw: bytes, lang: str = "en"):
     """(ModelInfo, None) or (None, the EngineError) for an uploaded model file, read once per file and session: the
     uploader hands the same file to every later run of the sidebar, which loaded it again each time."""
     digest = hashlib.sha256(raw).hexdigest()
     seen = st.session_state.get("_model_upload")
     if seen is None or seen[0] != digest:
         try:
-            seen = (digest, runs.model_info(raw), None)  # loaded in a worker, not here
+            seen = (digest, runs.model_info(raw, lang), None)  # loaded in a worker, not here
         except EngineError as e:
             seen = (digest, None, e)
         st.session_state._model_upload = seen

@@ -15,7 +15,7 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine import ConfigError, DataError, EngineError, StateDictError, experiment
+from engine import ConfigError, DataError, EngineError, ResourceError, StateDictError, experiment
 from engine.serving import budget, limits
 from engine.io import ModelFile, ModelInfo, from_csv, model_info as read_model_info
 from engine.lessons.cliff import demo as cliff_demo
@@ -112,7 +112,7 @@ def cached_run(cfg: experiment.RunConfig, who: str | None = None) -> experiment.
     return _store().get((cfg, owner(cfg) if who is None else who), session_id())
 
 
-def _uploaded_inputs(cfg: experiment.RunConfig):
+def _uploaded_inputs(cfg: experiment.RunConfig, lang: str = "en"):
     """(data, model) for a run that uses this session's uploads; EngineError when they are gone or bad."""
     data = model = None
     if cfg.task == "csv":
@@ -124,25 +124,31 @@ def _uploaded_inputs(cfg: experiment.RunConfig):
         raw = upload("model", cfg.model_id)
         if raw is None:
             raise StateDictError("the uploaded model is not on the server any more; upload the file again")
-        model = ModelFile(raw, model_info(raw))  # loaded in the run's worker
+        model = ModelFile(raw, model_info(raw, lang))  # loaded in the run's worker
     return data, model
 
 
 _MODEL_INFOS = LRU(64)  # sha256 of an uploaded model file -> (ModelInfo, None) or (None, its EngineError)
 
 
-def model_info(raw: bytes) -> ModelInfo:
+def model_info(raw: bytes, lang: str = "en") -> ModelInfo:
     """What an uploaded model file holds (StateDictError if it does not load), read in a worker process: a file is
     loaded there, never in the server's (what a crafted file costs stays in a child with limits, and no page waits
     on the server's GIL meanwhile); once per file content."""
     digest = hashlib.sha256(raw).hexdigest()
     found = _MODEL_INFOS.get(digest)
     if found is None:
-        try:
+        waiting = progress.Waiting(lang, budget.Estimate(0.0, 1.0, LIGHT_LIMIT_MB), training=False,
+                                   message="msg.computing")
+        try:  # before other pages' trainings (a look at a file, not a run), its place in the queue shown
             found = (_pool().run(("model info", digest), read_model_info, raw, heavy=False, mb=LIGHT_LIMIT_MB,
-                                 seconds=60, client=client()), None)
+                                 seconds=60, first=True, on_wait=waiting, client=client()), None)
+        except ResourceError:  # a limit on a busy machine says nothing about the file: not kept
+            raise
         except EngineError as e:
             found = (None, e)
+        finally:
+            waiting.close()
         _MODEL_INFOS.put(digest, found)
     if found[1] is not None:
         raise found[1]
@@ -197,7 +203,7 @@ def train(cfg: experiment.RunConfig, lang: str, label: str = "", *, quiet: bool 
         return stored[0]
     earlier = _resumable(cfg, key[1])
     try:
-        data, model = _uploaded_inputs(cfg)
+        data, model = _uploaded_inputs(cfg, lang)
         cost = experiment.estimate(cfg, data=data, model=model,  # BudgetError before anything is trained
                                    resume_epoch=earlier.history.checkpoint.epoch if earlier is not None else 0)
         waiting = progress.Waiting(lang, cost, label, quiet=quiet)
