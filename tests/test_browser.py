@@ -103,19 +103,21 @@ def _settle(pg, timeout: float = 180) -> None:
                          + pg.inner_text("body")[:1500] + "\nthe server's log:\n" + log[-3000:])
 
 
-# a count of the script's state changes since the page's helper was installed: a click that starts a script run
-# changes it (running, then not running)
+# how many script runs have started since the page's helper was installed (changes of the script's state to
+# "running"; each record's new value is the next record's old one, or the attribute's value now)
 _RUNS = """() => { const app = document.querySelector("[data-testid=stApp]");
   if (!window.__runs) { window.__runs = {n: 0};
-    new MutationObserver((records) => { window.__runs.n += records.length; })
-      .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]}); }
+    new MutationObserver((records) => records.forEach((r, i) => {
+      const now = i + 1 < records.length ? records[i + 1].oldValue : app.getAttribute("data-test-script-state");
+      if (now === "running") window.__runs.n += 1; }))
+      .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"]}); }
   return window.__runs.n; }"""
 
 
 def _rerun(pg, act, timeout: float = 60) -> None:
-    """Do ``act`` (a click that starts a script run) and wait until that run has finished: right after a click the page
-    still looks settled until the server has heard it (0.25 s is not enough on a busy machine, and the old page was
-    read as the new one)."""
+    """Do ``act`` (a click or an upload that starts a script run) and wait until a run started after it has
+    finished: right after a click the page still looks settled until the server has heard it (0.25 s is not enough
+    on a busy machine, and the old page was read as the new one), and a run already under way is not the click's."""
     n = pg.evaluate(_RUNS)
     act()
     pg.wait_for_function(f"() => window.__runs.n > {n}", timeout=timeout * 1000, polling=50)
@@ -346,17 +348,14 @@ def test_upload_model_and_csv(server, page, tmp_path):
     inputs = page.locator("[data-testid=stFileUploaderDropzoneInput]")
     bad = tmp_path / "evil.pt"
     bad.write_bytes(b"not a torch file at all")
-    inputs.nth(1).set_input_files(str(bad))
-    _settle(page)
+    _rerun(page, lambda: inputs.nth(1).set_input_files(str(bad)))
     assert t("msg.bad_model", "en", reason="")[:30] in page.inner_text("body")
     assert page.locator("[data-testid=stException]").count() == 0
-    inputs.nth(1).set_input_files(str(ROOT / "assets" / "models" / "hello_gru_net.pt"))
-    _settle(page)
+    _rerun(page, lambda: inputs.nth(1).set_input_files(str(ROOT / "assets" / "models" / "hello_gru_net.pt")))
     _rerun(page, page.get_by_role("button", name=t("ctl.use_model", "en")).click)
     _assert_clean(page, "30_uploaded_model")
     assert t("msg.using_model", "en")[:30] in page.inner_text("body")
-    inputs.nth(0).set_input_files(str(ROOT / "assets" / "data" / "sensor.csv"))
-    _settle(page)
+    _rerun(page, lambda: inputs.nth(0).set_input_files(str(ROOT / "assets" / "data" / "sensor.csv")))
     _rerun(page, page.get_by_role("button", name=t("ctl.drop_model", "en")).click)
     _rerun(page, page.get_by_role("button", name=t("ctl.use_data", "en")).click)
     _assert_clean(page, "31_uploaded_csv")

@@ -16,7 +16,14 @@ from viz_app.text.i18n import t
 
 # built figures as dicts, shared by all sessions (read-only once stored), weighed by their size: a long text's T x T
 # maps as Python lists are tens of MB a page
-FIGURE_MB = max(1, int(os.environ.get("RNN_VIZ_FIGURE_MB", "256") or 256))
+def _figure_mb() -> float:
+    try:
+        return max(1.0, float(os.environ.get("RNN_VIZ_FIGURE_MB", "256")))
+    except ValueError:  # a setting that is not a number: the default, not a server that cannot start
+        return 256.0
+
+
+FIGURE_MB = _figure_mb()
 _FIGURES = LRU(512, max_weight=FIGURE_MB * 2 ** 20)
 
 
