@@ -2,8 +2,8 @@
 initialisation, rho, the size, the layers, the seed, the epochs, the learning rate, the scenario's own knobs), and the
 banner then measures the changed run. Every sentence it prints must be true of that run: each is checked against
 numbers computed here (torch's own cells and autograd, numpy, the link's own text, the training
-histories' arrays); the English banner's numbers and verdicts are checked, and the Korean one gives the same verdict
-(its warning sign, said or not) without a NaN/Inf. The links are drawn by a seeded generator, parsed as the app
+histories' arrays); the English banner's numbers and verdicts are checked, and the Korean one quotes the same
+numbers and gives the same verdict (its warning sign, said or not). The links are drawn by a seeded generator, parsed as the app
 parses a URL."""
 from __future__ import annotations
 
@@ -46,14 +46,17 @@ ALWAYS = {"lstm_copy": {"epochs": ["30", "120"]}}
 
 
 def _links():
-    """(scenario, parameters) pairs: for each scenario, links that override 2-3 settings drawn at random."""
+    """(scenario, parameters) pairs: for each scenario, links that override 2-3 settings drawn at random; link i
+    also sets the scenario's own i-th knob value (every one of them is drawn)."""
     rng = random.Random(2026)
     out = []
     for name in scenarios.names():
         knobs = COMMON | OWN[name]
-        for _ in range(LINKS_PER_SCENARIO):
+        own = [(k, v) for k, values in OWN[name].items() for v in values]
+        assert len(own) <= LINKS_PER_SCENARIO, name
+        for i in range(LINKS_PER_SCENARIO):
             picked = rng.sample(sorted(knobs), rng.randint(2, 3))
-            link = {k: rng.choice(knobs[k]) for k in picked}
+            link = {k: rng.choice(knobs[k]) for k in picked} | dict(own[i:i + 1])
             out.append((name, link | {k: rng.choice(v) for k, v in ALWAYS.get(name, {}).items()}))
     return out
 
@@ -120,7 +123,7 @@ def check_remember(state, run, trace, ev, text):
     reached = [u for u in notes if u < run.history.updates]
     if reached:
         assert f"Loss at epochs {' / '.join(map(str, reached))}:" in text, text
-        assert " / ".join(f"{run.history.loss[u]:.2g}" for u in reached) in text
+        assert " / ".join(scientific(f"{run.history.loss[u]:.2g}") for u in reached) in text, text
     missed = [u for u in notes if u >= run.history.updates]
     assert (f"before the notes' epochs {' / '.join(map(str, missed))}" in text) == bool(missed)
     losses = [float(run.history.loss[u]) for u in reached]
@@ -236,6 +239,14 @@ def check_gru_vs_lstm(run, ev, text):
     assert ev.shown == similar == ("Similar:" in text) and ("Not comparable" in text) == (not both), (reach, text)
 
 
+NUMBER = re.compile(r"(?<![A-Za-z_{])\d[\d,.]*(?: \\times 10\^\{-?\d+\})?%?")
+
+
+def _numbers(text: str) -> list[str]:
+    """Every number a banner prints (2.3 \\times 10^{-9}, 4,992, 67%), sorted: the same in both languages."""
+    return sorted(m.rstrip(".,") for m in NUMBER.findall(text))
+
+
 @pytest.mark.parametrize("name,params", _links(), ids=lambda v: v if isinstance(v, str) else
                          "&".join(f"{k}={x}" for k, x in v.items()))
 def test_every_sentence_is_true_under_a_random_link(name, params):
@@ -243,6 +254,7 @@ def test_every_sentence_is_true_under_a_random_link(name, params):
     state, run, trace, ev, text = _banner(name, params, "en")
     _, _, _, ev_ko, ko = _banner(name, params, "ko")
     assert (text == "") == (ko == "") and ("⚠" in text) == ("⚠" in ko), (text, ko)
+    assert _numbers(ko) == _numbers(text), (text, ko)  # the Korean banner quotes the numbers checked below
     assert not re.search(r"\b(nan|inf)\b", text + ko), text  # a number formatted from NaN/Inf
     CHECKS[name](state, run, trace, ev, text)
 
