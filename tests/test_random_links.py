@@ -1,10 +1,9 @@
 """Random links over every scenario: a link may override any of a scenario's settings (the cell, the activation, the
 initialisation, rho, the size, the layers, the seed, the epochs, the learning rate, the scenario's own knobs), and the
 banner then measures the changed run. Every sentence it prints must be true of that run: each is checked against
-numbers computed here (torch's own cells and autograd, numpy, the link's own text, the training
-histories' arrays); the English banner's numbers and verdicts are checked, and the Korean one quotes the same
-numbers and gives the same verdict (its warning sign, said or not). The links are drawn by a seeded generator, parsed as the app
-parses a URL."""
+numbers computed here (torch's own cells and autograd, numpy, the link's own text, the training histories' arrays);
+the English banner's numbers and verdicts are checked, and the Korean one quotes the same numbers and gives the same
+verdict (its warning sign, said or not). The links are drawn by a seeded generator, parsed as the app parses a URL."""
 from __future__ import annotations
 
 import math
