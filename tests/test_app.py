@@ -259,6 +259,16 @@ def test_the_clipping_view_says_each_run_s_divergence_once_and_names_it(lang):
                                                          name=t("leg.with_clip", lang, thr=1.0).capitalize())]
 
 
+def test_a_clipped_run_that_diverges_is_not_told_to_try_clipping():
+    """The exploding scenario at rho = 3 with the page's own run clipped (clip=norm): its training line says it
+    diverged even with clipping, and does not advise clipping."""
+    from viz_app.text.i18n import t
+    at = _app({"scenario": "exploding", "rho": "3", "clip": "norm", "lang": "en"})
+    said = " ".join(w.value for w in at.warning)
+    assert not at.exception and t("msg.diverged_clipped", "en", update=0, thr=1.0) in said
+    assert "Try clipping" not in said
+
+
 def test_concurrent_sessions_train_a_run_once(monkeypatch):
     """Students opening the same link together: one worker process trains, the others wait for its result."""
     import threading

@@ -108,7 +108,9 @@ def training_line(page: Page) -> None:
     if not page.view.own_models:
         page.line, page.next_step = watch.controls(state, page.run, where.notes if state.present else where.stage)
         if page.line is None and hist.status == "diverged":
-            where.notes.warning(t("msg.diverged", lang, update=hist.first_nonfinite))
+            clipped = page.run.config.clip != "none"  # "try clipping" is no advice for a run that clipped
+            where.notes.warning(t("msg.diverged_clipped" if clipped else "msg.diverged", lang,
+                                  update=hist.first_nonfinite, thr=page.run.config.clip_threshold))
         elif page.line is None and hist.status == "stopped":  # only the time limit stops a stored run
             where.notes.warning(t("msg.time_limit", lang, updates=hist.updates, seconds=hist.seconds))
         elif page.line is None and hist.updates and hist.status == "finished":

@@ -175,6 +175,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "그 전까지의 결과를 보여 줍니다. 클리핑을 켜거나 학습률·ρ를 낮춰 보세요.",
                      "Training stopped at update {update}: the loss or gradient became NaN/Inf (exploding "
                      "gradients). Showing what came before. Try clipping, or a lower learning rate or ρ."),
+    "msg.diverged_clipped": ("업데이트 {update}에서 손실 또는 기울기가 NaN/Inf가 되어 학습을 멈췄습니다 (임계값 {thr:g}로 클리핑했는데도). "
+                             "그 전까지의 결과를 보여 줍니다. 학습률·ρ를 낮추거나 임계값을 줄여 보세요.",
+                             "Training stopped at update {update}: the loss or gradient became NaN/Inf even with "
+                             "clipping at {thr:g}. Showing what came before. Try a lower learning rate, ρ or threshold."),
     "msg.diverged_run": ("{name}: 업데이트 {update}에서 손실 또는 기울기가 NaN/Inf가 되어 학습을 멈췄습니다. 그래프는 그 전까지를 보여 줍니다.",
                          "{name}: training stopped at update {update}, where the loss or gradient became NaN/Inf; the "
                          "charts show what came before."),
