@@ -321,3 +321,14 @@ def test_exports_waiting_take_turns_across_clients_and_the_lecturers_go_first():
     for th in threads:
         th.join()
     assert order == ["u1 gave up", "lecturer", "s1", "t1", "s2", "s3", "s4"]
+
+
+def test_a_png_larger_than_the_servers_largest_is_refused_before_the_browser():
+    """One export holds the one Chromium: a 5000 x 5000 figure at scale 8 (1.6 billion pixels) was accepted. The app's
+    largest PNG (a 1600 x 900 slide at 4x) is made; beyond it, one sentence naming the way out, no browser started."""
+    fig = go.Figure(layout={"width": 1600, "height": 900})
+    assert 1600 * 900 * 16 <= render.MAX_PIXELS
+    with pytest.raises(render.ExportError, match="larger than this server makes.*SVG or PDF"):
+        render.to_bytes(go.Figure(layout={"width": 5000, "height": 5000}), "png", scale=8)
+    with pytest.raises(render.ExportError, match="12800 x 7200 pixels"):
+        render.to_bytes(fig, "png", scale=8)

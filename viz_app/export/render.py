@@ -73,6 +73,7 @@ _STARTED = False
 EXPORT_TIMEOUT = float(os.environ.get("RNN_VIZ_EXPORT_TIMEOUT", "60"))  # seconds for one figure
 MIN_SCALE, MAX_SCALE = 0.25, 8.0  # PNG pixel scale
 MIN_SIDE, MAX_SIDE = 100, 5000  # figure width / height in pixels
+MAX_PIXELS = 6400 * 3600  # a PNG's pixels: the app's largest (a 1600 x 900 slide at 4x); Chromium's memory follows
 
 
 class ExportError(RuntimeError):
@@ -115,6 +116,9 @@ def to_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, timeout: float | N
     height = fig.layout.height or 900
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
         raise ExportError(f"width and height must be between {MIN_SIDE} and {MAX_SIDE} pixels, got {width} x {height}")
+    if fmt == "png" and width * height * scale * scale > MAX_PIXELS:
+        raise ExportError(f"a PNG of {width * scale:.0f} x {height * scale:.0f} pixels is larger than this server "
+                          f"makes ({MAX_PIXELS / 1e6:.0f} million pixels); choose a smaller scale, or SVG or PDF")
     if fmt == "html":  # self-contained: plotly.js embedded, opens offline
         return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode()
     opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
