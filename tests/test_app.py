@@ -269,6 +269,16 @@ def test_a_clipped_run_that_diverges_is_not_told_to_try_clipping():
     assert "Try clipping" not in said
 
 
+def test_an_untrained_exploding_link_says_so_and_counts_no_clipping():
+    """?scenario=exploding&epochs=0: the banner says the run has not been trained; no 'clipping fired on 0 of 0
+    updates' under it."""
+    from viz_app.text.i18n import t
+    at = _app({"scenario": "exploding", "epochs": "0", "lang": "en"})
+    assert not at.exception
+    assert t("claim.untrained", "en") in " ".join(w.value for w in at.warning)
+    assert not [c.value for c in at.caption if "of 0 updates" in c.value]
+
+
 def test_concurrent_sessions_train_a_run_once(monkeypatch):
     """Students opening the same link together: one worker process trains, the others wait for its result."""
     import threading

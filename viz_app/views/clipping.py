@@ -66,8 +66,9 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
                 if r.history.status == "diverged" and r.config != run.config]
         if said:
             st.warning("\n\n".join(said))
-        st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)),
-                     total=clipped.history.updates))
+        if clipped.history.updates:  # an untrained run (epochs=0) has nothing to count
+            st.caption(t("msg.clip_fired", lang, n=int(np.sum(clipped.history.clipped)),
+                         total=clipped.history.updates))
     first, *rest = figures(state, src)
     # a click on a point of a curve offers that run after that update in every view (the time machine)
     runs_ = {"plain": plain, "clipped": clipped}
