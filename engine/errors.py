@@ -60,7 +60,18 @@ class TextError(EngineError):
 
 
 class StateDictError(EngineError):
-    """A loaded state_dict is not one of torch.nn.RNN/LSTM/GRU or RecurrentNet."""
+    """A loaded state_dict is not one of torch.nn.RNN/LSTM/GRU or RecurrentNet. ``reason``: a key for the common
+    ways a file is not one at all (REASONS), so the page can word it in the reader's language; "" for the others."""
+
+    REASONS = ("empty", "not_torch", "objects", "no_state_dict")
+
+    def __init__(self, message: str, reason: str = ""):
+        assert reason in ("", *self.REASONS), reason
+        self.reason = reason
+        super().__init__(message)
+
+    def __reduce__(self):  # errors travel from a worker process to the server as pickles
+        return type(self), (str(self), self.reason)
 
 
 class ShapeError(EngineError):

@@ -43,20 +43,24 @@ class ModelInfo:
 
 def _read(data: bytes) -> dict:
     if not data:
-        raise StateDictError("the file is empty")
+        raise StateDictError("the file is empty", "empty")
     if len(data) > MAX_BYTES:
         raise StateDictError(f"the file has {len(data) / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB are accepted")
     _check_declared_sizes(data)
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
+        if "global" not in str(e):  # not a class or function it refused: bytes that are no pickle of ours
+            raise StateDictError("this is not a file written by torch.save (it may be truncated or of another "
+                                 "kind)", "not_torch") from e
         raise StateDictError("the file contains Python objects other than tensors (code is never run); save the "
-                             "model with torch.save(module.state_dict(), path)") from e
+                             "model with torch.save(module.state_dict(), path)", "objects") from e
     except Exception as e:  # truncated zip, not a torch file at all, ...
-        raise StateDictError("this is not a file written by torch.save (it may be truncated or of another kind)") \
-            from e
+        raise StateDictError("this is not a file written by torch.save (it may be truncated or of another kind)",
+                             "not_torch") from e
     if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise StateDictError("the file holds no state_dict (a dict of tensors); save module.state_dict()")
+        raise StateDictError("the file holds no state_dict (a dict of tensors); save module.state_dict()",
+                             "no_state_dict")
     for name, value in obj.items():  # numbers to read: a sparse, meta or quantised tensor raised deep inside torch
         if value.layout != torch.strided or value.device.type != "cpu" or value.is_quantized:
             raise StateDictError(f"{str(name)[:80]} is a {value.layout} tensor on {value.device.type}"
@@ -76,8 +80,8 @@ def _check_declared_sizes(data: bytes) -> None:
         with zipfile.ZipFile(buffer) as archive:
             total = sum(entry.file_size for entry in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise StateDictError("this is not a file written by torch.save (it may be truncated or of another kind)") \
-            from e
+        raise StateDictError("this is not a file written by torch.save (it may be truncated or of another kind)",
+                             "not_torch") from e
     if total > MAX_READ_BYTES:
         raise StateDictError(f"the file's tensors would take {total / 2**20:.0f} MB once read; at most "
                              f"{MAX_READ_BYTES // 2**20} MB are accepted (save the model's state_dict with torch.save, "

@@ -1,5 +1,6 @@
 """Bring your own model and data: real torch modules load and give torch's numbers; every bad file gets a
 StateDictError / DataError sentence."""
+import re
 import io
 import pickle
 import zipfile
@@ -205,3 +206,27 @@ def test_an_uploaded_model_is_loaded_in_a_worker_never_in_the_server(monkeypatch
     key = runs.register_upload("model", good)
     run = runs.train(experiment.RunConfig(cell="gru", hidden_size=5, model_id=key), "en")
     assert torch.equal(run.net.recurrent.weight_hh_l0, sd["weight_hh_l0"]) and run.history.updates == 0
+
+
+def _with_code() -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"weight_hh_l0": torch.zeros(2), "f": print}, buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("raw,reason", [(b"", "empty"), (b"not a torch file", "not_torch"),
+                                        (b"PK\x03\x04broken zip", "not_torch"), (_with_code(), "objects"),
+                                        (_saved(torch.zeros(3)), "no_state_dict")])
+def test_a_file_that_is_no_model_at_all_is_said_in_the_readers_language(raw, reason):
+    """The common ways a file is not a model are worded on the page in the reader's language (a Korean page said
+    '올린 모델을 쓸 수 없습니다: this is not a file written by torch.save ...'); the reason survives the trip from the
+    worker that reads the file."""
+    from viz_app.compute import runs
+    from viz_app.text.errors import error_message
+
+    with pytest.raises(engine.StateDictError) as got:
+        runs.model_info(raw)
+    assert got.value.reason == reason
+    ko = error_message(got.value, "ko")
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"`[^`]*`", "", ko)), ko  # code aside
+    assert error_message(got.value, "en").startswith("The uploaded model cannot be used: ")

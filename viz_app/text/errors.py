@@ -30,7 +30,7 @@ def error_message(e: EngineError, lang: str) -> str:
         return t(f"msg.arch_{e.reason}", lang)
     reason = escape.md(e, 300)
     if isinstance(e, StateDictError):
-        return t("msg.bad_model", lang, reason=reason)
+        return t("msg.bad_model", lang, reason=t(f"reason.model_{e.reason}", lang) if e.reason else reason)
     if isinstance(e, DataError):
         return t("msg.bad_data", lang, reason=reason)
     return t("msg.bad_config", lang, reason=reason)

@@ -175,6 +175,15 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "그 전까지의 결과를 보여 줍니다. 클리핑을 켜거나 학습률·ρ를 낮춰 보세요.",
                      "Training stopped at update {update}: the loss or gradient became NaN/Inf (exploding "
                      "gradients). Showing what came before. Try clipping, or a lower learning rate or ρ."),
+    "reason.model_empty": ("파일이 비어 있습니다", "the file is empty"),
+    "reason.model_not_torch": ("`torch.save`로 저장한 파일이 아닙니다 (잘렸거나 다른 형식의 파일일 수 있습니다)",
+                               "this is not a file written by `torch.save` (it may be truncated or of another kind)"),
+    "reason.model_objects": ("파일에 텐서가 아닌 파이썬 객체가 들어 있습니다 (코드는 실행하지 않습니다). "
+                             "`torch.save(module.state_dict(), path)`로 저장하세요",
+                             "the file contains Python objects other than tensors (code is never run); save the "
+                             "model with `torch.save(module.state_dict(), path)`"),
+    "reason.model_no_state_dict": ("파일에 `state_dict`(텐서를 담은 사전)가 없습니다. `module.state_dict()`를 저장하세요",
+                                   "the file holds no `state_dict` (a dict of tensors); save `module.state_dict()`"),
     "msg.diverged_clipped": ("업데이트 {update}에서 손실 또는 기울기가 NaN/Inf가 되어 학습을 멈췄습니다 (임계값 {thr:g}로 클리핑했는데도). "
                              "그 전까지의 결과를 보여 줍니다. 학습률·ρ를 낮추거나 임계값을 줄여 보세요.",
                              "Training stopped at update {update}: the loss or gradient became NaN/Inf even with "
