@@ -30,13 +30,13 @@ import resource
 import threading
 import time
 import traceback
-from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing import forkserver, popen_forkserver, spawn, util
 from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen
 from typing import Callable
 
 from engine import EngineError, ResourceError, cells
+from viz_app.compute.turns import Turns
 
 GRACE = 3.0  # seconds a job runs on with nobody waiting for it (a rerun re-attaches within this)
 KEEP_DONE = 60.0  # seconds a finished job's result stays for a session that was rerunning when it finished
@@ -118,7 +118,7 @@ class Pool:
         self.queue: list[Job] = []
         self.running: list[Job] = []
         self.arrivals = itertools.count()
-        self.served: Counter = Counter()  # client -> jobs started for it since it was last idle (``_order``)
+        self.turns = Turns()
         threading.Thread(target=self._dispatch, name="rnn-viz-pool", daemon=True).start()
 
     def run(self, key, fn: Callable, *args, heavy: bool, mb: float, seconds: float, soft_seconds: float = 0.0,
@@ -172,19 +172,13 @@ class Pool:
             return Status(0, job.progress, time.monotonic() - job.started if job.started else 0.0, tuple(job.curve))
 
     def _order(self) -> list[Job]:
-        """The queue in the order its jobs start (holding self.cond): by turn, then ``first``, then arrival. A job's
-        turn is its best client's: -1 for the server's own machine, else how many of that client's jobs started
-        since it last had none queued or running, plus its jobs queued before this one."""
+        """The queue in the order its jobs start (holding self.cond), by the clients' turns (turns.py); each job
+        learns the client whose turn it is (``charged``)."""
         active = {c for job in (*self.running, *self.queue) for c in job.clients}
-        for client in [c for c in self.served if c not in active]:  # idle: its count starts again
-            del self.served[client]
-        taken = Counter(self.served)
-        turns = {}
-        for job in sorted(self.queue, key=lambda j: (not j.first, j.arrival)):
-            turns[job], job.charged = min(((-1 if c is None else taken[c], c) for c in job.clients),
-                                          key=lambda tc: tc[0], default=(-1, None))
-            taken.update(job.clients)
-        return sorted(self.queue, key=lambda j: (turns[j], not j.first, j.arrival))
+        ordered = self.turns.order([(job.clients, job.first, job.arrival, job) for job in self.queue], active)
+        for job, client in ordered:
+            job.charged = client
+        return [job for job, _ in ordered]
 
     # the pool's own threads ------------------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -205,7 +199,7 @@ class Pool:
                         continue  # a light job behind it may go first; heavy ones keep their order
                     self.queue.remove(job)
                     self.running.append(job)
-                    self.served[job.charged] += 1  # the client whose turn it was (a shared job: its best)
+                    self.turns.serve(job.charged)  # the client whose turn it was (a shared job: its best)
                     job.started = time.monotonic()
                     threading.Thread(target=self._supervise, args=(job,), name="rnn-viz-job", daemon=True).start()
                 self.cond.wait(0.25)

@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 import time
-from collections import Counter
+from viz_app.compute.turns import Turns
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -25,13 +25,11 @@ INSTALL_HINT = "sudo apt-get install chromium"
 
 
 class FairLock:
-    """A lock whose waiters are served in turn across clients (an address; None: the server's own machine, first):
-    a client's turn is how many of its calls were served since it last had none waiting, plus its calls waiting
-    before this one; in arrival order within a turn."""
+    """A lock whose waiters are served in turn across clients (viz_app/compute/turns.py)."""
 
     def __init__(self):
         self.cond, self.held, self.waiting, self.arrivals = threading.Condition(), False, [], itertools.count()
-        self.served: Counter = Counter()
+        self.turns = Turns()
 
     def acquire(self, client: str | None = None, timeout: float = -1) -> bool:
         with self.cond:
@@ -47,25 +45,19 @@ class FairLock:
                 self.cond.wait(left)
             self.waiting.remove(me)
             self.held = True
-            self.served[client] += 1
+            self.turns.serve(client)
             return True
 
     def release(self) -> None:
         with self.cond:
             self.held = False
-            waiting = {client for client, _ in self.waiting}
-            for client in [c for c in self.served if c not in waiting]:  # nothing waiting: its count starts again
-                del self.served[client]
             self.cond.notify_all()
 
     def _next(self):
-        seen, best = Counter(), None
-        for client, arrival in self.waiting:  # in arrival order
-            turn = -1 if client is None else self.served[client] + seen[client]
-            seen[client] += 1
-            if best is None or (turn, arrival) < best[0]:
-                best = ((turn, arrival), (client, arrival))
-        return best[1]
+        """The waiter whose turn it is (holding self.cond, the lock free)."""
+        active = {client for client, _ in self.waiting}
+        return self.turns.order([([client], False, arrival, (client, arrival)) for client, arrival in self.waiting],
+                                active)[0][0]
 
 
 _LOCK = FairLock()

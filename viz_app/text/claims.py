@@ -272,7 +272,7 @@ def _gru_vs_lstm(ctx, lang):
     updates = {c: r.history.updates for c, (r, _) in got.items()}
     if not any(updates.values()):
         return evidence.Evidence(False, values), text + " " + t("claim.untrained", lang)
-    reach = {f"reach_{c}": t("claim.reach_at", lang, update=values[f"reach_{c}"]) if values[f"reach_{c}"] is not None
+    reach = {f"reach_{c}": str(values[f"reach_{c}"]) if values[f"reach_{c}"] is not None
              else t("claim.reach_never", lang, updates=updates[c]) for c in updates}
     text += " " + t("claim.gru_lstm_reach", lang, **(values | reach))
     verdict = "claim.similar" if shown else "claim.not_similar" if math.isfinite(values["factor"]) else \

@@ -450,7 +450,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Parameters of the recurrent layers (the readout aside): GRU {n_gru:,}, LSTM {n_lstm:,} (ratio {ratio:.2f})."),
     "claim.gru_lstm_reach": ("학습 손실이 처음 {thr:g} 아래로 내려간 업데이트: GRU {reach_gru}, LSTM {reach_lstm}. 마지막 손실: GRU {l_gru:.3g}, LSTM {l_lstm:.3g}.",
                              "Update at which the training loss first fell below {thr:g}: GRU {reach_gru}, LSTM {reach_lstm}; final loss GRU {l_gru:.3g}, LSTM {l_lstm:.3g}."),
-    "claim.reach_at": ("{update}", "{update}"),
     "claim.reach_never": ("{updates}번 안에 없음", "none within its {updates}"),
     "claim.untrained": ("⚠ 이 실행은 학습하지 않았습니다 (업데이트 0번).", "⚠ This run has not been trained (0 updates)."),
     "claim.not_reached": ("⚠ 이 실행에서는 비교할 수 없습니다: 두 셀이 모두 {thr:g} 아래로 내려가지는 않았습니다.",
