@@ -31,7 +31,7 @@ def toy_render(state, run, trace, areas):
     with areas.notes:
         explain(TOY, state, run)
     with areas.stage:
-        chart(toy_figures(state, AppSource(state, run, trace))[0], state, main=True)
+        chart(toy_figures(state, AppSource(state, run, trace))[0], state, areas, main=True)
     return state
 
 

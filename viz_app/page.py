@@ -124,7 +124,8 @@ def draw(page: Page) -> None:
     limits (engine.ResourceError) is said like a refused run."""
     try:
         page.trace = runs.trace(page.state.run_config(), lang=page.state.lang)
-        page.shown = predict.gate(page.state, page.run, page.trace, page.where, page.view.question)
+        page.shown, mark = predict.gate(page.state, page.run, page.trace, page.where, page.view.question)
+        page.where = page.where._replace(mark=mark)
         if page.shown:
             page.state = page.view.render(page.state, page.run, page.trace, page.where)
     except EngineError as e:

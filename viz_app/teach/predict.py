@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -161,16 +161,27 @@ def parse(text: str) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def gate(state, run, trace, where, question: Question | None) -> bool:
-    """True when the view may draw (no ``question``, or revealed); else the question is on the stage."""
+class Mark(NamedTuple):
+    """A revealed prediction, for its chart (``chart``: the chart's name): the star at (x, y) and the class's sketch
+    as (xs, ys) in the chart's units, if it drew one."""
+
+    chart: str
+    x: float
+    y: float
+    curve: tuple[list, list] | None
+
+
+def gate(state, run, trace, where, question: Question | None) -> tuple[bool, Mark | None]:
+    """Whether the view may draw (no ``question``, or revealed; else the question is on the stage), and the revealed
+    prediction to mark on its chart (``Areas.mark``)."""
     if not state.predict or question is None:
-        return True
+        return True, None
     try:
         truth = question.truth(run, trace)
     except (IndexError, TypeError, AttributeError):  # nothing measured (no update yet, no map)
         truth = math.nan
     if not (math.isfinite(truth) and truth > 0):  # nothing to compare a prediction with: the view as it is
-        return True
+        return True, None
     key, lang = _key(state), state.lang
     got = st.session_state.get(key)
     if got is not None:  # revealed: the comparison above the view, the prediction on its chart
@@ -178,7 +189,6 @@ def gate(state, run, trace, where, question: Question | None) -> bool:
         x, y = question.point(run, trace, value)
         scale = question.scale(run, trace) if drawn else 1.0
         curve = ([px for px, _ in drawn], [py * scale for _, py in drawn]) if drawn else None
-        st.session_state.setdefault("_marks", {})[state.view] = (question.chart, x, y, curve)
         factor = max(value / truth, truth / value)
         q = t(f"predict.q_{state.view}", lang)
         if factor < 1.05:
@@ -190,8 +200,7 @@ def gate(state, run, trace, where, question: Question | None) -> bool:
             for part in ("", "_sketch", "_picked"):  # a new prediction: a fresh pad (a click like the last counts)
                 st.session_state.pop(f"{key}{part}", None)
             st.rerun()
-        return True
-    st.session_state.get("_marks", {}).pop(state.view, None)
+        return True, Mark(question.chart, x, y, curve)
     pad = question.pad(run, trace)
     sketch = st.session_state.setdefault(f"{key}_sketch", {})
     pad_key = f"w_pad_{state.view}"
@@ -228,22 +237,21 @@ def gate(state, run, trace, where, question: Question | None) -> bool:
                 if sketch else None
             st.session_state[key] = (value, drawn)
             st.rerun()
-    return False
+    return False, None
 
 
-def mark(fig: go.Figure, state, chart: str) -> go.Figure:
-    """The revealed prediction on its chart: a large star named "prediction", and the class's sketch if it drew
-    one."""
-    got = st.session_state.get("_marks", {}).get(state.view) if state.predict else None
-    if got is None or got[0] != chart:
+def mark(fig: go.Figure, got: Mark | None, chart: str, lang: str) -> go.Figure:
+    """The revealed prediction ``got`` on its chart (``fig``, named ``chart``): a large star named "prediction", and
+    the class's sketch if it drew one."""
+    if got is None or got.chart != chart:
         return fig
-    _, x, y, curve = got
+    x, y, curve = got.x, got.y, got.curve
     if curve is not None:  # the class's sketch, in the chart's units
-        fig.add_trace(go.Scatter(x=curve[0], y=curve[1], mode="lines+markers", name=t("predict.sketch", state.lang),
+        fig.add_trace(go.Scatter(x=curve[0], y=curve[1], mode="lines+markers", name=t("predict.sketch", lang),
                                  line={"color": theme.VERMILLION, "width": 2, "dash": "dash"},
                                  marker={"size": 7, "color": theme.VERMILLION}, meta={"sketch": curve[1]}))
-    fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=t("predict.legend", state.lang),
-                             text=[t("predict.legend", state.lang)], textposition="top center",
+    fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=t("predict.legend", lang),
+                             text=[t("predict.legend", lang)], textposition="top center",
                              marker={"size": 16, "symbol": "star", "color": theme.VERMILLION,
                                      "line": {"width": 1, "color": theme.BLACK}},
                              meta={"prediction": float(y)}))

@@ -82,28 +82,28 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     with areas.stage:
         state, step = step_control(state, steps)
         charts = {c.name: c for c in figures(state, src)}
-        chart(charts["grad-norms"], state, main=True)
+        chart(charts["grad-norms"], state, areas, main=True)
     if not hidden(state, "explain"):
         state = ledger_panel(state, run, src.trace, step)
     left, right = st.columns(2)
     with left:
-        chart(charts["jacobian-map"], state)
+        chart(charts["jacobian-map"], state, areas)
     with right:
-        chart(charts["cell-jacobian-map" if "cell-jacobian-map" in charts else "derivatives"], state)
+        chart(charts["cell-jacobian-map" if "cell-jacobian-map" in charts else "derivatives"], state, areas)
     if "reverse-jacobian-map" in charts:
         left, _ = st.columns(2)
         with left:
-            chart(charts["reverse-jacobian-map"], state)
+            chart(charts["reverse-jacobian-map"], state, areas)
     if "layer-gradients" in charts:
-        chart(charts["layer-gradients"], state)
+        chart(charts["layer-gradients"], state, areas)
         st.caption(claims.layer_gradient_text(run.layer_gradient_norms, lang))
     if f"weight_hh_l{trace.layers - 1}" not in trace.weight_terms.matrices:
         st.info(t("msg.no_terms", lang))
-    chart(charts["terms"], state)
+    chart(charts["terms"], state, areas)
     if not state.scenario == "bptt_terms":  # the banner says it there
         st.caption(claims.term_text(evidence.term_decay(trace), lang))
     if "cell-jacobian-map" in charts:
-        chart(charts["derivatives"], state)
+        chart(charts["derivatives"], state, areas)
     return state
 
 

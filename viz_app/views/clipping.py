@@ -73,10 +73,10 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     # a click on a point of a curve offers that run after that update in every view (the time machine)
     runs_ = {"plain": plain, "clipped": clipped}
     with areas.stage:
-        offer(state, chart(first, state, main=True, pick=True), first, runs_, names)
+        offer(state, chart(first, state, areas, main=True, pick=True), first, runs_, names)
     for c in rest:
         pick = c.name == "losses"
-        event = chart(c, state, pick=pick)
+        event = chart(c, state, areas, pick=pick)
         if pick:
             offer(state, event, c, runs_, names)
     return state

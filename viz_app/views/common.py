@@ -107,6 +107,7 @@ class Areas(NamedTuple):
 
     notes: DeltaGenerator
     stage: DeltaGenerator
+    mark: predict.Mark | None = None  # the revealed prediction, drawn on its chart by ``chart``
 
 
 def areas(state) -> Areas:
@@ -117,13 +118,14 @@ def areas(state) -> Areas:
     return Areas(notes, st.container())
 
 
-def chart(c: Chart, state, *, main: bool = False, above: int = 0, pick: bool = False):
+def chart(c: Chart, state, areas: Areas, *, main: bool = False, above: int = 0, pick: bool = False):
     """Draw a view's Chart with its download buttons (a click on a selectable one selects its step in the browser:
-    ``step_control``). ``state`` is the page's state as the view returns it: its exports' captions link to exactly
-    this figure. ``main``: the view's main chart, sized in presentation mode to fit the screen under the view bar and
-    one row of controls (``above``: px more above it). ``pick``: a click on a point is sent to the server (one
+    ``step_control``) and, if it is the question's chart, the revealed prediction (``areas.mark``). ``state`` is the
+    page's state as the view returns it: its exports' captions link to exactly this figure. ``main``: the view's
+    main chart, sized in presentation mode to fit the screen under the view bar and one row of controls (``above``:
+    px more above it). ``pick``: a click on a point is sent to the server (one
     rerun); returns Streamlit's selection event (else None)."""
-    fig, key = predict.mark(c.fig, state, c.name), chart_key(state.view, c.name)
+    fig, key = predict.mark(c.fig, areas.mark, c.name, state.lang), chart_key(state.view, c.name)
     present.scale_fonts(fig, state)
     if state.present and main:
         fig.update_layout(height=present.main_height(above))

@@ -65,11 +65,11 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
                       loss=float(r.history.loss[-1]) if r.history.updates else float("nan")))
     sensitivity, losses = figures(state, src)
     with areas.stage:
-        chart(sensitivity, state, main=True)
+        chart(sensitivity, state, areas, main=True)
     last = {c: float(tr.jacobians.input_sensitivity[-1]) for c, tr in traces.items()}
     st.caption(t("msg.sensitivity", lang, t=len(traces["rnn"].jacobians.input_sensitivity) - 1, **last))
     # a click on a point of a loss curve offers that cell's run after that update in every view (the time machine)
-    offer(state, chart(losses, state, pick=True), losses, results, {c: c.upper() for c in results})
+    offer(state, chart(losses, state, areas, pick=True), losses, results, {c: c.upper() for c in results})
     return state
 
 

@@ -152,9 +152,9 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
     with areas.stage:
         left, right = st.columns(2)
         with left:
-            chart(charts[0], state, main=True, above=NOTE_HEIGHT)
+            chart(charts[0], state, areas, main=True, above=NOTE_HEIGHT)
         with right:
-            chart(charts[1], state, main=True, above=NOTE_HEIGHT)
+            chart(charts[1], state, areas, main=True, above=NOTE_HEIGHT)
     return state
 
 

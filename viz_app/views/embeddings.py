@@ -49,10 +49,10 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         data = comparison(state, src)
     vectors, curves = figures(state, src)
     with areas.stage:
-        chart(vectors, state, main=True)
+        chart(vectors, state, areas, main=True)
     with areas.notes:
         st.caption(claims.embedding_text(data, lang))
-    chart(curves, state)
+    chart(curves, state, areas)
     return state
 
 

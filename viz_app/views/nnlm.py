@@ -101,10 +101,10 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         return state
     positions, curves = figures(state, src)
     with areas.stage:
-        chart(positions, state, main=True)
+        chart(positions, state, areas, main=True)
     with areas.notes:
         st.caption(claims.nnlm_text(data, lang))
-    chart(curves, state)
+    chart(curves, state, areas)
     return state
 
 

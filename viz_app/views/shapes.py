@@ -107,11 +107,11 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         return state
     first, *rest = zip(figures(state, src), got)
     with areas.stage:  # the main chart where presentation mode keeps it: on the screen, under the view bar
-        chart(first[0], state, main=True)
+        chart(first[0], state, areas, main=True)
     with areas.notes:
         st.caption(t(f"msg.shape_{first[1]}", lang))
     for chart_, mode in rest:
-        chart(chart_, state)
+        chart(chart_, state, areas)
         st.caption(t(f"msg.shape_{mode}", lang))
     return state
 

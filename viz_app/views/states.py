@@ -59,19 +59,19 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         state, step = step_control(state, steps)
         dims = 3 if st.session_state.get("w_pca3d") else 2
         charts = {c.name: c for c in figures(state, AppSource(state, run, trace), gate=name, dims=dims)}
-        chart(charts["heatmap"], state, main=True)
+        chart(charts["heatmap"], state, areas, main=True)
     if not hidden_part(state, "explain"):
         with st.expander(t("formula.title", lang), expanded=True):
             formula_panel(state, run, trace, own_controls=False, gate=name)
     if "text" in charts:
-        chart(charts["text"], state)
+        chart(charts["text"], state, areas)
     left, right = st.columns(2)
     with left:
         st.toggle(t("ctl.pca3d", lang), key="w_pca3d")
-        chart(charts["pca"], state)
+        chart(charts["pca"], state, areas)
     with right:
         if "saturation" in charts:
-            chart(charts["saturation"], state)
+            chart(charts["saturation"], state, areas)
     return state
 
 

@@ -54,11 +54,11 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         eigenvalues, loss, grads = figures(state, AppSource(state, run, trace))
         left, right = st.columns(2)
         with left:
-            chart(eigenvalues, state, main=True)
+            chart(eigenvalues, state, areas, main=True)
         with right:
-            chart(loss, state, main=True)
+            chart(loss, state, areas, main=True)
         time_machine(state, run, index, areas.stage)
-    chart(grads, state)
+    chart(grads, state, areas)
     return state
 
 

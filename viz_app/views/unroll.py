@@ -78,7 +78,7 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         else:
             with control:
                 state, _ = step_control(state, trace.steps, first=True)  # a sentence is read from its start
-        chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state, main=True)
+        chart(figures(state, AppSource(state, run, trace), phase=phase)[0], state, areas, main=True)
     if not hidden(state, "explain"):
         state = formula_panel(state, run, trace, click=click)
     return state
