@@ -130,7 +130,7 @@ def check_remember(state, run, trace, ev, text):
                  for u, v in zip(reached, losses)), default=math.nan)
     assert ("more than a factor of 2 away" in text) == (not worst <= 2), (worst, text)
     if math.isfinite(worst):
-        assert f"at most {worst:.2g}× apart" in text
+        assert scientific(f"at most {worst:.2g}× apart") in text, text
     steps = trace.steps
     if _one_plain_layer(run) and np.isfinite(trace.jacobians.spectral[-1, :-1]).all():
         first, last = chain_norm(run, 0, steps - 1), chain_norm(run, steps - 2, steps - 1)
