@@ -86,3 +86,30 @@ def test_the_regime_sentence_reads_its_own_inequality_in_its_digits(sigma, gamma
     assert (printed_sigma < printed_bound) == (kind == spectrum.VANISHING) and printed_sigma != printed_bound
     if kind == spectrum.VANISHING:
         assert float(re.search(r"≤ \(([\d.e+-]+)\)\^", text).group(1)) < 1
+
+
+def test_regime_digits_agree_with_the_inequality_for_random_near_boundary_w_hh():
+    """A property test over random W_hh near the boundary: orthogonal (or identity) times (1 + delta) / gamma with
+    delta from 1e-9 to 1e-2 of either sign, stored in float32, gamma 1 (tanh, ReLU) or 1/4 (a sigmoid's bound):
+    whatever regime engine.spectrum finds, the sentence's printed sigma_max and 1/gamma compare the way it says, and
+    a printed vanishing rate is below 1."""
+    import re
+    rng = np.random.default_rng(30)
+    checked = 0
+    for _ in range(200):
+        h = int(rng.integers(2, 33))
+        activation = str(rng.choice(["tanh", "relu", "sigmoid"]))
+        gamma = spectrum.GAMMA[activation]
+        q, _ = np.linalg.qr(rng.normal(size=(h, h))) if rng.random() < 0.7 else (np.eye(h), None)
+        delta = float(rng.choice([-1, 1]) * 10 ** rng.uniform(-9, -2))
+        w = (q * (1 + delta) / gamma).astype(np.float32)  # stored in float32, as the app's weights
+        reg = spectrum.regime("rnn", spectrum.block_spectrum(w, "W_hh", activation))
+        if reg.kind not in (spectrum.VANISHING, spectrum.EXPLODING):
+            continue  # within the weights' rounding of the boundary: said as such (test above)
+        text = claims.regime_text(reg, "tanh", "en", "text")
+        sigma, bound = (float(v) for v in re.search(r"= ([\d.e+-]+) [<>] 1/γ = ([\d.e+-]+)", text).groups())
+        assert (sigma < bound) == (reg.kind == spectrum.VANISHING) and sigma != bound, (h, gamma, delta, text)
+        if reg.kind == spectrum.VANISHING:
+            assert float(re.search(r"≤ \(([\d.e+-]+)\)\^", text).group(1)) < 1, text
+        checked += 1
+    assert checked >= 100, checked
