@@ -10,9 +10,13 @@ for the views that train their own models, their headline effect measured as the
   neighbour of their own kind.
 
 Each job runs in its own process with torch set to the workers' thread count (viz_app/compute/worker.THREADS), two
-at a time. About 15 minutes on 2 cores.
+at a time. About 3 minutes on 2 cores.
 
-Run: .venv/bin/python bench/seeds.py [--only NAME ...] [--seeds 5]
+Another kind of CPU may train the same link to other numbers: the math library (MKL) picks its kernels by the CPU,
+and a lesson near its threshold can fall on either side. ``--cbwr`` runs the table again under other MKL code
+branches (MKL_CBWR, e.g. COMPATIBLE AVX2), a stand-in for other machines.
+
+Run: .venv/bin/python bench/seeds.py [--only NAME ...] [--seeds 5] [--cbwr COMPATIBLE AVX2]
 """
 from __future__ import annotations
 
@@ -90,6 +94,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("-v", action="store_true", help="print each run's sentence")
+    ap.add_argument("--cbwr", nargs="*", default=[], help="MKL_CBWR branches to run the table under as well")
     a = ap.parse_args(argv)
     from viz_app.state import scenarios
     lessons = [("scenario", n) for n in scenarios.names()]
@@ -97,19 +102,23 @@ def main(argv=None) -> int:
     if a.only:
         lessons = [(k, n) for k, n in lessons if n in a.only or k in a.only]
     jobs = [(k, n, s) for k, n in lessons for s in range(a.seeds)]
-    results: dict = {}
-    with mp.get_context("spawn").Pool(a.jobs) as pool:
-        for kind, name, seed, shown, text, secs in pool.imap_unordered(_job, jobs):
-            results[kind, name, seed] = shown
-            if a.v:
-                print(f"  {kind}:{name} seed {seed} ({secs:.0f} s): {'shown' if shown else 'NOT shown'}: {text}",
-                      flush=True)
-    print(f"{'lesson':24s} " + " ".join(f"s{s}" for s in range(a.seeds)) + "  shown")
     worst = a.seeds
-    for kind, name in lessons:
-        row = [results[kind, name, s] for s in range(a.seeds)]
-        worst = min(worst, sum(row))
-        print(f"{kind + ':' + name:24s} " + " ".join(" +" if r else " -" for r in row) + f"  {sum(row)}/{a.seeds}")
+    for branch in [os.environ.get("MKL_CBWR", "")] + a.cbwr:  # the spawned jobs read MKL_CBWR as MKL loads
+        if branch:
+            os.environ["MKL_CBWR"] = branch
+        results: dict = {}
+        with mp.get_context("spawn").Pool(a.jobs) as pool:
+            for kind, name, seed, shown, text, secs in pool.imap_unordered(_job, jobs):
+                results[kind, name, seed] = shown
+                if a.v:
+                    print(f"  {kind}:{name} seed {seed} ({secs:.0f} s): {'shown' if shown else 'NOT shown'}: {text}",
+                          flush=True)
+        print(f"MKL_CBWR={branch or '(unset: this CPU)'}")
+        print(f"{'lesson':24s} " + " ".join(f"s{s}" for s in range(a.seeds)) + "  shown")
+        for kind, name in lessons:
+            row = [results[kind, name, s] for s in range(a.seeds)]
+            worst = min(worst, sum(row))
+            print(f"{kind + ':' + name:24s} " + " ".join(" +" if r else " -" for r in row) + f"  {sum(row)}/{a.seeds}")
     return 0 if worst >= a.seeds - 1 else 1
 
 
