@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
+from engine.lessons import evidence
 from tests import test_claims_under_links as fixed
 from tests.test_scenarios import _CLIFF, _train, _trace_of
 from viz_app.state import scenarios
@@ -128,7 +129,9 @@ def check_remember(state, run, trace, ev, text):
     losses = [float(run.history.loss[u]) for u in reached]
     worst = max((max(v / notes[u], notes[u] / v) if math.isfinite(v) and v > 0 else math.inf
                  for u, v in zip(reached, losses)), default=math.nan)
-    assert ("more than a factor of 2 away" in text) == (not worst <= 2), (worst, text)
+    factor = evidence.NOTES_FACTOR
+    assert (f"more than {factor:g}× away from the notes" in text) == (not worst <= factor), (worst, text)
+    assert (f"Each is within {factor:g}× of the notes'" in text) == (worst <= factor and not missed), (worst, text)
     if math.isfinite(worst):
         assert scientific(f"at most {worst:.2g}× apart") in text, text
     steps = trace.steps

@@ -171,15 +171,23 @@ def term_decay(trace: Trace) -> Evidence:
                      "steps": steps, "mode": trace.mode})
 
 
+# How close a run's loss must be to the lecture notes' printed one to count as the notes' course: the same order of
+# magnitude. The notes print one run of one machine; the late losses of the same settings differ by several times from
+# seed to seed and between CPUs' math kernels (remember, epoch 900, seeds 0-4: 0.0031-0.021 under MKL_CBWR=AVX2
+# against the notes' 0.003; bench/seeds.py). A factor of 2 held at 5 of 5 seeds on one CPU and 1 of 5 under AVX2.
+NOTES_FACTOR = 10.0
+
+
 def loss_at(history: History, reference: list[tuple[int, float]]) -> Evidence:
     """The run's loss at each reference update it reached against the reference value (the lecture notes' numbers),
     and the reference updates it did not reach. Shown: every reference update reached, each loss within a factor of
-    2 (a NaN/Inf loss is not within any)."""
+    NOTES_FACTOR (a NaN/Inf loss is not within any)."""
     rows = [(u, ref, float(history.loss[u])) for u, ref in reference if u < history.updates]
     missed = [u for u, _ in reference if u >= history.updates]
     factors = [max(_ratio(v, ref), _ratio(ref, v)) if math.isfinite(v) else math.inf for _, ref, v in rows]
     worst = max(factors, default=math.nan)
-    return Evidence(bool(rows and not missed and worst <= 2), {"rows": rows, "missed": missed, "worst": worst})
+    return Evidence(bool(rows and not missed and worst <= NOTES_FACTOR),
+                    {"rows": rows, "missed": missed, "worst": worst, "factor": NOTES_FACTOR})
 
 
 def similar_training(histories: dict[str, History], threshold: float) -> Evidence:

@@ -110,8 +110,10 @@ def _remember(ctx, lang):
              ours=" / ".join(f"{v:.2g}" for _, _, v in rows), notes=" / ".join(f"{r:g}" for _, r, _ in rows))
     if math.isfinite(worst):
         text += " " + t("claim.notes_worst", lang, worst=worst)
-    if worst > 2 or not math.isfinite(worst):
-        text = t("claim.notes_off", lang) + " " + text
+    if not worst <= ev.values["factor"]:
+        text = t("claim.notes_off", lang, factor=ev.values["factor"]) + " " + text
+    elif rows and not missed:
+        text += " " + t("claim.notes_close", lang, factor=ev.values["factor"])
     if missed:
         text = t("claim.notes_short", lang, updates=ctx.run.history.updates,
                  missed=" / ".join(str(u) for u in missed)) + " " + text

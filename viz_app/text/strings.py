@@ -357,7 +357,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claim.notes_loss": ("에폭 {epochs}의 손실: 이 실행 {ours}, 노트 {notes}.",
                          "Loss at epochs {epochs}: {ours} in this run, {notes} in the notes."),
     "claim.notes_worst": ("가장 큰 차이는 {worst:.2g}배입니다.", "They are at most {worst:.2g}× apart."),
-    "claim.notes_off": ("⚠ 이 실행은 노트의 손실과 2배 넘게 다릅니다.", "⚠ This run is more than a factor of 2 away from the notes' losses."),
+    "claim.notes_off": ("⚠ 이 실행은 노트의 손실과 {factor:g}배 넘게 다릅니다 (자릿수가 다름).",
+                        "⚠ This run is more than {factor:g}× away from the notes' losses (another order of magnitude)."),
+    "claim.notes_close": ("모두 노트 값의 {factor:g}배 안, 같은 자릿수입니다 (후반 손실은 시드와 컴퓨터에 따라 몇 배씩 달라집니다).",
+                          "Each is within {factor:g}× of the notes', the same order of magnitude (the late losses differ "
+                          "by several times from seed to seed and from one computer to another)."),
     "claim.notes_short": ("⚠ 이 실행은 {updates}번 업데이트에서 끝나 노트의 에폭 {missed}에 이르지 않습니다.",
                           "⚠ This run ends after {updates} updates, before the notes' epochs {missed}."),
     "claim.decay_faded": (
