@@ -407,6 +407,22 @@ def test_a_link_does_not_stretch_the_rho_slider():
     data = _rho_control(inside)
     assert data["values"][data["index"]] == "ρ = 1.5" and not [c for c in inside.caption if "outside" in c.value]
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_links_rho_between_positions_is_shown_at_the_nearest_and_adds_no_recording(lang):
+    """A link's rho_view between the slider's positions is shown at the nearest one, and the page says so: every
+    such link reads the run's one grid recording (each decimal a student typed was a new recording, kept on disk)."""
+    import numpy as np
+    from viz_app.views import eigen
+    at = _app({**QUICK, "lang": lang, "view": "eigen", "rho_view": "0.9731"})
+    data = _rho_control(at)
+    assert data["values"][data["index"]] == "ρ = 0.95" and not at.exception
+    assert t("msg.rho_view_nearest", lang, asked=0.9731, shown=0.95) in [c.value for c in at.caption]
+    state, _ = S.from_params({**QUICK, "view": "eigen"})
+    trace = export_figures.DeckSource(state.run_config()).trace
+    rng = np.random.default_rng(0)
+    grids = {eigen.grid(state.with_(rho_view=round(float(r), 4)), trace) for r in rng.uniform(0.05, 3, 50)}
+    assert len(grids) == 1 and eigen.grid(state, trace) in grids
+
 
 def test_the_rho_slider_moves_in_the_browser_and_every_position_says_what_is_true():
     """The rho control answers in the browser: the figures carry every position (eigenvalues, curves, frames), and

@@ -84,6 +84,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.rho_view_range": (
         '링크의 $ρ = {asked:g}$는 이 슬라이더의 범위({lo:g}–{hi:g}) 밖이라 $ρ = {shown:g}$로 보여 줍니다.',
         "The link's $ρ = {asked:g}$ is outside this slider's range ({lo:g}–{hi:g}): shown at $ρ = {shown:g}$."),
+    "msg.rho_view_nearest": (
+        '링크의 $ρ = {asked:g}$는 슬라이더의 눈금 사이에 있어 가장 가까운 눈금 $ρ = {shown:g}$로 보여 줍니다.',
+        "The link's $ρ = {asked:g}$ lies between the slider's positions: shown at the nearest, $ρ = {shown:g}$."),
     "ctl.rho_view": ("$W_hh$를 $ρ$로 다시 조정 (재학습 없음)", "Rescale $W_hh$ to $ρ$ (no retraining)"),
     "ctl.rho_view_help": (
         '학습된 $ρ = {rho:.3g}$에 두면 학습된 그대로입니다. LSTM·GRU에서는 $W_hh$의 게이트 블록 모두를 각각 $ρ$로 조정합니다.',

@@ -52,8 +52,9 @@ def asked(state, trace) -> float:
 
 def grid(state, trace, *, full: bool = True) -> tuple:
     """The slider's positions: every GRID_STEP from RHO_MIN to RHO_MAX, BEYOND geometric ones past it up to a larger
-    trained rho, the trained rho and the state's own. A W_hh with NaN/Inf has one position: as trained; so has a
-    step of watching it learn (not ``full``: the slider comes back at a pause)."""
+    trained rho, and the trained rho. A link's own rho between them is shown at the nearest (``position``): one
+    recording per run serves every link, not one per decimal a student types. A W_hh with NaN/Inf has one position:
+    as trained; so has a step of watching it learn (not ``full``: the slider comes back at a pause)."""
     rho = trained_rho(trace)
     if not np.isfinite(rho):
         return (rho,)
@@ -63,7 +64,7 @@ def grid(state, trace, *, full: bool = True) -> tuple:
     values = {round(float(v), 2) for v in np.arange(RHO_MIN, RHO_MAX + 1e-9, GRID_STEP)}
     if end > RHO_MAX:  # (the engine rescales up to limits.MAX_RHO; the trained rho itself needs no rescaling)
         values |= {float(f"{v:.3g}") for v in np.geomspace(RHO_MAX, min(end, limits.MAX_RHO), BEYOND)}
-    values |= {round(rho, 2), round(min(max(asked(state, trace), RHO_MIN), end), 4)}
+    values.add(round(rho, 2))
     return tuple(sorted(values))
 
 
@@ -118,12 +119,15 @@ def render(state: AppState, run: Run, trace: Trace, areas: Areas) -> AppState:
         explain(VIEW, state, run)
         if trace.directions == 2:
             st.caption(t("msg.eigen_bidirectional", lang))
-        want = asked(state, trace)
-        shown = min(max(want, RHO_MIN), top(trace))
-        if np.isfinite(want) and shown != want:
-            st.caption(t("msg.rho_view_range", lang, asked=want, lo=RHO_MIN, hi=top(trace), shown=shown))
     src = AppSource(state, run, trace)
     values = grid(state, trace, full=not src.watching)
+    want = asked(state, trace)
+    if np.isfinite(want) and len(values) > 1:
+        shown = values[position(state, trace, values)]
+        if not RHO_MIN <= want <= top(trace):
+            areas.notes.caption(t("msg.rho_view_range", lang, asked=want, lo=RHO_MIN, hi=top(trace), shown=shown))
+        elif abs(shown - want) > 1e-9:
+            areas.notes.caption(t("msg.rho_view_nearest", lang, asked=want, shown=shown))
     wanted = requests(values, trace)
     rescaled = src.rescaled_grid(wanted)
     form = "md" if len(values) == 1 else "html"  # the sentence alone in a box, or in the rho control
