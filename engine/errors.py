@@ -59,27 +59,40 @@ class TextError(EngineError):
     """Text is empty, too short to form an (input, next character) pair, or too long."""
 
 
-class StateDictError(EngineError):
-    """A loaded state_dict is not one of torch.nn.RNN/LSTM/GRU or RecurrentNet. ``reason``: a key for the common
-    ways a file is not one at all (REASONS), so the page can word it in the reader's language; "" for the others."""
+class WordedError(EngineError):
+    """An error about a user's file that the page words in the reader's language: ``reason`` (one of the class's
+    REASONS) names the sentence and ``values`` fill it; the message is the engine's own English sentence."""
 
-    REASONS = ("empty", "not_torch", "objects", "no_state_dict")
+    REASONS: tuple[str, ...] = ()
 
-    def __init__(self, message: str, reason: str = ""):
+    def __init__(self, message: str, reason: str = "", values: dict | None = None):
         assert reason in ("", *self.REASONS), reason
-        self.reason = reason
+        self.reason, self.values = reason, dict(values or {})
         super().__init__(message)
 
     def __reduce__(self):  # errors travel from a worker process to the server as pickles
-        return type(self), (str(self), self.reason)
+        return type(self), (str(self), self.reason, self.values)
+
+
+class StateDictError(WordedError):
+    """A loaded state_dict is not one of torch.nn.RNN/LSTM/GRU or RecurrentNet."""
+
+    REASONS = ("empty", "not_torch", "objects", "no_state_dict", "file_size", "read_size", "not_dense", "proj_size",
+               "unexpected_keys", "layer_gaps", "missing", "w_hh_shape", "gates", "shape", "not_finite", "readout",
+               "too_wide", "inputs", "outputs", "parameters", "embedding", "gone")
+
 
 
 class ShapeError(EngineError):
     """Input or target tensors do not have the shapes the model expects."""
 
 
-class DataError(EngineError):
+class DataError(WordedError):
     """An uploaded data file is not a table of numbers the engine can learn from."""
+
+    REASONS = ("not_utf8", "columns", "too_short", "rows", "header", "ragged", "not_number", "not_finite",
+               "no_target", "no_inputs", "classes", "gone")
+
 
 
 class ResourceError(EngineError):

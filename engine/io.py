@@ -45,7 +45,8 @@ def _read(data: bytes) -> dict:
     if not data:
         raise StateDictError("the file is empty", "empty")
     if len(data) > MAX_BYTES:
-        raise StateDictError(f"the file has {len(data) / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB are accepted")
+        raise StateDictError(f"the file has {len(data) / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB are accepted",
+                             "file_size", {"mb": len(data) / 2**20, "max": MAX_BYTES // 2**20})
     _check_declared_sizes(data)
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
@@ -65,7 +66,7 @@ def _read(data: bytes) -> dict:
         if value.layout != torch.strided or value.device.type != "cpu" or value.is_quantized:
             raise StateDictError(f"{str(name)[:80]} is a {value.layout} tensor on {value.device.type}"
                                  f"{' (quantised)' if value.is_quantized else ''}: save the model's ordinary dense "
-                                 "weights (module.state_dict() of a float model)")
+                                 "weights (module.state_dict() of a float model)", "not_dense", {"name": str(name)})
     return obj
 
 
@@ -85,7 +86,8 @@ def _check_declared_sizes(data: bytes) -> None:
     if total > MAX_READ_BYTES:
         raise StateDictError(f"the file's tensors would take {total / 2**20:.0f} MB once read; at most "
                              f"{MAX_READ_BYTES // 2**20} MB are accepted (save the model's state_dict with torch.save, "
-                             "without compressing it further)")
+                             "without compressing it further)", "read_size",
+                             {"mb": total / 2**20, "max": MAX_READ_BYTES // 2**20})
 
 
 def inspect(sd: dict) -> ModelInfo:
@@ -93,27 +95,31 @@ def inspect(sd: dict) -> ModelInfo:
     whole = any(k.startswith("recurrent.") for k in sd)
     core = {k.removeprefix("recurrent."): v for k, v in sd.items() if not whole or k.startswith("recurrent.")}
     if any(k.startswith("weight_hr") for k in core):
-        raise StateDictError("LSTMs with proj_size are not supported")
+        raise StateDictError("LSTMs with proj_size are not supported", "proj_size")
     unknown = [k for k in core if not CORE_KEY.match(k)]
     if unknown:
-        raise StateDictError(f"unexpected keys for torch.nn.RNN/LSTM/GRU: {', '.join(unknown[:5])}")
+        raise StateDictError(f"unexpected keys for torch.nn.RNN/LSTM/GRU: {', '.join(unknown[:5])}",
+                             "unexpected_keys", {"keys": ", ".join(str(k) for k in unknown[:5])})
     layers = sorted({int(CORE_KEY.match(k).group(2)) for k in core})
     if not layers or layers != list(range(len(layers))):
-        raise StateDictError("the layers are not numbered l0, l1, ... without gaps")
+        raise StateDictError("the layers are not numbered l0, l1, ... without gaps", "layer_gaps")
     bidirectional = any(k.endswith("_reverse") for k in core)
     suffixes = cells.DIRECTIONS if bidirectional else cells.DIRECTIONS[:1]
     for k in layers:
         for name in cells.WEIGHTS:
             for suffix in suffixes:
                 if f"{name}_l{k}{suffix}" not in core:
-                    raise StateDictError(f"missing {name}_l{k}{suffix} (models without biases are not supported)")
+                    raise StateDictError(f"missing {name}_l{k}{suffix} (models without biases are not supported)",
+                                         "missing", {"name": f"{name}_l{k}{suffix}"})
     w_hh = core["weight_hh_l0"]
     if w_hh.dim() != 2 or w_hh.shape[0] % w_hh.shape[1]:
-        raise StateDictError(f"weight_hh_l0 has shape {list(w_hh.shape)}, not [G*H, H]")
+        raise StateDictError(f"weight_hh_l0 has shape {list(w_hh.shape)}, not [G*H, H]", "w_hh_shape",
+                             {"shape": str(list(w_hh.shape))})
     hidden, gates = w_hh.shape[1], w_hh.shape[0] // w_hh.shape[1]
     kind = cells.of_torch_module(gates)
     if kind is None:
-        raise StateDictError(f"weight_hh_l0 has {gates} gate blocks; an RNN has 1, a GRU 3, an LSTM 4")
+        raise StateDictError(f"weight_hh_l0 has {gates} gate blocks; an RNN has 1, a GRU 3, an LSTM 4", "gates",
+                             {"gates": gates})
     g = gates * hidden
     input_size = core["weight_ih_l0"].shape[1] if core["weight_ih_l0"].dim() == 2 else -1
     _check_served_size(hidden, len(layers), input_size, sd)
@@ -125,15 +131,18 @@ def inspect(sd: dict) -> ModelInfo:
             for suffix in suffixes:
                 got = tuple(core[f"{name}_l{k}{suffix}"].shape)
                 if got != shape:
-                    raise StateDictError(f"{name}_l{k}{suffix} has shape {list(got)}, expected {list(shape)}")
+                    raise StateDictError(f"{name}_l{k}{suffix} has shape {list(got)}, expected {list(shape)}",
+                                         "shape", {"name": f"{name}_l{k}{suffix}", "got": str(list(got)),
+                                                   "want": str(list(shape))})
     for k, v in sd.items():
         if not v.is_floating_point() or not torch.isfinite(v).all():
-            raise StateDictError(f"{k} has non-finite or non-float values")
+            raise StateDictError(f"{k} has non-finite or non-float values", "not_finite", {"name": str(k)})
     out = None
     if whole:
         w = sd.get("readout.weight")
         if w is None or "readout.bias" not in sd or w.dim() != 2 or w.shape[1] != width:
-            raise StateDictError(f"a RecurrentNet state_dict needs readout.weight [O, {width}] and readout.bias [O]")
+            raise StateDictError(f"a RecurrentNet state_dict needs readout.weight [O, {width}] and readout.bias [O]",
+                                 "readout", {"width": width})
         out = w.shape[0]
     return ModelInfo(kind.kind, input_size, hidden, len(layers), out, whole, bidirectional)
 
@@ -144,16 +153,21 @@ def _check_served_size(hidden: int, layers: int, input_size: int, sd: dict) -> N
     layers)."""
     if hidden > limits.MAX_HIDDEN or layers > limits.MAX_LAYERS:
         raise StateDictError(f"the model has hidden size {hidden} and {layers} layer(s); this server accepts at most "
-                             f"H = {limits.MAX_HIDDEN} and {limits.MAX_LAYERS} layers")
+                             f"H = {limits.MAX_HIDDEN} and {limits.MAX_LAYERS} layers", "too_wide",
+                             {"hidden": hidden, "layers": layers, "max_hidden": limits.MAX_HIDDEN,
+                              "max_layers": limits.MAX_LAYERS})
     if input_size > limits.MAX_INPUTS:
-        raise StateDictError(f"the model has {input_size} inputs; this server accepts at most {limits.MAX_INPUTS}")
+        raise StateDictError(f"the model has {input_size} inputs; this server accepts at most {limits.MAX_INPUTS}",
+                             "inputs", {"n": input_size, "max": limits.MAX_INPUTS})
     out = sd.get("readout.weight")
     if out is not None and out.dim() == 2 and out.shape[0] > limits.MAX_INPUTS:
-        raise StateDictError(f"the model has {out.shape[0]} outputs; this server accepts at most {limits.MAX_INPUTS}")
+        raise StateDictError(f"the model has {out.shape[0]} outputs; this server accepts at most {limits.MAX_INPUTS}",
+                             "outputs", {"n": out.shape[0], "max": limits.MAX_INPUTS})
     params = sum(v.numel() for v in sd.values())
     if params > limits.MAX_UPLOAD_PARAMETERS:
         raise StateDictError(f"the model has {params:,} parameters; this server accepts at most "
-                             f"{limits.MAX_UPLOAD_PARAMETERS:,}")
+                             f"{limits.MAX_UPLOAD_PARAMETERS:,}", "parameters",
+                             {"n": params, "max": limits.MAX_UPLOAD_PARAMETERS})
 
 
 def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tuple[RecurrentNet, ModelInfo]:
@@ -162,7 +176,8 @@ def load_model(data: bytes, *, nonlinearity: str = "tanh", seed: int = 0) -> tup
     sd = _read(data)
     info = inspect(sd)
     if any(k.startswith("embedding.") for k in sd):
-        raise StateDictError("models with an nn.Embedding input are not supported for upload; use one-hot inputs")
+        raise StateDictError("models with an nn.Embedding input are not supported for upload; use one-hot inputs",
+                             "embedding")
     torch.manual_seed(seed)
     net = RecurrentNet(info.cell, info.input_size, info.hidden_size, info.output_size or info.input_size,
                        info.num_layers, nonlinearity, bidirectional=info.bidirectional)
@@ -208,30 +223,33 @@ def parse_csv(data: bytes) -> tuple[list[str], np.ndarray]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DataError("the file is not UTF-8 text; save it as CSV (UTF-8)") from e
+        raise DataError("the file is not UTF-8 text; save it as CSV (UTF-8)", "not_utf8") from e
     first = text.split("\n", 1)[0]
     if first.count(",") + 1 > limits.MAX_CSV_COLUMNS:  # before anything else is parsed
-        raise DataError(f"the CSV has {first.count(',') + 1} columns; at most {limits.MAX_CSV_COLUMNS} are supported")
+        raise DataError(f"the CSV has {first.count(',') + 1} columns; at most {limits.MAX_CSV_COLUMNS} are supported",
+                        "columns", {"n": first.count(",") + 1, "max": limits.MAX_CSV_COLUMNS})
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if len(lines) < 3:
-        raise DataError("the CSV needs a header row and at least two rows of numbers")
+        raise DataError("the CSV needs a header row and at least two rows of numbers", "too_short")
     if len(lines) - 1 > MAX_CSV_ROWS:
-        raise DataError(f"the CSV has {len(lines) - 1} rows; at most {MAX_CSV_ROWS} are supported")
+        raise DataError(f"the CSV has {len(lines) - 1} rows; at most {MAX_CSV_ROWS} are supported", "rows",
+                        {"n": len(lines) - 1, "max": MAX_CSV_ROWS})
     header = [h.strip() for h in lines[0].split(",")]
     if len(set(header)) != len(header) or not all(header):
-        raise DataError("the header row needs a distinct, non-empty name for every column")
+        raise DataError("the header row needs a distinct, non-empty name for every column", "header")
     rows = []
     for n, line in enumerate(lines[1:], start=2):
         cells = line.split(",")
         if len(cells) != len(header):
-            raise DataError(f"row {n} has {len(cells)} values, the header has {len(header)}")
+            raise DataError(f"row {n} has {len(cells)} values, the header has {len(header)}", "ragged",
+                            {"row": n, "n": len(cells), "want": len(header)})
         try:
             rows.append([float(c) for c in cells])
         except ValueError as e:
-            raise DataError(f"row {n} has a value that is not a number ({e})") from e
+            raise DataError(f"row {n} has a value that is not a number ({e})", "not_number", {"row": n}) from e
     values = np.asarray(rows, dtype=np.float64)
     if not np.isfinite(values).all():
-        raise DataError("the CSV contains NaN or infinite values")
+        raise DataError("the CSV contains NaN or infinite values", "not_finite")
     return header, values
 
 
@@ -245,11 +263,12 @@ def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression"
     header, values = parse_csv(data)
     if target:
         if target not in header:
-            raise DataError(f"no column named {target!r}; the columns are {', '.join(header)}")
+            raise DataError(f"no column named {target!r}; the columns are {', '.join(header)}", "no_target",
+                            {"target": target, "columns": ", ".join(header)})
         j = header.index(target)
         feats = np.delete(values, j, axis=1)
         if feats.shape[1] == 0:
-            raise DataError("with a target column there must be at least one other column as input")
+            raise DataError("with a target column there must be at least one other column as input", "no_inputs")
         goal = values[:, j]
     else:
         feats, goal = values[:-1], values[1:]
@@ -260,7 +279,8 @@ def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression"
         return TaskData("csv", x, y, "mse", "many_to_many", y.shape[-1])
     if kind == "classification":
         if not np.all(goal == np.round(goal)) or goal.min() < 0 or goal.max() >= MAX_CLASSES:
-            raise DataError(f"a class column needs whole numbers 0 .. {MAX_CLASSES - 1}")
+            raise DataError(f"a class column needs whole numbers 0 .. {MAX_CLASSES - 1}", "classes",
+                            {"max": MAX_CLASSES - 1})
         classes = int(goal.max()) + 1
         y = torch.tensor(goal, dtype=torch.long).unsqueeze(1)  # (T, 1)
         return TaskData("csv", x, y, "cross_entropy", "many_to_many", max(classes, 2),

@@ -80,6 +80,21 @@ def test_bad_files_get_one_clear_sentence(name, capsys):
     msg = str(e.value)
     assert msg and "\n" not in msg and len(msg) < 200
     assert "this would run code" not in capsys.readouterr().out  # nothing was executed
+    _worded_in_both_languages(e.value, "The uploaded model cannot be used: ")
+
+
+def _worded_in_both_languages(error, english: str):
+    """Every refusal of an upload has its own sentence in the page's language, and it survives the pickle from the
+    worker that read the file: a Korean page has no English words in it but code, names quoted from the file and
+    the cells' names (it said '올린 모델을 쓸 수 없습니다: weight_hh_l0 has shape [15, 4], not [G*H, H]')."""
+    from viz_app.text.errors import error_message
+    assert error.reason, str(error)
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.reason, again.values, str(again)) == (error.reason, error.values, str(error))
+    ko = error_message(again, "ko")
+    plain = re.sub(r"`[^`]*`|“[^”]*”|(?<![A-Za-z])(RNN|LSTM|GRU|CSV|UTF|NaN|MB)(?![A-Za-z])", "", ko)
+    assert not re.search(r"[A-Za-z]{3,}", plain), ko
+    assert error_message(again, "en").startswith(english)
 
 
 def test_inspect_reports_architecture():
@@ -101,8 +116,9 @@ CSV_BAD = {
 
 @pytest.mark.parametrize("name", sorted(CSV_BAD))
 def test_bad_csv_gets_a_data_error(name):
-    with pytest.raises(engine.DataError):
+    with pytest.raises(engine.DataError) as e:
         from_csv(CSV_BAD[name])
+    _worded_in_both_languages(e.value, "The uploaded data cannot be used: ")
 
 
 def test_csv_tasks():
@@ -135,11 +151,13 @@ def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
                 f"bias_hh_l{k}": torch.zeros(1).expand(4 * h)}
     raw = _saved(big)
     assert len(raw) < 20_000
-    with pytest.raises(engine.StateDictError, match=f"at most H = {limits.MAX_HIDDEN}"):
+    with pytest.raises(engine.StateDictError, match=f"at most H = {limits.MAX_HIDDEN}") as e:
         load_model(raw)
+    _worded_in_both_languages(e.value, "The uploaded model cannot be used: ")
     wide = (",".join(f"c{i}" for i in range(1_000_000)) + "\n").encode() + b"1,2\n3,4\n"
-    with pytest.raises(engine.DataError, match="1000000 columns"):
+    with pytest.raises(engine.DataError, match="1000000 columns") as e:
         parse_csv(wide)
+    _worded_in_both_languages(e.value, "The uploaded data cannot be used: ")
     ok = ",".join(f"c{i}" for i in range(limits.MAX_CSV_COLUMNS)) + "\n" + "\n".join(
         ",".join("1" for _ in range(limits.MAX_CSV_COLUMNS)) for _ in range(3))
     header, values = parse_csv(ok.encode())
@@ -160,8 +178,9 @@ def test_a_small_file_declaring_a_huge_tensor_is_refused_before_torch_reads_it(m
     data = packed.getvalue()
     assert len(data) < 200_000 < MAX_BYTES < 40_000_000
     monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was called"))
-    with pytest.raises(engine.StateDictError, match="would take 38 MB once read"):
+    with pytest.raises(engine.StateDictError, match="would take 38 MB once read") as e:
         load_model(data)
+    _worded_in_both_languages(e.value, "The uploaded model cannot be used: ")
     # a file as torch.save writes it (stored, not deflated) still loads
     monkeypatch.undo()
     net, info = load_model(_saved(nn.RNN(3, 4).state_dict()))

@@ -118,12 +118,13 @@ def _uploaded_inputs(cfg: experiment.RunConfig, lang: str = "en"):
     if cfg.task == "csv":
         raw = upload("csv", cfg.data_id)
         if raw is None:
-            raise DataError("the uploaded data is not on the server any more; upload the file again")
+            raise DataError("the uploaded data is not on the server any more; upload the file again", "gone")
         data = from_csv(raw, target=cfg.target or None, kind=cfg.data_kind)
     if cfg.model_id:
         raw = upload("model", cfg.model_id)
         if raw is None:
-            raise StateDictError("the uploaded model is not on the server any more; upload the file again")
+            raise StateDictError("the uploaded model is not on the server any more; upload the file again",
+                                 "gone")
         model = ModelFile(raw, model_info(raw, lang))  # loaded in the run's worker
     return data, model
 

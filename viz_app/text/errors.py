@@ -28,9 +28,10 @@ def error_message(e: EngineError, lang: str) -> str:
         return t("msg.text", lang, max=tasks.MAX_TEXT)
     if isinstance(e, ArchitectureError):
         return t(f"msg.arch_{e.reason}", lang)
+    if isinstance(e, (StateDictError, DataError)):
+        kind = "model" if isinstance(e, StateDictError) else "data"
+        values = {k: escape.md(v, 2 * escape.QUOTE_LIMIT) if isinstance(v, str) else v for k, v in e.values.items()}
+        reason = t(f"reason.{kind}_{e.reason}", lang, **values) if e.reason else escape.md(e, 300)
+        return t(f"msg.bad_{kind}", lang, reason=reason)
     reason = escape.md(e, 300)
-    if isinstance(e, StateDictError):
-        return t("msg.bad_model", lang, reason=t(f"reason.model_{e.reason}", lang) if e.reason else reason)
-    if isinstance(e, DataError):
-        return t("msg.bad_data", lang, reason=reason)
     return t("msg.bad_config", lang, reason=reason)
