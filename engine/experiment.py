@@ -66,8 +66,8 @@ class RunConfig:
         check_model_args(self.cell, self.hidden_size, self.num_layers, self.nonlinearity)
         if self.bidirectional not in (0, 1) or self.residual not in (0, 1):
             raise ConfigError("bidirectional and residual are 0 or 1")
-        if self.bidirectional and self.predicts_next:
-            raise ArchitectureError("next_step")
+        if self.bidirectional and self.predicts_next and not self.model_id:  # an upload is shown, not trained: its
+            raise ArchitectureError("next_step")  # probe's target is then not the next input (_model_input)
         if self.bidirectional and self.tbptt:
             raise ArchitectureError("tbptt")
         if self.residual and self.num_layers < 2:
@@ -283,10 +283,13 @@ def check_budget(cfg: RunConfig, eval_data: tasks.TaskData, cell: str, hidden: i
 
 
 def _model_input(cfg: RunConfig, net: RecurrentNet | ModelFile) -> tasks.TaskData:
-    text = tasks.char_lm(cfg.text, cfg.alphabet or None, loss=cfg.loss) if cfg.task == "char_lm" else None
+    """What an uploaded model is shown on: the text when its sizes fit, else Gaussian inputs. A bidirectional model's
+    backward direction reads x_{t+1}: its probe never asks for the next input (the text, or a next-input target)."""
+    both = net.directions == 2
+    text = tasks.char_lm(cfg.text, cfg.alphabet or None, loss=cfg.loss) if cfg.task == "char_lm" and not both else None
     if text is not None and text.input_size == net.input_size and text.output_size == net.output_size:
         return text
-    return tasks.random_inputs(net.input_size, net.output_size, length=cfg.length, seed=cfg.seed)
+    return tasks.random_inputs(net.input_size, net.output_size, length=cfg.length, seed=cfg.seed, next_input=not both)
 
 
 def rescaled(net: RecurrentNet, rho: float) -> RecurrentNet:

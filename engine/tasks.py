@@ -168,12 +168,13 @@ def spike(length: int = 40, batch: int = 32, generator: torch.Generator | None =
 
 
 def random_inputs(input_size: int, output_size: int, length: int = 30, batch: int = 4, seed: int = 0,
-                  dtype=torch.float32) -> TaskData:
+                  dtype=torch.float32, next_input: bool = True) -> TaskData:
     """Gaussian input sequences for a model brought by the user: x_t ~ N(0, 1); the target is the next input when
-    the output has the input's size, else zeros (then dL/dy_t = y_t: every output pulls on the gradient)."""
+    the output has the input's size and ``next_input``, else zeros (then dL/dy_t = y_t: every output pulls on the
+    gradient; a bidirectional model, which reads x_{t+1}, gets zeros)."""
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(length + 1, batch, input_size, generator=gen, dtype=torch.float64).to(dtype)
-    y = x[1:] if output_size == input_size else torch.zeros(length, batch, output_size, dtype=dtype)
+    y = x[1:] if output_size == input_size and next_input else torch.zeros(length, batch, output_size, dtype=dtype)
     return TaskData("random", x[:-1], y, "mse", "many_to_many", output_size)
 
 

@@ -25,13 +25,33 @@ def _saved(obj) -> bytes:
 
 
 @pytest.mark.parametrize("module,cell", [(nn.RNN(3, 5, 2, nonlinearity="relu"), "rnn"), (nn.LSTM(3, 5, 2), "lstm"),
-                                         (nn.GRU(3, 5), "gru")])
+                                         (nn.GRU(3, 5), "gru"), (nn.LSTM(3, 5, 2, bidirectional=True), "lstm"),
+                                         (nn.GRU(3, 5, bidirectional=True), "gru")])
 def test_torch_modules_load_and_agree(module, cell):
     net, info = load_model(_saved(module.state_dict()), nonlinearity="relu" if cell == "rnn" else "tanh")
     assert (info.cell, info.input_size, info.hidden_size, info.num_layers) == (cell, 3, 5, module.num_layers)
     x = torch.randn(6, 2, 3)
     ref, _ = module(x)
     tr = engine.record(net, x, torch.zeros(6, 2, 3), loss="mse")
+    assert np.abs(tr.hidden[-1] - ref.detach().numpy()).max() < 1e-5
+
+
+@pytest.mark.parametrize("module", [nn.LSTM(3, 5, 2, bidirectional=True), nn.RNN(3, 4, bidirectional=True)])
+def test_a_bidirectional_upload_is_shown_as_the_apps_own_bidirectional_nets(module):
+    """A bidirectional nn.LSTM/RNN state_dict was refused by the sidebar although the app shows its own
+    bidirectional nets. It opens as the sidebar sets it (the default page's task, bidirectional=1): recorded in both
+    directions, equal to torch's module, and probed with a zero target, never the next input (which its backward
+    direction reads)."""
+    from viz_app.state.fields import AppState
+    raw = _saved(module.state_dict())
+    info = engine.io.model_info(raw)
+    state = AppState().with_(model_id="m", cell=info.cell, hidden_size=info.hidden_size, num_layers=info.num_layers,
+                             bidirectional=int(info.bidirectional))
+    run = experiment.run(state.run_config(), model=engine.io.ModelFile(raw, info))
+    tr = run.trace()
+    d = run.eval_data
+    assert info.bidirectional and tr.directions == 2 and not d.y.any()
+    ref, _ = module(d.x)
     assert np.abs(tr.hidden[-1] - ref.detach().numpy()).max() < 1e-5
 
 

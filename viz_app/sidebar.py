@@ -154,17 +154,15 @@ def uploads(state, lang: str):
             if error is not None:
                 st.error(error_message(error, lang))
             else:
-                shown = not info.bidirectional  # the engine records one; the views do not draw two directions yet
-                if not shown:
-                    st.error(t("msg.upload_bidirectional", lang))
-                else:
-                    st.caption(t("msg.model_info", lang, cell=info.cell.upper(), i=info.input_size,
-                                 h=info.hidden_size, layers=info.num_layers,
-                                 readout=t("msg.model_readout", lang) if info.whole_net else ""))
-                if shown and st.button(t("ctl.use_model", lang), key="w_use_model"):
+                st.caption(t("msg.model_info", lang, cell=info.cell.upper(), i=info.input_size,
+                             h=info.hidden_size, layers=info.num_layers,
+                             both=t("msg.model_bidirectional", lang) if info.bidirectional else "",
+                             readout=t("msg.model_readout", lang) if info.whole_net else ""))
+                if st.button(t("ctl.use_model", lang), key="w_use_model"):
                     key = runs.register_upload("model", raw)
                     _apply(state.with_(model_id=key, cell=info.cell, hidden_size=info.hidden_size,
-                                       num_layers=info.num_layers, scenario=""))
+                                       num_layers=info.num_layers, bidirectional=int(info.bidirectional),
+                                       scenario=""))
         if state.model_id and st.button(t("ctl.drop_model", lang), key="w_drop_model"):
             _apply(state.with_(model_id=""))
     return state
