@@ -91,7 +91,7 @@ class DataError(WordedError):
     """An uploaded data file is not a table of numbers the engine can learn from."""
 
     REASONS = ("not_utf8", "columns", "too_short", "rows", "header", "ragged", "not_number", "not_finite",
-               "no_target", "no_inputs", "classes", "gone")
+               "no_target", "no_inputs", "classes", "gone", "labels", "text_column")
 
 
 

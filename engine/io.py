@@ -11,6 +11,7 @@ import io
 import pickle
 import re
 import zipfile
+from typing import NamedTuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,7 +220,18 @@ MAX_CSV_ROWS = 2000
 MAX_CLASSES = 20
 
 
-def parse_csv(data: bytes) -> tuple[list[str], np.ndarray]:
+class Table(NamedTuple):
+    """A parsed CSV: column names, the values (rows x columns, float64) and, for each column of text labels, its
+    labels in sorted order (the column's values are their codes 0..K-1)."""
+
+    header: list[str]
+    values: np.ndarray
+    labels: dict[str, tuple[str, ...]]
+
+
+def parse_csv(data: bytes) -> Table:
+    """A CSV of numbers, with a header row. A column in which no cell is a number holds labels (at most MAX_CLASSES
+    different texts, "up"/"down"): coded 0..K-1 in sorted order, for use as a class column."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -239,18 +251,45 @@ def parse_csv(data: bytes) -> tuple[list[str], np.ndarray]:
         raise DataError("the header row needs a distinct, non-empty name for every column", "header")
     rows = []
     for n, line in enumerate(lines[1:], start=2):
-        cells = line.split(",")
+        cells = [c.strip() for c in line.split(",")]
         if len(cells) != len(header):
             raise DataError(f"row {n} has {len(cells)} values, the header has {len(header)}", "ragged",
                             {"row": n, "n": len(cells), "want": len(header)})
-        try:
-            rows.append([float(c) for c in cells])
-        except ValueError as e:
-            raise DataError(f"row {n} has a value that is not a number ({e})", "not_number", {"row": n}) from e
-    values = np.asarray(rows, dtype=np.float64)
+        rows.append(cells)
+    values = np.empty((len(rows), len(header)), dtype=np.float64)
+    labels = {}
+    for j, name in enumerate(header):
+        column = [r[j] for r in rows]
+        numbers = [_number(c) for c in column]
+        if all(v is None for v in numbers) and all(column):  # no number at all: a column of labels
+            texts = tuple(sorted(set(column)))
+            if len(texts) > MAX_CLASSES:
+                raise DataError(f"column {name!r} holds {len(texts)} different texts; a class column may have at most "
+                                f"{MAX_CLASSES}", "labels", {"column": name, "n": len(texts), "max": MAX_CLASSES})
+            labels[name] = texts
+            values[:, j] = [texts.index(c) for c in column]
+            continue
+        for n, v in enumerate(numbers, start=2):
+            if v is None:
+                raise DataError(f"row {n} has a value that is not a number ({column[n - 2][:20]!r})", "not_number",
+                                {"row": n})
+        values[:, j] = numbers
     if not np.isfinite(values).all():
         raise DataError("the CSV contains NaN or infinite values", "not_finite")
-    return header, values
+    return Table(header, values, labels)
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def few_classes(values: np.ndarray) -> bool:
+    """Whether a numeric column looks like class ids: whole numbers 0..MAX_CLASSES-1, at least two of them."""
+    return bool(np.all(values == np.round(values)) and values.min() >= 0 and values.max() < MAX_CLASSES
+                and len(np.unique(values)) >= 2)
 
 
 def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression", dtype=torch.float32) -> TaskData:
@@ -258,13 +297,21 @@ def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression"
 
     Without ``target``: predict every column's next value (many-to-many, MSE). With ``target``: the other columns
     are the inputs and the target column is predicted at every step, as a number (``kind="regression"``, MSE) or as
-    a class id 0..K-1 (``kind="classification"``, cross-entropy). Inputs are standardised per column.
+    a class id 0..K-1 (``kind="classification"``, cross-entropy; a target of text labels is always classes, named
+    by its labels). Inputs are standardised per column; a column of text may only be the target.
     """
-    header, values = parse_csv(data)
+    header, values, labels = parse_csv(data)
+    texts = [name for name in labels if name != target]
+    if texts:
+        raise DataError(f"column {texts[0]!r} holds text ({', '.join(labels[texts[0]][:3])}, ...): only the target "
+                        "column may, as classes", "text_column",
+                        {"column": texts[0], "examples": ", ".join(labels[texts[0]][:3])})
     if target:
         if target not in header:
             raise DataError(f"no column named {target!r}; the columns are {', '.join(header)}", "no_target",
                             {"target": target, "columns": ", ".join(header)})
+        if target in labels:  # text labels: classes, whatever was asked
+            kind = "classification"
         j = header.index(target)
         feats = np.delete(values, j, axis=1)
         if feats.shape[1] == 0:
@@ -283,7 +330,8 @@ def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression"
                             {"max": MAX_CLASSES - 1})
         classes = int(goal.max()) + 1
         y = torch.tensor(goal, dtype=torch.long).unsqueeze(1)  # (T, 1)
+        names = labels.get(target) or tuple(str(c) for c in range(classes))
         return TaskData("csv", x, y, "cross_entropy", "many_to_many", max(classes, 2),
-                        labels=tuple(str(c) for c in range(max(classes, 2))))
+                        labels=names + tuple(str(c) for c in range(len(names), 2)))
     y = torch.tensor(goal, dtype=dtype).view(-1, 1, 1)  # (T, 1, 1)
     return TaskData("csv", x, y, "mse", "many_to_many", 1)

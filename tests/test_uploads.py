@@ -159,6 +159,43 @@ def test_csv_tasks():
         experiment.run(experiment.RunConfig(task="csv", data_id="x"))
 
 
+def test_a_class_column_of_text_labels_becomes_classes_and_is_said_so():
+    """A CSV whose class column says "up"/"down" was refused ("row 2 has a value that is not a number", in English
+    on a Korean page). Text labels are coded in sorted order and named by their texts; a text column as an input is
+    refused in the page's language, naming what to do; a typo in a column of numbers is still said with its line."""
+    rows = "\n".join(f"{np.sin(i / 3):.3f},{i % 5},{'up' if np.sin((i + 1) / 3) > np.sin(i / 3) else 'down'}"
+                      for i in range(60))
+    raw = ("x,k,move\n" + rows + "\n").encode()
+    header, values, labels = parse_csv(raw)
+    assert labels == {"move": ("down", "up")} and set(values[:, 2]) == {0.0, 1.0}
+    data = from_csv(raw, target="move")  # classes whatever the kind asked: a text target is classes
+    assert data.loss == "cross_entropy" and data.labels == ("down", "up") and data.output_size == 2
+    assert [data.labels[int(c)] for c in data.y[:5, 0]] == [r.split(",")[2] for r in raw.decode().splitlines()[1:6]]
+    run = experiment.run(experiment.RunConfig(task="csv", data_id="x", epochs=80, hidden_size=8,
+                                              target="move", data_kind="classification"), data=data)
+    assert run.history.loss[-1] < run.history.loss[0]
+    with pytest.raises(engine.DataError) as e:  # the labels as an input column
+        from_csv(raw, target="x")
+    assert e.value.reason == "text_column" and e.value.values["column"] == "move"
+    _worded_in_both_languages(e.value, "The uploaded data cannot be used: ")
+    with pytest.raises(engine.DataError) as e:  # a typo among numbers: its line, not a column of labels
+        from_csv(b"a,b\n1,2\n3,x\n5,6\n")
+    assert e.value.reason == "not_number" and e.value.values == {"row": 3}
+    many = "\n".join(f"{i},w{i}" for i in range(25))
+    with pytest.raises(engine.DataError) as e:
+        parse_csv(("a,b\n" + many).encode())
+    assert e.value.reason == "labels"
+    _worded_in_both_languages(e.value, "The uploaded data cannot be used: ")
+
+
+@pytest.mark.parametrize("column,classes", [([0, 1, 1, 0], True), ([0, 2, 5, 19], True), ([0.5, 1, 2], False),
+                                            ([1, 1, 1], False), ([-1, 0, 1], False), (list(range(25)), False)])
+def test_a_column_of_a_few_whole_numbers_is_proposed_as_classes(column, classes):
+    """The sidebar proposes classification for a target of a few class ids (0/1 defaulted to regression)."""
+    from engine.io import few_classes
+    assert few_classes(np.array(column, dtype=float)) == classes
+
+
 def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
     """The issue's 1.9 kB state_dict of expanded tensors describing an LSTM with H = 1024 and 8 layers, and a CSV of
     3 rows x 1,000,000 columns: both refused with one sentence, from the shapes / header alone."""
@@ -180,8 +217,8 @@ def test_uploads_may_not_size_the_model_beyond_what_a_link_may():
     _worded_in_both_languages(e.value, "The uploaded data cannot be used: ")
     ok = ",".join(f"c{i}" for i in range(limits.MAX_CSV_COLUMNS)) + "\n" + "\n".join(
         ",".join("1" for _ in range(limits.MAX_CSV_COLUMNS)) for _ in range(3))
-    header, values = parse_csv(ok.encode())
-    assert values.shape == (3, limits.MAX_CSV_COLUMNS)
+    header, values, labels = parse_csv(ok.encode())
+    assert values.shape == (3, limits.MAX_CSV_COLUMNS) and not labels
 
 
 def test_a_small_file_declaring_a_huge_tensor_is_refused_before_torch_reads_it(monkeypatch):

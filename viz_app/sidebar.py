@@ -7,12 +7,13 @@ import hashlib
 import streamlit as st
 
 from engine import EngineError
-from engine.io import parse_csv
+from engine.io import few_classes, parse_csv
 
 from viz_app.lecture import ui as lecture_ui
 from viz_app.compute import runs
 from viz_app.state import scenarios
 from viz_app.state import fields as S
+from viz_app.text import escape
 from viz_app.text.errors import error_message
 from viz_app.text.i18n import option, t
 from viz_app.state import url
@@ -136,14 +137,21 @@ def uploads(state, lang: str):
         if csv is not None:
             raw = csv.getvalue()
             try:
-                header, _ = parse_csv(raw)
+                table = parse_csv(raw)
             except EngineError as e:
                 st.error(error_message(e, lang))
             else:
-                target = st.selectbox(t("ctl.target", lang), ["", *header], key="w_target",
-                                      format_func=lambda v: v or t("ctl.no_target", lang))
+                target = st.selectbox(t("ctl.target", lang), ["", *table.header], key="w_target",
+                                      format_func=lambda v: v or t("ctl.no_target", lang),
+                                      on_change=_propose_kind, args=(table,))
+                texts = table.labels.get(target)
+                if texts:  # text labels are classes: said with their codes
+                    st.session_state.w_kind = "classification"
+                    st.caption(t("msg.csv_labels", lang, column=escape.md(target, escape.QUOTE_LIMIT),
+                                 codes=", ".join(f"{escape.md(v, escape.QUOTE_LIMIT)} = {k}"
+                                                 for k, v in enumerate(texts))))
                 kind = st.radio(t("ctl.task", lang), ("regression", "classification"), key="w_kind",
-                                format_func=lambda v: option(v, lang), disabled=not target)
+                                format_func=lambda v: option(v, lang), disabled=not target or bool(texts))
                 if st.button(t("ctl.use_data", lang), key="w_use_data"):
                     key = runs.register_upload("csv", raw)
                     _apply(state.with_(task="csv", data_id=key, target=target, data_kind=kind, scenario=""))
@@ -166,6 +174,17 @@ def uploads(state, lang: str):
         if state.model_id and st.button(t("ctl.drop_model", lang), key="w_drop_model"):
             _apply(state.with_(model_id=""))
     return state
+
+
+def _propose_kind(table) -> None:
+    """A new target column: classification proposed for text labels or a few whole numbers (0/1, class ids), else
+    regression; the radio stays the user's to change."""
+    target = st.session_state.get("w_target")
+    if target in table.labels:
+        st.session_state.w_kind = "classification"
+    elif target:
+        column = table.values[:, table.header.index(target)]
+        st.session_state.w_kind = "classification" if few_classes(column) else "regression"
 
 
 def _inspected(raw: bytes, lang: str = "en"):

@@ -252,6 +252,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "with a target column there must be at least one other column as input"),
     "reason.data_classes": ("분류 열에는 0부터 {max}까지의 정수가 있어야 합니다",
                             "a class column needs whole numbers 0 .. {max}"),
+    "reason.data_labels": ("“{column}” 열에 서로 다른 글이 {n}개 있습니다. 분류 열은 최대 {max}개의 부류까지 가질 수 있습니다",
+                           "column “{column}” holds {n} different texts; a class column may have at most {max}"),
+    "reason.data_text_column": ("“{column}” 열에 글이 있습니다 (“{examples}” …). 글은 목표 열에만 쓸 수 있고, 그러면 "
+                                "부류가 됩니다: 이 열을 목표로 고르거나 숫자로 바꾸세요",
+                                "column “{column}” holds text (“{examples}”, …); only the target column may, as "
+                                "classes: choose it as the target, or make it numbers"),
     "reason.data_gone": ("올린 데이터가 서버에 더 이상 없습니다. 파일을 다시 올려 주세요",
                          "the uploaded data is not on the server any more; upload the file again"),
     "msg.diverged_clipped": ("업데이트 {update}에서 손실 또는 기울기가 NaN/Inf가 되어 학습을 멈췄습니다 (임계값 {thr:g}로 클리핑했는데도). "
@@ -408,6 +414,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                     'After the last digit the next character is the letter {d} characters back, and the NNLM\'s window of $n = {n}$ reaches it: there the NNLM\'s loss is {a:.2f} and the {cell}\'s is {b:.2f} (a guess costs $ln 4 = {guess:.2f}$). Make the window smaller than {d}.'),
     "msg.own_models": ('이 화면은 자기 모델을 학습해 그립니다. 시나리오의 결과는 시나리오가 여는 화면에 있습니다.',
                        "This view trains and draws its own models; the scenario's result is on the view the scenario opens."),
+    "msg.csv_labels": ("“{column}” 열의 글은 부류가 됩니다: {codes}.", "The texts of column “{column}” become classes: {codes}."),
     "msg.model_bidirectional": (", 양방향", ", bidirectional"),
     "msg.model_readout": (", 출력층 포함", ", with its readout"),
     "msg.using_model": ("올린 모델을 보고 있습니다 (학습하지 않음). 클리핑·비교·학습 과정 화면은 설정으로 새 모델을 학습합니다.",
