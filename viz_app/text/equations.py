@@ -9,7 +9,7 @@ import numpy as np
 from engine import cells
 from engine.lessons.formula import factor
 from viz_app.text.i18n import t
-from viz_app.web.theme import BLUE, ORANGE
+from viz_app.web.theme import BLUE, ORANGE_TEXT
 
 _BIDIRECTIONAL = (r"\overrightarrow{h}_t = \operatorname{cell}\big(x_t,\ \overrightarrow{h}_{t-1}\big), \qquad"
                   r" \overleftarrow{h}_t = \operatorname{cell}\big(x_t,\ \overleftarrow{h}_{t+1}\big), \qquad"
@@ -121,9 +121,9 @@ def step_formula_tex(f, lang: str, *, expand: str | None = None) -> list[str]:
     for g in f.gates:
         wx, wh, bx, bh = kind.weight_symbols(g.name)
         if not kind.gates or expand == g.name:
-            lines.append(_sum_tex(g.inp, rf"{wx}[{j},:]\,{x} + {bx}[{j}]", ORANGE, x, f.input_labels, lang))
+            lines.append(_sum_tex(g.inp, rf"{wx}[{j},:]\,{x} + {bx}[{j}]", ORANGE_TEXT, x, f.input_labels, lang))
             lines.append(_sum_tex(g.rec, rf"{wh}[{j},:]\,{hp} + {bh}[{j}]", BLUE, x, f.input_labels, lang))
-        inner = rf"\textcolor{{{ORANGE}}}{{{_num(g.inp.total)}}}"
+        inner = rf"\textcolor{{{ORANGE_TEXT}}}{{{_num(g.inp.total)}}}"
         gate = kind.recurrence_gate.get(g.name)
         if gate is not None:  # the gate multiplies the whole recurrent sum (torch's GRU: r)
             inner += rf" + {_num(values[gate])}\cdot(\textcolor{{{BLUE}}}{{{_num(g.rec.total)}}})"

@@ -25,7 +25,7 @@ _CSS = """
 .rnnviz-control label { display: flex; align-items: center; gap: 0.6rem; flex: 1 1 16rem; min-width: 0;
   font-size: 0.95rem; }  /* a narrow screen wraps the row instead of squeezing the label */
 .rnnviz-control input[type=range] { flex: 1; min-width: 0; height: 1.4rem;
-  accent-color: var(--st-primary-color, #0072B2); }
+  accent-color: var(--st-primary-color, #005F94); }
 .rnnviz-control button { font-size: 1rem; min-width: 2.4rem; padding: 0.15rem 0.5rem; border-radius: 0.4rem;
   border: 1px solid rgba(49, 51, 63, 0.25); background: transparent; cursor: pointer; }
 .rnnviz-control output { min-width: 6.5rem; font-variant-numeric: tabular-nums; font-weight: 600; }

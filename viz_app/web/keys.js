@@ -6,6 +6,7 @@
 // presentation mode it also reports the screen's height, which sizes the main chart.
 export default function ({ parentElement, data, setStateValue }) {
   const doc = parentElement.ownerDocument, win = doc.defaultView;
+  if (data.lang) doc.documentElement.lang = data.lang;  // <html lang>: the page's language, for screen readers
   if (win.__rnnvizKeys) doc.removeEventListener("keydown", win.__rnnvizKeys);
   if (win.__rnnvizResize) win.removeEventListener("resize", win.__rnnvizResize);
   win.__rnnvizResize = null;

@@ -1,6 +1,8 @@
 """The page's keys (viz_app/web/keys.js, the one keyboard dispatcher): a clicker's PageDown / PageUp for a lecture
 deck or, in presentation mode, for the views; 1-9 and the arrows in presentation mode. In presentation mode the
-component also reports the screen's height (``screen_height``)."""
+component also reports the screen's height (``screen_height``). Being the page's one script, it also sets the
+document's language (``<html lang>``, which Streamlit leaves "en") for screen readers and the browser's
+hyphenation."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +23,8 @@ def _component():
 def mount(state, height: float) -> None:
     """Once per page run; ``height``: the screen's height as last reported (the browser reports again only when it
     really changed), reported back through one rerun when the page opens in presentation mode."""
-    _component()(key=KEY, data={"present": bool(state.present), "height": height}, default={"height": 0},
-                 on_height_change=lambda: None)
+    _component()(key=KEY, data={"present": bool(state.present), "height": height, "lang": state.lang},
+                 default={"height": 0}, on_height_change=lambda: None)
 
 
 def screen_height() -> float | None:

@@ -17,6 +17,8 @@ AXIS = {"gridcolor": GRID, "zerolinecolor": "#C8CDD6", "linecolor": "#888", "tic
 # Okabe-Ito: distinguishable with every common colour-vision deficiency
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, YELLOW, GREY, BLACK = "#56B4E9", "#CC79A7", "#F0E442", "#7F7F7F", "#000000"
+# ORANGE as the ink of text (a formula's input part, as its curves are drawn): #E69F00 is 2.1:1 on white, this 4.7:1
+ORANGE_TEXT = "#A86400"
 PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK)
 CELL_COLOURS = {"rnn": BLUE, "lstm": VERMILLION, "gru": GREEN}
 DIVERGING = "RdBu_r"  # signed values (h_t, gradients): blue < 0 < red
