@@ -267,3 +267,15 @@ def test_the_strings_count_steps_and_layers_from_0_as_the_page_says():
     assert not wrong, wrong
     assert "x_0" in t("app.indexing", "en", form="text") and "T−1" in t("app.indexing", "ko", form="text")
     assert "x<sub>0</sub>" in t("fig.sensitivity", "en")
+
+
+def test_chart_titles_carry_no_raw_underscore_in_any_language():
+    """Plotly shows plain-text math through chart_math (x_t -> x<sub>t</sub>): a bidirectional net's titles read
+    "[h→_t | h←_t]" and "‖∂h→_t/∂h→_k‖₂" with a literal underscore (the arrow stopped the subscript)."""
+    from viz_app.text.typeset import chart_math
+    for key, (ko, en) in STRINGS.items():
+        if key.startswith(("fig.", "axis.", "leg.")):
+            for text in (ko, en):
+                shown = chart_math(text.replace("{", "").replace("}", ""))
+                assert not re.search(r"[^\s(]_[A-Za-z0-9]", shown), (key, shown)
+    assert chart_math("[h→_t | h←_t]") == "[h→<sub>t</sub> | h←<sub>t</sub>]"

@@ -43,7 +43,7 @@ def scientific(text: str) -> str:
 
 
 _SUB_BRACED = re.compile(r"([A-Za-zα-ωΑ-Ω∂])_\{([^{}]*)\}")
-_SUB = re.compile(r"(?<![A-Za-z0-9])([A-Za-zα-ωΑ-Ω∂])_([A-Za-z0-9]+)")
+_SUB = re.compile(r"(?<![A-Za-z0-9])([A-Za-zα-ωΑ-Ω∂][→←]?)_([A-Za-z0-9]+)")  # h→_t: a direction's arrow
 _SUP = re.compile(r"\^\(([^()]*)\)|\^\{([^{}]*)\}|\^([A-Za-z0-9−-]+)")
 
 
