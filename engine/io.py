@@ -286,10 +286,14 @@ def _number(cell: str) -> float | None:
         return None
 
 
+def class_ids(values: np.ndarray) -> bool:
+    """Whether a column can be class ids: whole numbers 0..MAX_CLASSES-1."""
+    return bool(np.all(values == np.round(values)) and values.min() >= 0 and values.max() < MAX_CLASSES)
+
+
 def few_classes(values: np.ndarray) -> bool:
-    """Whether a numeric column looks like class ids: whole numbers 0..MAX_CLASSES-1, at least two of them."""
-    return bool(np.all(values == np.round(values)) and values.min() >= 0 and values.max() < MAX_CLASSES
-                and len(np.unique(values)) >= 2)
+    """Whether a numeric column looks like class ids (``class_ids``), at least two different ones."""
+    return class_ids(values) and len(np.unique(values)) >= 2
 
 
 def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression", dtype=torch.float32) -> TaskData:
@@ -325,7 +329,7 @@ def from_csv(data: bytes, *, target: str | None = None, kind: str = "regression"
         y = torch.tensor((goal - mean) / np.where(std > 0, std, 1.0), dtype=dtype).unsqueeze(1)  # (T, 1, F)
         return TaskData("csv", x, y, "mse", "many_to_many", y.shape[-1])
     if kind == "classification":
-        if not np.all(goal == np.round(goal)) or goal.min() < 0 or goal.max() >= MAX_CLASSES:
+        if not class_ids(goal):
             raise DataError(f"a class column needs whole numbers 0 .. {MAX_CLASSES - 1}", "classes",
                             {"max": MAX_CLASSES - 1})
         classes = int(goal.max()) + 1

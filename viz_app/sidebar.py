@@ -145,8 +145,7 @@ def uploads(state, lang: str):
                                       format_func=lambda v: v or t("ctl.no_target", lang),
                                       on_change=_propose_kind, args=(table,))
                 texts = table.labels.get(target)
-                if texts:  # text labels are classes: said with their codes
-                    st.session_state.w_kind = "classification"
+                if texts:  # text labels are classes (``_propose_kind`` chose it): said with their codes
                     st.caption(t("msg.csv_labels", lang, column=escape.md(target, escape.QUOTE_LIMIT),
                                  codes=", ".join(f"{escape.md(v, escape.QUOTE_LIMIT)} = {k}"
                                                  for k, v in enumerate(texts))))
@@ -180,11 +179,9 @@ def _propose_kind(table) -> None:
     """A new target column: classification proposed for text labels or a few whole numbers (0/1, class ids), else
     regression; the radio stays the user's to change."""
     target = st.session_state.get("w_target")
-    if target in table.labels:
-        st.session_state.w_kind = "classification"
-    elif target:
-        column = table.values[:, table.header.index(target)]
-        st.session_state.w_kind = "classification" if few_classes(column) else "regression"
+    if target:
+        classes = target in table.labels or few_classes(table.values[:, table.header.index(target)])
+        st.session_state.w_kind = "classification" if classes else "regression"
 
 
 def _inspected(raw: bytes, lang: str = "en"):
