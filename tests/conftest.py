@@ -79,6 +79,12 @@ TIERS = {"slow": "long trainings, every scenario, fresh processes",
          "browser": "a real browser (Chromium, Playwright) against a served app"}
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): one test process per core this process may use, at most 4 (each browser test
+    process runs its own server, workers and Chromium)."""
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
 def pytest_addoption(parser):
     parser.addoption("--full", action="store_true", help="every tier: the quick one and " + ", ".join(TIERS))
 
