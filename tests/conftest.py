@@ -94,9 +94,20 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{name}: {what} (runs with --full)")
 
 
+def _quick(config) -> bool:
+    return not (config.getoption("--full") or config.getoption("-m")
+                or config.args_source != pytest.Config.ArgsSource.TESTPATHS)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Said at the end: the test processes do not report what they deselected, so the counts cannot say it."""
+    if _quick(config):
+        terminalreporter.write_line(f"the quick tier: the tiers {', '.join(TIERS)} were left out (--full runs them)")
+
+
 def pytest_collection_modifyitems(config, items):
     """The quick tier unless --full, -m or paths named on the command line choose otherwise."""
-    if config.getoption("--full") or config.getoption("-m") or config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+    if not _quick(config):
         return
     later = [item for item in items if any(item.get_closest_marker(name) for name in TIERS)]
     if later:

@@ -27,11 +27,13 @@ def _specs(at):
 
 @pytest.fixture(scope="module")
 def default_app():
+    """One default page that several tests move through in turn; a test that reads the page as it opens makes its
+    own (the suite's processes run a file's tests in any order: tests/conftest.py)."""
     return _app({})
 
 
-def test_default_opens_trained_with_a_chart(default_app):
-    at = default_app
+def test_default_opens_trained_with_a_chart():
+    at = _app({})
     assert not at.exception and not at.error
     assert len(_specs(at)) == 1
     assert any("300" in c.value for c in at.caption)  # "Trained: 300 updates ..."
@@ -68,10 +70,10 @@ def _controls(at, field="step"):
             and json.loads(e.proto.json)["field"] == field]
 
 
-def test_the_step_moves_in_the_browser_and_reaches_the_server(default_app):
+def test_the_step_moves_in_the_browser_and_reaches_the_server():
     """The time step is a control in the page (viz_app/web/controls.js) that moves every chart's step marker with no
     script run; the charts declare the markers it moves, and the step it reports when it rests reaches the state."""
-    at = default_app
+    at = _app({})
     at.segmented_control(key="w_view").set_value("bptt").run()
     (control,) = _controls(at)
     steps = json.loads(control.proto.json)["count"]
@@ -119,11 +121,11 @@ def test_the_step_through_moves_in_the_browser_and_reaches_the_server(default_ap
     assert json.loads(_controls(at)[0].proto.json)["index"] == steps - 4  # the step control takes over there
 
 
-def test_the_training_snapshot_moves_in_the_browser_and_reaches_the_server(default_app):
+def test_the_training_snapshot_moves_in_the_browser_and_reaches_the_server():
     """The timeline's snapshot is a browser-side control too: its three charts carry every snapshot (points,
     marker, curve, title), so moving it makes no script run; the index it reports when it rests reaches the state,
     the URL and the figures the server draws."""
-    at = default_app
+    at = _app({})
     at.segmented_control(key="w_view").set_value("timeline").run()
     (control,) = _controls(at, "snapshot")
     data = json.loads(control.proto.json)
@@ -377,7 +379,7 @@ def test_every_view_is_on_the_page_and_in_the_deck_with_the_same_figures(cell, m
     assert list(exported) == list(views.names())
     drawn: list = []
     monkeypatch.setattr(common, "downloads", lambda fig, name, state: drawn.append(name))
-    # the views' own models (NNLM, embeddings, shapes: most of this test's time) are trained once, by the deck's code,
+    # the views' own computations (the embeddings view's models: runs.computed) are made once, by the deck's code,
     # and the page draws from them: the page's worker calls the same function with the same arguments, and which
     # figures a view draws is what is checked here
     from viz_app.compute import runs

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.browser  # the browser tier (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-# each test process's server writes its own log (the suite runs in one process per core: tests/conftest.py)
-SERVER_LOG = ARTIFACTS / f"server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"
+# each test process's server writes its own log, and its own pictures of a failure (the suite runs in one process per
+# core: tests/conftest.py)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+SERVER_LOG = ARTIFACTS / f"server{WORKER}.log"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -46,7 +48,7 @@ def server():
                              "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": ""})
     deadline = time.time() + 60
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:  # exited: its port was taken (by another test process's)
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
@@ -97,7 +99,7 @@ def _settle(pg, timeout: float = 180) -> None:
         if pg.evaluate(_SETTLED):
             return
     # what the page showed, and what the server wrote: enough to tell a slow machine from a failed job
-    pg.screenshot(path=str(ARTIFACTS / "unsettled.png"), full_page=True)
+    pg.screenshot(path=str(ARTIFACTS / f"unsettled{WORKER}.png"), full_page=True)
     state = pg.evaluate("() => { const a = document.querySelector('[data-testid=stApp]');"
                         " return a && a.getAttribute('data-test-script-state'); }")
     log = SERVER_LOG.read_text(errors="replace") if SERVER_LOG.exists() else ""
@@ -129,14 +131,14 @@ def _rerun(pg, act, timeout: float = 60) -> None:
     try:
         pg.wait_for_function(started, timeout=LOST * 1000, polling=50)
     except Exception:  # noqa: BLE001 - no run yet: once more
-        pg.screenshot(path=str(ARTIFACTS / "lost_click.png"), full_page=True)
+        pg.screenshot(path=str(ARTIFACTS / f"lost_click{WORKER}.png"), full_page=True)
         with open(ARTIFACTS / "lost_clicks.txt", "a") as out:
-            out.write(f"{pg.url}\n")
+            out.write(f"{WORKER or 'main'} {pg.url}\n")
         act()
         try:
             pg.wait_for_function(started, timeout=(timeout - LOST) * 1000, polling=50)
         except Exception as e:  # what the page showed, and what the server wrote
-            pg.screenshot(path=str(ARTIFACTS / "no_rerun.png"), full_page=True)
+            pg.screenshot(path=str(ARTIFACTS / f"no_rerun{WORKER}.png"), full_page=True)
             state = pg.evaluate(SCRIPT_STATE)
             log = SERVER_LOG.read_text(errors="replace") if SERVER_LOG.exists() else ""
             raise AssertionError(f"no script run started within {timeout:g} s of two tries at {pg.url} (script "
@@ -185,7 +187,7 @@ def test_train_and_visit_every_view(server, page):
         if radio.get_attribute("aria-checked") != "true":  # a click on the shown view would unselect it
             _rerun(page, radio.click)
         _assert_clean(page, f"{i:02d}_{view}")
-        assert f"view={view}" in page.url or view == "unroll"
+        assert radio.get_attribute("aria-checked") == "true" and (f"view={view}" in page.url or view == "unroll")
         assert min(page.evaluate(CONTRASTS)) >= 4.5, view  # every text on its background (WCAG AA), formulas too
 
 
@@ -558,7 +560,7 @@ def test_korean_pages_have_no_english_words(server, page, query):
             radio = pg.get_by_role("radio", name=t(f"view.{view}", "ko"), exact=True)
             if radio.get_attribute("aria-checked") != "true":  # a click on the shown view would unselect it
                 _rerun(pg, radio.click)
-            assert f"view={view}" in pg.url or view == "unroll"
+            assert radio.get_attribute("aria-checked") == "true" and (f"view={view}" in pg.url or view == "unroll")
             assert pg.evaluate("document.documentElement.lang") == "ko"  # for a screen reader: Streamlit says "en"
             text = pg.evaluate(PAGE_WORDS).replace("\u200b", "_")  # Plotly's <sub>: W\u200bhh\u200b, an index
             words = set(re.findall(r"(?<![A-Za-z_])[A-Za-z]{2,}(?![A-Za-z_])", text))
