@@ -176,6 +176,15 @@ CONTRASTS = """() => { const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
   return out; }"""  # every text of the page on its own background
 
 
+def _show_view(pg, view: str, lang: str) -> None:
+    """Click ``view`` in the view bar (unless it is shown: a click on it would unselect it) and wait for its run; the
+    view is then the one selected, and named in the address (the default view is left out of it)."""
+    radio = pg.get_by_role("radio", name=t(f"view.{view}", lang), exact=True)
+    if radio.get_attribute("aria-checked") != "true":
+        _rerun(pg, radio.click)
+    assert radio.get_attribute("aria-checked") == "true" and (f"view={view}" in pg.url or view == "unroll"), view
+
+
 def test_train_and_visit_every_view(server, page):
     page.goto(server + "/?lang=en")
     _settle(page)
@@ -183,11 +192,8 @@ def test_train_and_visit_every_view(server, page):
     assert page.evaluate("document.documentElement.lang") == "en"
     _rerun(page, page.get_by_role("button", name=t("ctl.train", "en"), exact=True).click)
     for i, view in enumerate(views.names(), start=1):
-        radio = page.get_by_role("radio", name=t(f"view.{view}", "en"), exact=True)
-        if radio.get_attribute("aria-checked") != "true":  # a click on the shown view would unselect it
-            _rerun(page, radio.click)
+        _show_view(page, view, "en")
         _assert_clean(page, f"{i:02d}_{view}")
-        assert radio.get_attribute("aria-checked") == "true" and (f"view={view}" in page.url or view == "unroll")
         assert min(page.evaluate(CONTRASTS)) >= 4.5, view  # every text on its background (WCAG AA), formulas too
 
 
@@ -557,10 +563,7 @@ def test_korean_pages_have_no_english_words(server, page, query):
         pg.goto(server + f"/?lang=ko&epochs=40{query}")  # once: each view is a click away (a page load costs the
         _settle(pg)                                       # browser more than the view it shows)
         for view in views.names():
-            radio = pg.get_by_role("radio", name=t(f"view.{view}", "ko"), exact=True)
-            if radio.get_attribute("aria-checked") != "true":  # a click on the shown view would unselect it
-                _rerun(pg, radio.click)
-            assert radio.get_attribute("aria-checked") == "true" and (f"view={view}" in pg.url or view == "unroll")
+            _show_view(pg, view, "ko")
             assert pg.evaluate("document.documentElement.lang") == "ko"  # for a screen reader: Streamlit says "en"
             text = pg.evaluate(PAGE_WORDS).replace("\u200b", "_")  # Plotly's <sub>: W\u200bhh\u200b, an index
             words = set(re.findall(r"(?<![A-Za-z_])[A-Za-z]{2,}(?![A-Za-z_])", text))

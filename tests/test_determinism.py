@@ -7,18 +7,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def figures_digest(params: dict) -> str:
+    """The link's page through AppTest: "<number of charts> <sha256 of their figures' JSON>"."""
+    import hashlib
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "viz_app" / "main.py"), default_timeout=300)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    return f"{len(specs)} {hashlib.sha256(''.join(specs).encode()).hexdigest()}"
+
+
 APP = """
-import hashlib, sys
-sys.path.insert(0, {root!r})
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({main!r}, default_timeout=300)
-for k, v in {params!r}.items():
-    at.query_params[k] = v
-at.run()
-assert not at.exception, [e.value for e in at.exception]
-specs = [c.proto.spec for c in at.get("plotly_chart")]
-assert specs
-print(len(specs), hashlib.sha256("".join(specs).encode()).hexdigest())
+import sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from test_determinism import figures_digest
+print(figures_digest({params!r}))
 """
 
 ENGINE = """
@@ -47,7 +54,7 @@ def _fresh(code: str) -> str:
 def test_same_link_same_figures_in_two_fresh_processes():
     params = {"view": "bptt", "cell": "gru", "hidden_size": "12", "epochs": "25", "seed": "5", "tbptt": "6",
               "lang": "en"}
-    code = APP.format(root=str(ROOT), main=str(ROOT / "viz_app" / "main.py"), params=params)
+    code = APP.format(root=str(ROOT), tests=str(ROOT / "tests"), params=params)
     first, second = _fresh(code), _fresh(code)
     assert first == second and int(first.split()[0]) >= 4
 
@@ -62,16 +69,7 @@ def test_same_settings_same_trace_bits_in_two_processes():
 def test_a_different_seed_changes_the_figures():
     """The control of the first test: the figures hashed as it hashes them do depend on the seed (here in this
     process, with seed 1 again last: the difference is the seed's, not this process's history)."""
-    import hashlib
-    from streamlit.testing.v1 import AppTest
     params = {"view": "bptt", "hidden_size": "8", "epochs": "10", "lang": "en"}
-    digests = []
-    for seed in ("1", "2", "1"):
-        at = AppTest.from_file(str(ROOT / "viz_app" / "main.py"), default_timeout=300)
-        for k, v in {**params, "seed": seed}.items():
-            at.query_params[k] = v
-        at.run()
-        specs = [c.proto.spec for c in at.get("plotly_chart")]
-        assert not at.exception and len(specs) >= 4
-        digests.append(hashlib.sha256("".join(specs).encode()).hexdigest())
+    digests = [figures_digest({**params, "seed": seed}) for seed in ("1", "2", "1")]
+    assert all(int(d.split()[0]) >= 4 for d in digests)
     assert digests[0] != digests[1] and digests[0] == digests[2]  # the seed, not this process's history
